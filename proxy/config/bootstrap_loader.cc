@@ -1,0 +1,71 @@
+#include "proxy/config/bootstrap_loader.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "proxy/config/address_translator.h"
+#include "proxy/config/common_supported_fields.h"
+#include "proxy/config/proto_util.h"
+#include "proxy/config/supported_fields.h"
+#include "proxy/config/yaml_to_json.h"
+
+namespace meshproxy::config {
+namespace {
+
+const SupportedFields& bootstrapFields() {
+  static const SupportedFields fields = [] {
+    SupportedFields f = {
+        {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin"}},
+        {"envoy.config.core.v3.Node", {"id", "cluster", "metadata", "locality"}},
+        {"envoy.config.bootstrap.v3.Bootstrap.StaticResources", {"listeners*", "clusters*"}},
+        {"envoy.config.bootstrap.v3.Admin", {"address"}},
+    };
+    f.merge(commonSupportedFields());
+    return f;
+  }();
+  return fields;
+}
+
+absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
+  Bootstrap b;
+  if (auto s = jsonToMessage(json, &b.proto); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("bootstrap: ", s.message()));
+  }
+  if (auto s = bootstrapFields().check(b.proto); !s.ok()) return withContext(s, "bootstrap");
+  if (b.proto.has_admin()) {
+    auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
+    if (!address.ok()) return address.status();
+    b.admin_address = *address;
+  }
+  // Names are keys (stats, xDS, admin): duplicates would make two resources one.
+  absl::flat_hash_set<std::string> names;
+  for (const auto& l : b.proto.static_resources().listeners()) {
+    if (!names.insert(l.name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("bootstrap: duplicate listener name '", l.name(), "'"));
+    }
+  }
+  names.clear();
+  for (const auto& c : b.proto.static_resources().clusters()) {
+    if (!names.insert(c.name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("bootstrap: duplicate cluster name '", c.name(), "'"));
+    }
+  }
+  return b;
+}
+
+}  // namespace
+
+absl::StatusOr<Bootstrap> loadBootstrapFile(const std::string& path) {
+  auto json = loadConfigFileAsJson(path);
+  if (!json.ok()) return withContext(json.status(), path);
+  auto b = fromJson(*json);
+  if (!b.ok()) return withContext(b.status(), path);
+  return b;
+}
+
+absl::StatusOr<Bootstrap> parseBootstrap(std::string_view yaml_or_json) {
+  auto json = yamlToJson(yaml_or_json);
+  if (!json.ok()) return json.status();
+  return fromJson(*json);
+}
+
+}  // namespace meshproxy::config

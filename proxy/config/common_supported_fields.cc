@@ -1,0 +1,14 @@
+#include "proxy/config/common_supported_fields.h"
+
+namespace meshproxy::config {
+
+const SupportedFields& commonSupportedFields() {
+  static const SupportedFields fields = {
+      {"envoy.config.core.v3.Address", {"socket_address"}},
+      {"envoy.config.core.v3.SocketAddress", {"address", "port_value", "protocol"}},
+      {"envoy.config.core.v3.Locality", {"region", "zone", "sub_zone"}},
+  };
+  return fields;
+}
+
+}  // namespace meshproxy::config

@@ -1,0 +1,327 @@
+#include "proxy/config/yaml_to_json.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace meshproxy::config {
+namespace {
+
+// Note: Debian's abseil has its own absl::string_view (not std::string_view), so std::string_view
+// values are handled with std:: methods here rather than absl string helpers.
+
+// Bounds that stop hostile or accidental inputs: yaml-cpp happily builds cyclic graphs from
+// self-referencing anchors, and a few nested aliases can expand exponentially ("billion laughs").
+constexpr int kMaxDepth = 256;
+constexpr size_t kMaxJsonBytes = 64u << 20;
+
+// yaml-cpp marks plain scalars with the non-specific tag "?" and quoted or block scalars with
+// "!". Only plain scalars (and explicitly tagged non-strings) are typed by content.
+constexpr std::string_view kPlainTag = "?";
+constexpr std::string_view kQuotedTag = "!";
+constexpr std::string_view kStrTag = "tag:yaml.org,2002:str";
+
+std::string markText(const YAML::Mark& mark) {
+  if (mark.is_null()) return "";
+  return absl::StrCat(" at line ", mark.line + 1, ", column ", mark.column + 1);
+}
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Returns the JSON spelling of a YAML 1.2 core-schema int or float, or nullopt when `text` is
+// not one. JSON forbids a leading '+', leading zeros, and a bare '.' at either end of the
+// mantissa, so those are rewritten; the digits themselves are kept verbatim (no precision loss).
+std::optional<std::string> numberAsJson(std::string_view text) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  const size_t int_begin = i;
+  while (i < text.size() && isDigit(text[i])) ++i;
+  std::string_view int_digits = text.substr(int_begin, i - int_begin);
+  std::string_view frac_digits;
+  if (i < text.size() && text[i] == '.') {
+    const size_t frac_begin = ++i;
+    while (i < text.size() && isDigit(text[i])) ++i;
+    frac_digits = text.substr(frac_begin, i - frac_begin);
+  }
+  if (int_digits.empty() && frac_digits.empty()) return std::nullopt;
+  std::string_view exponent;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    const size_t exp_begin = i++;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    const size_t digits_begin = i;
+    while (i < text.size() && isDigit(text[i])) ++i;
+    if (i == digits_begin) return std::nullopt;
+    exponent = text.substr(exp_begin, i - exp_begin);
+  }
+  if (i != text.size()) return std::nullopt;
+
+  while (int_digits.size() > 1 && int_digits.front() == '0') int_digits.remove_prefix(1);
+  std::string json = negative ? "-" : "";
+  json.append(int_digits.empty() ? "0" : int_digits);
+  if (!frac_digits.empty()) json.append(".").append(frac_digits);
+  json.append(exponent);
+  return json;
+}
+
+// JSON literal for a plain scalar that is a bool, null or number; nullopt means "a string".
+std::optional<std::string> plainScalarAsJson(std::string_view text) {
+  if (text == "true" || text == "True" || text == "TRUE") return "true";
+  if (text == "false" || text == "False" || text == "FALSE") return "false";
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return "null";
+  }
+  return numberAsJson(text);
+}
+
+void appendJsonString(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        // Bytes >= 0x80 are UTF-8 sequences from yaml-cpp and pass through untouched.
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[(c >> 4) & 0xf]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// A mapping flattened to its effective entries: explicit keys in order, then merged keys that
+// no explicit key (or earlier merge source) already defines.
+struct MapEntries {
+  std::vector<std::pair<std::string, YAML::Node>> entries;
+  absl::flat_hash_set<std::string> keys;
+};
+
+class JsonWriter {
+ public:
+  absl::Status write(const YAML::Node& node, int depth) {
+    if (depth > kMaxDepth) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "YAML nested deeper than ", kMaxDepth, " levels (alias cycle?)", markText(node.Mark())));
+    }
+    if (out_.size() > kMaxJsonBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("YAML expands to more than ", kMaxJsonBytes, " bytes of JSON"));
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        // `key: !!str` (explicitly a string, but empty) is the one null that is not null.
+        out_ += node.Tag() == kStrTag ? "\"\"" : "null";
+        return absl::OkStatus();
+      case YAML::NodeType::Scalar:
+        writeScalar(node);
+        return absl::OkStatus();
+      case YAML::NodeType::Sequence:
+        return writeSequence(node, depth);
+      case YAML::NodeType::Map:
+        return writeMap(node, depth);
+    }
+    return absl::InternalError("unknown YAML node type");
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  void writeScalar(const YAML::Node& node) {
+    const std::string& text = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag != kQuotedTag && tag != kStrTag) {
+      if (std::optional<std::string> literal = plainScalarAsJson(text)) {
+        out_ += *literal;
+        return;
+      }
+    }
+    appendJsonString(text, out_);
+  }
+
+  absl::Status writeSequence(const YAML::Node& node, int depth) {
+    out_.push_back('[');
+    bool first = true;
+    for (const YAML::Node& item : node) {
+      if (!first) out_.push_back(',');
+      first = false;
+      if (absl::Status s = write(item, depth + 1); !s.ok()) return s;
+    }
+    out_.push_back(']');
+    return absl::OkStatus();
+  }
+
+  absl::Status writeMap(const YAML::Node& node, int depth) {
+    MapEntries map;
+    if (absl::Status s = collectEntries(node, depth, map); !s.ok()) return s;
+    out_.push_back('{');
+    bool first = true;
+    for (const auto& [key, value] : map.entries) {
+      if (!first) out_.push_back(',');
+      first = false;
+      appendJsonString(key, out_);
+      out_.push_back(':');
+      if (absl::Status s = write(value, depth + 1); !s.ok()) return s;
+    }
+    out_.push_back('}');
+    return absl::OkStatus();
+  }
+
+  static bool isMergeKey(const YAML::Node& key) {
+    return key.IsScalar() && key.Tag() == kPlainTag && key.Scalar() == "<<";
+  }
+
+  static absl::StatusOr<std::string> keyText(const YAML::Node& key) {
+    if (key.IsNull()) return std::string("null");
+    if (!key.IsScalar()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("YAML mapping key must be a scalar", markText(key.Mark())));
+    }
+    return key.Scalar();
+  }
+
+  absl::Status collectEntries(const YAML::Node& node, int depth, MapEntries& map) {
+    if (depth > kMaxDepth) {
+      return absl::InvalidArgumentError(absl::StrCat("YAML merge keys nested deeper than ",
+                                                     kMaxDepth, " levels", markText(node.Mark())));
+    }
+    std::vector<YAML::Node> merge_sources;
+    for (const auto& kv : node) {
+      if (isMergeKey(kv.first)) {
+        merge_sources.push_back(kv.second);
+        continue;
+      }
+      absl::StatusOr<std::string> key = keyText(kv.first);
+      if (!key.ok()) return key.status();
+      if (!map.keys.insert(*key).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("duplicate YAML key '", *key, "'", markText(kv.first.Mark())));
+      }
+      map.entries.emplace_back(*std::move(key), kv.second);
+    }
+    for (const YAML::Node& source : merge_sources) {
+      if (source.IsMap()) {
+        if (absl::Status s = mergeFrom(source, depth, map); !s.ok()) return s;
+        continue;
+      }
+      if (!source.IsSequence()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "YAML merge key '<<' needs a mapping or a list of mappings", markText(source.Mark())));
+      }
+      // In a list, earlier mappings win (YAML merge-key spec), which "first key wins" gives.
+      for (const YAML::Node& item : source) {
+        if (!item.IsMap()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "YAML merge key '<<' list items must be mappings", markText(item.Mark())));
+        }
+        if (absl::Status s = mergeFrom(item, depth, map); !s.ok()) return s;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status mergeFrom(const YAML::Node& source, int depth, MapEntries& map) {
+    MapEntries merged;
+    if (absl::Status s = collectEntries(source, depth + 1, merged); !s.ok()) return s;
+    for (auto& [key, value] : merged.entries) {
+      if (map.keys.insert(key).second) map.entries.emplace_back(std::move(key), value);
+    }
+    return absl::OkStatus();
+  }
+
+  std::string out_;
+};
+
+std::string_view skipBom(std::string_view text) {
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+  return text;
+}
+
+bool looksLikeJson(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && text[first] == '{';
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
+  // yaml-cpp reports every problem by throwing; nothing may escape this function.
+  try {
+    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
+    if (docs.empty()) return std::string("null");
+    if (docs.size() > 1) {
+      return absl::InvalidArgumentError(absl::StrCat("expected one YAML document, found ",
+                                                     docs.size(), " (remove the extra '---')"));
+    }
+    JsonWriter writer;
+    if (absl::Status s = writer.write(docs.front(), 0); !s.ok()) return s;
+    return writer.take();
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("YAML parse error", markText(e.mark), ": ", e.msg));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("YAML conversion failed: ", e.what()));
+  }
+}
+
+absl::StatusOr<std::string> loadConfigFileAsJson(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open config file ", path));
+  }
+  std::string content;
+  char chunk[64 * 1024];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0) content.append(chunk, n);
+  const bool failed = std::ferror(file) != 0;
+  const int read_errno = errno;
+  std::fclose(file);
+  if (failed) {
+    return absl::ErrnoToStatus(read_errno, absl::StrCat("cannot read config file ", path));
+  }
+
+  const std::string_view text = skipBom(content);
+  if (path.ends_with(".json") || looksLikeJson(text)) return std::string(text);
+  absl::StatusOr<std::string> json = yamlToJson(text);
+  if (!json.ok()) {
+    return absl::Status(json.status().code(), absl::StrCat(path, ": ", json.status().message()));
+  }
+  return json;
+}
+
+}  // namespace meshproxy::config

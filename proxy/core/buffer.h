@@ -1,0 +1,78 @@
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace meshproxy {
+
+// A byte queue made of fixed-size slices. Reads land directly in a slice (no copy), and
+// moving data from one connection's read buffer to another's write buffer moves slices,
+// not bytes. Slices come from a per-thread free list, so steady traffic allocates nothing.
+class Buffer {
+ public:
+  static constexpr size_t kSliceSize = 16 * 1024;
+
+  Buffer() = default;
+  ~Buffer();
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer&& other) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  size_t length() const { return length_; }
+  bool empty() const { return length_ == 0; }
+
+  void add(const void* data, size_t size);
+  void add(std::string_view data) { add(data.data(), data.size()); }
+  // Moves everything (or the first `size` bytes) of other onto the end of this buffer.
+  void move(Buffer& other);
+  void move(Buffer& other, size_t size);
+  void drain(size_t size);
+  void clear() { drain(length_); }
+
+  // Copies out the first `size` bytes (or all) without draining.
+  std::string toString() const;
+  std::string toString(size_t size) const;
+  void copyOut(size_t offset, size_t size, void* out) const;
+  // Pointer to the first contiguous bytes, or {} if empty.
+  std::string_view frontSlice() const;
+  size_t sliceCount() const { return slices_.size(); }
+  // Visits each contiguous region in order; used by parsers and writev.
+  template <typename F>
+  void forEachSlice(F&& f) const {
+    for (const auto& s : slices_) {
+      if (s.end > s.start) f(std::string_view(s.mem + s.start, s.end - s.start));
+    }
+  }
+
+  // Fills up to max_bufs uv_buf_t entries that describe the first bytes, for writev.
+  // Returns the number filled; the memory stays valid until those bytes are drained.
+  int fillIovecs(uv_buf_t* bufs, int max_bufs) const;
+
+  // Read path: hands out writable space at the tail for the socket to fill, then commit()
+  // publishes what was actually read. At most one reservation is outstanding.
+  uv_buf_t reserveForRead();
+  void commit(size_t size);
+
+ private:
+  struct Slice {
+    char* mem = nullptr;
+    size_t start = 0;
+    size_t end = 0;
+    size_t free() const { return kSliceSize - end; }
+  };
+  Slice& tailWithSpace();
+  static char* allocateSlice();
+  static void releaseSlice(char* mem);
+
+  std::deque<Slice> slices_;
+  size_t length_ = 0;
+};
+
+}  // namespace meshproxy

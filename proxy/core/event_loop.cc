@@ -1,0 +1,91 @@
+#include "proxy/core/event_loop.h"
+
+#include <cstdlib>
+
+#include "proxy/core/log.h"
+
+namespace meshproxy {
+
+EventLoop::EventLoop() {
+  int rc = uv_loop_init(&loop_);
+  if (rc != 0) {
+    log::critical("uv_loop_init failed: {}", uv_strerror(rc));
+    std::abort();
+  }
+  uv_async_init(&loop_, &async_, &EventLoop::onAsync);
+  async_.data = this;
+  uv_check_init(&loop_, &check_);
+  check_.data = this;
+  // The check handle runs after each poll phase; it must not keep the loop alive by itself.
+  uv_check_start(&check_, &EventLoop::onCheck);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
+}
+
+EventLoop::~EventLoop() {
+  clearDeferred();
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&async_))) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+  }
+  // Let pending close callbacks run (they free handle memory). NOWAIT, a bounded number of
+  // times: a handle someone forgot to close must not hang the process at exit.
+  for (int i = 0; i < 16 && uv_loop_alive(&loop_) != 0; ++i) uv_run(&loop_, UV_RUN_NOWAIT);
+  if (uv_loop_close(&loop_) != 0) {
+    log::debug("event loop closed with handles still open");
+  }
+}
+
+void EventLoop::post(std::function<void()> fn) {
+  {
+    absl::MutexLock lock(&mu_);
+    posted_.push_back(std::move(fn));
+  }
+  uv_async_send(&async_);
+}
+
+void EventLoop::stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  uv_async_send(&async_);
+}
+
+void EventLoop::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+
+void EventLoop::deferredDelete(std::unique_ptr<DeferredDeletable> object) {
+  deferred_.push_back(std::move(object));
+  // Make sure the loop wakes up to run the check handle even if nothing else is pending.
+  uv_async_send(&async_);
+}
+
+void EventLoop::onAsync(uv_async_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  self->drainPosted();
+}
+
+void EventLoop::onCheck(uv_check_t* handle) { static_cast<EventLoop*>(handle->data)->clearDeferred(); }
+
+void EventLoop::drainPosted() {
+  std::vector<std::function<void()>> batch;
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    batch.swap(posted_);
+    stopping = stopping_;
+  }
+  for (auto& fn : batch) fn();
+  clearDeferred();
+  if (stopping) uv_stop(&loop_);
+}
+
+void EventLoop::clearDeferred() {
+  // Destructors may defer more objects; loop until none are left.
+  while (!deferred_.empty()) {
+    std::vector<std::unique_ptr<DeferredDeletable>> batch;
+    batch.swap(deferred_);
+    batch.clear();
+  }
+}
+
+}  // namespace meshproxy

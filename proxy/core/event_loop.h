@@ -1,0 +1,61 @@
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace meshproxy {
+
+// Something whose destruction must wait until the current callback stack has unwound
+// (a connection that closes itself from inside its own read callback, say).
+class DeferredDeletable {
+ public:
+  virtual ~DeferredDeletable() = default;
+};
+
+// One libuv loop and the means to reach it from other threads. Each worker owns one; the
+// main thread owns one for xDS, admin and signals. Everything but post() and stop() must
+// be called on the loop's own thread.
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  uv_loop_t* uv() { return &loop_; }
+
+  // Thread-safe: queues fn to run on the loop thread. The only cross-thread path into a
+  // loop, used for config publication and shutdown, never per request.
+  void post(std::function<void()> fn);
+  // Thread-safe: makes run() return after the current iteration.
+  void stop();
+  // Runs until stop(); then closes every handle still open and runs their close callbacks.
+  void run();
+
+  // Destroys the object after the current callbacks return (next loop iteration).
+  void deferredDelete(std::unique_ptr<DeferredDeletable> object);
+
+  // Cached loop time in milliseconds (uv_now): cheap, updated once per iteration.
+  uint64_t nowMs() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
+
+ private:
+  static void onAsync(uv_async_t* handle);
+  static void onCheck(uv_check_t* handle);
+  void drainPosted();
+  void clearDeferred();
+
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_check_t check_;
+  absl::Mutex mu_;
+  std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<DeferredDeletable>> deferred_;
+};
+
+}  // namespace meshproxy

@@ -1,0 +1,253 @@
+#include "proxy/filters/network/tcp_proxy/tcp_proxy.h"
+
+#include "proxy/accesslog/stream_info.h"
+#include "proxy/core/log.h"
+#include "proxy/core/worker_context.h"
+#include "proxy/upstream/cluster_manager.h"
+
+namespace meshproxy::filters::tcp_proxy {
+
+using network::CloseType;
+using network::ConnectionEvent;
+using network::FilterStatus;
+
+TcpProxyFilter::TcpProxyFilter(std::shared_ptr<const TcpProxyConfig> config)
+    : config_(std::move(config)) {}
+
+TcpProxyFilter::~TcpProxyFilter() {
+  if (upstream_ != nullptr) {
+    upstream_->setCallbacks(nullptr);
+    if (upstream_connected_ && cluster_ != nullptr) cluster_->stats->upstream_cx_active.dec();
+    upstream_connected_ = false;
+  }
+}
+
+void TcpProxyFilter::initialize(network::NetworkFilterCallbacks& callbacks) {
+  callbacks_ = &callbacks;
+}
+
+FilterStatus TcpProxyFilter::onNewConnection() {
+  config_->stats->downstream_cx_total.inc();
+  // Half-close must pass through: a client that sends its request and then shuts down its
+  // write side still expects the whole response.
+  downstream().enableHalfClose(true);
+  // Nothing is read from downstream until there is an upstream to give it to.
+  downstream().readDisable(true);
+  auto& info = callbacks_->streamInfo();
+  info.upstream_cluster = config_->cluster;
+
+  upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
+  if (cluster == nullptr) {
+    log::debug("tcp_proxy {}: no cluster '{}'", config_->stat_prefix, config_->cluster);
+    config_->stats->downstream_cx_no_route.inc();
+    info.setResponseFlag(accesslog::ResponseFlag::kNoClusterFound);
+    downstream().close(CloseType::kNoFlush);
+    return FilterStatus::kStopIteration;
+  }
+  cluster_ = cluster->config;
+  if (config_->idle_timeout.count() > 0) {
+    idle_timer_ = std::make_unique<Timer>(callbacks_->worker().loop.uv(), [this]() { onIdleTimeout(); });
+    resetIdleTimer();
+    idle_timer_->enable(config_->idle_timeout);
+  }
+  connectUpstream();
+  return FilterStatus::kStopIteration;
+}
+
+void TcpProxyFilter::connectUpstream() {
+  upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
+  const upstream::Host* host = cluster == nullptr ? nullptr : cluster->lb->chooseHost();
+  auto& info = callbacks_->streamInfo();
+  if (host == nullptr) {
+    cluster_->stats->upstream_cx_none_healthy.inc();
+    info.setResponseFlag(accesslog::ResponseFlag::kNoHealthyUpstream);
+    downstream().close(CloseType::kNoFlush);
+    return;
+  }
+  ++connect_attempts_;
+  info.upstream_request_attempt_count = connect_attempts_;
+  info.upstream_host = host->address.str();
+  cluster_->stats->upstream_cx_total.inc();
+  upstream_ = network::Connection::connect(callbacks_->worker().loop, host->address,
+                                           cluster_->connect_timeout,
+                                           cluster_->per_connection_buffer_limit);
+  upstream_->enableHalfClose(true);
+  upstream_->setCallbacks(&upstream_callbacks_);
+}
+
+void TcpProxyFilter::onUpstreamConnected() {
+  upstream_connected_ = true;
+  cluster_->stats->upstream_cx_active.inc();
+  auto& info = callbacks_->streamInfo();
+  info.upstream_local_address = upstream_->localAddress().str();
+  log::trace("tcp_proxy {}: connection {} -> upstream {}", config_->stat_prefix,
+             downstream().id(), upstream_->remoteAddress().str());
+  downstream().readDisable(false);
+}
+
+void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
+  cluster_->stats->upstream_cx_connect_fail.inc();
+  if (event == ConnectionEvent::kConnectTimeout) cluster_->stats->upstream_cx_connect_timeout.inc();
+  auto& info = callbacks_->streamInfo();
+  info.upstream_transport_failure_reason =
+      event == ConnectionEvent::kConnectTimeout ? "connect_timeout" : "connect_failed";
+  log::debug("tcp_proxy {}: upstream {} {}", config_->stat_prefix, info.upstream_host,
+             network::toString(event));
+  // The failed connection object is finished; free it after this callback returns.
+  struct Doomed : DeferredDeletable {
+    std::unique_ptr<network::Connection> c;
+  };
+  auto doomed = std::make_unique<Doomed>();
+  doomed->c = std::move(upstream_);
+  callbacks_->worker().loop.deferredDelete(std::move(doomed));
+  if (connect_attempts_ < config_->max_connect_attempts) {
+    connectUpstream();
+    return;
+  }
+  info.setResponseFlag(accesslog::ResponseFlag::kUpstreamConnectionFailure);
+  downstream().close(CloseType::kNoFlush);
+}
+
+FilterStatus TcpProxyFilter::onData(Buffer& data, bool end_stream) {
+  config_->stats->downstream_cx_rx_bytes_total.add(data.length());
+  callbacks_->streamInfo().bytes_received += data.length();
+  resetIdleTimer();
+  if (end_stream) downstream_sent_fin_ = true;
+  if (upstream_ != nullptr && upstream_->isOpen()) {
+    cluster_->stats->upstream_cx_tx_bytes_total.add(data.length());
+    upstream_->write(data, end_stream);
+  } else {
+    data.clear();
+  }
+  return FilterStatus::kStopIteration;
+}
+
+void TcpProxyFilter::UpstreamCallbacks::onData(Buffer& data, bool end_stream) {
+  TcpProxyFilter& p = parent_;
+  size_t n = data.length();
+  p.cluster_->stats->upstream_cx_rx_bytes_total.add(n);
+  p.config_->stats->downstream_cx_tx_bytes_total.add(n);
+  p.callbacks_->streamInfo().bytes_sent += n;
+  p.resetIdleTimer();
+  if (end_stream) p.upstream_sent_fin_ = true;
+  p.downstream().write(data, end_stream);
+}
+
+void TcpProxyFilter::UpstreamCallbacks::onEvent(ConnectionEvent event) {
+  TcpProxyFilter& p = parent_;
+  switch (event) {
+    case ConnectionEvent::kConnected:
+      p.onUpstreamConnected();
+      return;
+    case ConnectionEvent::kConnectFailed:
+    case ConnectionEvent::kConnectTimeout:
+      p.onConnectFailure(event);
+      return;
+    case ConnectionEvent::kRemoteClose:
+    case ConnectionEvent::kLocalClose:
+      p.onUpstreamClosed(event);
+      return;
+  }
+}
+
+void TcpProxyFilter::onUpstreamClosed(ConnectionEvent event) {
+  if (upstream_connected_) {
+    cluster_->stats->upstream_cx_active.dec();
+    cluster_->stats->upstream_cx_destroy.inc();
+    upstream_connected_ = false;
+  }
+  // A close after the upstream's FIN is the normal end of a session, not a termination.
+  if (event == ConnectionEvent::kRemoteClose && !upstream_sent_fin_) {
+    callbacks_->streamInfo().setResponseFlag(
+        accesslog::ResponseFlag::kUpstreamConnectionTermination);
+  }
+  // Whatever the upstream sent is already queued downstream; deliver it, then close.
+  config_->stats->upstream_flush_total.inc();
+  downstream().close(CloseType::kFlushWrite);
+}
+
+// The upstream write queue is full: stop reading downstream until it drains.
+void TcpProxyFilter::UpstreamCallbacks::onAboveWriteBufferHighWatermark() {
+  TcpProxyFilter& p = parent_;
+  if (p.downstream_read_paused_by_upstream_) return;
+  p.downstream_read_paused_by_upstream_ = true;
+  p.config_->stats->downstream_flow_control_paused_reading_total.inc();
+  p.downstream().readDisable(true);
+}
+
+void TcpProxyFilter::UpstreamCallbacks::onBelowWriteBufferLowWatermark() {
+  TcpProxyFilter& p = parent_;
+  if (!p.downstream_read_paused_by_upstream_) return;
+  p.downstream_read_paused_by_upstream_ = false;
+  p.config_->stats->downstream_flow_control_resumed_reading_total.inc();
+  p.downstream().readDisable(false);
+}
+
+// The downstream write queue is full: stop reading upstream until it drains.
+void TcpProxyFilter::onAboveWriteBufferHighWatermark() {
+  if (upstream_ == nullptr || upstream_read_paused_by_downstream_) return;
+  upstream_read_paused_by_downstream_ = true;
+  upstream_->readDisable(true);
+}
+
+void TcpProxyFilter::onBelowWriteBufferLowWatermark() {
+  if (upstream_ == nullptr || !upstream_read_paused_by_downstream_) return;
+  upstream_read_paused_by_downstream_ = false;
+  upstream_->readDisable(false);
+}
+
+void TcpProxyFilter::onEvent(ConnectionEvent event) {
+  if (event == ConnectionEvent::kConnected) return;
+  // Downstream closed. Let the upstream finish sending what it was given, then close.
+  if (upstream_ != nullptr && upstream_->isOpen()) {
+    if (event == ConnectionEvent::kRemoteClose && !downstream_sent_fin_) {
+      callbacks_->streamInfo().setResponseFlag(
+          accesslog::ResponseFlag::kDownstreamConnectionTermination);
+    }
+    upstream_->close(upstream_->connecting() ? CloseType::kNoFlush : CloseType::kFlushWrite);
+  }
+  finish();
+}
+
+void TcpProxyFilter::resetIdleTimer() {
+  if (idle_timer_ != nullptr) {
+    idle_deadline_ms_ = callbacks_->worker().loop.nowMs() +
+                        static_cast<uint64_t>(config_->idle_timeout.count());
+  }
+}
+
+// The timer is not re-armed on every read (that would be a heap operation per read); it
+// fires at the original deadline and re-arms itself for whatever time is left.
+void TcpProxyFilter::onIdleTimeout() {
+  uint64_t now = callbacks_->worker().loop.nowMs();
+  if (now < idle_deadline_ms_) {
+    idle_timer_->enable(std::chrono::milliseconds(idle_deadline_ms_ - now));
+    return;
+  }
+  log::debug("tcp_proxy {}: connection {} idle timeout", config_->stat_prefix, downstream().id());
+  config_->stats->idle_timeout.inc();
+  if (upstream_ != nullptr) upstream_->close(CloseType::kNoFlush);
+  downstream().close(CloseType::kNoFlush);
+}
+
+void TcpProxyFilter::finish() {
+  if (finished_) return;
+  finished_ = true;
+  idle_timer_.reset();
+  auto& info = callbacks_->streamInfo();
+  info.markComplete(std::chrono::steady_clock::now());
+  for (const auto& logger : config_->access_logs) logger->log(info);
+  if (log::enabled(log::Level::kInfo)) {
+    std::string flags;
+    accesslog::appendResponseFlags(info.response_flags, flags);
+    log::info(
+        "tcp {} downstream={} upstream={} cluster={} duration_ms={} bytes_received={} "
+        "bytes_sent={} flags={}",
+        config_->stat_prefix, info.downstream_remote_address,
+        info.upstream_host.empty() ? "-" : info.upstream_host, config_->cluster,
+        std::chrono::duration_cast<std::chrono::milliseconds>(*info.request_complete).count(),
+        info.bytes_received, info.bytes_sent, flags);
+  }
+}
+
+}  // namespace meshproxy::filters::tcp_proxy

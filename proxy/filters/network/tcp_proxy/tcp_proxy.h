@@ -1,0 +1,66 @@
+#pragma once
+
+#include <memory>
+
+#include "proxy/core/timer.h"
+#include "proxy/filters/network/tcp_proxy/tcp_proxy_config.h"
+#include "proxy/network/connection.h"
+#include "proxy/network/filter.h"
+#include "proxy/upstream/cluster_config.h"
+
+namespace meshproxy::filters::tcp_proxy {
+
+// Relays bytes between a downstream connection and one upstream connection to a host of the
+// configured cluster. Half-close passes through (a FIN on one side becomes a FIN on the
+// other), and each side's write queue throttles reading on the other side.
+class TcpProxyFilter : public network::NetworkFilter {
+ public:
+  explicit TcpProxyFilter(std::shared_ptr<const TcpProxyConfig> config);
+  ~TcpProxyFilter() override;
+
+  void initialize(network::NetworkFilterCallbacks& callbacks) override;
+  network::FilterStatus onNewConnection() override;
+  network::FilterStatus onData(Buffer& data, bool end_stream) override;
+  void onEvent(network::ConnectionEvent event) override;
+  void onAboveWriteBufferHighWatermark() override;
+  void onBelowWriteBufferLowWatermark() override;
+
+ private:
+  class UpstreamCallbacks : public network::ConnectionCallbacks {
+   public:
+    explicit UpstreamCallbacks(TcpProxyFilter& parent) : parent_(parent) {}
+    void onData(Buffer& data, bool end_stream) override;
+    void onEvent(network::ConnectionEvent event) override;
+    void onAboveWriteBufferHighWatermark() override;
+    void onBelowWriteBufferLowWatermark() override;
+
+   private:
+    TcpProxyFilter& parent_;
+  };
+
+  void connectUpstream();
+  void onUpstreamConnected();
+  void onConnectFailure(network::ConnectionEvent event);
+  void onUpstreamClosed(network::ConnectionEvent event);
+  void onIdleTimeout();
+  void resetIdleTimer();
+  void finish();
+  network::Connection& downstream() { return callbacks_->connection(); }
+
+  std::shared_ptr<const TcpProxyConfig> config_;
+  network::NetworkFilterCallbacks* callbacks_ = nullptr;
+  upstream::ClusterConfigSharedPtr cluster_;
+  std::unique_ptr<network::Connection> upstream_;
+  UpstreamCallbacks upstream_callbacks_{*this};
+  std::unique_ptr<Timer> idle_timer_;
+  uint32_t connect_attempts_ = 0;
+  bool upstream_connected_ = false;
+  bool downstream_read_paused_by_upstream_ = false;
+  bool upstream_read_paused_by_downstream_ = false;
+  bool finished_ = false;
+  bool upstream_sent_fin_ = false;
+  bool downstream_sent_fin_ = false;
+  uint64_t idle_deadline_ms_ = 0;
+};
+
+}  // namespace meshproxy::filters::tcp_proxy

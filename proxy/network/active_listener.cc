@@ -1,0 +1,169 @@
+#include "proxy/network/active_listener.h"
+
+#include <atomic>
+
+#include "proxy/core/log.h"
+
+namespace meshproxy::network {
+namespace {
+std::atomic<uint64_t> g_active_connections{0};
+}  // namespace
+
+uint64_t activeConnectionCount() { return g_active_connections.load(std::memory_order_relaxed); }
+
+ActiveConnection::ActiveConnection(ActiveListener& listener, std::unique_ptr<Connection> connection)
+    : listener_(listener),
+      connection_(std::move(connection)),
+      stream_info_(accesslog::StreamInfo::startingNow()) {
+  connection_->setCallbacks(this);
+  stream_info_.downstream_remote_address = connection_->remoteAddress().str();
+  stream_info_.downstream_direct_remote_address = connection_->remoteAddress().str();
+  stream_info_.downstream_local_address = connection_->localAddress().str();
+  g_active_connections.fetch_add(1, std::memory_order_relaxed);
+  const auto& stats = *listener_.config().stats;
+  stats.downstream_cx_total.inc();
+  stats.downstream_cx_active.inc();
+  uint32_t w = listener_.worker().index;
+  if (w < stats.workers.size()) {
+    stats.workers[w].downstream_cx_total.inc();
+    stats.workers[w].downstream_cx_active.inc();
+  }
+}
+
+ActiveConnection::~ActiveConnection() {
+  // Filters go first: they may still refer to the connection while tearing down.
+  filters_.clear();
+  connection_.reset();
+}
+
+WorkerContext& ActiveConnection::worker() { return listener_.worker(); }
+
+void ActiveConnection::addFilter(std::unique_ptr<NetworkFilter> filter) {
+  filter->initialize(*this);
+  filters_.push_back(std::move(filter));
+}
+
+void ActiveConnection::start(const FilterChain& chain) {
+  for (const auto& factory : chain.filter_factories) factory(*this);
+  for (auto& f : filters_) {
+    if (f->onNewConnection() == FilterStatus::kStopIteration) break;
+    if (!connection_->isOpen()) break;
+  }
+}
+
+void ActiveConnection::onData(Buffer& data, bool end_stream) {
+  for (auto& f : filters_) {
+    if (f->onData(data, end_stream) == FilterStatus::kStopIteration) return;
+  }
+  // No terminal filter took the bytes: nothing will ever read them.
+  data.clear();
+}
+
+void ActiveConnection::onEvent(ConnectionEvent event) {
+  if (event == ConnectionEvent::kConnected || closed_) return;
+  closed_ = true;
+  g_active_connections.fetch_sub(1, std::memory_order_relaxed);
+  for (auto& f : filters_) f->onEvent(event);
+  const auto& stats = *listener_.config().stats;
+  stats.downstream_cx_active.dec();
+  stats.downstream_cx_destroy.inc();
+  uint32_t w = listener_.worker().index;
+  if (w < stats.workers.size()) stats.workers[w].downstream_cx_active.dec();
+  listener_.removeConnection(*this);
+}
+
+void ActiveConnection::onAboveWriteBufferHighWatermark() {
+  for (auto& f : filters_) f->onAboveWriteBufferHighWatermark();
+}
+
+void ActiveConnection::onBelowWriteBufferLowWatermark() {
+  for (auto& f : filters_) f->onBelowWriteBufferLowWatermark();
+}
+
+ActiveListener::ActiveListener(WorkerContext& worker, std::shared_ptr<const ListenerConfig> config,
+                               std::shared_ptr<ListenSockets> sockets)
+    : worker_(worker), config_(std::move(config)), sockets_(std::move(sockets)) {}
+
+ActiveListener::~ActiveListener() {
+  stopAccepting();
+  closeAllConnections();
+}
+
+bool ActiveListener::start() {
+  int fd = sockets_->takeFd(static_cast<int>(worker_.index));
+  if (fd < 0) {
+    log::error("listener {}: no socket for worker {}", config_->name, worker_.index);
+    return false;
+  }
+  handle_ = new uv_tcp_t;
+  uv_tcp_init(worker_.loop.uv(), handle_);
+  handle_->data = this;
+  int rc = uv_tcp_open(handle_, fd);
+  if (rc == 0) {
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(handle_), 1024, &ActiveListener::onConnection);
+  }
+  if (rc != 0) {
+    log::error("listener {}: cannot listen on worker {}: {}", config_->name, worker_.index,
+               uv_strerror(rc));
+    stopAccepting();
+    return false;
+  }
+  log::debug("listener {} accepting on {} (worker {})", config_->name, sockets_->address().str(),
+             worker_.index);
+  return true;
+}
+
+void ActiveListener::stopAccepting() {
+  if (handle_ == nullptr) return;
+  handle_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  handle_ = nullptr;
+}
+
+void ActiveListener::closeAllConnections() {
+  // Closing raises the close event, which removes the connection from the list.
+  while (!connections_.empty()) {
+    auto& conn = connections_.front();
+    ActiveConnection* raw = conn.get();
+    raw->connection().close(CloseType::kNoFlush);
+    if (!connections_.empty() && connections_.front().get() == raw) {
+      // Already closed earlier but not yet removed: remove it now.
+      removeConnection(*raw);
+    }
+  }
+}
+
+void ActiveListener::onConnection(uv_stream_t* server, int status) {
+  auto* self = static_cast<ActiveListener*>(server->data);
+  if (self == nullptr) return;
+  if (status != 0) {
+    log::warn("listener {}: accept error: {}", self->config_->name, uv_strerror(status));
+    return;
+  }
+  self->acceptOne();
+}
+
+void ActiveListener::acceptOne() {
+  auto conn = Connection::accept(worker_.loop, reinterpret_cast<uv_stream_t*>(handle_),
+                                 config_->per_connection_buffer_limit);
+  if (conn == nullptr) return;
+  if (config_->filter_chain == nullptr) {
+    config_->stats->no_filter_chain_match.inc();
+    conn->close(CloseType::kNoFlush);
+    return;
+  }
+  auto active = std::make_unique<ActiveConnection>(*this, std::move(conn));
+  ActiveConnection* raw = active.get();
+  connections_.push_front(std::move(active));
+  raw->position = connections_.begin();
+  raw->start(*config_->filter_chain);
+}
+
+void ActiveListener::removeConnection(ActiveConnection& connection) {
+  auto owned = std::move(*connection.position);
+  connections_.erase(connection.position);
+  worker_.loop.deferredDelete(std::move(owned));
+}
+
+}  // namespace meshproxy::network

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <uv.h>
+
+#include <list>
+#include <memory>
+#include <vector>
+
+#include "proxy/accesslog/stream_info.h"
+#include "proxy/core/worker_context.h"
+#include "proxy/network/connection.h"
+#include "proxy/network/filter.h"
+#include "proxy/network/listen_socket.h"
+#include "proxy/network/listener_config.h"
+
+namespace meshproxy::network {
+
+class ActiveListener;
+
+// Open downstream connections over all workers and listeners (for the shutdown drain).
+uint64_t activeConnectionCount();
+
+// A downstream connection and its filter chain, from accept to close. Owned by its listener.
+class ActiveConnection : public ConnectionCallbacks,
+                         public NetworkFilterCallbacks,
+                         public FilterManager,
+                         public DeferredDeletable {
+ public:
+  ActiveConnection(ActiveListener& listener, std::unique_ptr<Connection> connection);
+  ~ActiveConnection() override;
+
+  void start(const FilterChain& chain);
+
+  // ConnectionCallbacks
+  void onData(Buffer& data, bool end_stream) override;
+  void onEvent(ConnectionEvent event) override;
+  void onAboveWriteBufferHighWatermark() override;
+  void onBelowWriteBufferLowWatermark() override;
+  // NetworkFilterCallbacks
+  Connection& connection() override { return *connection_; }
+  WorkerContext& worker() override;
+  accesslog::StreamInfo& streamInfo() override { return stream_info_; }
+  // FilterManager
+  void addFilter(std::unique_ptr<NetworkFilter> filter) override;
+
+  std::list<std::unique_ptr<ActiveConnection>>::iterator position;
+
+ private:
+  ActiveListener& listener_;
+  std::unique_ptr<Connection> connection_;
+  std::vector<std::unique_ptr<NetworkFilter>> filters_;
+  accesslog::StreamInfo stream_info_;
+  bool closed_ = false;
+};
+
+// One listener on one worker: accepts on this worker's SO_REUSEPORT socket and owns the
+// connections it accepted. A removed (or drained) listener stops accepting but lives on
+// until its last connection is gone.
+class ActiveListener {
+ public:
+  ActiveListener(WorkerContext& worker, std::shared_ptr<const ListenerConfig> config,
+                 std::shared_ptr<ListenSockets> sockets);
+  ~ActiveListener();
+  ActiveListener(const ActiveListener&) = delete;
+  ActiveListener& operator=(const ActiveListener&) = delete;
+
+  // Takes this worker's socket and starts accepting. False if the socket is unusable.
+  bool start();
+  void stopAccepting();
+  // Closes every connection now (shutdown after the drain period).
+  void closeAllConnections();
+  size_t connectionCount() const { return connections_.size(); }
+  bool accepting() const { return handle_ != nullptr; }
+
+  const ListenerConfig& config() const { return *config_; }
+  const std::shared_ptr<ListenSockets>& sockets() const { return sockets_; }
+  WorkerContext& worker() { return worker_; }
+  void removeConnection(ActiveConnection& connection);
+
+ private:
+  static void onConnection(uv_stream_t* server, int status);
+  void acceptOne();
+
+  WorkerContext& worker_;
+  std::shared_ptr<const ListenerConfig> config_;
+  std::shared_ptr<ListenSockets> sockets_;
+  uv_tcp_t* handle_ = nullptr;
+  std::list<std::unique_ptr<ActiveConnection>> connections_;
+};
+
+}  // namespace meshproxy::network

@@ -1,0 +1,85 @@
+#include "proxy/network/listen_socket.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace meshproxy::network {
+namespace {
+
+absl::StatusOr<int> bindOne(const Address& address, int backlog) {
+  int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("socket(): ", std::strerror(errno)));
+  }
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (address.family() == AF_INET6) {
+    // [::] should mean IPv6 only, as in Envoy; IPv4 gets its own listener.
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  }
+  if (::bind(fd, address.sockaddr_ptr(), address.sockaddr_len()) != 0) {
+    int err = errno;
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot bind ", address.str(), ": ", std::strerror(err)));
+  }
+  if (::listen(fd, backlog) != 0) {
+    int err = errno;
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot listen on ", address.str(), ": ", std::strerror(err)));
+  }
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ListenSockets>> ListenSockets::bind(const Address& address,
+                                                                   int count, int backlog) {
+  std::vector<int> fds;
+  Address bound = address;
+  auto close_all = [&fds]() {
+    for (int fd : fds) ::close(fd);
+  };
+  for (int i = 0; i < count; ++i) {
+    auto fd = bindOne(bound, backlog);
+    if (!fd.ok()) {
+      close_all();
+      return fd.status();
+    }
+    fds.push_back(*fd);
+    if (i == 0 && bound.port() == 0) {
+      sockaddr_storage ss{};
+      socklen_t len = sizeof(ss);
+      ::getsockname(*fd, reinterpret_cast<sockaddr*>(&ss), &len);
+      bound = Address::fromSockaddr(reinterpret_cast<sockaddr*>(&ss));
+    }
+  }
+  return std::unique_ptr<ListenSockets>(new ListenSockets(bound, std::move(fds)));
+}
+
+ListenSockets::ListenSockets(Address address, std::vector<int> fds)
+    : address_(std::move(address)), fds_(fds.size()) {
+  for (size_t i = 0; i < fds.size(); ++i) fds_[i].store(fds[i]);
+}
+
+ListenSockets::~ListenSockets() {
+  for (auto& fd : fds_) {
+    int v = fd.exchange(-1);
+    if (v >= 0) ::close(v);
+  }
+}
+
+int ListenSockets::takeFd(int worker_index) {
+  if (worker_index < 0 || static_cast<size_t>(worker_index) >= fds_.size()) return -1;
+  return fds_[static_cast<size_t>(worker_index)].exchange(-1);
+}
+
+}  // namespace meshproxy::network

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/network/address.h"
+#include "proxy/network/filter.h"
+#include "proxy/stats/counter.h"
+#include "proxy/stats/gauge.h"
+
+namespace meshproxy::network {
+
+struct FilterChain {
+  std::string name;
+  std::vector<NetworkFilterFactory> filter_factories;
+};
+
+// listener.<address>.* stats, plus the per-worker split Envoy keeps.
+struct ListenerStats {
+  stats::Counter& downstream_cx_total;
+  stats::Gauge& downstream_cx_active;
+  stats::Counter& downstream_cx_destroy;
+  stats::Counter& no_filter_chain_match;
+  struct PerWorker {
+    stats::Counter& downstream_cx_total;
+    stats::Gauge& downstream_cx_active;
+  };
+  std::vector<PerWorker> workers;
+};
+
+// A listener after translation. Shared, immutable; the sockets live in ListenSockets.
+struct ListenerConfig {
+  std::string name;
+  Address address;
+  uint32_t per_connection_buffer_limit = 1024 * 1024;
+  std::shared_ptr<const FilterChain> filter_chain;
+  std::shared_ptr<const ListenerStats> stats;
+  // Hash of the listener's proto; an update with the same hash leaves the listener alone.
+  uint64_t content_hash = 0;
+};
+
+}  // namespace meshproxy::network

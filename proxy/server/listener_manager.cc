@@ -1,0 +1,39 @@
+#include "proxy/server/listener_manager.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+
+namespace meshproxy::server {
+
+absl::StatusOr<std::vector<config::ListenerHandle>> ListenerManager::apply(
+    const std::vector<std::shared_ptr<const network::ListenerConfig>>& listeners) {
+  absl::flat_hash_map<std::string, const config::ListenerHandle*> existing;
+  for (const auto& h : current_) existing[h.config->name] = &h;
+
+  absl::flat_hash_set<std::string> addresses;
+  std::vector<config::ListenerHandle> next;
+  next.reserve(listeners.size());
+  for (const auto& config : listeners) {
+    // Port 0 asks for a fresh ephemeral port each time, so it never collides.
+    if (config->address.port() != 0 && !addresses.insert(config->address.str()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("listener '", config->name, "': address ",
+                                                     config->address.str(),
+                                                     " is already used by another listener"));
+    }
+    auto it = existing.find(config->name);
+    if (it != existing.end() && it->second->config->content_hash == config->content_hash) {
+      next.push_back(*it->second);
+      continue;
+    }
+    auto sockets = network::ListenSockets::bind(config->address, concurrency_);
+    if (!sockets.ok()) {
+      return absl::Status(sockets.status().code(),
+                          absl::StrCat("listener '", config->name, "': ", sockets.status().message()));
+    }
+    next.push_back({config, std::shared_ptr<network::ListenSockets>(std::move(*sockets))});
+  }
+  current_ = next;
+  return next;
+}
+
+}  // namespace meshproxy::server

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace meshproxy::server {
+
+// Command-line options, named like Envoy's where Envoy has the same option.
+struct Options {
+  std::string config_path;
+  uint32_t concurrency = 0;  // 0: one worker per core
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::optional<std::string> admin_address;  // overrides the bootstrap's admin.address
+  std::optional<std::string> service_node;   // overrides node.id
+  std::optional<std::string> service_cluster;  // overrides node.cluster
+  uint32_t drain_time_s = 5;
+  bool help = false;
+  bool version = false;
+};
+
+absl::StatusOr<Options> parseOptions(int argc, const char* const* argv);
+std::string usage();
+std::string versionString();
+
+}  // namespace meshproxy::server

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "proxy/admin/admin_server.h"
+#include "proxy/config/bootstrap_loader.h"
+#include "proxy/config/snapshot.h"
+#include "proxy/core/event_loop.h"
+#include "proxy/core/timer.h"
+#include "proxy/server/listener_manager.h"
+#include "proxy/server/options.h"
+#include "proxy/server/worker.h"
+#include "proxy/stats/store.h"
+
+namespace meshproxy::server {
+
+enum class ServerState { kInitializing, kLive, kDraining };
+const char* toString(ServerState state);
+
+// The main thread: loads config, owns the workers, the admin server and signal handling, and
+// publishes config snapshots. Data never flows through it.
+class Server {
+ public:
+  explicit Server(Options options);
+  ~Server();
+
+  // Runs until shut down; returns the process exit code.
+  int run();
+
+  // Read by admin handlers (main thread).
+  ServerState state() const { return state_; }
+  stats::Store& stats() { return stats_; }
+  const config::Bootstrap& bootstrap() const { return bootstrap_; }
+  const config::SnapshotSharedPtr& snapshot() const { return snapshot_; }
+  const ListenerManager& listeners() const { return *listener_manager_; }
+  std::chrono::system_clock::time_point startTime() const { return start_time_; }
+  std::chrono::system_clock::time_point configTime() const { return config_time_; }
+  const Options& options() const { return options_; }
+
+  // Stops accepting everywhere; open connections carry on (admin /drain_listeners).
+  void drainListeners();
+  // Begins shutdown: with drain, waits up to --drain-time-s for connections to finish.
+  void shutdown(bool drain);
+  // Shuts down without drain once the current admin response had time to go out.
+  void shutdownSoon();
+
+ private:
+  absl::Status initialize();
+  absl::Status loadStaticConfig();
+  absl::Status startAdmin();
+  void installSignalHandlers();
+  void checkDrained();
+  void finishShutdown();
+
+  Options options_;
+  EventLoop loop_;
+  stats::Store stats_;
+  config::Bootstrap bootstrap_;
+  std::unique_ptr<ListenerManager> listener_manager_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  config::SnapshotSharedPtr snapshot_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::vector<uv_signal_t*> signals_;
+  std::unique_ptr<Timer> drain_timer_;
+  std::unique_ptr<Timer> quit_timer_;
+  ServerState state_ = ServerState::kInitializing;
+  bool shutting_down_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::chrono::system_clock::time_point start_time_;
+  std::chrono::system_clock::time_point config_time_;
+};
+
+}  // namespace meshproxy::server

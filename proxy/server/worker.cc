@@ -1,0 +1,88 @@
+#include "proxy/server/worker.h"
+
+#include "absl/strings/str_cat.h"
+#include "proxy/core/log.h"
+
+namespace meshproxy::server {
+
+Worker::Worker(uint32_t index)
+    : index_(index),
+      random_(std::random_device{}()),
+      clusters_(random_()),
+      context_{loop_, index_, clusters_, random_} {}
+
+Worker::~Worker() { shutdown(); }
+
+void Worker::start() {
+  thread_ = std::thread([this]() { run(); });
+}
+
+void Worker::run() {
+  log::setThreadName(absl::StrCat("worker_", index_));
+  log::debug("worker {} started", index_);
+  // Removed listeners linger until their last connection closes; check once a second.
+  reap_timer_ = std::make_unique<Timer>(loop_.uv(), [this]() { reapDrained(); });
+  reap_timer_->enableRepeating(std::chrono::seconds(1));
+  loop_.run();
+  reap_timer_.reset();
+  // Tear down on this thread: connections and listeners close their handles here, and the
+  // loop runs their close callbacks before the thread exits.
+  listeners_.clear();
+  draining_.clear();
+  clusters_.update({});
+  snapshot_.reset();
+  for (int i = 0; i < 16 && uv_loop_alive(loop_.uv()) != 0; ++i) uv_run(loop_.uv(), UV_RUN_NOWAIT);
+  log::debug("worker {} stopped", index_);
+}
+
+void Worker::publish(config::SnapshotSharedPtr snapshot) {
+  loop_.post([this, snapshot = std::move(snapshot)]() mutable { applySnapshot(std::move(snapshot)); });
+}
+
+void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
+  clusters_.update(snapshot->clusters);
+  absl::flat_hash_map<const network::ListenSockets*, std::unique_ptr<network::ActiveListener>> next;
+  for (const auto& handle : snapshot->listeners) {
+    const network::ListenSockets* key = handle.sockets.get();
+    auto it = listeners_.find(key);
+    if (it != listeners_.end()) {
+      next.emplace(key, std::move(it->second));
+      listeners_.erase(it);
+      continue;
+    }
+    auto listener = std::make_unique<network::ActiveListener>(context_, handle.config, handle.sockets);
+    if (accepting_ && !listener->start()) continue;
+    next.emplace(key, std::move(listener));
+  }
+  // What is left was removed or replaced: stop accepting, let its connections finish.
+  for (auto& [key, listener] : listeners_) {
+    listener->stopAccepting();
+    draining_.push_back(std::move(listener));
+  }
+  listeners_ = std::move(next);
+  snapshot_ = std::move(snapshot);
+  reapDrained();
+}
+
+void Worker::reapDrained() {
+  std::erase_if(draining_, [](const auto& l) { return l->connectionCount() == 0; });
+}
+
+void Worker::stopAccepting() {
+  loop_.post([this]() {
+    accepting_ = false;
+    for (auto& [key, listener] : listeners_) listener->stopAccepting();
+  });
+}
+
+void Worker::shutdown() {
+  if (!thread_.joinable()) return;
+  loop_.post([this]() {
+    for (auto& [key, listener] : listeners_) listener->closeAllConnections();
+    for (auto& listener : draining_) listener->closeAllConnections();
+  });
+  loop_.stop();
+  thread_.join();
+}
+
+}  // namespace meshproxy::server

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "proxy/config/snapshot.h"
+#include "proxy/core/event_loop.h"
+#include "proxy/core/timer.h"
+#include "proxy/core/worker_context.h"
+#include "proxy/network/active_listener.h"
+#include "proxy/upstream/cluster_manager.h"
+
+namespace meshproxy::server {
+
+// A worker thread: its own libuv loop, its listeners' sockets, and every connection those
+// accept, from accept to close. The main thread talks to it only through the thread-safe
+// methods below, which post to the loop.
+class Worker {
+ public:
+  explicit Worker(uint32_t index);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // Thread-safe. Adopts a new config snapshot: new listeners start accepting, removed ones
+  // stop accepting and drain, clusters are swapped. In-flight work keeps its old config.
+  void publish(config::SnapshotSharedPtr snapshot);
+  // Thread-safe. Stops accepting on every listener; open connections carry on.
+  void stopAccepting();
+  // Thread-safe. Closes everything, stops the loop and joins the thread.
+  void shutdown();
+
+  uint32_t index() const { return index_; }
+
+ private:
+  void run();
+  void applySnapshot(config::SnapshotSharedPtr snapshot);
+  void reapDrained();
+
+  const uint32_t index_;
+  EventLoop loop_;
+  std::thread thread_;
+  std::mt19937_64 random_;
+  upstream::WorkerClusterManager clusters_;
+  WorkerContext context_;
+  // Loop-thread state.
+  config::SnapshotSharedPtr snapshot_;
+  bool accepting_ = true;
+  absl::flat_hash_map<const network::ListenSockets*, std::unique_ptr<network::ActiveListener>>
+      listeners_;
+  std::vector<std::unique_ptr<network::ActiveListener>> draining_;
+  std::unique_ptr<Timer> reap_timer_;
+};
+
+}  // namespace meshproxy::server

@@ -1,0 +1,181 @@
+#include "proxy/config/bootstrap_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "proxy/config/cluster_translator.h"
+#include "proxy/config/listener_translator.h"
+#include "proxy/stats/store.h"
+
+namespace meshproxy::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kValid[] = R"(
+node: { id: n1, cluster: c1 }
+admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: 15000 } }
+static_resources:
+  listeners:
+  - name: l1
+    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: tcp
+          cluster: backend
+          idle_timeout: 30s
+  clusters:
+  - name: backend
+    connect_timeout: 0.25s
+    load_assignment:
+      cluster_name: backend
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 8080 } } }
+        - endpoint: { address: { socket_address: { address: "::1", port_value: 8081 } } }
+          load_balancing_weight: 3
+)";
+
+// Parses and translates everything, as the server does at start.
+absl::Status loadAll(const std::string& yaml) {
+  auto b = parseBootstrap(yaml);
+  if (!b.ok()) return b.status();
+  stats::Store store;
+  TranslationContext context{store, 2};
+  for (const auto& c : b->proto.static_resources().clusters()) {
+    if (auto r = translateCluster(c, context); !r.ok()) return r.status();
+  }
+  for (const auto& l : b->proto.static_resources().listeners()) {
+    if (auto r = translateListener(l, context); !r.ok()) return r.status();
+  }
+  return absl::OkStatus();
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  size_t pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return text.replace(pos, from.size(), to);
+}
+
+TEST(BootstrapLoaderTest, ValidBootstrapTranslates) {
+  auto b = parseBootstrap(kValid);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->proto.node().id(), "n1");
+  ASSERT_TRUE(b->admin_address.has_value());
+  EXPECT_EQ(b->admin_address->str(), "127.0.0.1:15000");
+
+  stats::Store store;
+  TranslationContext context{store, 2};
+  auto cluster = translateCluster(b->proto.static_resources().clusters(0), context);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  EXPECT_EQ((*cluster)->connect_timeout.count(), 250);
+  ASSERT_EQ((*cluster)->hosts.size(), 2u);
+  EXPECT_EQ((*cluster)->hosts[1]->address.str(), "[::1]:8081");
+  EXPECT_EQ((*cluster)->hosts[1]->weight, 3u);
+
+  auto listener = translateListener(b->proto.static_resources().listeners(0), context);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_EQ((*listener)->address.str(), "127.0.0.1:10000");
+  EXPECT_EQ((*listener)->stats->workers.size(), 2u);
+}
+
+TEST(BootstrapLoaderTest, JsonIsAcceptedToo) {
+  auto b = parseBootstrap(R"({"node": {"id": "j"}, "static_resources": {}})");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->proto.node().id(), "j");
+}
+
+TEST(BootstrapLoaderTest, UnknownFieldIsRejected) {
+  auto s = loadAll(replaced(kValid, "stat_prefix: tcp", "stat_prefix: tcp\n          no_such_field: 1"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("no_such_field"));
+}
+
+TEST(BootstrapLoaderTest, KnownButUnimplementedFieldIsRejectedByName) {
+  auto s = loadAll(replaced(kValid, "    filter_chains:",
+                            "    listener_filters:\n    - name: x\n    filter_chains:"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("unsupported field 'listener_filters'"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("listener 'l1'"));
+
+  s = loadAll(replaced(kValid, "node: { id: n1, cluster: c1 }",
+                       "node: { id: n1 }\nstats_flush_interval: 5s"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("stats_flush_interval"));
+}
+
+TEST(BootstrapLoaderTest, UnsupportedTypedConfigIsRejectedWithItsTypeUrl) {
+  auto s = loadAll(replaced(
+      kValid, "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy\n          stat_prefix: tcp\n          cluster: backend\n          idle_timeout: 30s",
+      "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("unsupported network filter type "
+                        "'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer'"));
+}
+
+TEST(BootstrapLoaderTest, TypeUrlOutsideTheApiIsRejected) {
+  auto s = loadAll(replaced(kValid, "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                            "example.NoSuchType"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("example.NoSuchType"));
+}
+
+TEST(BootstrapLoaderTest, BadAddressesAreRejected) {
+  auto s = loadAll(replaced(kValid, "address: 127.0.0.1, port_value: 10000", "address: 127.0.0.300, port_value: 10000"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("malformed IP address: '127.0.0.300'"));
+
+  s = loadAll(replaced(kValid, "address: 127.0.0.1, port_value: 8080", "address: backend.local, port_value: 8080"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("backend.local"));
+
+  s = loadAll(replaced(kValid, "port_value: 10000", "port_value: 70000"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("70000"));
+
+  s = loadAll(replaced(kValid, "admin:\n  address: { socket_address: { address: 127.0.0.1",
+                       "admin:\n  address: { socket_address: { address: nowhere"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("admin"));
+}
+
+TEST(BootstrapLoaderTest, DuplicateNamesAreRejected) {
+  std::string twice = replaced(kValid, "  clusters:", R"(  - name: l1
+    address: { socket_address: { address: 127.0.0.1, port_value: 10001 } }
+    filter_chains: [ { filters: [ { name: t, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: t, cluster: backend } } ] } ]
+  clusters:)");
+  auto s = loadAll(twice);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("duplicate listener name 'l1'"));
+
+  std::string clusters_twice = replaced(kValid, "  - name: backend\n", "  - name: backend\n    connect_timeout: 1s\n  - name: backend\n");
+  s = loadAll(clusters_twice);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("duplicate cluster name 'backend'"));
+}
+
+TEST(BootstrapLoaderTest, UnsupportedClusterTypeAndPolicyAreNamed) {
+  auto s = loadAll(replaced(kValid, "connect_timeout: 0.25s", "connect_timeout: 0.25s\n    lb_policy: MAGLEV"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("unsupported lb_policy MAGLEV"));
+}
+
+TEST(BootstrapLoaderTest, YamlSyntaxErrorHasALine) {
+  auto b = parseBootstrap("node:\n  id: [unclosed\n");
+  ASSERT_FALSE(b.ok());
+  EXPECT_THAT(std::string(b.status().message()), HasSubstr("line"));
+}
+
+TEST(BootstrapLoaderTest, MissingFileIsAClearError) {
+  auto b = loadBootstrapFile("/nonexistent/bootstrap.yaml");
+  ASSERT_FALSE(b.ok());
+  EXPECT_THAT(std::string(b.status().message()), HasSubstr("/nonexistent/bootstrap.yaml"));
+}
+
+}  // namespace
+}  // namespace meshproxy::config
