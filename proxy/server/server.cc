@@ -46,7 +46,7 @@ int Server::run() {
             snapshot_->listeners.size(), snapshot_->clusters.size(), workers_.size());
   loop_.run();
   for (auto& w : workers_) w->shutdown();
-  accesslog::AccessLogManager::global().flushAll();
+  accesslog::AccessLogManager::global().shutdown();
   log::info("meshproxy exiting");
   return 0;
 }

@@ -1,0 +1,56 @@
+#include "tests/support/bootstrap_yaml.h"
+
+#include <fmt/format.h>
+
+namespace meshproxy::testing {
+
+std::string tcpProxyBootstrapYaml(const TcpProxyBootstrap& b) {
+  std::string endpoints;
+  for (int port : b.upstream_ports) {
+    endpoints += fmt::format(
+        "        - endpoint: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: {} }} }} }}\n",
+        port);
+  }
+  std::string proxy_extra;
+  if (!b.idle_timeout.empty()) proxy_extra += fmt::format("          idle_timeout: {}\n", b.idle_timeout);
+  if (b.max_connect_attempts > 0) {
+    proxy_extra += fmt::format("          max_connect_attempts: {}\n", b.max_connect_attempts);
+  }
+  if (!b.access_log_path.empty()) {
+    proxy_extra += fmt::format(
+        "          access_log:\n"
+        "          - name: envoy.access_loggers.file\n"
+        "            typed_config:\n"
+        "              \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog\n"
+        "              path: {}\n",
+        b.access_log_path);
+  }
+  std::string limit =
+      b.buffer_limit_bytes > 0 ? fmt::format("    per_connection_buffer_limit_bytes: {}\n", b.buffer_limit_bytes) : "";
+  return fmt::format(R"(node: {{ id: test-node, cluster: test }}
+static_resources:
+  listeners:
+  - name: tcp_listener
+    address: {{ socket_address: {{ address: 127.0.0.1, port_value: {listener_port} }} }}
+{limit}    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: test_tcp
+          cluster: {cluster}
+{proxy_extra}  clusters:
+  - name: {cluster}
+    connect_timeout: {connect_timeout}
+{limit}    load_assignment:
+      cluster_name: {cluster}
+      endpoints:
+      - lb_endpoints:
+{endpoints})",
+                     fmt::arg("listener_port", b.listener_port), fmt::arg("limit", limit),
+                     fmt::arg("cluster", b.cluster_name), fmt::arg("proxy_extra", proxy_extra),
+                     fmt::arg("connect_timeout", b.connect_timeout),
+                     fmt::arg("endpoints", endpoints));
+}
+
+}  // namespace meshproxy::testing
