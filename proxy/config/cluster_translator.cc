@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/common_supported_fields.h"
 #include "proxy/config/proto_util.h"
@@ -16,7 +17,9 @@ const SupportedFields& clusterFields() {
     SupportedFields f = {
         {"envoy.config.cluster.v3.Cluster",
          {"name", "type", "connect_timeout", "lb_policy", "load_assignment",
-          "per_connection_buffer_limit_bytes"}},
+          "per_connection_buffer_limit_bytes", "typed_extension_protocol_options",
+          "dns_refresh_rate", "dns_lookup_family", "max_requests_per_connection",
+          "common_http_protocol_options"}},
         {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"cluster_name", "endpoints"}},
         {"envoy.config.endpoint.v3.LocalityLbEndpoints", {"lb_endpoints", "locality"}},
         {"envoy.config.endpoint.v3.LbEndpoint", {"endpoint", "load_balancing_weight"}},
@@ -38,7 +41,58 @@ std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
       s.counter("upstream_cx_connect_fail"), s.counter("upstream_cx_connect_timeout"),
       s.counter("upstream_cx_destroy"), s.counter("upstream_cx_rx_bytes_total"),
       s.counter("upstream_cx_tx_bytes_total"), s.counter("upstream_cx_none_healthy"),
-      s.gauge("membership_total")});
+      s.counter("upstream_cx_http1_total"), s.counter("upstream_cx_max_requests"),
+      s.counter("upstream_cx_idle_timeout"), s.gauge("membership_total"),
+      s.counter("upstream_rq_total"), s.gauge("upstream_rq_active"),
+      s.counter("upstream_rq_pending_total"), s.counter("upstream_rq_completed"),
+      s.counter("upstream_rq_timeout"), s.counter("upstream_rq_rx_reset"),
+      s.counter("upstream_rq_tx_reset"), s.responseCodeClassCounter("upstream_rq", 1),
+      s.responseCodeClassCounter("upstream_rq", 2), s.responseCodeClassCounter("upstream_rq", 3),
+      s.responseCodeClassCounter("upstream_rq", 4), s.responseCodeClassCounter("upstream_rq", 5),
+      s.histogram("upstream_rq_time"), s.counter("update_success"), s.counter("update_failure")});
+}
+
+constexpr char kHttpProtocolOptionsKey[] = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::ClusterConfig& config,
+                                          const std::string& where) {
+  using envoy::extensions::upstreams::http::v3::HttpProtocolOptions;
+  static const SupportedFields fields = {
+      {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+       {"common_http_protocol_options", "explicit_http_config"}},
+      {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig",
+       {"http_protocol_options"}},
+      {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_requests_per_connection"}},
+      {"envoy.config.core.v3.Http1ProtocolOptions", {}},
+  };
+  for (const auto& [key, any] : proto.typed_extension_protocol_options()) {
+    if (key != kHttpProtocolOptionsKey) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": unsupported typed_extension_protocol_options key '", key, "'"));
+    }
+    auto options = unpackAny<HttpProtocolOptions>(any, where + " " + kHttpProtocolOptionsKey);
+    if (!options.ok()) return options.status();
+    if (auto s = fields.check(*options); !s.ok()) return withContext(s, where);
+    const auto& common = options->common_http_protocol_options();
+    if (common.has_idle_timeout()) config.idle_timeout = toMilliseconds(common.idle_timeout());
+    if (common.has_max_requests_per_connection()) {
+      config.max_requests_per_connection = common.max_requests_per_connection().value();
+    }
+  }
+  if (proto.has_common_http_protocol_options()) {
+    static const SupportedFields legacy = {
+        {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_requests_per_connection"}}};
+    if (auto s = legacy.check(proto.common_http_protocol_options()); !s.ok()) return withContext(s, where);
+    const auto& common = proto.common_http_protocol_options();
+    if (common.has_idle_timeout()) config.idle_timeout = toMilliseconds(common.idle_timeout());
+    if (common.has_max_requests_per_connection()) {
+      config.max_requests_per_connection = common.max_requests_per_connection().value();
+    }
+  }
+  if (proto.has_max_requests_per_connection()) {
+    config.max_requests_per_connection = proto.max_requests_per_connection().value();
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -55,6 +109,9 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     case Cluster::STATIC:
       config->type = upstream::DiscoveryType::kStatic;
       break;
+    case Cluster::STRICT_DNS:
+      config->type = upstream::DiscoveryType::kStrictDns;
+      break;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": unsupported cluster type ", Cluster::DiscoveryType_Name(proto.type())));
@@ -62,6 +119,9 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   switch (proto.lb_policy()) {
     case Cluster::ROUND_ROBIN:
       config->lb_policy = upstream::LbPolicy::kRoundRobin;
+      break;
+    case Cluster::LEAST_REQUEST:
+      config->lb_policy = upstream::LbPolicy::kLeastRequest;
       break;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
@@ -76,12 +136,43 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   if (proto.has_per_connection_buffer_limit_bytes()) {
     config->per_connection_buffer_limit = proto.per_connection_buffer_limit_bytes().value();
   }
+  if (auto s = translateHttpProtocolOptions(proto, *config, where); !s.ok()) return s;
+  if (config->type == upstream::DiscoveryType::kStrictDns) {
+    if (proto.has_dns_refresh_rate()) {
+      config->dns_refresh_rate = toMilliseconds(proto.dns_refresh_rate());
+      if (config->dns_refresh_rate.count() < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": dns_refresh_rate must be >= 1ms"));
+      }
+    }
+    switch (proto.dns_lookup_family()) {
+      case Cluster::V4_ONLY: config->dns_family = upstream::DnsFamily::kV4Only; break;
+      case Cluster::V6_ONLY: config->dns_family = upstream::DnsFamily::kV6Only; break;
+      case Cluster::V4_PREFERRED: config->dns_family = upstream::DnsFamily::kV4Preferred; break;
+      case Cluster::AUTO: config->dns_family = upstream::DnsFamily::kAuto; break;
+      case Cluster::ALL: config->dns_family = upstream::DnsFamily::kAll; break;
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(where, ": unknown dns_lookup_family"));
+    }
+  } else if (proto.has_dns_refresh_rate() || proto.dns_lookup_family() != Cluster::AUTO) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": dns_refresh_rate/dns_lookup_family need type STRICT_DNS"));
+  }
   const auto& cla = proto.load_assignment();
   for (int l = 0; l < cla.endpoints_size(); ++l) {
     const auto& locality = cla.endpoints(l);
     for (int e = 0; e < locality.lb_endpoints_size(); ++e) {
       const auto& lb_endpoint = locality.lb_endpoints(e);
       std::string ewhere = absl::StrCat(where, " load_assignment.endpoints[", l, "].lb_endpoints[", e, "]");
+      if (config->type == upstream::DiscoveryType::kStrictDns) {
+        // Resolved on the main thread; the hosts arrive with the first answer.
+        const auto& sa = lb_endpoint.endpoint().address().socket_address();
+        if (sa.address().empty() || sa.port_value() == 0 || sa.port_value() > 65535) {
+          return absl::InvalidArgumentError(absl::StrCat(ewhere, ": STRICT_DNS needs address and port_value"));
+        }
+        uint32_t weight = lb_endpoint.has_load_balancing_weight() ? lb_endpoint.load_balancing_weight().value() : 1;
+        config->dns_targets.push_back({sa.address(), sa.port_value(), weight});
+        continue;
+      }
       auto address = translateAddress(lb_endpoint.endpoint().address(), ewhere);
       if (!address.ok()) return address.status();
       if (address->port() == 0) {

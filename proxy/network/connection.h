@@ -75,6 +75,8 @@ class Connection {
   const Address& remoteAddress() const { return remote_; }
   const Address& localAddress() const { return local_; }
   size_t writeBufferLength() const { return write_buffer_.length(); }
+  // The high watermark (per_connection_buffer_limit_bytes).
+  uint32_t bufferLimit() const { return high_watermark_; }
   bool aboveWriteHighWatermark() const { return above_high_watermark_; }
   uint64_t bytesRead() const { return bytes_read_; }
   uint64_t bytesWritten() const { return bytes_written_; }

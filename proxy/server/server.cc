@@ -27,6 +27,7 @@ Server::Server(Options options)
 Server::~Server() {
   for (auto& w : workers_) w->shutdown();
   workers_.clear();
+  dns_.reset();
   admin_.reset();
   drain_timer_.reset();
   quit_timer_.reset();
@@ -42,8 +43,6 @@ int Server::run() {
     log::critical("{}", s.message());
     return 1;
   }
-  log::info("meshproxy {} live: {} listener(s), {} cluster(s), {} worker(s)", MESHPROXY_VERSION,
-            snapshot_->listeners.size(), snapshot_->clusters.size(), workers_.size());
   loop_.run();
   for (auto& w : workers_) w->shutdown();
   accesslog::AccessLogManager::global().shutdown();
@@ -67,13 +66,64 @@ absl::Status Server::initialize() {
   if (auto s = loadStaticConfig(); !s.ok()) return s;
   if (auto s = startAdmin(); !s.ok()) return s;
   installSignalHandlers();
+  // Listeners open once every cluster has its first hosts, as in Envoy's init sequence: a
+  // request must not meet a STRICT_DNS cluster that simply has not resolved yet.
+  initializeClusters([this] { startWorkers(); });
+  return absl::OkStatus();
+}
+
+void Server::startWorkers() {
+  if (shutting_down_) return;
   for (uint32_t i = 0; i < options_.concurrency; ++i) {
     workers_.push_back(std::make_unique<Worker>(i));
     workers_.back()->start();
     workers_.back()->publish(snapshot_);
   }
   state_ = ServerState::kLive;
-  return absl::OkStatus();
+  log::info("meshproxy {} live: {} listener(s), {} cluster(s), {} worker(s)", MESHPROXY_VERSION,
+            snapshot_->listeners.size(), snapshot_->clusters.size(), workers_.size());
+}
+
+void Server::initializeClusters(std::function<void()> done) {
+  dns_ = std::make_unique<DnsClusterUpdater>(
+      loop_.uv(), [this](const std::string& cluster, upstream::HostVector hosts) {
+        onDnsHostsChanged(cluster, std::move(hosts));
+      });
+  std::vector<upstream::ClusterConfigSharedPtr> dns_clusters;
+  for (const auto& [name, cluster] : snapshot_->clusters) {
+    if (cluster->type == upstream::DiscoveryType::kStrictDns) dns_clusters.push_back(cluster);
+  }
+  clusters_initializing_ = dns_clusters.size();
+  if (clusters_initializing_ == 0) {
+    done();
+    return;
+  }
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  for (const auto& cluster : dns_clusters) {
+    dns_->track(cluster, [this, shared_done] {
+      if (--clusters_initializing_ == 0) (*shared_done)();
+    });
+  }
+}
+
+void Server::onDnsHostsChanged(const std::string& name, upstream::HostVector hosts) {
+  auto it = snapshot_->clusters.find(name);
+  if (it == snapshot_->clusters.end()) return;
+  auto updated = std::make_shared<upstream::ClusterConfig>(*it->second);
+  updated->hosts = std::move(hosts);
+  auto next = std::make_shared<config::Snapshot>(*snapshot_);
+  next->version = snapshot_->version + 1;
+  next->clusters[name] = std::move(updated);
+  next->clusters[name]->stats->update_success.inc();
+  publish(std::move(next));
+}
+
+void Server::publish(std::shared_ptr<const config::Snapshot> snapshot) {
+  for (const auto& [name, cluster] : snapshot->clusters) {
+    cluster->stats->membership_total.set(static_cast<int64_t>(cluster->hosts.size()));
+  }
+  snapshot_ = std::move(snapshot);
+  for (auto& w : workers_) w->publish(snapshot_);
 }
 
 absl::Status Server::loadStaticConfig() {
@@ -179,6 +229,7 @@ void Server::checkDrained() {
 
 void Server::finishShutdown() {
   drain_timer_.reset();
+  dns_.reset();
   if (admin_ != nullptr) admin_->close([] {});
   for (uv_signal_t* s : signals_) uv_signal_stop(s);
   loop_.stop();

@@ -14,6 +14,7 @@
 #include "proxy/config/snapshot.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
+#include "proxy/server/dns_cluster_updater.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
 #include "proxy/server/worker.h"
@@ -54,6 +55,12 @@ class Server {
  private:
   absl::Status initialize();
   absl::Status loadStaticConfig();
+  // Starts DNS for STRICT_DNS clusters; `done` runs when each had its first answer.
+  void initializeClusters(std::function<void()> done);
+  void startWorkers();
+  // Publishes a new snapshot to every worker (main thread).
+  void publish(std::shared_ptr<const config::Snapshot> snapshot);
+  void onDnsHostsChanged(const std::string& cluster, upstream::HostVector hosts);
   absl::Status startAdmin();
   void installSignalHandlers();
   void checkDrained();
@@ -65,6 +72,8 @@ class Server {
   config::Bootstrap bootstrap_;
   std::unique_ptr<ListenerManager> listener_manager_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<DnsClusterUpdater> dns_;
+  size_t clusters_initializing_ = 0;
   config::SnapshotSharedPtr snapshot_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::vector<uv_signal_t*> signals_;

@@ -8,7 +8,7 @@ namespace meshproxy::server {
 Worker::Worker(uint32_t index)
     : index_(index),
       random_(std::random_device{}()),
-      clusters_(random_()),
+      clusters_(random_(), random_),
       context_{loop_, index_, clusters_, random_} {}
 
 Worker::~Worker() { shutdown(); }

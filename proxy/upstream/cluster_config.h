@@ -4,15 +4,26 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
+#include "proxy/stats/histogram.h"
 #include "proxy/upstream/host.h"
 
 namespace meshproxy::upstream {
 
-enum class DiscoveryType { kStatic };
-enum class LbPolicy { kRoundRobin };
+enum class DiscoveryType { kStatic, kStrictDns };
+enum class LbPolicy { kRoundRobin, kLeastRequest };
+enum class DnsFamily { kAuto, kV4Only, kV6Only, kV4Preferred, kAll };
+
+// A name a STRICT_DNS cluster resolves; each address it yields becomes a host.
+struct DnsTarget {
+  std::string name;
+  uint32_t port = 0;
+  uint32_t weight = 1;
+};
 
 // Envoy's cluster.<name>.* stats this cluster keeps (references into the stats store).
 struct ClusterStats {
@@ -24,7 +35,35 @@ struct ClusterStats {
   stats::Counter& upstream_cx_rx_bytes_total;
   stats::Counter& upstream_cx_tx_bytes_total;
   stats::Counter& upstream_cx_none_healthy;
+  stats::Counter& upstream_cx_http1_total;
+  stats::Counter& upstream_cx_max_requests;
+  stats::Counter& upstream_cx_idle_timeout;
   stats::Gauge& membership_total;
+  stats::Counter& upstream_rq_total;
+  stats::Gauge& upstream_rq_active;
+  stats::Counter& upstream_rq_pending_total;
+  stats::Counter& upstream_rq_completed;
+  stats::Counter& upstream_rq_timeout;
+  stats::Counter& upstream_rq_rx_reset;
+  stats::Counter& upstream_rq_tx_reset;
+  stats::Counter& upstream_rq_1xx;
+  stats::Counter& upstream_rq_2xx;
+  stats::Counter& upstream_rq_3xx;
+  stats::Counter& upstream_rq_4xx;
+  stats::Counter& upstream_rq_5xx;
+  stats::Histogram& upstream_rq_time;
+  stats::Counter& update_success;
+  stats::Counter& update_failure;
+
+  stats::Counter& rqClass(uint32_t status) const {
+    switch (status / 100) {
+      case 1: return upstream_rq_1xx;
+      case 2: return upstream_rq_2xx;
+      case 3: return upstream_rq_3xx;
+      case 4: return upstream_rq_4xx;
+      default: return upstream_rq_5xx;
+    }
+  }
 };
 
 // A cluster after translation: everything the data path needs, nothing it must parse.
@@ -34,6 +73,13 @@ struct ClusterConfig {
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
   std::chrono::milliseconds connect_timeout{5000};
   uint32_t per_connection_buffer_limit = 1024 * 1024;
+  // HTTP connection pools: 0 means unlimited / disabled.
+  uint32_t max_requests_per_connection = 0;
+  std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
+  // STRICT_DNS: the names to resolve (host:port), and how often.
+  std::vector<DnsTarget> dns_targets;
+  std::chrono::milliseconds dns_refresh_rate{5000};
+  DnsFamily dns_family = DnsFamily::kAuto;
   HostVector hosts;
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;

@@ -4,8 +4,47 @@
 
 namespace meshproxy::upstream {
 
+Http1ConnPool& WorkerCluster::pool(WorkerContext& worker, size_t host_index) {
+  auto& p = host_states[host_index]->pool;
+  if (p == nullptr) p = std::make_unique<Http1ConnPool>(worker, config->hosts[host_index], config);
+  return *p;
+}
+
+WorkerClusterSharedPtr WorkerClusterManager::build(const ClusterConfigSharedPtr& config,
+                                                   WorkerCluster* previous) {
+  auto wc = std::make_shared<WorkerCluster>();
+  wc->config = config;
+  size_t n = config->hosts.size();
+  wc->host_states.resize(n);
+  if (previous != nullptr) {
+    // Endpoints that stay keep their pools (and their open connections).
+    absl::flat_hash_map<std::string, size_t> old_index;
+    for (size_t i = 0; i < previous->config->hosts.size(); ++i) {
+      old_index[previous->config->hosts[i]->address.str()] = i;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      auto it = old_index.find(config->hosts[i]->address.str());
+      if (it == old_index.end()) continue;
+      wc->host_states[i] = previous->host_states[it->second];
+      if (wc->host_states[i]->pool != nullptr) wc->host_states[i]->pool->updateCluster(config);
+    }
+  }
+  for (auto& state : wc->host_states) {
+    if (state == nullptr) state = std::make_shared<HostState>();
+  }
+  switch (config->lb_policy) {
+    case LbPolicy::kRoundRobin:
+      wc->lb = std::make_unique<RoundRobinLoadBalancer>(config->hosts, seed_++);
+      break;
+    case LbPolicy::kLeastRequest:
+      wc->lb = std::make_unique<LeastRequestLoadBalancer>(config->hosts, wc->host_states, random_);
+      break;
+  }
+  return wc;
+}
+
 void WorkerClusterManager::update(const ClusterMap& clusters) {
-  absl::flat_hash_map<std::string, std::unique_ptr<WorkerCluster>> next;
+  absl::flat_hash_map<std::string, WorkerClusterSharedPtr> next;
   next.reserve(clusters.size());
   for (const auto& [name, config] : clusters) {
     auto it = clusters_.find(name);
@@ -13,10 +52,7 @@ void WorkerClusterManager::update(const ClusterMap& clusters) {
       next.emplace(name, std::move(it->second));
       continue;
     }
-    auto wc = std::make_unique<WorkerCluster>();
-    wc->config = config;
-    wc->lb = std::make_unique<RoundRobinLoadBalancer>(config->hosts, seed_++);
-    next.emplace(name, std::move(wc));
+    next.emplace(name, build(config, it == clusters_.end() ? nullptr : it->second.get()));
   }
   clusters_ = std::move(next);
 }
@@ -24,6 +60,11 @@ void WorkerClusterManager::update(const ClusterMap& clusters) {
 WorkerCluster* WorkerClusterManager::get(std::string_view name) {
   auto it = clusters_.find(toAbsl(name));
   return it == clusters_.end() ? nullptr : it->second.get();
+}
+
+WorkerClusterSharedPtr WorkerClusterManager::getShared(std::string_view name) {
+  auto it = clusters_.find(toAbsl(name));
+  return it == clusters_.end() ? nullptr : it->second;
 }
 
 }  // namespace meshproxy::upstream

@@ -3,36 +3,49 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "proxy/core/worker_context.h"
 #include "proxy/upstream/cluster_config.h"
+#include "proxy/upstream/conn_pool.h"
 #include "proxy/upstream/load_balancer.h"
 
 namespace meshproxy::upstream {
 
 // A cluster as one worker sees it: the shared immutable config plus this worker's
-// load-balancer state (later also its connection pools).
+// load-balancer state and per-host state. Shared so that a request in flight keeps what it
+// uses alive across a config update.
 struct WorkerCluster {
   ClusterConfigSharedPtr config;
   std::unique_ptr<LoadBalancer> lb;
+  HostStateVector host_states;  // per host index
+
+  // The host's connection pool, made on first use.
+  Http1ConnPool& pool(WorkerContext& worker, size_t host_index);
 };
+using WorkerClusterSharedPtr = std::shared_ptr<WorkerCluster>;
 
 using ClusterMap = absl::flat_hash_map<std::string, ClusterConfigSharedPtr>;
 
 // The clusters of one worker. Owned and used by that worker's thread only.
 class WorkerClusterManager {
  public:
-  explicit WorkerClusterManager(uint64_t seed) : seed_(seed) {}
+  explicit WorkerClusterManager(uint64_t seed, std::mt19937_64& random) : seed_(seed), random_(random) {}
 
-  // Adopts a new set of clusters. A cluster whose config object did not change keeps its
-  // worker state (round-robin position, pools); others get fresh state.
+  // Adopts a new set of clusters. An unchanged cluster keeps its worker state; a changed one
+  // keeps the connection pools of hosts that are still there (by address).
   void update(const ClusterMap& clusters);
   // nullptr if no such cluster.
   WorkerCluster* get(std::string_view name);
+  WorkerClusterSharedPtr getShared(std::string_view name);
 
  private:
+  WorkerClusterSharedPtr build(const ClusterConfigSharedPtr& config, WorkerCluster* previous);
+
   uint64_t seed_;
-  absl::flat_hash_map<std::string, std::unique_ptr<WorkerCluster>> clusters_;
+  std::mt19937_64& random_;
+  absl::flat_hash_map<std::string, WorkerClusterSharedPtr> clusters_;
 };
 
 }  // namespace meshproxy::upstream

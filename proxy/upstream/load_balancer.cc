@@ -1,6 +1,11 @@
 #include "proxy/upstream/load_balancer.h"
 
+#include "proxy/upstream/conn_pool.h"
+
 namespace meshproxy::upstream {
+
+HostState::HostState() = default;
+HostState::~HostState() = default;
 
 RoundRobinLoadBalancer::RoundRobinLoadBalancer(const HostVector& hosts, uint64_t seed)
     : hosts_(hosts), current_(hosts.size(), 0) {
@@ -11,12 +16,12 @@ RoundRobinLoadBalancer::RoundRobinLoadBalancer(const HostVector& hosts, uint64_t
   if (!hosts_.empty()) next_ = static_cast<size_t>(seed % hosts_.size());
 }
 
-const Host* RoundRobinLoadBalancer::chooseHost() {
-  if (hosts_.empty()) return nullptr;
+int RoundRobinLoadBalancer::chooseHost() {
+  if (hosts_.empty()) return -1;
   if (!weighted_) {
-    const Host* h = hosts_[next_].get();
+    size_t h = next_;
     next_ = (next_ + 1) % hosts_.size();
-    return h;
+    return static_cast<int>(h);
   }
   size_t best = 0;
   for (size_t i = 0; i < hosts_.size(); ++i) {
@@ -24,7 +29,26 @@ const Host* RoundRobinLoadBalancer::chooseHost() {
     if (current_[i] > current_[best]) best = i;
   }
   current_[best] -= total_weight_;
-  return hosts_[best].get();
+  return static_cast<int>(best);
+}
+
+LeastRequestLoadBalancer::LeastRequestLoadBalancer(const HostVector& hosts,
+                                                   const HostStateVector& states,
+                                                   std::mt19937_64& random)
+    : hosts_(hosts), states_(states), random_(random) {}
+
+int LeastRequestLoadBalancer::chooseHost() {
+  size_t n = hosts_.size();
+  if (n == 0) return -1;
+  if (n == 1) return 0;
+  size_t a = random_() % n;
+  size_t b = random_() % (n - 1);
+  if (b >= a) ++b;  // two distinct hosts
+  // Compare active/weight without division: active_a * weight_b vs active_b * weight_a.
+  uint64_t score_a = static_cast<uint64_t>(states_[a]->active_requests) * hosts_[b]->weight;
+  uint64_t score_b = static_cast<uint64_t>(states_[b]->active_requests) * hosts_[a]->weight;
+  if (score_a == score_b) return static_cast<int>(random_() & 1 ? a : b);
+  return static_cast<int>(score_a < score_b ? a : b);
 }
 
 }  // namespace meshproxy::upstream

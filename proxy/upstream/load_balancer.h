@@ -2,8 +2,23 @@
 
 #include <cstdint>
 #include <random>
+#include <memory>
+#include <vector>
 
 #include "proxy/upstream/host.h"
+
+namespace meshproxy::upstream {
+class Http1ConnPool;
+
+// One worker's state for one host: what the router counts and the connections it pools.
+struct HostState {
+  uint32_t active_requests = 0;
+  std::unique_ptr<Http1ConnPool> pool;
+  HostState();
+  ~HostState();
+};
+using HostStateVector = std::vector<std::shared_ptr<HostState>>;
+}  // namespace meshproxy::upstream
 
 namespace meshproxy::upstream {
 
@@ -12,8 +27,8 @@ namespace meshproxy::upstream {
 class LoadBalancer {
  public:
   virtual ~LoadBalancer() = default;
-  // nullptr when the cluster has no hosts.
-  virtual const Host* chooseHost() = 0;
+  // Index into the cluster's hosts, or -1 when there are none.
+  virtual int chooseHost() = 0;
 };
 
 // Smooth weighted round robin (the nginx algorithm): with equal weights it is plain round
@@ -23,7 +38,7 @@ class LoadBalancer {
 class RoundRobinLoadBalancer : public LoadBalancer {
  public:
   RoundRobinLoadBalancer(const HostVector& hosts, uint64_t seed);
-  const Host* chooseHost() override;
+  int chooseHost() override;
 
  private:
   const HostVector& hosts_;
@@ -31,6 +46,22 @@ class RoundRobinLoadBalancer : public LoadBalancer {
   size_t next_ = 0;
   int64_t total_weight_ = 0;
   std::vector<int64_t> current_;
+};
+
+// Envoy's LEAST_REQUEST with equal weights: the power of two choices. Two hosts drawn at
+// random, the one with fewer active requests wins; almost as good as a full scan, O(1).
+// With unequal weights a host's active count is divided by its weight.
+class LeastRequestLoadBalancer : public LoadBalancer {
+ public:
+  // `states` holds this worker's active requests per host, kept by the router.
+  LeastRequestLoadBalancer(const HostVector& hosts, const HostStateVector& states,
+                           std::mt19937_64& random);
+  int chooseHost() override;
+
+ private:
+  const HostVector& hosts_;
+  const HostStateVector& states_;
+  std::mt19937_64& random_;
 };
 
 }  // namespace meshproxy::upstream

@@ -56,7 +56,8 @@ FilterStatus TcpProxyFilter::onNewConnection() {
 
 void TcpProxyFilter::connectUpstream() {
   upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
-  const upstream::Host* host = cluster == nullptr ? nullptr : cluster->lb->chooseHost();
+  int index = cluster == nullptr ? -1 : cluster->lb->chooseHost();
+  const upstream::Host* host = index < 0 ? nullptr : cluster->config->hosts[static_cast<size_t>(index)].get();
   auto& info = callbacks_->streamInfo();
   if (host == nullptr) {
     cluster_->stats->upstream_cx_none_healthy.inc();

@@ -1,0 +1,161 @@
+#include "proxy/filters/network/http_connection_manager/hcm_factory.h"
+
+#include "absl/strings/str_cat.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "proxy/accesslog/access_log_config.h"
+#include "proxy/config/http_filter_registry.h"
+#include "proxy/config/proto_util.h"
+#include "proxy/config/supported_fields.h"
+#include "proxy/http/conn_manager.h"
+#include "proxy/router/route_table.h"
+
+namespace meshproxy::filters::hcm {
+
+using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+
+namespace {
+
+const config::SupportedFields& hcmFields() {
+  static const config::SupportedFields fields = {
+      {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+       {"stat_prefix", "codec_type", "route_config*", "http_filters", "common_http_protocol_options",
+        "stream_idle_timeout", "request_timeout", "request_headers_timeout", "max_request_headers_kb",
+        "use_remote_address", "xff_num_trusted_hops", "generate_request_id",
+        "preserve_external_request_id", "access_log", "server_name", "server_header_transformation",
+        "normalize_path", "merge_slashes", "upgrade_configs", "drain_timeout"}},
+      {"envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter",
+       {"name", "typed_config", "is_optional"}},
+      {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig",
+       {"upgrade_type", "enabled"}},
+      {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_headers_count"}},
+      {"envoy.config.accesslog.v3.AccessLog", {"name", "typed_config", "filter"}},
+  };
+  return fields;
+}
+
+std::shared_ptr<const http::ConnManagerStats> makeStats(const stats::Scope& s) {
+  return std::make_shared<const http::ConnManagerStats>(http::ConnManagerStats{
+      s.counter("downstream_cx_total"), s.gauge("downstream_cx_active"),
+      s.counter("downstream_cx_destroy"), s.counter("downstream_cx_protocol_error"),
+      s.counter("downstream_cx_idle_timeout"), s.counter("downstream_cx_rx_bytes_total"),
+      s.counter("downstream_cx_tx_bytes_total"), s.counter("downstream_rq_total"),
+      s.gauge("downstream_rq_active"), s.counter("downstream_rq_completed"),
+      s.responseCodeClassCounter("downstream_rq", 1), s.responseCodeClassCounter("downstream_rq", 2),
+      s.responseCodeClassCounter("downstream_rq", 3), s.responseCodeClassCounter("downstream_rq", 4),
+      s.responseCodeClassCounter("downstream_rq", 5), s.counter("downstream_rq_rx_reset"),
+      s.counter("downstream_rq_tx_reset"), s.counter("downstream_rq_timeout"),
+      s.counter("downstream_rq_header_timeout"), s.counter("downstream_rq_idle_timeout"),
+      s.counter("downstream_rq_too_large"), s.counter("downstream_rq_ws_on_non_ws_route"),
+      s.counter("no_route"), s.histogram("downstream_rq_time"), s.histogram("downstream_cx_length_ms")});
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConnectionManager(
+    const HttpConnectionManager& proto, config::TranslationContext& context) {
+  if (auto s = hcmFields().check(proto); !s.ok()) return config::withContext(s, "http_connection_manager");
+  if (proto.stat_prefix().empty()) {
+    return absl::InvalidArgumentError("http_connection_manager: stat_prefix is required");
+  }
+  auto c = std::make_shared<http::ConnManagerConfig>();
+  c->stat_prefix = proto.stat_prefix();
+  switch (proto.codec_type()) {
+    case HttpConnectionManager::AUTO:
+    case HttpConnectionManager::HTTP1:
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "http_connection_manager: unsupported codec_type ",
+          HttpConnectionManager::CodecType_Name(proto.codec_type()), " (HTTP/1.1 only so far)"));
+  }
+  if (!proto.has_route_config()) {
+    return absl::InvalidArgumentError("http_connection_manager: route_config is required (rds is not supported yet)");
+  }
+  auto table = router::RouteTable::create(proto.route_config());
+  if (!table.ok()) return config::withContext(table.status(), "http_connection_manager route_config");
+  c->route_table = *table;
+
+  if (proto.http_filters_size() == 0) {
+    return absl::InvalidArgumentError("http_connection_manager: http_filters must end with the router");
+  }
+  for (int i = 0; i < proto.http_filters_size(); ++i) {
+    const auto& f = proto.http_filters(i);
+    std::string where = absl::StrCat("http_connection_manager http_filters[", i, "] '", f.name(), "'");
+    if (!f.has_typed_config()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": typed_config is required"));
+    }
+    const auto* translator = config::findHttpFilter(f.typed_config().type_url());
+    if (translator == nullptr) {
+      if (f.is_optional()) continue;  // Envoy's rule: an unknown optional filter is skipped.
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": unsupported http filter type '", f.typed_config().type_url(), "'"));
+    }
+    auto factory = (*translator)(f.typed_config(), context);
+    if (!factory.ok()) return config::withContext(factory.status(), where);
+    c->filter_factories.push_back(std::move(*factory));
+  }
+  if (proto.http_filters(proto.http_filters_size() - 1).typed_config().type_url() !=
+      "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router") {
+    return absl::InvalidArgumentError("http_connection_manager: the last http filter must be the router");
+  }
+
+  const auto& common = proto.common_http_protocol_options();
+  if (common.has_idle_timeout()) c->idle_timeout = config::toMilliseconds(common.idle_timeout());
+  if (common.has_max_headers_count()) c->max_headers_count = common.max_headers_count().value();
+  if (proto.has_stream_idle_timeout()) c->stream_idle_timeout = config::toMilliseconds(proto.stream_idle_timeout());
+  if (proto.has_request_timeout()) c->request_timeout = config::toMilliseconds(proto.request_timeout());
+  if (proto.has_request_headers_timeout()) {
+    c->request_headers_timeout = config::toMilliseconds(proto.request_headers_timeout());
+  }
+  if (proto.has_drain_timeout()) c->drain_timeout = config::toMilliseconds(proto.drain_timeout());
+  if (proto.has_max_request_headers_kb()) {
+    c->max_request_headers_kb = proto.max_request_headers_kb().value();
+    if (c->max_request_headers_kb == 0 || c->max_request_headers_kb > 8192) {
+      return absl::InvalidArgumentError("http_connection_manager: max_request_headers_kb must be 1..8192");
+    }
+  }
+  if (proto.has_use_remote_address()) c->use_remote_address = proto.use_remote_address().value();
+  c->xff_num_trusted_hops = proto.xff_num_trusted_hops();
+  if (proto.has_generate_request_id()) c->generate_request_id = proto.generate_request_id().value();
+  c->preserve_external_request_id = proto.preserve_external_request_id();
+  if (!proto.server_name().empty()) c->server_name = proto.server_name();
+  switch (proto.server_header_transformation()) {
+    case HttpConnectionManager::OVERWRITE:
+      c->server_header_transformation = http::ServerHeaderTransformation::kOverwrite;
+      break;
+    case HttpConnectionManager::APPEND_IF_ABSENT:
+      c->server_header_transformation = http::ServerHeaderTransformation::kAppendIfAbsent;
+      break;
+    case HttpConnectionManager::PASS_THROUGH:
+      c->server_header_transformation = http::ServerHeaderTransformation::kPassThrough;
+      break;
+    default:
+      return absl::InvalidArgumentError("http_connection_manager: unknown server_header_transformation");
+  }
+  if (proto.has_normalize_path()) c->normalize_path = proto.normalize_path().value();
+  c->merge_slashes = proto.merge_slashes();
+  for (const auto& u : proto.upgrade_configs()) {
+    if (u.has_enabled() && !u.enabled().value()) continue;
+    std::string type = u.upgrade_type();
+    http::toLowerAscii(type);
+    c->upgrade_types.push_back(type);
+  }
+  auto loggers = accesslog::createAccessLoggers(proto.access_log());
+  if (!loggers.ok()) return config::withContext(loggers.status(), "http_connection_manager access_log");
+  c->access_logs = std::move(*loggers);
+  c->stats = makeStats(context.stats.scope("http", c->stat_prefix));
+  return std::shared_ptr<const http::ConnManagerConfig>(std::move(c));
+}
+
+absl::StatusOr<network::NetworkFilterFactory> createHttpConnectionManagerFactory(
+    const google::protobuf::Any& typed_config, config::TranslationContext& context) {
+  auto proto = config::unpackAny<HttpConnectionManager>(typed_config, "http_connection_manager");
+  if (!proto.ok()) return proto.status();
+  auto config = translateHttpConnectionManager(*proto, context);
+  if (!config.ok()) return config.status();
+  return network::NetworkFilterFactory([config = *config](network::FilterManager& manager) {
+    manager.addFilter(std::make_unique<http::ConnectionManager>(config));
+  });
+}
+
+}  // namespace meshproxy::filters::hcm

@@ -1,0 +1,146 @@
+#include "proxy/http/conn_manager.h"
+
+#include "proxy/core/log.h"
+#include "proxy/core/worker_context.h"
+#include "proxy/http/codec_factory.h"
+#include "proxy/network/connection.h"
+
+namespace meshproxy::http {
+
+ConnectionManager::ConnectionManager(std::shared_ptr<const ConnManagerConfig> config)
+    : config_(std::move(config)) {}
+
+ConnectionManager::~ConnectionManager() {
+  // Streams refer to the codec; they go first.
+  streams_.clear();
+  codec_.reset();
+}
+
+void ConnectionManager::initialize(network::NetworkFilterCallbacks& callbacks) {
+  callbacks_ = &callbacks;
+}
+
+network::FilterStatus ConnectionManager::onNewConnection() {
+  codec_ = createServerCodec(connection(), *this, *config_, worker().loop);
+  config_->stats->downstream_cx_total.inc();
+  config_->stats->downstream_cx_active.inc();
+  connected_at_ = std::chrono::steady_clock::now();
+  uv_loop_t* loop = worker().loop.uv();
+  if (config_->idle_timeout.count() > 0) {
+    idle_timer_ = std::make_unique<Timer>(loop, [this] { onIdleTimeout(); });
+    idle_timer_->enable(config_->idle_timeout);
+  }
+  if (config_->request_headers_timeout.count() > 0) {
+    headers_timer_ = std::make_unique<Timer>(loop, [this] { onRequestHeadersTimeout(); });
+  }
+  return network::FilterStatus::kContinue;
+}
+
+network::FilterStatus ConnectionManager::onData(Buffer& data, bool) {
+  config_->stats->downstream_cx_rx_bytes_total.add(data.length());
+  if (closing_ && streams_.empty()) {
+    data.clear();
+    return network::FilterStatus::kStopIteration;
+  }
+  if (headers_timer_ != nullptr && !awaiting_headers_ && !data.empty()) {
+    awaiting_headers_ = true;
+    headers_timer_->enable(config_->request_headers_timeout);
+  }
+  auto status = codec_->dispatch(data);
+  if (!status.ok()) handleCodecError(status);
+  return network::FilterStatus::kStopIteration;
+}
+
+RequestDecoder& ConnectionManager::newStream(ResponseEncoder& encoder) {
+  if (idle_timer_ != nullptr) idle_timer_->disable();
+  auto stream = std::make_unique<ActiveStream>(*this, encoder, next_stream_id_++);
+  ActiveStream* raw = stream.get();
+  streams_.push_back(std::move(stream));
+  raw->position = std::prev(streams_.end());
+  return *raw;
+}
+
+void ConnectionManager::onRequestHeadersReceived() {
+  awaiting_headers_ = false;
+  if (headers_timer_ != nullptr) headers_timer_->disable();
+}
+
+void ConnectionManager::handleCodecError(const absl::Status& status) {
+  config_->stats->downstream_cx_protocol_error.inc();
+  uint32_t code = httpStatusForCodecError(status);
+  log::debug("http {}: connection {} protocol error ({}): {}", config_->stat_prefix,
+             connection().id(), code, status.message());
+  closing_ = true;
+  // Answer on the stream being parsed if it has not been answered yet; otherwise there is
+  // nothing well-formed left to say, and the connection just closes.
+  for (auto& stream : streams_) {
+    if (!stream->responseStarted()) {
+      stream->sendLocalReply(code, code == 431 ? "Request Header Fields Too Large" : "Bad Request",
+                             toStd(status.message()));
+      break;
+    }
+  }
+  if (streams_.empty() && !wrote_raw_error_) {
+    wrote_raw_error_ = true;
+    Buffer response;
+    response.add(rawErrorResponse(code));
+    connection().write(response, false);
+  }
+  if (streams_.empty()) connection().close(network::CloseType::kFlushWrite);
+}
+
+void ConnectionManager::closeAfterResponse() { closing_ = true; }
+
+void ConnectionManager::onStreamFinished(ActiveStream& stream) {
+  auto owned = std::move(*stream.position);
+  streams_.erase(stream.position);
+  worker().loop.deferredDelete(std::move(owned));
+  if (closing_ || codec_->wantsToClose()) {
+    if (streams_.empty()) connection().close(network::CloseType::kFlushWrite);
+    return;
+  }
+  if (streams_.empty() && idle_timer_ != nullptr) idle_timer_->enable(config_->idle_timeout);
+}
+
+void ConnectionManager::onIdleTimeout() {
+  if (!streams_.empty()) return;
+  config_->stats->downstream_cx_idle_timeout.inc();
+  log::debug("http {}: connection {} idle timeout", config_->stat_prefix, connection().id());
+  connection().close(network::CloseType::kFlushWrite);
+}
+
+void ConnectionManager::onRequestHeadersTimeout() {
+  if (!awaiting_headers_) return;
+  config_->stats->downstream_rq_header_timeout.inc();
+  log::debug("http {}: connection {} request headers timeout", config_->stat_prefix,
+             connection().id());
+  connection().close(network::CloseType::kFlushWrite);
+}
+
+void ConnectionManager::onEvent(network::ConnectionEvent event) {
+  if (event == network::ConnectionEvent::kConnected) return;
+  idle_timer_.reset();
+  headers_timer_.reset();
+  // Streams still open lose their connection; each finishes (and logs) as reset.
+  while (!streams_.empty()) streams_.front()->onConnectionClose();
+  if (codec_ != nullptr) {
+    const auto& s = *config_->stats;
+    s.downstream_cx_active.dec();
+    s.downstream_cx_destroy.inc();
+    s.downstream_cx_tx_bytes_total.add(connection().bytesWritten());
+    s.downstream_cx_length_ms.record(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                              connected_at_)
+            .count()));
+  }
+}
+
+void ConnectionManager::onAboveWriteBufferHighWatermark() {
+  if (codec_ != nullptr) codec_->onUnderlyingConnectionAboveWriteBufferHighWatermark();
+}
+
+void ConnectionManager::onBelowWriteBufferLowWatermark() {
+  if (codec_ != nullptr) codec_->onUnderlyingConnectionBelowWriteBufferLowWatermark();
+}
+
+}  // namespace meshproxy::http

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <list>
+#include <memory>
+
+#include "proxy/core/timer.h"
+#include "proxy/http/active_stream.h"
+#include "proxy/http/codec.h"
+#include "proxy/http/conn_manager_config.h"
+#include "proxy/network/filter.h"
+
+namespace meshproxy::http {
+
+// envoy.filters.network.http_connection_manager: the terminal network filter of HTTP
+// listeners. Feeds bytes to the codec, turns each request into an ActiveStream, and closes
+// the connection when the protocol (or an error, or idleness) says so.
+class ConnectionManager : public network::NetworkFilter, public ServerConnectionCallbacks {
+ public:
+  explicit ConnectionManager(std::shared_ptr<const ConnManagerConfig> config);
+  ~ConnectionManager() override;
+
+  // NetworkFilter
+  void initialize(network::NetworkFilterCallbacks& callbacks) override;
+  network::FilterStatus onNewConnection() override;
+  network::FilterStatus onData(Buffer& data, bool end_stream) override;
+  void onEvent(network::ConnectionEvent event) override;
+  void onAboveWriteBufferHighWatermark() override;
+  void onBelowWriteBufferLowWatermark() override;
+  // ServerConnectionCallbacks
+  RequestDecoder& newStream(ResponseEncoder& encoder) override;
+
+  const ConnManagerConfig& config() const { return *config_; }
+  network::NetworkFilterCallbacks& callbacks() { return *callbacks_; }
+  network::Connection& connection() { return callbacks_->connection(); }
+  WorkerContext& worker() { return callbacks_->worker(); }
+  ServerConnection& codec() { return *codec_; }
+
+  // Called by a stream when both directions are done (or it was reset).
+  void onStreamFinished(ActiveStream& stream);
+  // The response has been written and the connection must not carry another request.
+  void closeAfterResponse();
+  // The current request's headers are complete (stops request_headers_timeout).
+  void onRequestHeadersReceived();
+
+ private:
+  void handleCodecError(const absl::Status& status);
+  void onIdleTimeout();
+  void onRequestHeadersTimeout();
+
+  std::shared_ptr<const ConnManagerConfig> config_;
+  network::NetworkFilterCallbacks* callbacks_ = nullptr;
+  std::unique_ptr<ServerConnection> codec_;
+  std::list<std::unique_ptr<ActiveStream>> streams_;
+  std::unique_ptr<Timer> idle_timer_;
+  std::unique_ptr<Timer> headers_timer_;
+  bool awaiting_headers_ = false;
+  bool wrote_raw_error_ = false;
+  uint64_t next_stream_id_ = 1;
+  bool closing_ = false;
+  std::chrono::steady_clock::time_point connected_at_;
+};
+
+}  // namespace meshproxy::http

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/accesslog/access_log.h"
+#include "proxy/http/filter.h"
+#include "proxy/stats/counter.h"
+#include "proxy/stats/gauge.h"
+#include "proxy/stats/histogram.h"
+
+namespace meshproxy::router {
+class RouteTable;
+}
+
+namespace meshproxy::http {
+
+// http.<stat_prefix>.* as Envoy names them.
+struct ConnManagerStats {
+  stats::Counter& downstream_cx_total;
+  stats::Gauge& downstream_cx_active;
+  stats::Counter& downstream_cx_destroy;
+  stats::Counter& downstream_cx_protocol_error;
+  stats::Counter& downstream_cx_idle_timeout;
+  stats::Counter& downstream_cx_rx_bytes_total;
+  stats::Counter& downstream_cx_tx_bytes_total;
+  stats::Counter& downstream_rq_total;
+  stats::Gauge& downstream_rq_active;
+  stats::Counter& downstream_rq_completed;
+  stats::Counter& downstream_rq_1xx;
+  stats::Counter& downstream_rq_2xx;
+  stats::Counter& downstream_rq_3xx;
+  stats::Counter& downstream_rq_4xx;
+  stats::Counter& downstream_rq_5xx;
+  stats::Counter& downstream_rq_rx_reset;
+  stats::Counter& downstream_rq_tx_reset;
+  stats::Counter& downstream_rq_timeout;
+  stats::Counter& downstream_rq_header_timeout;
+  stats::Counter& downstream_rq_idle_timeout;
+  stats::Counter& downstream_rq_too_large;
+  stats::Counter& downstream_rq_ws_on_non_ws_route;
+  stats::Counter& no_route;
+  stats::Histogram& downstream_rq_time;
+  stats::Histogram& downstream_cx_length_ms;
+};
+
+enum class ServerHeaderTransformation { kOverwrite, kAppendIfAbsent, kPassThrough };
+
+// An HttpConnectionManager after translation: shared, immutable.
+struct ConnManagerConfig {
+  std::string stat_prefix;
+  std::shared_ptr<const router::RouteTable> route_table;
+  std::vector<HttpFilterFactory> filter_factories;
+
+  uint32_t max_request_headers_kb = 60;
+  uint32_t max_headers_count = 100;
+  // 0 disables each timeout.
+  std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
+  std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds request_timeout{0};
+  std::chrono::milliseconds request_headers_timeout{0};
+  std::chrono::milliseconds drain_timeout{5000};
+
+  bool use_remote_address = false;
+  uint32_t xff_num_trusted_hops = 0;
+  bool generate_request_id = true;
+  bool preserve_external_request_id = false;
+  std::string server_name = "meshproxy";
+  ServerHeaderTransformation server_header_transformation = ServerHeaderTransformation::kOverwrite;
+  bool normalize_path = false;
+  bool merge_slashes = false;
+  // Upgrade types allowed (lower-case, e.g. "websocket"); Envoy rejects other upgrades.
+  std::vector<std::string> upgrade_types;
+
+  std::vector<std::shared_ptr<const accesslog::AccessLogger>> access_logs;
+  std::shared_ptr<const ConnManagerStats> stats;
+};
+
+}  // namespace meshproxy::http

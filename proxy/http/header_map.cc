@@ -1,0 +1,128 @@
+#include "proxy/http/header_map.h"
+
+#include <algorithm>
+
+namespace meshproxy::http {
+
+void toLowerAscii(std::string& s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+  }
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+HeaderMap::HeaderMap(std::initializer_list<std::pair<std::string_view, std::string_view>> init) {
+  for (const auto& [n, v] : init) add(n, v);
+}
+
+void HeaderMap::add(std::string_view name, std::string_view value) {
+  std::string n(name);
+  toLowerAscii(n);
+  addLowercase(std::move(n), std::string(value));
+}
+
+void HeaderMap::addLowercase(std::string name, std::string value) {
+  if (!name.empty() && name[0] == ':') {
+    // Keep pseudo-headers ahead of regular ones.
+    auto it = std::find_if(entries_.begin(), entries_.end(),
+                           [](const Entry& e) { return e.first.empty() || e.first[0] != ':'; });
+    entries_.emplace(it, std::move(name), std::move(value));
+    return;
+  }
+  entries_.emplace_back(std::move(name), std::move(value));
+}
+
+void HeaderMap::set(std::string_view name, std::string_view value) {
+  std::string n(name);
+  toLowerAscii(n);
+  bool replaced = false;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->first == n) {
+      if (!replaced) {
+        it->second = std::string(value);
+        replaced = true;
+        ++it;
+      } else {
+        it = entries_.erase(it);
+      }
+    } else {
+      ++it;
+    }
+  }
+  if (!replaced) addLowercase(std::move(n), std::string(value));
+}
+
+void HeaderMap::setIfAbsent(std::string_view name, std::string_view value) {
+  std::string n(name);
+  toLowerAscii(n);
+  if (!get(n)) addLowercase(std::move(n), std::string(value));
+}
+
+size_t HeaderMap::remove(std::string_view name) {
+  std::string n(name);
+  toLowerAscii(n);
+  size_t before = entries_.size();
+  std::erase_if(entries_, [&](const Entry& e) { return e.first == n; });
+  return before - entries_.size();
+}
+
+size_t HeaderMap::removePrefix(std::string_view prefix) {
+  size_t before = entries_.size();
+  std::erase_if(entries_, [&](const Entry& e) { return e.first.starts_with(prefix); });
+  return before - entries_.size();
+}
+
+std::optional<std::string_view> HeaderMap::get(std::string_view name) const {
+  for (const auto& e : entries_) {
+    if (e.first == name) return std::string_view(e.second);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> HeaderMap::getJoined(std::string_view name) const {
+  std::optional<std::string> out;
+  for (const auto& e : entries_) {
+    if (e.first != name) continue;
+    if (!out) {
+      out = e.second;
+    } else {
+      *out += ',';
+      *out += e.second;
+    }
+  }
+  return out;
+}
+
+size_t HeaderMap::count(std::string_view name) const {
+  return static_cast<size_t>(
+      std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.first == name; }));
+}
+
+uint32_t HeaderMap::status() const {
+  auto s = get(headers::kStatus);
+  if (!s || s->size() != 3) return 0;
+  uint32_t v = 0;
+  for (char c : *s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return v;
+}
+
+size_t HeaderMap::byteSize() const {
+  size_t n = 0;
+  for (const auto& e : entries_) n += e.first.size() + e.second.size();
+  return n;
+}
+
+}  // namespace meshproxy::http

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace meshproxy {
+class EventLoop;
+}
+
+namespace meshproxy::http::http1 {
+
+// Per-connection limits and hooks of the HTTP/1.1 codec (Envoy's Http1ProtocolOptions and the
+// HttpConnectionManager header limits). Plain values: translated once from config, copied into
+// each codec.
+struct Http1Settings {
+  // Bound on a header (or trailer) section, start line and line endings included. Larger
+  // sections are answered 431 by the server codec and fail the response on the client codec.
+  uint32_t max_request_headers_kb = 60;
+  uint32_t max_response_headers_kb = 60;
+  // Bound on the number of header (or trailer) fields of one message.
+  uint32_t max_headers_count = 100;
+  // Unparsed bytes (pipelined requests, or body held back while the stream is read-disabled)
+  // above which the codec stops reading the connection.
+  uint32_t max_buffered_input_bytes = 8 * 1024;
+  // The worker loop. When set, the server codec resumes parsing pipelined requests from a
+  // zero-delay timer after a response completes, so the caller is never re-entered from
+  // inside its own encode call. When null (unit tests), it resumes synchronously at the end
+  // of the encode call that completed the response.
+  EventLoop* loop = nullptr;
+};
+
+}  // namespace meshproxy::http::http1

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy/router/header_mutations.h"
+#include "proxy/router/path_rewrite.h"
+
+namespace meshproxy::router {
+
+// Envoy's route timeout when RouteAction.timeout is not set.
+inline constexpr std::chrono::milliseconds kDefaultRouteTimeout{15000};
+
+// One WeightedCluster.clusters entry.
+struct WeightedCluster {
+  std::string name;
+  uint32_t weight = 0;  // relative to the other entries; 0 is never picked
+  std::string host_rewrite_literal;
+  // Applied before the route's own mutations (Envoy's order).
+  HeaderMutations request_mutations;
+  HeaderMutations response_mutations;
+};
+
+// A route that forwards to a cluster (envoy.config.route.v3.RouteAction), translated.
+struct RouteAction {
+  enum class ClusterSpecifier : uint8_t { kCluster, kClusterHeader, kWeightedClusters };
+
+  ClusterSpecifier cluster_specifier = ClusterSpecifier::kCluster;
+  // kCluster: the cluster name. kClusterHeader: the lower-case name of the request header that
+  // holds the cluster name.
+  std::string cluster;
+  // kWeightedClusters, in configuration order; total_weight is their sum (> 0).
+  std::vector<WeightedCluster> weighted_clusters;
+  uint64_t total_weight = 0;
+  // Status to answer when the cluster does not exist (cluster_not_found_response_code).
+  uint32_t cluster_not_found_response_code = 503;
+
+  PathRewrite path_rewrite;          // prefix_rewrite / regex_rewrite
+  std::string host_rewrite_literal;  // "" = none
+  // Set :authority to the chosen upstream host's hostname; the router does it, after load
+  // balancing, because only then is the host known.
+  bool auto_host_rewrite = false;
+  bool append_x_forwarded_host = false;
+
+  // 0 disables. idle_timeout unset: the connection manager's stream_idle_timeout applies.
+  std::chrono::milliseconds timeout = kDefaultRouteTimeout;
+  std::optional<std::chrono::milliseconds> idle_timeout;
+};
+
+// DirectResponseAction, translated.
+struct DirectResponse {
+  uint32_t status = 200;  // 200..599
+  std::string body;       // may be empty
+};
+
+}  // namespace meshproxy::router

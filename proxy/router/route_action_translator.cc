@@ -1,0 +1,166 @@
+#include "proxy/router/route_action_translator.h"
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+#include <limits>
+
+#include "envoy/config/route/v3/route_components.pb.h"
+#include "envoy/type/matcher/v3/regex.pb.h"
+#include "proxy/router/header_mutations_translator.h"
+#include "proxy/router/match_translator.h"
+#include "proxy/router/translation_util.h"
+
+namespace meshproxy::router {
+namespace {
+
+using envoy::config::route::v3::RouteAction_ClusterNotFoundResponseCode;
+using ProtoRouteAction = envoy::config::route::v3::RouteAction;
+using ProtoWeightedCluster = envoy::config::route::v3::WeightedCluster;
+
+absl::StatusOr<WeightedCluster> translateClusterWeight(
+    const ProtoWeightedCluster::ClusterWeight& proto) {
+  if (proto.name().empty()) return absl::InvalidArgumentError("name must be set");
+  if (!isValidHeaderValue(proto.host_rewrite_literal())) {
+    return absl::InvalidArgumentError("host_rewrite_literal contains NUL, CR or LF");
+  }
+  WeightedCluster cluster;
+  cluster.name = proto.name();
+  cluster.weight = proto.has_weight() ? proto.weight().value() : 0;
+  cluster.host_rewrite_literal = proto.host_rewrite_literal();
+  auto request =
+      translateHeaderMutations(proto.request_headers_to_add(), proto.request_headers_to_remove());
+  if (!request.ok()) return request.status();
+  auto response =
+      translateHeaderMutations(proto.response_headers_to_add(), proto.response_headers_to_remove());
+  if (!response.ok()) return response.status();
+  cluster.request_mutations = std::move(*request);
+  cluster.response_mutations = std::move(*response);
+  return cluster;
+}
+
+absl::Status translateWeightedClusters(const ProtoWeightedCluster& proto, RouteAction& action) {
+  if (proto.clusters().empty()) {
+    return absl::InvalidArgumentError("weighted_clusters.clusters must not be empty");
+  }
+  // total_weight is deprecated and, as in Envoy, ignored: weights are relative to their sum.
+  for (int i = 0; i < proto.clusters_size(); ++i) {
+    auto cluster = translateClusterWeight(proto.clusters(i));
+    if (!cluster.ok()) {
+      return withContext(cluster.status(), fmt::format("weighted_clusters.clusters[{}]", i));
+    }
+    action.total_weight += cluster->weight;
+    action.weighted_clusters.push_back(std::move(*cluster));
+  }
+  if (action.total_weight > std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError(
+        fmt::format("the sum of weights of all weighted clusters exceeds {}",
+                    std::numeric_limits<uint32_t>::max()));
+  }
+  if (action.total_weight == 0) {
+    return absl::InvalidArgumentError(
+        "sum of weights in the weighted_cluster must be greater than 0");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status translateClusterSpecifier(const ProtoRouteAction& proto, RouteAction& action) {
+  switch (proto.cluster_specifier_case()) {
+    case ProtoRouteAction::kCluster:
+      if (proto.cluster().empty()) return absl::InvalidArgumentError("cluster must not be empty");
+      action.cluster_specifier = RouteAction::ClusterSpecifier::kCluster;
+      action.cluster = proto.cluster();
+      return absl::OkStatus();
+    case ProtoRouteAction::kClusterHeader:
+      if (!isValidHeaderName(proto.cluster_header())) {
+        return absl::InvalidArgumentError(
+            fmt::format("invalid cluster_header '{}'", proto.cluster_header()));
+      }
+      action.cluster_specifier = RouteAction::ClusterSpecifier::kClusterHeader;
+      action.cluster = toLowerCopy(proto.cluster_header());
+      return absl::OkStatus();
+    case ProtoRouteAction::kWeightedClusters:
+      action.cluster_specifier = RouteAction::ClusterSpecifier::kWeightedClusters;
+      return translateWeightedClusters(proto.weighted_clusters(), action);
+    default:
+      return absl::InvalidArgumentError(
+          "route needs one of cluster, cluster_header or weighted_clusters");
+  }
+}
+
+uint32_t clusterNotFoundCode(RouteAction_ClusterNotFoundResponseCode code) {
+  switch (code) {
+    case ProtoRouteAction::NOT_FOUND:
+      return 404;
+    case ProtoRouteAction::INTERNAL_SERVER_ERROR:
+      return 500;
+    default:
+      return 503;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<PathRewrite> translatePathRewrite(
+    const std::string& prefix, const envoy::type::matcher::v3::RegexMatchAndSubstitute* regex,
+    uint32_t max_regex_program_size) {
+  if (!prefix.empty() && regex != nullptr) {
+    return absl::InvalidArgumentError("specify only one of prefix_rewrite or regex_rewrite");
+  }
+  if (!prefix.empty()) {
+    if (!isValidHeaderValue(prefix)) {
+      return absl::InvalidArgumentError("prefix_rewrite contains NUL, CR or LF");
+    }
+    return PathRewrite::prefix(prefix);
+  }
+  if (regex == nullptr) return PathRewrite();
+  if (!regex->has_pattern()) return absl::InvalidArgumentError("regex_rewrite.pattern is required");
+  auto pattern = translateRegex(regex->pattern(), max_regex_program_size);
+  if (!pattern.ok()) return withContext(pattern.status(), "regex_rewrite.pattern");
+  if (!isValidHeaderValue(regex->substitution())) {
+    return absl::InvalidArgumentError("regex_rewrite.substitution contains NUL, CR or LF");
+  }
+  // Envoy would accept a substitution naming a group the pattern lacks and then leave every
+  // path unchanged at run time; refusing it here is kinder.
+  std::string error;
+  if (!(*pattern)->CheckRewriteString(regex->substitution(), &error)) {
+    return absl::InvalidArgumentError(
+        fmt::format("regex_rewrite.substitution '{}': {}", regex->substitution(), error));
+  }
+  return PathRewrite::regex(std::move(*pattern), regex->substitution());
+}
+
+absl::StatusOr<RouteAction> translateRouteAction(const ProtoRouteAction& proto,
+                                                 uint32_t max_regex_program_size) {
+  RouteAction action;
+  if (auto s = translateClusterSpecifier(proto, action); !s.ok()) return s;
+  action.cluster_not_found_response_code =
+      clusterNotFoundCode(proto.cluster_not_found_response_code());
+
+  auto rewrite = translatePathRewrite(proto.prefix_rewrite(),
+                                      proto.has_regex_rewrite() ? &proto.regex_rewrite() : nullptr,
+                                      max_regex_program_size);
+  if (!rewrite.ok()) return rewrite.status();
+  action.path_rewrite = std::move(*rewrite);
+
+  if (!isValidHeaderValue(proto.host_rewrite_literal())) {
+    return absl::InvalidArgumentError("host_rewrite_literal contains NUL, CR or LF");
+  }
+  action.host_rewrite_literal = proto.host_rewrite_literal();
+  action.auto_host_rewrite = proto.has_auto_host_rewrite() && proto.auto_host_rewrite().value();
+  action.append_x_forwarded_host = proto.append_x_forwarded_host();
+
+  if (proto.has_timeout()) {
+    auto timeout = durationField(proto.timeout(), "timeout");
+    if (!timeout.ok()) return timeout.status();
+    action.timeout = *timeout;
+  }
+  if (proto.has_idle_timeout()) {
+    auto idle = durationField(proto.idle_timeout(), "idle_timeout");
+    if (!idle.ok()) return idle.status();
+    action.idle_timeout = *idle;
+  }
+  return action;
+}
+
+}  // namespace meshproxy::router

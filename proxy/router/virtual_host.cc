@@ -1,0 +1,14 @@
+#include "proxy/router/virtual_host.h"
+
+namespace meshproxy::router {
+
+const Route* VirtualHost::match(const http::HeaderMap& request_headers) const {
+  std::optional<std::string_view> path = request_headers.get(http::headers::kPath);
+  if (!path) return nullptr;
+  for (const Route& route : routes) {
+    if (route.matches(request_headers, *path)) return &route;
+  }
+  return nullptr;
+}
+
+}  // namespace meshproxy::router

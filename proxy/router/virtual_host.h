@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "proxy/http/header_map.h"
+#include "proxy/router/header_mutations.h"
+#include "proxy/router/route.h"
+
+namespace meshproxy::router {
+
+// What every virtual host of a RouteConfiguration shares.
+struct RouteConfigCommon {
+  HeaderMutations request_mutations;
+  HeaderMutations response_mutations;
+  bool most_specific_header_mutations_wins = false;
+  bool ignore_path_parameters_in_path_matching = false;
+};
+
+// A virtual host: its routes, tried in order, and its header mutations. Plain immutable data
+// once the table is built; `routes` point back at it, so it never moves (RouteTable owns it
+// by unique_ptr).
+struct VirtualHost {
+  std::string name;
+  std::vector<Route> routes;
+  HeaderMutations request_mutations;
+  HeaderMutations response_mutations;
+  const RouteConfigCommon* route_config = nullptr;
+
+  // The first route that matches, or nullptr.
+  const Route* match(const http::HeaderMap& request_headers) const;
+};
+
+}  // namespace meshproxy::router

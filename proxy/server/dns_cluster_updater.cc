@@ -1,0 +1,165 @@
+#include "proxy/server/dns_cluster_updater.h"
+
+#include <netdb.h>
+
+#include <algorithm>
+
+#include "proxy/core/log.h"
+
+namespace meshproxy::server {
+
+struct DnsClusterUpdater::Tracked {
+  upstream::ClusterConfigSharedPtr cluster;
+  std::vector<std::vector<network::Address>> results;  // per target, last good answer
+  std::unique_ptr<Timer> timer;
+  std::function<void()> on_first;
+  size_t outstanding = 0;
+  bool alive = true;
+  std::string last_hosts_key;
+};
+
+// One getaddrinfo in flight. It owns a reference to its cluster entry so a lookup that
+// finishes after untrack() finds `alive == false` instead of freed memory.
+struct DnsClusterUpdater::Lookup {
+  uv_getaddrinfo_t req;
+  DnsClusterUpdater* self;
+  std::shared_ptr<Tracked> tracked;
+  size_t target_index;
+  uint32_t port;
+};
+
+std::vector<network::Address> selectByFamily(const std::vector<network::Address>& all,
+                                             upstream::DnsFamily family) {
+  std::vector<network::Address> v4, v6;
+  for (const auto& a : all) (a.family() == AF_INET6 ? v6 : v4).push_back(a);
+  switch (family) {
+    case upstream::DnsFamily::kV4Only: return v4;
+    case upstream::DnsFamily::kV6Only: return v6;
+    case upstream::DnsFamily::kAuto: return v6.empty() ? v4 : v6;
+    case upstream::DnsFamily::kV4Preferred: return v4.empty() ? v6 : v4;
+    case upstream::DnsFamily::kAll: {
+      std::vector<network::Address> out = v4;
+      out.insert(out.end(), v6.begin(), v6.end());
+      return out;
+    }
+  }
+  return {};
+}
+
+DnsClusterUpdater::DnsClusterUpdater(uv_loop_t* loop, HostsChanged on_change)
+    : loop_(loop), on_change_(std::move(on_change)) {}
+
+DnsClusterUpdater::~DnsClusterUpdater() {
+  for (auto& [name, t] : tracked_) {
+    t->alive = false;
+    t->timer.reset();
+  }
+}
+
+void DnsClusterUpdater::track(const upstream::ClusterConfigSharedPtr& cluster,
+                              std::function<void()> on_first) {
+  untrack(cluster->name);
+  auto t = std::make_shared<Tracked>();
+  t->cluster = cluster;
+  t->results.resize(cluster->dns_targets.size());
+  t->on_first = std::move(on_first);
+  Tracked* raw = t.get();
+  t->timer = std::make_unique<Timer>(loop_, [this, raw] { resolveAll(*raw); });
+  tracked_[cluster->name] = t;
+  resolveAll(*raw);
+}
+
+void DnsClusterUpdater::untrack(const std::string& cluster) {
+  auto it = tracked_.find(cluster);
+  if (it == tracked_.end()) return;
+  it->second->alive = false;
+  it->second->timer.reset();
+  tracked_.erase(it);
+}
+
+void DnsClusterUpdater::resolveAll(Tracked& t) {
+  const auto& targets = t.cluster->dns_targets;
+  std::shared_ptr<Tracked> shared = tracked_[t.cluster->name];
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto* lookup = new Lookup{{}, this, shared, i, targets[i].port};
+    lookup->req.data = lookup;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_family = t.cluster->dns_family == upstream::DnsFamily::kV4Only   ? AF_INET
+                      : t.cluster->dns_family == upstream::DnsFamily::kV6Only ? AF_INET6
+                                                                              : AF_UNSPEC;
+    ++t.outstanding;
+    int rc = uv_getaddrinfo(
+        loop_, &lookup->req,
+        [](uv_getaddrinfo_t* req, int status, addrinfo* res) {
+          auto* l = static_cast<Lookup*>(req->data);
+          std::vector<network::Address> addresses;
+          if (status == 0) {
+            for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+              if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+              auto address = network::Address::fromSockaddr(a->ai_addr);
+              address.setPort(l->port);
+              if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
+                addresses.push_back(address);
+              }
+            }
+          }
+          uv_freeaddrinfo(res);
+          if (l->tracked->alive) {
+            if (status != 0) {
+              log::warn("cluster {}: DNS lookup of {} failed: {}", l->tracked->cluster->name,
+                        l->tracked->cluster->dns_targets[l->target_index].name, uv_strerror(status));
+            }
+            l->self->onResolved(*l->tracked, l->target_index, std::move(addresses), status == 0);
+          }
+          delete l;
+        },
+        targets[i].name.c_str(), nullptr, &hints);
+    if (rc != 0) {
+      delete lookup;
+      --t.outstanding;
+      log::warn("cluster {}: cannot resolve {}: {}", t.cluster->name, targets[i].name, uv_strerror(rc));
+    }
+  }
+  if (t.outstanding == 0) {
+    if (t.on_first) {
+      auto first = std::move(t.on_first);
+      t.on_first = nullptr;
+      first();
+    }
+    t.timer->enable(t.cluster->dns_refresh_rate);
+  }
+}
+
+void DnsClusterUpdater::onResolved(Tracked& t, size_t target_index,
+                                   std::vector<network::Address> addresses, bool ok) {
+  if (ok) t.results[target_index] = selectByFamily(addresses, t.cluster->dns_family);
+  if (--t.outstanding > 0) return;
+  // Round complete: rebuild the host list from every target's last good answer.
+  upstream::HostVector hosts;
+  std::string key;
+  for (size_t i = 0; i < t.results.size(); ++i) {
+    const auto& target = t.cluster->dns_targets[i];
+    for (const auto& address : t.results[i]) {
+      auto host = std::make_shared<upstream::Host>();
+      host->address = address;
+      host->weight = target.weight;
+      host->hostname = target.name;
+      key += address.str() + "/" + std::to_string(target.weight) + ";";
+      hosts.push_back(std::move(host));
+    }
+  }
+  if (key != t.last_hosts_key) {
+    t.last_hosts_key = key;
+    log::info("cluster {}: DNS gives {} host(s)", t.cluster->name, hosts.size());
+    on_change_(t.cluster->name, std::move(hosts));
+  }
+  if (t.on_first) {
+    auto first = std::move(t.on_first);
+    t.on_first = nullptr;
+    first();
+  }
+  if (t.alive && t.timer) t.timer->enable(t.cluster->dns_refresh_rate);
+}
+
+}  // namespace meshproxy::server
