@@ -83,7 +83,8 @@ def load_rows(path):
                 "requests": int(p[7]), "errors": int(p[8]), "non2xx": int(p[9]),
                 "cpu_s": None if p[10] == "-" else float(p[10]),
                 "bg": float(p[11]) if len(p) > 11 else 0.0,
-                "load": None if len(p) <= 12 or p[12] == "-" else float(p[12]),
+                "pcore": None if len(p) <= 13 or p[12] == "-" else float(p[12]),
+                "load": None if len(p) <= 13 or p[13] == "-" else float(p[13]),
             })
     return rows
 
@@ -113,6 +114,7 @@ def aggregate(rows, targets, conns):
             "util": median_or_none([None if r["cpu_s"] is None else r["cpu_s"] * r["rps"] / r["requests"]
                                     if r["requests"] else None for r in rs]),
             "bg": [r["bg"] for r in rs],
+            "pcore": median_or_none([r["pcore"] for r in rs]),
             "load": median_or_none([r["load"] for r in rs]),
             "errors": sum(r["errors"] for r in rs),
             "non2xx": sum(r["non2xx"] for r in rs),
@@ -167,8 +169,9 @@ def write(raw, meta_path, results):
     L.append(f"- CPU pinning: {meta['pinning']}")
     L.append("- CPU s/10k req: utime+stime of the proxy process (all threads; for nginx master+worker) "
              "from /proc/PID/stat, read before and after each wrk run, × 10000 / requests completed. "
-             "Core use: the same CPU time / wall time of the run (1.00 = one full core). "
-             "Load core busy: share of the wrk+origin core that was busy during the run (/proc/stat). "
+             "Proxy CPU (cores): the same CPU time / wall time of the run (1.00 = one full core). "
+             "Proxy's / wrk's core busy: share of that pinned core that was busy during the run, from "
+             "/proc/stat (includes everything else pinned there and softirq); ~1.00 marks the bottleneck. "
              "Background CPU: machine busy time (/proc/stat) minus that of the benchmark's own "
              "processes; approximate (tick-sampled), ~0.0–0.2 on an idle machine. "
              "Peak RSS: VmHWM from /proc/PID/status after all runs (nginx: the worker; its "
@@ -178,19 +181,20 @@ def write(raw, meta_path, results):
         agg = aggregate(rows, ids, conns)
         L.append(f"### -c{conns}")
         L.append("")
-        L.append("| target | req/s | p50 | p90 | p99 | CPU s/10k req | core use | load core busy | peak RSS |")
-        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        L.append("| target | req/s | p50 | p90 | p99 | CPU s/10k req | proxy CPU (cores) | proxy's core busy | wrk's core busy | peak RSS |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for t in ids:
             a = agg.get(t)
             if not a:
-                L.append(f"| {label[t]} | (no data) | | | | | | | |")
+                L.append(f"| {label[t]} | (no data) | | | | | | | | |")
                 continue
             cpu = "-" if a["cpu10k"] is None else f"{a['cpu10k']:.3f}"
             util = "-" if a["util"] is None else f"{a['util']:.2f}"
             r = "-" if rss[t] is None else f"{rss[t] / 1024:.1f} MiB"
             load = "-" if a["load"] is None else f"{a['load']:.2f}"
+            pcore = "-" if a["pcore"] is None else f"{a['pcore']:.2f}"
             L.append(f"| {label[t]} | {a['rps']:,.0f} | {fmt_us(a['p50'])} | {fmt_us(a['p90'])} | "
-                     f"{fmt_us(a['p99'])} | {cpu} | {util} | {load} | {r} |")
+                     f"{fmt_us(a['p99'])} | {cpu} | {util} | {pcore} | {load} | {r} |")
         L.append("")
         L.append(f"Per-round req/s (* = more than {BG_LIMIT:.2f} cores of background CPU during that run): " + "; ".join(
             f"{t} " + " / ".join(f"{v:,.0f}{'*' if bg > BG_LIMIT else ''}" for v, bg in agg[t]["rps_all"])
@@ -199,8 +203,10 @@ def write(raw, meta_path, results):
                   and agg[t]["load"] >= 0.95]
         if capped:
             L.append("")
-            L.append("**Load-bound:** the wrk+origin core was ≥95% busy for " + ", ".join(capped) +
-                     "; those rows measure the load side's ceiling, not the proxy's.")
+            L.append(f"**Load-bound:** wrk's core{' (shared with the origin)' if meta.get('pin_layout') == 'split' else ''}"
+                     f" was ≥95% busy for " + ", ".join(capped) +
+                     "; for those rows req/s (and latency) is the load side's ceiling, not the proxy's. "
+                     "Compare CPU s/10k req instead, or use `PIN_LAYOUT=origin-with-proxy`.")
         bgs = [b for t in ids if t in agg for b in agg[t]["bg"]]
         if bgs:
             L.append("")

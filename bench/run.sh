@@ -11,7 +11,9 @@
 #   WARMUP=2         seconds of warm-up per target before the first measurement
 #   CONNS="50 1"     connection counts to measure
 #   MESHPROXY_BIN    meshproxy binary (default: build/bin/meshproxy)
-#   NO_PIN=1         do not pin processes to cores
+#   PIN_LAYOUT=split CPU placement: split (proxy on core 0; wrk + origin on core 1),
+#                    origin-with-proxy (proxy + origin on core 0; wrk on core 1), none
+#   NO_PIN=1         same as PIN_LAYOUT=none
 #   KEEP_TMP=1       keep the temp dir (configs, logs, raw wrk output)
 #   WAIT_IDLE=0      wait up to this many seconds for other processes to go quiet before
 #                    measuring (the machine is shared; a compile on 2 cores ruins the numbers)
@@ -38,7 +40,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --rounds=*) ROUNDS="${1#*=}"; shift ;;
     --quick) DURATION=3; ROUNDS=1; shift ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,13 +67,20 @@ log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 # the load generator. The cost: "direct" has wrk and the origin on one core, so it is a reference
 # point, not an upper bound for the proxied rows.
 NCPU="$(nproc)"
-if [[ "${NO_PIN:-0}" != 1 && "$NCPU" -ge 2 ]]; then
-  PIN_PROXY=(taskset -c 0); PIN_LOAD=(taskset -c 1); LOAD_CPU=1
-  PINNING="proxy under test on core 0 (alone); wrk and the origin nginx on core 1. So the proxied rows compare proxies that each own one core, and the 'direct' row has wrk and origin sharing one core (a reference, not an upper bound)."
-else
-  PIN_PROXY=(); PIN_LOAD=(); LOAD_CPU=""
-  PINNING="none (NO_PIN=1 or fewer than 2 CPUs); all processes float over $NCPU CPU(s)."
-fi
+PIN_LAYOUT="${PIN_LAYOUT:-split}"
+[[ "${NO_PIN:-0}" == 1 || "$NCPU" -lt 2 ]] && PIN_LAYOUT=none
+case "$PIN_LAYOUT" in
+  split)
+    PIN_PROXY=(taskset -c 0); PIN_ORIGIN=(taskset -c 1); PIN_LOAD=(taskset -c 1); PROXY_CPU=0; LOAD_CPU=1
+    PINNING="PIN_LAYOUT=split: proxy under test alone on core 0; wrk and the origin nginx on core 1. Each proxy owns one core; 'direct' has wrk and origin sharing one core (a reference, not an upper bound)." ;;
+  origin-with-proxy)
+    PIN_PROXY=(taskset -c 0); PIN_ORIGIN=(taskset -c 0); PIN_LOAD=(taskset -c 1); PROXY_CPU=0; LOAD_CPU=1
+    PINNING="PIN_LAYOUT=origin-with-proxy: proxy under test and the origin nginx on core 0; wrk alone on core 1. Core 0 is the bottleneck, so req/s = 1 / (proxy cost + origin cost) per request and follows the proxy's efficiency (diluted by the origin's fixed cost); 'direct' has origin and wrk on separate cores." ;;
+  none)
+    PIN_PROXY=(); PIN_ORIGIN=(); PIN_LOAD=(); PROXY_CPU=""; LOAD_CPU=""
+    PINNING="PIN_LAYOUT=none: nothing pinned; all processes float over $NCPU CPU(s), so req/s reflects the whole machine's CPU per request (proxy + wrk + origin)." ;;
+  *) echo "bad PIN_LAYOUT: $PIN_LAYOUT (split, origin-with-proxy, none)" >&2; exit 2 ;;
+esac
 
 # ---- temp dir, process bookkeeping, cleanup -------------------------------------------------
 TMP="$(mktemp -d /tmp/meshproxy-bench.XXXXXX)"
@@ -163,7 +172,7 @@ $(nginx_temp_paths "$TMP/origin")
 }
 EOF
 } > "$TMP/origin/nginx.conf"
-"${PIN_LOAD[@]}" nginx -e "$TMP/origin/error.log" -p "$TMP/origin/" -c "$TMP/origin/nginx.conf" \
+"${PIN_ORIGIN[@]}" nginx -e "$TMP/origin/error.log" -p "$TMP/origin/" -c "$TMP/origin/nginx.conf" \
   -g 'daemon off;' >"$TMP/origin/stdout.log" 2>&1 &
 PID_ORIGIN=$!; PIDS+=("$PID_ORIGIN")
 wait_body "$P_ORIGIN" "$PID_ORIGIN" origin || { cat "$TMP/origin/error.log" >&2; exit 1; }
@@ -354,10 +363,12 @@ cpu_ticks() {
 
 # Busy CPU ticks of the whole machine (user nice system irq softirq steal; not idle/iowait).
 sys_busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
-# "busy total" ticks of one CPU (for the load core's utilisation); "0 0" when not pinned.
+# "busy total" ticks of the proxy's and of wrk's CPU (their utilisation); zeros when not pinned.
 cpu_busy_total() {
-  if [[ -z "$LOAD_CPU" ]]; then echo "0 0"; return; fi
-  awk -v c="cpu$LOAD_CPU" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit}' /proc/stat
+  if [[ -z "$LOAD_CPU" ]]; then echo "0 0 0 0"; return; fi
+  awk -v a="cpu$PROXY_CPU" -v b="cpu$LOAD_CPU" '
+    $1 == a || $1 == b { busy[$1] = $2 + $3 + $4 + $7 + $8 + $9; tot[$1] = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }
+    END { print busy[a] + 0, tot[a] + 0, busy[b] + 0, tot[b] + 0 }' /proc/stat
 }
 OUR_PIDS=("$PID_ORIGIN" $(cat "/proc/$PID_ORIGIN/task/$PID_ORIGIN/children") "$PID_NGINX" "$PID_NGINX_WORKER" \
   "$PID_HAPROXY" "$PID_MESH")
@@ -385,32 +396,33 @@ if awk -v x="$BG_START" 'BEGIN { exit !(x > 0.25) }' ; then
 fi
 
 RAW="$TMP/raw.tsv"
-echo "conns round target rps p50_us p90_us p99_us requests errors non2xx cpu_s bg_cores load_busy" > "$RAW"
+echo "conns round target rps p50_us p90_us p99_us requests errors non2xx cpu_s bg_cores proxy_core_busy wrk_core_busy" > "$RAW"
 
-# run_wrk TARGET CONNS SECONDS OUTFILE -> prints "CPU BG LOAD": CPU seconds of the proxy during the
-# run ("-" for direct), the cores' worth of CPU that processes other than ours (servers, wrk) used
-# meanwhile (background noise from whatever else runs on the machine), and how busy the load core
-# (wrk + origin) was, 0..1 ("-" when not pinned); near 1 means the load side, not the proxy, limited.
+# run_wrk TARGET CONNS SECONDS OUTFILE -> prints "CPU BG PBUSY LBUSY": CPU seconds of the proxy
+# during the run ("-" for direct), the cores' worth of CPU that processes other than ours (servers,
+# wrk) used meanwhile (background noise from whatever else runs on the machine), and how busy the
+# proxy's core and wrk's core were, 0..1 ("-" when not pinned). A core near 1 is the bottleneck.
 run_wrk() {
-  local t=$1 c=$2 d=$3 out=$4 before=0 after=0 pids b0 b1 o0 o1 t0 t1 wrk_cpu lb0 lt0 lb1 lt1
+  local t=$1 c=$2 d=$3 out=$4 before=0 after=0 pids b0 b1 o0 o1 t0 t1 wrk_cpu pb0 pt0 lb0 lt0 pb1 pt1 lb1 lt1
   pids=(${CPU_PIDS[$t]})
   for p in "${OUR_PIDS[@]}"; do kill -0 "$p" 2>/dev/null || { log "server pid $p died"; return 1; }; done
   [[ ${#pids[@]} -gt 0 ]] && before="$(cpu_ticks "${pids[@]}")"
   b0="$(sys_busy_ticks)"; o0="$(cpu_ticks "${OUR_PIDS[@]}")"; t0="$(date +%s.%N)"
-  read -r lb0 lt0 < <(cpu_busy_total)
+  read -r pb0 pt0 lb0 lt0 < <(cpu_busy_total)
   local TIMEFORMAT='%U %S'
   { time "${PIN_LOAD[@]}" wrk -t1 -c"$c" -d"${d}s" --timeout 5s --latency "http://127.0.0.1:${PORT[$t]}/" \
       > "$out" 2>&1 ; } 2> "$out.time" || { log "wrk failed for $t:"; cat "$out" >&2; return 1; }
   b1="$(sys_busy_ticks)"; o1="$(cpu_ticks "${OUR_PIDS[@]}")"; t1="$(date +%s.%N)"
-  read -r lb1 lt1 < <(cpu_busy_total)
+  read -r pb1 pt1 lb1 lt1 < <(cpu_busy_total)
   [[ ${#pids[@]} -gt 0 ]] && after="$(cpu_ticks "${pids[@]}")"
   wrk_cpu="$(awk '{print $1 + $2}' "$out.time")"
   awk -v np="${#pids[@]}" -v cpu="$((after - before))" -v b="$((b1 - b0))" -v o="$((o1 - o0))" \
       -v w="$wrk_cpu" -v hz="$CLK_TCK" -v t0="$t0" -v t1="$t1" -v n="$NCPU" \
-      -v lb="$((lb1 - lb0))" -v lt="$((lt1 - lt0))" 'BEGIN {
+      -v lb="$((lb1 - lb0))" -v lt="$((lt1 - lt0))" -v pb="$((pb1 - pb0))" -v pt="$((pt1 - pt0))" 'BEGIN {
     bg = ((b - o) / hz - w) / (t1 - t0); if (bg < 0) bg = 0; if (bg > n) bg = n
     load = lt > 0 ? sprintf("%.2f", lb / lt) : "-"
-    if (np == 0) printf "- %.3f %s\n", bg, load; else printf "%.2f %.3f %s\n", cpu / hz, bg, load }' 
+    pcore = pt > 0 ? sprintf("%.2f", pb / pt) : "-"
+    if (np == 0) printf "- %.3f %s %s\n", bg, pcore, load; else printf "%.2f %.3f %s %s\n", cpu / hz, bg, pcore, load }' 
 }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -428,12 +440,12 @@ for c in $CONNS; do
   for r in $(seq "$ROUNDS"); do
     for t in "${TARGETS[@]}"; do
       out="$TMP/wrk-c$c-r$r-$t.txt"
-      read -r cpu bg load < <(run_wrk "$t" "$c" "$DURATION" "$out")
+      read -r cpu bg pcore load < <(run_wrk "$t" "$c" "$DURATION" "$out")
       [[ -n "${load:-}" ]] || exit 1
       read -r rps p50 p90 p99 reqs errs non2xx < <(python3 "$REPORT" parse-wrk "$out")
-      echo "$c $r $t $rps $p50 $p90 $p99 $reqs $errs $non2xx $cpu $bg $load" >> "$RAW"
-      log "$(printf -- '-c%-3s round %s %-10s %8.0f req/s  p50 %6.0fus  p99 %6.0fus  cpu %-5ss  err %s/%s  load core %s  bg %s cores' \
-        "$c" "$r" "$t" "$rps" "$p50" "$p99" "$cpu" "$errs" "$non2xx" "$load" "$bg")"
+      echo "$c $r $t $rps $p50 $p90 $p99 $reqs $errs $non2xx $cpu $bg $pcore $load" >> "$RAW"
+      log "$(printf -- '-c%-3s round %s %-10s %8.0f req/s  p50 %6.0fus  p99 %6.0fus  cpu %-5ss  err %s/%s  cores busy %s/%s  bg %s' \
+        "$c" "$r" "$t" "$rps" "$p50" "$p99" "$cpu" "$errs" "$non2xx" "$pcore" "$load" "$bg")"
     done
   done
 done
@@ -448,7 +460,7 @@ RSS_MESH="$(vmhwm_kb "$PID_MESH")"
 MESH_VERSION="$("$MESH_EXE" --version 2>&1 | head -n1 || true), binary built $(date -r "$MESHPROXY_BIN" '+%F %H:%M')"
 GIT_REV="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')"
 [[ -n "$(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null)" ]] && GIT_REV="$GIT_REV + uncommitted changes"
-export GIT_REV MESH_VERSION BG_START CMDLINE DURATION ROUNDS WARMUP CONNS PINNING MESH_MODE MESH_HTTP_ERROR MESH_LABEL MESHPROXY_BIN \
+export GIT_REV MESH_VERSION BG_START CMDLINE DURATION ROUNDS WARMUP CONNS PINNING PIN_LAYOUT MESH_MODE MESH_HTTP_ERROR MESH_LABEL MESHPROXY_BIN \
   LOAD_BEFORE LOAD_AFTER RSS_NGINX RSS_HAPROXY RSS_MESH REPO_DIR
 python3 - "$TMP/meta.json" <<'PY'
 import json, os, platform, subprocess, sys, datetime
@@ -474,7 +486,7 @@ meta = {
     "nginx_version": nginx_v, "haproxy_version": haproxy_v, "wrk_version": wrk_v,
     "meshproxy_version": mesh_v, "git_rev": e["GIT_REV"], "meshproxy_bin": rel if not rel.startswith("..") else mesh_bin,
     "duration": int(e["DURATION"]), "rounds": int(e["ROUNDS"]), "warmup": int(e["WARMUP"]),
-    "conns": [int(c) for c in e["CONNS"].split()], "pinning": e["PINNING"],
+    "conns": [int(c) for c in e["CONNS"].split()], "pinning": e["PINNING"], "pin_layout": e["PIN_LAYOUT"],
     "mesh_mode": e["MESH_MODE"], "mesh_http_error": e.get("MESH_HTTP_ERROR", ""),
     "targets": [
         {"id": "direct", "label": "direct (no proxy)", "rss_kb": None},

@@ -19,6 +19,10 @@ EventLoop::EventLoop() {
   // The check handle runs after each poll phase; it must not keep the loop alive by itself.
   uv_check_start(&check_, &EventLoop::onCheck);
   uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
+  uv_prepare_init(&loop_, &prepare_);
+  prepare_.data = this;
+  uv_prepare_start(&prepare_, &EventLoop::onPrepare);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
 }
 
 EventLoop::~EventLoop() {
@@ -26,6 +30,7 @@ EventLoop::~EventLoop() {
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&async_))) {
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
   }
   // Let pending close callbacks run (they free handle memory). NOWAIT, a bounded number of
   // times: a handle someone forgot to close must not hang the process at exit.
@@ -64,7 +69,26 @@ void EventLoop::onAsync(uv_async_t* handle) {
   self->drainPosted();
 }
 
-void EventLoop::onCheck(uv_check_t* handle) { static_cast<EventLoop*>(handle->data)->clearDeferred(); }
+void EventLoop::onCheck(uv_check_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  self->runFlushes();
+  self->clearDeferred();
+}
+
+void EventLoop::onPrepare(uv_prepare_t* handle) { static_cast<EventLoop*>(handle->data)->runFlushes(); }
+
+void EventLoop::scheduleFlush(DeferredFlush* target) { flushes_.push_back(target); }
+
+void EventLoop::cancelFlush(DeferredFlush* target) { std::erase(flushes_, target); }
+
+void EventLoop::runFlushes() {
+  // A flush can schedule more (a write triggers a watermark callback that writes): repeat.
+  while (!flushes_.empty()) {
+    std::vector<DeferredFlush*> batch;
+    batch.swap(flushes_);
+    for (DeferredFlush* f : batch) f->flushDeferred();
+  }
+}
 
 void EventLoop::drainPosted() {
   std::vector<std::function<void()>> batch;
@@ -75,6 +99,7 @@ void EventLoop::drainPosted() {
     stopping = stopping_;
   }
   for (auto& fn : batch) fn();
+  runFlushes();
   clearDeferred();
   if (stopping) uv_stop(&loop_);
 }

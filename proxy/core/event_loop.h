@@ -17,6 +17,14 @@ class DeferredDeletable {
   virtual ~DeferredDeletable() = default;
 };
 
+// Something with output to push at the end of the current loop phase (a connection's
+// write queue): all writes made while handling one event leave in one syscall.
+class DeferredFlush {
+ public:
+  virtual ~DeferredFlush() = default;
+  virtual void flushDeferred() = 0;
+};
+
 // One libuv loop and the means to reach it from other threads. Each worker owns one; the
 // main thread owns one for xDS, admin and signals. Everything but post() and stop() must
 // be called on the loop's own thread.
@@ -40,18 +48,27 @@ class EventLoop {
   // Destroys the object after the current callbacks return (next loop iteration).
   void deferredDelete(std::unique_ptr<DeferredDeletable> object);
 
+  // Calls target->flushDeferred() before the loop next waits for I/O (or right after the
+  // current I/O callbacks). Idempotent per target until it runs; cancel before destroying.
+  void scheduleFlush(DeferredFlush* target);
+  void cancelFlush(DeferredFlush* target);
+
   // Cached loop time in milliseconds (uv_now): cheap, updated once per iteration.
   uint64_t nowMs() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
 
  private:
   static void onAsync(uv_async_t* handle);
   static void onCheck(uv_check_t* handle);
+  static void onPrepare(uv_prepare_t* handle);
+  void runFlushes();
   void drainPosted();
   void clearDeferred();
 
   uv_loop_t loop_;
   uv_async_t async_;
   uv_check_t check_;
+  uv_prepare_t prepare_;
+  std::vector<DeferredFlush*> flushes_;
   absl::Mutex mu_;
   std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

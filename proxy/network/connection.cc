@@ -47,6 +47,7 @@ Connection::Connection(EventLoop& loop, uint32_t buffer_limit)
 }
 
 Connection::~Connection() {
+  if (flush_scheduled_) loop_.cancelFlush(this);
   // The owner is going away: close silently, nobody is left to hear about it.
   callbacks_ = nullptr;
   if (socket_ != nullptr) closeSocket(ConnectionEvent::kLocalClose);
@@ -197,7 +198,17 @@ void Connection::write(Buffer& data, bool end_stream) {
   }
   write_buffer_.move(data);
   if (end_stream) shutdown_pending_ = true;
-  if (!connecting_) flush();
+  // Coalesce: everything written while handling this event goes out in one writev.
+  if (!connecting_ && !flush_scheduled_) {
+    flush_scheduled_ = true;
+    loop_.scheduleFlush(this);
+  }
+  updateWatermarks();
+}
+
+void Connection::flushDeferred() {
+  flush_scheduled_ = false;
+  if (socket_ != nullptr && !connecting_) flush();
   if (socket_ != nullptr) updateWatermarks();
 }
 
@@ -301,6 +312,7 @@ void Connection::closeAfterFlush(ConnectionEvent event) {
     close_after_flush_ = true;
     close_event_ = event;
     stopReading();
+    if (!write_in_flight_) flush();
     return;
   }
   closeSocket(event);

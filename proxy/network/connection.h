@@ -41,7 +41,7 @@ enum class CloseType {
 // handle; the handle's memory is released in its close callback (libuv lifetime rules), so
 // destroying a Connection never frees memory libuv still references. Never destroy a
 // Connection from inside one of its own callbacks: hand it to EventLoop::deferredDelete.
-class Connection {
+class Connection : private DeferredFlush {
  public:
   static constexpr uint32_t kDefaultBufferLimit = 1024 * 1024;
 
@@ -93,6 +93,7 @@ class Connection {
   static void onShutdown(uv_shutdown_t* req, int status);
   static void onConnect(uv_connect_t* req, int status);
 
+  void flushDeferred() override;
   void startReading();
   void stopReading();
   void handleRead(ssize_t nread);
@@ -130,6 +131,7 @@ class Connection {
   bool shutdown_done_ = false;
   bool close_after_flush_ = false;
   bool above_high_watermark_ = false;
+  bool flush_scheduled_ = false;
 };
 
 }  // namespace meshproxy::network

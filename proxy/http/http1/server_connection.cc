@@ -161,10 +161,21 @@ void ServerConnectionImpl::scheduleResume() {
     resumeParsing();
     return;
   }
-  if (resume_timer_ == nullptr) {
-    resume_timer_ = std::make_unique<Timer>(settings_.loop->uv(), [this] { resumeParsing(); });
+  armTimer();
+}
+
+void ServerConnectionImpl::armTimer() {
+  if (timer_ == nullptr) timer_ = std::make_unique<Timer>(settings_.loop->uv(), [this] { onTimer(); });
+  timer_->enable(std::chrono::milliseconds(0));
+}
+
+void ServerConnectionImpl::onTimer() {
+  if (close_pending_) {
+    close_pending_ = false;
+    output_.close(network::CloseType::kFlushWrite);
+    return;
   }
-  resume_timer_->enable(std::chrono::milliseconds(0));
+  resumeParsing();
 }
 
 void ServerConnectionImpl::resumeParsing() {
@@ -212,7 +223,16 @@ void ServerConnectionImpl::closeConnection(network::CloseType type) {
   closed_ = true;
   close_after_response_ = true;
   if (!in_parse_) pending_.clear();
-  if (resume_timer_ != nullptr) resume_timer_->disable();
+  if (type == network::CloseType::kFlushWrite && settings_.loop != nullptr) {
+    // network::Connection::close may report kLocalClose to the caller synchronously; from
+    // a timer the caller is never re-entered from inside its own encode call. Nothing is
+    // parsed or written meanwhile (closed_), and kFlushWrite sends what is queued anyway.
+    close_pending_ = true;
+    armTimer();
+    return;
+  }
+  if (timer_ != nullptr) timer_->disable();
+  close_pending_ = false;
   output_.close(type);
 }
 

@@ -22,14 +22,16 @@ namespace meshproxy::http::http1 {
 // written; later bytes wait in the codec (reading stops above max_buffered_input_bytes) and
 // are parsed once the response completes (see Http1Settings::loop for when).
 //
-// Closing: the codec closes the network connection itself, with kFlushWrite, right after the
-// last byte of a response that must end the connection (Connection: close, HTTP/1.0 without
+// Closing: the codec closes the network connection itself, with kFlushWrite, after the last
+// byte of a response that must end the connection (Connection: close, HTTP/1.0 without
 // keep-alive, a close-delimited body, an upgrade, a protocol error, a response that finished
 // before its request). wantsToClose() turns true as soon as that is known, so the caller can
-// stop creating work; it never needs to close the connection itself for these cases.
-// resetStream() closes it without flushing. Closing happens inside the encode or reset call
-// that triggered it, after the codec is done with the stream, so network::Connection may
-// report kLocalClose to its callbacks before that call returns.
+// stop creating work; it never needs to close the connection itself for these cases (doing
+// so too is harmless). With Http1Settings::loop the close runs from a zero-delay timer, since
+// network::Connection::close may report kLocalClose synchronously and the caller should not
+// be re-entered from inside its own encode call; without a loop it happens inside that call,
+// after the codec is done with the stream. resetStream() closes at once, without flushing
+// (with RST if a close-delimited body was cut short).
 //
 // Errors: dispatch() returns InvalidArgument (answer 400) or ResourceExhausted (431) and
 // parses nothing more. If no stream was open, the codec opens one (newStream, without
@@ -98,6 +100,9 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   void onResponseComplete();
   void scheduleResume();
   void resumeParsing();
+  // The loop timer: resumes parsing, or performs a deferred graceful close.
+  void armTimer();
+  void onTimer();
   void onDispatchError();
   void onErrorOutsideDispatch();
   void closeConnection(network::CloseType type);
@@ -111,7 +116,7 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   ResponseEncoderImpl encoder_{*this};
   // Bytes received but not parsed yet (pipelined requests; body held while read-disabled).
   Buffer pending_;
-  std::unique_ptr<Timer> resume_timer_;
+  std::unique_ptr<Timer> timer_;
   absl::Status error_;
 
   // The exchange in progress.
@@ -131,6 +136,8 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   Protocol protocol_ = Protocol::kHttp11;
   bool close_after_response_ = false;
   bool closed_ = false;
+  // closeConnection(kFlushWrite) with a loop: output_.close() runs from the timer.
+  bool close_pending_ = false;
   bool in_parse_ = false;
   bool input_read_disabled_ = false;
   bool above_write_high_watermark_ = false;

@@ -22,10 +22,10 @@ struct Http1Settings {
   // Unparsed bytes (pipelined requests, or body held back while the stream is read-disabled)
   // above which the codec stops reading the connection.
   uint32_t max_buffered_input_bytes = 8 * 1024;
-  // The worker loop. When set, the server codec resumes parsing pipelined requests from a
-  // zero-delay timer after a response completes, so the caller is never re-entered from
-  // inside its own encode call. When null (unit tests), it resumes synchronously at the end
-  // of the encode call that completed the response.
+  // The worker loop. When set, the server codec resumes parsing pipelined requests, and
+  // performs its graceful closes, from a zero-delay timer, so the caller is never re-entered
+  // from inside its own encode call. When null (unit tests), both happen synchronously at the
+  // end of the encode call that completed the response.
   EventLoop* loop = nullptr;
 };
 

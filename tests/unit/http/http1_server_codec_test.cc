@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,40 @@ TEST_P(ValidRequestTest, SameResultWhateverTheSplit) {
 INSTANTIATE_TEST_SUITE_P(Table, ValidRequestTest, ::testing::ValuesIn(validRequests()),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// All the table's requests back to back on one connection (the upgrade last), cut at random
+// places, including inside multi-slice chunked bodies.
+TEST(ServerCodecTest, PipelinedMixtureSurvivesRandomSplits) {
+  std::string input;
+  std::string upgrade;
+  for (const ValidRequest& request : validRequests()) {
+    if (std::string_view(request.name) == "websocket_upgrade") {
+      upgrade = request.input;
+    } else if (std::string_view(request.name) != "http10_without_host") {
+      input += request.input;  // (that one would end the connection)
+    }
+  }
+  std::string big_chunked = "POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 20; ++i) big_chunked += "1388\r\n" + std::string(5000, static_cast<char>('a' + i)) + "\r\n";
+  big_chunked += "0\r\n\r\n";
+  input += big_chunked + upgrade;
+
+  const Outcome whole = run(input, {});
+  ASSERT_EQ(whole.error, "") << whole;
+  // Less the HTTP/1.0 one, plus the extra pipelined requests and the big one.
+  ASSERT_EQ(whole.messages.size(), validRequests().size() - 1 + 2 + 1 + 1);
+  std::mt19937 random(7);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<size_t> cuts;
+    size_t at = 0;
+    while (true) {
+      at += 1 + random() % (round % 2 == 0 ? 64 : 20000);
+      if (at >= input.size()) break;
+      cuts.push_back(at);
+    }
+    EXPECT_EQ(run(input, cuts), whole) << "round " << round;
+  }
+}
+
 TEST(ServerCodecTest, PipelinedRequestsAreAnsweredInOrder) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
@@ -202,6 +237,28 @@ TEST(ServerCodecTest, WithALoopTheNextRequestStartsOnALaterIteration) {
   // ...but as soon as the loop turns.
   ASSERT_EQ(callbacks.exchanges.size(), 2u);
   EXPECT_EQ(callbacks.decoder(1).headers->path(), "/2");
+}
+
+TEST(ServerCodecTest, WithALoopTheGracefulCloseHappensOnALaterIteration) {
+  EventLoop loop;
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  Http1Settings settings;
+  settings.loop = &loop;
+  ServerConnectionImpl codec(out, callbacks, settings);
+  out.on_close = [&] { loop.stop(); };
+  Buffer input = bufferOf("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(input).ok());
+  auto headers = responseHeaders("204");
+  callbacks.encoder(0).encodeHeaders(*headers, true);
+  EXPECT_TRUE(codec.wantsToClose());
+  EXPECT_FALSE(out.closed);
+  Timer safety(loop.uv(), [&] { loop.stop(); });
+  safety.enable(std::chrono::seconds(5));
+  loop.run();
+  EXPECT_TRUE(out.closed);
+  EXPECT_EQ(out.close_type, network::CloseType::kFlushWrite);
+  EXPECT_EQ(out.close_calls, 1);
 }
 
 TEST(ServerCodecTest, StopsReadingWhilePipelinedBytesPileUp) {
