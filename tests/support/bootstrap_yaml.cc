@@ -53,4 +53,59 @@ static_resources:
                      fmt::arg("endpoints", endpoints));
 }
 
+std::string httpBootstrapYaml(const HttpBootstrap& b) {
+  std::string routes = b.route_config;
+  if (routes.empty()) {
+    routes = fmt::format(
+        "            virtual_hosts:\n"
+        "            - name: all\n"
+        "              domains: [\"*\"]\n"
+        "              routes:\n"
+        "              - match: {{ prefix: / }}\n"
+        "                route: {{ cluster: {} }}\n",
+        b.clusters.empty() ? "none" : b.clusters[0].name);
+  }
+  std::string clusters;
+  for (const auto& c : b.clusters) {
+    std::string endpoints;
+    for (int port : c.ports) {
+      endpoints += fmt::format(
+          "        - endpoint: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: {} }} }} }}\n",
+          port);
+    }
+    clusters += fmt::format(
+        "  - name: {name}\n"
+        "    connect_timeout: 1s\n"
+        "{extra}"
+        "    load_assignment:\n"
+        "      cluster_name: {name}\n"
+        "      endpoints:\n"
+        "      - lb_endpoints:\n"
+        "{endpoints}",
+        fmt::arg("name", c.name), fmt::arg("extra", c.extra),
+        fmt::arg("endpoints", c.ports.empty() ? "        []\n" : endpoints));
+  }
+  return fmt::format(R"(node: {{ id: test-node, cluster: test }}
+static_resources:
+  listeners:
+  - name: http_listener
+    address: {{ socket_address: {{ address: 127.0.0.1, port_value: {port} }} }}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ingress_http
+{hcm_extra}          route_config:
+            name: test_routes
+{routes}          http_filters:
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+{clusters})",
+                     fmt::arg("port", b.listener_port), fmt::arg("hcm_extra", b.hcm_extra),
+                     fmt::arg("routes", routes), fmt::arg("clusters", clusters));
+}
+
 }  // namespace meshproxy::testing

@@ -19,4 +19,22 @@ struct TcpProxyBootstrap {
 
 std::string tcpProxyBootstrapYaml(const TcpProxyBootstrap& b);
 
+struct HttpCluster {
+  std::string name;
+  std::vector<int> ports;  // 127.0.0.1 endpoints
+  std::string extra;       // more Cluster fields, YAML at 4-space indent ("    lb_policy: ...\n")
+};
+
+struct HttpBootstrap {
+  int listener_port = 0;
+  // The RouteConfiguration body at 12-space indent (virtual_hosts: ...). Empty: one vhost
+  // "*" routing "/" to the first cluster.
+  std::string route_config;
+  std::vector<HttpCluster> clusters;
+  // More HttpConnectionManager fields at 10-space indent.
+  std::string hcm_extra;
+};
+
+std::string httpBootstrapYaml(const HttpBootstrap& b);
+
 }  // namespace meshproxy::testing
