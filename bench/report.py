@@ -135,14 +135,14 @@ def write(raw, meta_path, results):
     L.append("## HTTP/1.1 proxying: meshproxy vs nginx vs HAProxy (bench/run.sh)")
     L.append("")
     if meta.get("mesh_mode") != "http":
-        L.append("> **meshproxy ran in tcp_proxy fallback mode.** The binary did not serve the HTTP")
+        L.append("> **meshproxy ran in tcp_proxy mode.** It did not use the HTTP")
         L.append("> connection-manager bootstrap (`bench/meshproxy-http.yaml`), so the meshproxy row is an L4")
         L.append("> byte relay (`envoy.filters.network.tcp_proxy`, one upstream connection per downstream")
         L.append("> connection, no HTTP parsing), which is *not* comparable to the L7 nginx/HAProxy rows.")
         L.append("> It only validates the harness end to end. Re-run `bench/run.sh` once HTTP lands.")
         if meta.get("mesh_http_error"):
             L.append(">")
-            L.append(f"> Why the HTTP config was not used: `{meta['mesh_http_error']}`")
+            L.append(f"> Why: `{meta['mesh_http_error']}`")
         L.append("")
     all_bg = [r["bg"] for r in rows]
     bg_max = max(all_bg + [meta.get("bg_start", 0.0)]) if all_bg else meta.get("bg_start", 0.0)
@@ -240,7 +240,7 @@ def write(raw, meta_path, results):
         ok_p99 = m["p99"] <= n["p99"]
         ok_cpu = m["cpu10k"] is not None and n["cpu10k"] is not None and m["cpu10k"] <= n["cpu10k"]
         yn = lambda b: "met" if b else "NOT met"
-        note = "" if meta.get("mesh_mode") == "http" else " (tcp_proxy fallback: not meaningful)"
+        note = "" if meta.get("mesh_mode") == "http" else " (tcp_proxy mode: not meaningful)"
         L.append(f"Target{note}: req/s ≥ 1.2× nginx at -c50: {yn(ok_rps)} ({fmt_ratio(m['rps'], n['rps'])}); "
                  f"p99 ≤ nginx's: {yn(ok_p99)} ({fmt_us(m['p99'])} vs {fmt_us(n['p99'])}); "
                  f"CPU/10k req ≤ nginx's: {yn(ok_cpu)} ({fmt_ratio(m['cpu10k'], n['cpu10k'])}).")

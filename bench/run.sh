@@ -14,9 +14,12 @@
 #   PIN_LAYOUT=split CPU placement: split (proxy on core 0; wrk + origin on core 1),
 #                    origin-with-proxy (proxy + origin on core 0; wrk on core 1), none
 #   NO_PIN=1         same as PIN_LAYOUT=none
+#   MESH_MODE=auto   meshproxy config: auto (HTTP connection manager, falling back to tcp_proxy
+#                    if the binary cannot serve it), http (no fallback), tcp (tcp_proxy only)
 #   KEEP_TMP=1       keep the temp dir (configs, logs, raw wrk output)
-#   WAIT_IDLE=0      wait up to this many seconds for other processes to go quiet before
-#                    measuring (the machine is shared; a compile on 2 cores ruins the numbers)
+#   WAIT_IDLE=0      time budget (s) for waiting until other processes go quiet: before measuring,
+#                    and to re-measure (up to 2x) a run during which they used > 0.25 cores (the
+#                    machine is shared; a compile on 2 cores ruins the numbers). 0 = never wait.
 #   RESULTS=path     results file (default: bench/RESULTS.md)
 #
 # Every server is started here as a child process with its own config in a temp dir, on ports
@@ -40,7 +43,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --rounds=*) ROUNDS="${1#*=}"; shift ;;
     --quick) DURATION=3; ROUNDS=1; shift ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -331,15 +334,23 @@ stop_mesh() {
   wait "$PID_MESH" 2>/dev/null || true
 }
 
+MESH_MODE_WANT="${MESH_MODE:-auto}"
+case "$MESH_MODE_WANT" in auto|http|tcp) ;; *) echo "bad MESH_MODE: $MESH_MODE_WANT (auto, http, tcp)" >&2; exit 2 ;; esac
 MESH_MODE=http; MESH_HTTP_ERROR=""
-if start_mesh "$MESH_HTTP_YAML" meshproxy-http.log && wait_body "$P_MESH" "$PID_MESH" "meshproxy (http)"; then
+if [[ "$MESH_MODE_WANT" != tcp ]] && start_mesh "$MESH_HTTP_YAML" meshproxy-http.log \
+     && wait_body "$P_MESH" "$PID_MESH" "meshproxy (http)"; then
   log "meshproxy serves the HTTP connection-manager config"
 else
-  MESH_HTTP_ERROR="$(grep -v '^\s*$' "$TMP/meshproxy-http.log" | tail -n 3 | tr '\n' ' ' | sed 's/`/'"'"'/g; s/ *$//')"
-  [[ -n "$MESH_HTTP_ERROR" ]] || MESH_HTTP_ERROR="meshproxy did not become ready / did not serve the body"
-  log "meshproxy HTTP config not usable: $MESH_HTTP_ERROR"
-  log "falling back to tcp_proxy mode (bench/meshproxy-tcp.yaml)"
-  stop_mesh
+  if [[ "$MESH_MODE_WANT" == tcp ]]; then
+    MESH_HTTP_ERROR="tcp_proxy mode forced with MESH_MODE=tcp"
+  else
+    MESH_HTTP_ERROR="$(grep -v '^\s*$' "$TMP/meshproxy-http.log" | tail -n 3 | tr '\n' ' ' | sed 's/`/'"'"'/g; s/ *$//')"
+    [[ -n "$MESH_HTTP_ERROR" ]] || MESH_HTTP_ERROR="meshproxy did not become ready / did not serve the body"
+    log "meshproxy HTTP config not usable: $MESH_HTTP_ERROR"
+    stop_mesh
+    [[ "$MESH_MODE_WANT" == http ]] && { log "MESH_MODE=http: not falling back"; cat "$TMP/meshproxy-http.log" >&2; exit 1; }
+  fi
+  log "using tcp_proxy mode (bench/meshproxy-tcp.yaml)"
   MESH_MODE=tcp
   if ! { start_mesh "$MESH_TCP_YAML" meshproxy-tcp.log && wait_body "$P_MESH" "$PID_MESH" "meshproxy (tcp_proxy)"; }; then
     log "meshproxy failed to start in tcp_proxy mode too:"; cat "$TMP/meshproxy-tcp.log" >&2; exit 1
@@ -383,15 +394,24 @@ background_cores() {
     'BEGIN { x = (b - o) / hz / s; if (x < 0) x = 0; if (x > n) x = n; printf "%.2f\n", x }' 
 }
 
-BG_START="$(background_cores 2)"
-if awk -v x="$BG_START" 'BEGIN { exit !(x > 0.25) }' ; then
-  log "WARNING: other processes are using $BG_START cores of $NCPU; results will be disturbed"
-  deadline=$((SECONDS + ${WAIT_IDLE:-0}))
-  while [[ $SECONDS -lt $deadline ]]; do
-    log "waiting for the machine to go quiet (WAIT_IDLE, $((deadline - SECONDS)) s left)"
-    BG_START="$(background_cores 5)"
-    awk -v x="$BG_START" 'BEGIN { exit !(x > 0.25) }'  || break
+# WAIT_IDLE is one time budget for the whole run: waiting for quiet before starting, and
+# re-measuring runs that other processes disturbed (at most twice per run).
+IDLE_DEADLINE=$((SECONDS + ${WAIT_IDLE:-0}))
+busy() { awk -v x="$1" 'BEGIN { exit !(x > 0.25) }'; }
+wait_quiet() {  # -> 0 once quiet, 1 if the WAIT_IDLE budget ran out
+  local bg
+  while [[ $SECONDS -lt $IDLE_DEADLINE ]]; do
+    bg="$(background_cores 3)"
+    busy "$bg" || return 0
+    log "other processes use $bg cores; waiting (WAIT_IDLE budget: $((IDLE_DEADLINE - SECONDS)) s left)"
   done
+  return 1
+}
+
+BG_START="$(background_cores 2)"
+if busy "$BG_START"; then
+  log "WARNING: other processes are using $BG_START cores of $NCPU; results will be disturbed"
+  wait_quiet && BG_START="$(background_cores 1)"
   log "background load before measuring: $BG_START cores"
 fi
 
@@ -440,8 +460,12 @@ for c in $CONNS; do
   for r in $(seq "$ROUNDS"); do
     for t in "${TARGETS[@]}"; do
       out="$TMP/wrk-c$c-r$r-$t.txt"
-      read -r cpu bg pcore load < <(run_wrk "$t" "$c" "$DURATION" "$out")
-      [[ -n "${load:-}" ]] || exit 1
+      for attempt in 1 2 3; do
+        read -r cpu bg pcore load < <(run_wrk "$t" "$c" "$DURATION" "$out")
+        [[ -n "${load:-}" ]] || exit 1
+        busy "$bg" && [[ $attempt -lt 3 ]] && wait_quiet || break
+        log "-c$c round $r $t: disturbed (background $bg cores); measuring again"
+      done
       read -r rps p50 p90 p99 reqs errs non2xx < <(python3 "$REPORT" parse-wrk "$out")
       echo "$c $r $t $rps $p50 $p90 $p99 $reqs $errs $non2xx $cpu $bg $pcore $load" >> "$RAW"
       log "$(printf -- '-c%-3s round %s %-10s %8.0f req/s  p50 %6.0fus  p99 %6.0fus  cpu %-5ss  err %s/%s  cores busy %s/%s  bg %s' \

@@ -182,11 +182,17 @@ bool ActiveStream::prepareRequest() {
   HeaderMap& h = *request_headers_;
   std::string_view path = h.path();
   std::string_view method = h.method();
+  // Requests the codec framed correctly but that no server may act on are protocol errors:
+  // answered 400, and the connection goes, as Envoy does.
   if (path.empty() || (path[0] != '/' && !(method == "OPTIONS" && path == "*"))) {
+    config_.stats->downstream_cx_protocol_error.inc();
+    manager_.closeAfterResponse();
     sendLocalReply(400, "Bad Request", "http1.invalid_path");
     return false;
   }
   if (h.authority().empty() && manager_.codec().protocol() == Protocol::kHttp11) {
+    config_.stats->downstream_cx_protocol_error.inc();
+    manager_.closeAfterResponse();
     sendLocalReply(400, "missing host header", "missing_host_header");
     return false;
   }
@@ -500,7 +506,7 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
     case ServerHeaderTransformation::kPassThrough:
       break;
   }
-  if (manager_.codec().wantsToClose() || !state_.request_complete) {
+  if (manager_.closing() || manager_.codec().wantsToClose() || !state_.request_complete) {
     // The connection will not carry another request: say so.
     if (!(state_.upgrade && status == 101)) h.set("connection", "close");
   }

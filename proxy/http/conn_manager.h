@@ -39,6 +39,7 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
   void onStreamFinished(ActiveStream& stream);
   // The response has been written and the connection must not carry another request.
   void closeAfterResponse();
+  bool closing() const { return closing_; }
   // The current request's headers are complete (stops request_headers_timeout).
   void onRequestHeadersReceived();
 

@@ -14,10 +14,14 @@ struct Connection::Socket {
   uv_shutdown_t shutdown_req;
   uv_connect_t connect_req;
   Connection* owner = nullptr;
+  // Lingering close (below): the timer that bounds it, and how many handles must still close.
+  uv_timer_t linger_timer;
+  int open_handles = 1;
 };
 
 namespace {
 std::atomic<uint64_t> g_next_connection_id{1};
+constexpr uint64_t kLingerMs = 1000;
 constexpr int kMaxIovecs = 64;
 
 uv_stream_t* asStream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp); }
@@ -243,7 +247,9 @@ void Connection::flush() {
   }
   if (socket_ == nullptr || write_in_flight_) return;
   if (close_after_flush_) {
-    closeSocket(close_event_);
+    // Closing with unread input makes the kernel send an RST, which can destroy the response
+    // we just wrote (a 400 to a client still sending its oversized headers). Linger instead.
+    closeSocket(close_event_, false, /*linger=*/!read_eof_);
     return;
   }
   maybeShutdown();
@@ -318,7 +324,47 @@ void Connection::closeAfterFlush(ConnectionEvent event) {
   closeSocket(event);
 }
 
-void Connection::closeSocket(ConnectionEvent event, bool reset) {
+namespace {
+void releaseHandle(uv_handle_t* h) {
+  auto* s = static_cast<Connection::Socket*>(h->data);
+  if (--s->open_handles == 0) delete s;
+}
+}  // namespace
+
+// The socket outlives its Connection: FIN our side, read and discard whatever the peer still
+// sends until it closes or kLingerMs pass, then close.
+void Connection::linger(Socket* s) {
+  s->open_handles = 2;
+  uv_timer_init(s->tcp.loop, &s->linger_timer);
+  s->linger_timer.data = s;
+  uv_timer_start(&s->linger_timer, [](uv_timer_t* t) {
+    auto* sock = static_cast<Socket*>(t->data);
+    finishLinger(sock);
+  }, kLingerMs, 0);
+  s->shutdown_req.data = s;
+  if (uv_shutdown(&s->shutdown_req, asStream(&s->tcp), [](uv_shutdown_t*, int) {}) != 0) {
+    finishLinger(s);
+    return;
+  }
+  uv_read_stop(asStream(&s->tcp));
+  uv_read_start(
+      asStream(&s->tcp),
+      [](uv_handle_t*, size_t, uv_buf_t* buf) {
+        static thread_local char discard[16384];
+        *buf = uv_buf_init(discard, sizeof(discard));
+      },
+      [](uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+        if (nread < 0) finishLinger(static_cast<Socket*>(stream->data));
+      });
+}
+
+void Connection::finishLinger(Socket* s) {
+  if (uv_is_closing(asHandle(&s->tcp)) != 0) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->linger_timer), &releaseHandle);
+  uv_close(asHandle(&s->tcp), &releaseHandle);
+}
+
+void Connection::closeSocket(ConnectionEvent event, bool reset, bool linger_close) {
   if (socket_ == nullptr) return;
   Socket* s = socket_;
   socket_ = nullptr;
@@ -328,6 +374,12 @@ void Connection::closeSocket(ConnectionEvent event, bool reset) {
   close_event_ = event;
   s->owner = nullptr;
   auto on_closed = [](uv_handle_t* h) { delete static_cast<Socket*>(h->data); };
+  if (linger_close && !shutdown_sent_) {
+    linger(s);
+    write_buffer_.clear();
+    if (callbacks_ != nullptr) callbacks_->onEvent(event);
+    return;
+  }
   if (reset && uv_is_closing(asHandle(&s->tcp)) == 0) {
     if (uv_tcp_close_reset(&s->tcp, on_closed) == 0) {
       write_buffer_.clear();

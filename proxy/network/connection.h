@@ -83,8 +83,10 @@ class Connection : private DeferredFlush {
   // The event that closed the connection, once closed.
   ConnectionEvent closeEvent() const { return close_event_; }
 
+ public:
+  struct Socket;  // the libuv handle and its requests (connection.cc)
+
  private:
-  struct Socket;
   Connection(EventLoop& loop, uint32_t buffer_limit);
 
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -102,7 +104,9 @@ class Connection : private DeferredFlush {
   void maybeShutdown();
   void updateWatermarks();
   void closeAfterFlush(ConnectionEvent event);
-  void closeSocket(ConnectionEvent event, bool reset = false);
+  void closeSocket(ConnectionEvent event, bool reset = false, bool linger_close = false);
+  static void linger(Socket* s);
+  static void finishLinger(Socket* s);
   void captureAddresses();
 
   EventLoop& loop_;

@@ -206,11 +206,11 @@ Http1ConnPool::~Http1ConnPool() {
 }
 
 PendingRequestHandle* Http1ConnPool::newStream(http::ResponseDecoder& decoder, PoolCallbacks& callbacks) {
-  for (auto& client : clients_) {
-    if (client->idle()) {
-      attach(*client, decoder, callbacks);
-      return nullptr;
-    }
+  if (!idle_.empty()) {
+    ActiveClient* client = idle_.back();
+    idle_.pop_back();
+    attach(*client, decoder, callbacks);
+    return nullptr;
   }
   auto pending = std::make_unique<PendingRequest>(*this, decoder, callbacks);
   PendingRequest* raw = pending.get();
@@ -240,7 +240,10 @@ void Http1ConnPool::onClientConnected(ActiveClient& client) {
 }
 
 void Http1ConnPool::onClientIdle(ActiveClient& client) {
-  if (pending_.empty()) return;
+  if (pending_.empty()) {
+    idle_.push_back(&client);
+    return;
+  }
   auto request = std::move(pending_.front());
   pending_.pop_front();
   attach(client, request->decoder, request->callbacks);
@@ -259,6 +262,7 @@ void Http1ConnPool::onClientConnectFailed(ActiveClient& client, PoolFailureReaso
 }
 
 void Http1ConnPool::onClientClosed(ActiveClient& client) {
+  std::erase(idle_, &client);
   auto owned = std::move(*client.position);
   clients_.erase(client.position);
   worker_.loop.deferredDelete(std::move(owned));

@@ -5,6 +5,7 @@
 #include <list>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "proxy/core/timer.h"
 #include "proxy/core/worker_context.h"
@@ -80,6 +81,8 @@ class Http1ConnPool {
   HostSharedPtr host_;
   ClusterConfigSharedPtr cluster_;
   std::list<std::unique_ptr<ActiveClient>> clients_;
+  // Idle connections, most recently used last: reuse is O(1) and prefers warm connections.
+  std::vector<ActiveClient*> idle_;
   std::list<std::unique_ptr<PendingRequest>> pending_;
   size_t connecting_ = 0;
 };

@@ -18,8 +18,7 @@ bool expectsBody(std::string_view method) {
 
 }  // namespace
 
-ClientConnectionImpl::ClientConnectionImpl(network::Connection& connection,
-                                           Http1Settings settings)
+ClientConnectionImpl::ClientConnectionImpl(network::Connection& connection, Http1Settings settings)
     : owned_output_(std::make_unique<ConnectionOutput>(connection)),
       output_(*owned_output_),
       settings_(settings),
@@ -244,8 +243,8 @@ void ClientConnectionImpl::encodeHeaders(const HeaderMap& headers, bool end_stre
   head_request_ = method == "HEAD";
   const FramingFields fields = inspectFraming(headers);
   const auto protocol = headers.get(headers::kProtocol);
-  upgrade_request_ = is_connect || protocol.has_value() ||
-                     (fields.connection_upgrade && headers.has("upgrade"));
+  upgrade_request_ =
+      is_connect || protocol.has_value() || (fields.connection_upgrade && headers.has("upgrade"));
   if (fields.connection_close) reusable_ = false;
 
   Buffer out;

@@ -7,8 +7,8 @@
 #include "proxy/core/buffer.h"
 #include "proxy/http/codec.h"
 #include "proxy/http/http1/message_parser.h"
-#include "proxy/http/http1/output.h"
 #include "proxy/http/http1/message_writer.h"
+#include "proxy/http/http1/output.h"
 #include "proxy/http/http1/settings.h"
 #include "proxy/network/connection.h"
 

@@ -59,8 +59,8 @@ MessageParser& MessageParser::from(llhttp_t* parser) {
   return *static_cast<MessageParser*>(parser->data);
 }
 
-MessageParser::MessageParser(Type type, MessageParserCallbacks& callbacks,
-                             size_t max_header_bytes, uint32_t max_headers)
+MessageParser::MessageParser(Type type, MessageParserCallbacks& callbacks, size_t max_header_bytes,
+                             uint32_t max_headers)
     : type_(type),
       callbacks_(callbacks),
       max_header_bytes_(max_header_bytes),
@@ -135,14 +135,13 @@ MessageParser::Status MessageParser::parse(Buffer& in) {
       return failParse(codecError(llhttp_get_error_reason(&parser_)));
     }
     const size_t consumed =
-        err == HPE_OK ? length
-                      : static_cast<size_t>(llhttp_get_error_pos(&parser_) - slice.data());
+        err == HPE_OK ? length : static_cast<size_t>(llhttp_get_error_pos(&parser_) - slice.data());
     in.drain(consumed - slice_drained_);
 
     // Where the scanner saw the section end, llhttp must have seen it too; a disagreement
     // means one of them would read body bytes as fields (or the reverse).
-    if (section_ended && !(scanning_trailers ? pause_reason_ == PauseReason::kMessageComplete
-                                             : head_done_)) {
+    if (section_ended &&
+        !(scanning_trailers ? pause_reason_ == PauseReason::kMessageComplete : head_done_)) {
       return failParse(codecError("header section framing mismatch"));
     }
     if (err == HPE_PAUSED) {
@@ -181,9 +180,7 @@ int MessageParser::onHeaderValueCb(llhttp_t* p, const char* at, size_t length) {
   from(p).value_.append(at, length);
   return 0;
 }
-int MessageParser::onHeaderValueCompleteCb(llhttp_t* p) {
-  return from(p).onHeaderValueComplete();
-}
+int MessageParser::onHeaderValueCompleteCb(llhttp_t* p) { return from(p).onHeaderValueComplete(); }
 int MessageParser::onHeadersCompleteCb(llhttp_t* p) { return from(p).onHeadersComplete(); }
 int MessageParser::onBodyCb(llhttp_t* p, const char* at, size_t length) {
   return from(p).onBody(at, length);
@@ -215,8 +212,8 @@ int MessageParser::onMessageBegin() {
 int MessageParser::onUrlComplete() {
   const auto method = static_cast<llhttp_method_t>(parser_.method);
   RequestTarget target;
-  if (const char* why = parseRequestTarget(url_, method == HTTP_CONNECT, method == HTTP_OPTIONS,
-                                           &target)) {
+  if (const char* why =
+          parseRequestTarget(url_, method == HTTP_CONNECT, method == HTTP_OPTIONS, &target)) {
     return failCallback(absl::StatusCode::kInvalidArgument,
                         fmt::format("http1.codec_error: {}", why));
   }
@@ -274,8 +271,7 @@ int MessageParser::onHeaderField(const char* at, size_t length) {
 
 int MessageParser::onHeaderValueComplete() {
   if (field_.empty()) {
-    return failCallback(absl::StatusCode::kInvalidArgument,
-                        "http1.codec_error: empty header name");
+    return failCallback(absl::StatusCode::kInvalidArgument, "http1.codec_error: empty header name");
   }
   if (++field_count_ > max_headers_) {
     return failCallback(absl::StatusCode::kResourceExhausted, "http1.too_many_headers");

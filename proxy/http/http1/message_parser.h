@@ -49,8 +49,7 @@ class MessageParserCallbacks {
   virtual ~MessageParserCallbacks() = default;
   // The head is complete. Requests carry :method, :scheme, :path and (from the target or
   // Host) :authority; responses carry :status. Regular fields follow, names lower-case.
-  virtual HeadAction onMessageHead(std::unique_ptr<HeaderMap> headers,
-                                   const MessageHead& head) = 0;
+  virtual HeadAction onMessageHead(std::unique_ptr<HeaderMap> headers, const MessageHead& head) = 0;
   // Body bytes, coalesced per parsed slice. end_stream comes with the last bytes (possibly
   // none) unless the head ended the message or trailers end it.
   virtual void onMessageData(Buffer& data, bool end_stream) = 0;

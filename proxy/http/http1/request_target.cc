@@ -124,8 +124,8 @@ const char* parseRequestTarget(std::string_view target, bool is_connect, bool is
   }
   out->form = RequestTarget::Form::kAbsolute;
   out->authority = authority;
-  out->path = authority_end == std::string_view::npos ? std::string_view()
-                                                      : rest.substr(authority_end);
+  out->path =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
   return nullptr;
 }
 

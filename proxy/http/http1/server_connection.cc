@@ -87,9 +87,7 @@ void ServerConnectionImpl::processInput(Buffer& in) {
   if (closed_) pending_.clear();
 }
 
-bool ServerConnectionImpl::parsingPaused() const {
-  return closed_ || stream_read_disabled_ > 0;
-}
+bool ServerConnectionImpl::parsingPaused() const { return closed_ || stream_read_disabled_ > 0; }
 
 MessageParserCallbacks::HeadAction ServerConnectionImpl::onMessageHead(
     std::unique_ptr<HeaderMap> headers, const MessageHead& head) {
@@ -165,7 +163,8 @@ void ServerConnectionImpl::scheduleResume() {
 }
 
 void ServerConnectionImpl::armTimer() {
-  if (timer_ == nullptr) timer_ = std::make_unique<Timer>(settings_.loop->uv(), [this] { onTimer(); });
+  if (timer_ == nullptr)
+    timer_ = std::make_unique<Timer>(settings_.loop->uv(), [this] { onTimer(); });
   timer_->enable(std::chrono::milliseconds(0));
 }
 

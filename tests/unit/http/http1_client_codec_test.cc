@@ -13,9 +13,9 @@ using testing::bufferOf;
 using testing::FakeOutput;
 using testing::RecordingDecoder;
 
-HeaderMap request(std::string_view method, std::string_view path = "/",
-                  std::initializer_list<std::pair<std::string_view, std::string_view>> fields =
-                      {}) {
+HeaderMap request(
+    std::string_view method, std::string_view path = "/",
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields = {}) {
   HeaderMap headers;
   headers.addLowercase(":method", std::string(method));
   headers.addLowercase(":scheme", "http");
@@ -44,8 +44,8 @@ std::ostream& operator<<(std::ostream& os, const Result& r) {
 }
 
 // Sends a `method` request, feeds `response` cut at `cuts`, then (optionally) the close.
-Result exchange(std::string_view method, std::string_view response,
-                const std::vector<size_t>& cuts, bool close_after) {
+Result exchange(std::string_view method, std::string_view response, const std::vector<size_t>& cuts,
+                bool close_after) {
   FakeOutput out;
   ClientConnectionImpl codec(out, Http1Settings{});
   RecordingDecoder decoder;
@@ -93,15 +93,13 @@ std::vector<ResponseCase> responseCases() {
        false, "body: [wikipedia]\ntrailers:\ngrpc-status: 0\nend on: trailers\n", true},
       {"close_delimited", "GET", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close",
        true, "body: [until close]\nend on: data\n", false},
-      {"no_content", "DELETE", "HTTP/1.1 204 No Content\r\n\r\n", false, "end on: headers\n",
-       true},
+      {"no_content", "DELETE", "HTTP/1.1 204 No Content\r\n\r\n", false, "end on: headers\n", true},
       {"not_modified_with_length", "GET",
        "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", false, "end on: headers\n",
        true},
       {"head_with_length", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", false,
        "content-length: 100\nbody: []\nend on: headers\n", true},
-      {"head_without_length", "HEAD", "HTTP/1.1 200 OK\r\n\r\n", false, "end on: headers\n",
-       true},
+      {"head_without_length", "HEAD", "HTTP/1.1 200 OK\r\n\r\n", false, "end on: headers\n", true},
       {"head_chunked", "HEAD", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false,
        "end on: headers\n", true},
       {"empty_content_length", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false,
@@ -116,11 +114,11 @@ std::vector<ResponseCase> responseCases() {
       {"http10_keep_alive", "GET",
        "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", false,
        "body: [ok]\n", true},
-      {"http10_without_keep_alive", "GET", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
-       false, "body: [ok]\n", false},
-      {"connection_close", "GET",
-       "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false,
+      {"http10_without_keep_alive", "GET", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false,
        "body: [ok]\n", false},
+      {"connection_close", "GET",
+       "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false, "body: [ok]\n",
+       false},
       {"reason_phrase_and_ows", "GET",
        "HTTP/1.1 404 Not Found Here\r\nX-V:   spaced   \r\nContent-Length: 0\r\n\r\n", false,
        ":status: 404\nx-v: spaced\n", true},
@@ -152,10 +150,9 @@ TEST(ClientCodecTest, EncodesRequestLineHostAndFields) {
   FakeOutput out;
   ClientConnectionImpl codec(out, Http1Settings{});
   RecordingDecoder decoder;
-  HeaderMap headers = request("GET", "/p?q=1", {{"Host", "ignored"},
-                                                {"x-trace", "1"},
-                                                {"transfer-encoding", "chunked"},
-                                                {"accept", "*/*"}});
+  HeaderMap headers = request(
+      "GET", "/p?q=1",
+      {{"Host", "ignored"}, {"x-trace", "1"}, {"transfer-encoding", "chunked"}, {"accept", "*/*"}});
   codec.newStream(decoder).encodeHeaders(headers, true);
   EXPECT_EQ(out.written,
             "GET /p?q=1 HTTP/1.1\r\nhost: backend:8080\r\nx-trace: 1\r\naccept: */*\r\n\r\n");
@@ -181,7 +178,8 @@ TEST(ClientCodecTest, BodyWithContentLengthIsWrittenAsIs) {
   encoder.encodeData(a, false);
   Buffer b = bufferOf("def");
   encoder.encodeData(b, true);
-  EXPECT_EQ(out.written, "PUT /x HTTP/1.1\r\nhost: backend:8080\r\ncontent-length: 6\r\n\r\nabcdef");
+  EXPECT_EQ(out.written,
+            "PUT /x HTTP/1.1\r\nhost: backend:8080\r\ncontent-length: 6\r\n\r\nabcdef");
 }
 
 TEST(ClientCodecTest, BodyWithoutLengthIsChunked) {
@@ -308,8 +306,9 @@ TEST(ClientCodecTest, MalformedResponseResetsTheStream) {
 }
 
 TEST(ClientCodecTest, PrematureCloseResetsTheStream) {
-  for (const char* partial : {"", "HTTP/1.1 200 OK\r\nContent-", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
-                              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"}) {
+  for (const char* partial :
+       {"", "HTTP/1.1 200 OK\r\nContent-", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"}) {
     FakeOutput out;
     ClientConnectionImpl codec(out, Http1Settings{});
     RecordingDecoder decoder;

@@ -1,8 +1,8 @@
-#include "proxy/http/http1/header_section_scanner.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "proxy/http/http1/header_section_scanner.h"
 
 namespace meshproxy::http::http1 {
 namespace {
@@ -41,11 +41,11 @@ TEST(HeaderSectionScannerTest, SameAnswerWhateverTheSplit) {
 }
 
 TEST(HeaderSectionScannerTest, RejectsLineDisciplineViolations) {
-  for (const char* bad : {"GET / HTTP/1.1\nHost: a\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\n\r\n",
-                          "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
-                          "GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1 \r\n\r\n",
-                          "GET /\r\n\r\n", "GET\t/ HTTP/1.1\r\n\r\n", " GET / HTTP/1.1\r\n\r\n",
-                          "\nGET / HTTP/1.1\r\n\r\n"}) {
+  for (const char* bad :
+       {"GET / HTTP/1.1\nHost: a\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\n\r\n",
+        "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
+        "GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1 \r\n\r\n", "GET /\r\n\r\n",
+        "GET\t/ HTTP/1.1\r\n\r\n", " GET / HTTP/1.1\r\n\r\n", "\nGET / HTTP/1.1\r\n\r\n"}) {
     EXPECT_EQ(scanAll(Section::kRequestHead, bad).outcome, Outcome::kMalformed) << bad;
   }
 }

@@ -40,8 +40,7 @@ std::vector<Malformed> malformedRequests() {
       // Framing: Content-Length and Transfer-Encoding.
       {"cl_and_te", withHeaders("Content-Length: 3\r\n" + chunked) + "0\r\n\r\n", 400},
       {"te_and_cl", withHeaders(chunked + "Content-Length: 3\r\n") + "0\r\n\r\n", 400},
-      {"cl_cl_differing", withHeaders("Content-Length: 3\r\nContent-Length: 4\r\n") + "abcd",
-       400},
+      {"cl_cl_differing", withHeaders("Content-Length: 3\r\nContent-Length: 4\r\n") + "abcd", 400},
       // Decision: any repeated Content-Length is refused, equal or not (llhttp's rule, and
       // simpler than RFC 9110's "may accept identical values").
       {"cl_cl_identical", withHeaders("Content-Length: 3\r\nContent-Length: 3\r\n") + "abc", 400},
@@ -56,8 +55,8 @@ std::vector<Malformed> malformedRequests() {
       {"te_gzip", withHeaders("Transfer-Encoding: gzip\r\n") + "abc", 400},
       {"te_twice", withHeaders(chunked + chunked) + "0\r\n\r\n", 400},
       {"te_empty", withHeaders("Transfer-Encoding: \r\n") + "abc", 400},
-      {"te_in_http10",
-       "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+      {"te_in_http10", "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       400},
       // Chunked bodies.
       {"chunk_size_overflow", withHeaders(chunked) + "FFFFFFFFFFFFFFFFF\r\n", 400},
       {"chunk_size_negative", withHeaders(chunked) + "-1\r\n", 400},
@@ -82,8 +81,14 @@ std::vector<Malformed> malformedRequests() {
       {"leading_whitespace_field", "GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400},
       // Field values and names.
       {"nul_in_value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n"s, 400},
-      {"ctl_in_value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\x01" "b\r\n\r\n", 400},
-      {"del_in_value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f" "b\r\n\r\n", 400},
+      {"ctl_in_value",
+       "GET / HTTP/1.1\r\nHost: a\r\nX: a\x01"
+       "b\r\n\r\n",
+       400},
+      {"del_in_value",
+       "GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f"
+       "b\r\n\r\n",
+       400},
       {"space_before_colon", "GET / HTTP/1.1\r\nHost: a\r\nX-Y : b\r\n\r\n", 400},
       {"space_in_name", "GET / HTTP/1.1\r\nHost: a\r\nX Y: b\r\n\r\n", 400},
       {"empty_name", "GET / HTTP/1.1\r\nHost: a\r\n: b\r\n\r\n", 400},
@@ -131,19 +136,20 @@ std::vector<Malformed> malformedRequests() {
        "Content-Length: 2\r\n\r\nhi",
        400},
       // Sizes.
-      {"header_over_60k", "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(61 * 1024, 'a') +
-                              "\r\n\r\n",
-       431},
+      {"header_over_60k",
+       "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(61 * 1024, 'a') + "\r\n\r\n", 431},
       {"many_small_fields_over_60k",
        [] {
          std::string s = "GET / HTTP/1.1\r\nHost: a\r\n";
-         for (int i = 0; i < 90; ++i) s += "X-F" + std::to_string(i) + ": " + std::string(700, 'v') + "\r\n";
+         for (int i = 0; i < 90; ++i)
+           s += "X-F" + std::to_string(i) + ": " + std::string(700, 'v') + "\r\n";
          return s + "\r\n";
        }(),
        431},
       {"more_than_100_fields", manyHeaders(100), 431},
       {"request_line_too_long", "GET /" + std::string(70 * 1024, 'p') + " HTTP/1.1\r\n\r\n", 431},
-      {"endless_leading_empty_lines", [] {
+      {"endless_leading_empty_lines",
+       [] {
          std::string s;
          for (int i = 0; i < 40 * 1024; ++i) s += "\r\n";
          return s;
@@ -199,14 +205,14 @@ TEST(MalformedRequestTest, ExactlyAtTheLimitsIsAccepted) {
   EXPECT_EQ(callbacks.exchanges[0].decoder->headers->size(), 99u + 4u);
 
   const std::string head = "GET / HTTP/1.1\r\nHost: a\r\nX: \r\n\r\n";
-  const std::string at_limit = "GET / HTTP/1.1\r\nHost: a\r\nX: " +
-                               std::string(60 * 1024 - head.size(), 'v') + "\r\n\r\n";
+  const std::string at_limit =
+      "GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(60 * 1024 - head.size(), 'v') + "\r\n\r\n";
   ASSERT_EQ(at_limit.size(), 60u * 1024u);
   FakeServerCallbacks callbacks2;
   EXPECT_TRUE(feed(at_limit, false, callbacks2).ok());
   FakeServerCallbacks callbacks3;
-  EXPECT_EQ(httpStatusForCodecError(feed(at_limit.substr(0, 28) + "v" + at_limit.substr(28),
-                                         false, callbacks3)),
+  EXPECT_EQ(httpStatusForCodecError(
+                feed(at_limit.substr(0, 28) + "v" + at_limit.substr(28), false, callbacks3)),
             431u);
 }
 

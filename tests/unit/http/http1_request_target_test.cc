@@ -1,6 +1,6 @@
-#include "proxy/http/http1/request_target.h"
-
 #include <gtest/gtest.h>
+
+#include "proxy/http/http1/request_target.h"
 
 namespace meshproxy::http::http1 {
 namespace {

@@ -27,15 +27,14 @@ struct Outcome {
   bool closed = false;
 
   bool operator==(const Outcome& o) const {
-    return messages == o.messages && written == o.written && error == o.error &&
-           closed == o.closed;
+    return messages == o.messages && written == o.written && error == o.error && closed == o.closed;
   }
 };
 
 std::ostream& operator<<(std::ostream& os, const Outcome& o) {
   for (size_t i = 0; i < o.messages.size(); ++i) os << "--- stream " << i << "\n" << o.messages[i];
-  return os << "--- written:\n" << o.written << "\n--- error: " << o.error
-            << " closed: " << o.closed;
+  return os << "--- written:\n"
+            << o.written << "\n--- error: " << o.error << " closed: " << o.closed;
 }
 
 // Feeds `input` in pieces cut at `cuts`; every request is answered 200 with a body naming
@@ -107,8 +106,7 @@ std::vector<ValidRequest> validRequests() {
        ":method: GET\n:scheme: http\n:authority: Example.com:8080\n:path: /a/b?c=d\n"},
       {"absolute_form_no_path", "GET https://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n",
        ":scheme: https\n:authority: example.com\n:path: /\n"},
-      {"absolute_form_query_only", "GET http://example.com?q=1 HTTP/1.1\r\n\r\n",
-       ":path: /?q=1\n"},
+      {"absolute_form_query_only", "GET http://example.com?q=1 HTTP/1.1\r\n\r\n", ":path: /?q=1\n"},
       {"options_asterisk", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", ":path: *\n"},
       {"http10_without_host", "GET /old HTTP/1.0\r\n\r\n", ":path: /old\n"},
       {"leading_empty_line", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", ":authority: a\n"},
@@ -165,7 +163,8 @@ TEST(ServerCodecTest, PipelinedMixtureSurvivesRandomSplits) {
     }
   }
   std::string big_chunked = "POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
-  for (int i = 0; i < 20; ++i) big_chunked += "1388\r\n" + std::string(5000, static_cast<char>('a' + i)) + "\r\n";
+  for (int i = 0; i < 20; ++i)
+    big_chunked += "1388\r\n" + std::string(5000, static_cast<char>('a' + i)) + "\r\n";
   big_chunked += "0\r\n\r\n";
   input += big_chunked + upgrade;
 
@@ -286,8 +285,8 @@ TEST(ServerCodecTest, ChunkedResponseWithTrailers) {
   ASSERT_TRUE(codec.dispatch(input).ok());
   ResponseEncoder& encoder = callbacks.encoder(0);
   // Framing fields in the map are the codec's to decide: a stray transfer-encoding goes.
-  auto headers = responseHeaders("200", {{"content-type", "text/plain"},
-                                         {"transfer-encoding", "gzip"}});
+  auto headers =
+      responseHeaders("200", {{"content-type", "text/plain"}, {"transfer-encoding", "gzip"}});
   encoder.encodeHeaders(*headers, false);
   Buffer a = bufferOf("hello");
   encoder.encodeData(a, false);
@@ -297,9 +296,10 @@ TEST(ServerCodecTest, ChunkedResponseWithTrailers) {
   encoder.encodeData(b, false);
   HeaderMap trailers{{"x-checksum", "42"}};
   encoder.encodeTrailers(trailers);
-  EXPECT_EQ(out.written, "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n"
-                         "transfer-encoding: chunked\r\n\r\n5\r\nhello\r\n12c\r\n" +
-                             std::string(300, 'x') + "\r\n0\r\nx-checksum: 42\r\n\r\n");
+  EXPECT_EQ(out.written,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n"
+            "transfer-encoding: chunked\r\n\r\n5\r\nhello\r\n12c\r\n" +
+                std::string(300, 'x') + "\r\n0\r\nx-checksum: 42\r\n\r\n");
   EXPECT_FALSE(out.closed);
 }
 
@@ -344,8 +344,8 @@ TEST(ServerCodecTest, LargeBodyIsStreamedInPieces) {
   FakeServerCallbacks callbacks;
   ServerConnectionImpl codec(out, callbacks, Http1Settings{});
   const std::string body(200 * 1024, 'b');
-  Buffer head = bufferOf("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n");
+  Buffer head = bufferOf(
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
   ASSERT_TRUE(codec.dispatch(head).ok());
   Buffer data = bufferOf(body);
   ASSERT_TRUE(codec.dispatch(data).ok());
@@ -360,8 +360,8 @@ TEST(ServerCodecTest, Http10KeepAlive) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
   ServerConnectionImpl codec(out, callbacks, Http1Settings{});
-  Buffer input = bufferOf(
-      "GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /2 HTTP/1.0\r\n\r\n");
+  Buffer input =
+      bufferOf("GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /2 HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(codec.dispatch(input).ok());
   EXPECT_EQ(codec.protocol(), Protocol::kHttp10);
   EXPECT_FALSE(codec.wantsToClose());
@@ -432,7 +432,8 @@ TEST(ServerCodecTest, HeadResponseKeepsContentLengthAndDropsBody) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
   ServerConnectionImpl codec(out, callbacks, Http1Settings{});
-  Buffer input = bufferOf("HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+  Buffer input =
+      bufferOf("HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n");
   ASSERT_TRUE(codec.dispatch(input).ok());
   EXPECT_EQ(callbacks.decoder(0).end_on, "headers");
   auto headers = responseHeaders("200", {{"content-length", "1234"}});
@@ -455,11 +456,10 @@ TEST(ServerCodecTest, NoBodyStatuses) {
     callbacks.encoder(0).encodeHeaders(*headers, false);
     Buffer body = bufferOf("0123456789");
     callbacks.encoder(0).encodeData(body, true);
-    const std::string expected =
-        std::string(status) == "204"
-            ? "HTTP/1.1 204 No Content\r\n\r\n"
-            // 304 may describe the representation it does not carry.
-            : "HTTP/1.1 304 Not Modified\r\ncontent-length: 10\r\n\r\n";
+    const std::string expected = std::string(status) == "204"
+                                     ? "HTTP/1.1 204 No Content\r\n\r\n"
+                                     // 304 may describe the representation it does not carry.
+                                     : "HTTP/1.1 304 Not Modified\r\ncontent-length: 10\r\n\r\n";
     EXPECT_EQ(out.written, expected);
     EXPECT_FALSE(out.closed);
   }
@@ -469,8 +469,8 @@ TEST(ServerCodecTest, ContinueBeforeTheBody) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
   ServerConnectionImpl codec(out, callbacks, Http1Settings{});
-  Buffer head = bufferOf(
-      "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  Buffer head =
+      bufferOf("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
   ASSERT_TRUE(codec.dispatch(head).ok());
   RecordingDecoder& decoder = callbacks.decoder(0);
   EXPECT_EQ(decoder.headers->get("expect").value_or(""), "100-continue");
@@ -503,8 +503,7 @@ TEST(ServerCodecTest, WebSocketUpgradeGoesRawBothWays) {
   EXPECT_FALSE(decoder.complete());
   EXPECT_EQ(decoder.body, "early");
 
-  auto headers =
-      responseHeaders("101", {{"upgrade", "websocket"}, {"connection", "upgrade"}});
+  auto headers = responseHeaders("101", {{"upgrade", "websocket"}, {"connection", "upgrade"}});
   callbacks.encoder(0).encodeHeaders(*headers, false);
   EXPECT_EQ(out.take(),
             "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n"
@@ -526,8 +525,8 @@ TEST(ServerCodecTest, RefusedUpgradeClosesAfterTheResponse) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
   ServerConnectionImpl codec(out, callbacks, Http1Settings{});
-  Buffer input = bufferOf(
-      "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+  Buffer input =
+      bufferOf("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
   ASSERT_TRUE(codec.dispatch(input).ok());
   auto headers = responseHeaders("403", {{"content-length", "0"}});
   callbacks.encoder(0).encodeHeaders(*headers, true);
@@ -661,7 +660,8 @@ TEST(ServerCodecTest, ErrorInAPipelinedRequestIsAnsweredByTheCodec) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
   ServerConnectionImpl codec(out, callbacks, Http1Settings{});
-  Buffer input = bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n");
+  Buffer input =
+      bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n");
   ASSERT_TRUE(codec.dispatch(input).ok());
   auto headers = responseHeaders("200", {{"content-length", "0"}});
   callbacks.encoder(0).encodeHeaders(*headers, true);

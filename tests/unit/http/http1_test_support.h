@@ -133,8 +133,8 @@ class FakeServerCallbacks : public ServerConnectionCallbacks {
 };
 
 inline std::unique_ptr<HeaderMap> responseHeaders(
-    std::string_view status, std::initializer_list<std::pair<std::string_view, std::string_view>>
-                                 fields = {}) {
+    std::string_view status,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields = {}) {
   auto headers = std::make_unique<HeaderMap>();
   headers->addLowercase(":status", std::string(status));
   for (const auto& [name, value] : fields) headers->add(name, value);
