@@ -206,7 +206,8 @@ def write(raw, meta_path, results):
             L.append(f"**Load-bound:** wrk's core{' (shared with the origin)' if meta.get('pin_layout') == 'split' else ''}"
                      f" was ≥95% busy for " + ", ".join(capped) +
                      "; for those rows req/s (and latency) is the load side's ceiling, not the proxy's. "
-                     "Compare CPU s/10k req instead, or use `PIN_LAYOUT=origin-with-proxy`.")
+                     "Compare CPU s/10k req instead"
+                     + (", or use the default `PIN_LAYOUT=origin-with-proxy`." if meta.get('pin_layout') == 'split' else "."))
         bgs = [b for t in ids if t in agg for b in agg[t]["bg"]]
         if bgs:
             L.append("")

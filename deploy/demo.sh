@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The meshproxy demo: builds everything, starts a demo upstream and meshproxy in front of it
-# (deploy/examples/tcp-proxy.yaml), sends traffic through, and shows what happened.
+# The meshproxy demo: builds everything, starts two versions of a demo service and meshproxy in
+# front of them (deploy/examples/http-routes.yaml: a header match and a 90/10 canary), sends
+# traffic through, and shows what happened.
 #   ./deploy/demo.sh         set up, build, start, send traffic (processes keep running)
 #   ./deploy/demo.sh stop    stop what the demo started
 set -euo pipefail
@@ -39,41 +40,39 @@ wait_port() {
   return 1
 }
 
-"$bin/mesh-test-server" --listen 127.0.0.1:10001 --mode echo --name demo-upstream \
-  >"$state_dir/upstream.log" 2>&1 &
+"$bin/mesh-test-server" --listen 127.0.0.1:10081 --mode http --name reviews-v1 \
+  >"$state_dir/reviews-v1.log" 2>&1 &
 echo $! >>"$state_dir/pids"
-"$bin/meshproxy" -c deploy/examples/tcp-proxy.yaml --concurrency 2 >"$state_dir/meshproxy.log" 2>&1 &
+"$bin/mesh-test-server" --listen 127.0.0.1:10082 --mode http --name reviews-v2 \
+  >"$state_dir/reviews-v2.log" 2>&1 &
 echo $! >>"$state_dir/pids"
-wait_port 10001
+"$bin/meshproxy" -c deploy/examples/http-routes.yaml --concurrency 2 \
+  >"$state_dir/access.log" 2>"$state_dir/meshproxy.log" &
+echo $! >>"$state_dir/pids"
+wait_port 10081
+wait_port 10082
 wait_port 15000
-echo "meshproxy is $(curl -s 127.0.0.1:15000/ready)"
+echo "meshproxy is $(curl -s 127.0.0.1:15000/ready)  (config: deploy/examples/http-routes.yaml)"
+
+server_of() { sed -n 's/.*"server": "\([^"]*\)".*/\1/p'; }
 
 echo
-echo "== sending 5 messages through meshproxy (127.0.0.1:10000 -> echo upstream 127.0.0.1:10001)"
-for i in 1 2 3 4 5; do
-  reply=$(python3 - "$i" <<'PY'
-import socket, sys
-c = socket.create_connection(("127.0.0.1", 10000), timeout=5)
-c.sendall(f"hello through meshproxy #{sys.argv[1]}\n".encode())
-c.shutdown(socket.SHUT_WR)
-data = b""
-while chunk := c.recv(65536):
-    data += chunk
-print(data.decode().strip())
-PY
-)
-  echo "  echoed: $reply"
-done
-
+echo "== GET /hello through meshproxy (127.0.0.1:10080 -> reviews-v1)"
+curl -s -D - -o /dev/null http://127.0.0.1:10080/hello | sed 's/^/  /'
+echo "== the same request with 'x-canary: always' goes to: $(curl -s -H 'x-canary: always' http://127.0.0.1:10080/hello | server_of)"
+echo
+echo "== 200 requests to /reviews, split 90/10 between reviews-v1 and reviews-v2:"
+for _ in $(seq 1 200); do curl -s http://127.0.0.1:10080/reviews | server_of; done | sort | uniq -c | sed 's/^/  /'
 echo
 echo "== what meshproxy counted (GET 127.0.0.1:15000/stats)"
-curl -s 127.0.0.1:15000/stats | grep -E "downstream_cx_total|upstream_cx_total|bytes_total|worker_" | sed 's/^/  /'
+curl -s 127.0.0.1:15000/stats | grep -E "(downstream_rq_2xx|upstream_rq_total|upstream_cx_total):" | sed 's/^/  /'
 echo
-echo "== meshproxy's log (one line per proxied connection)"
-grep "tcp demo_tcp" "$state_dir/meshproxy.log" | sed 's/^/  /'
+echo "== the last access log lines (Envoy's default format)"
+tail -n 3 "$state_dir/access.log" | sed 's/^/  /'
 cat <<MSG
 
 meshproxy keeps running: try
+  curl -v 127.0.0.1:10080/reviews
   curl 127.0.0.1:15000/stats/prometheus
   curl 127.0.0.1:15000/config_dump
 Logs are in $state_dir. Stop the demo with: ./deploy/demo.sh stop
