@@ -5,6 +5,7 @@
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/common_supported_fields.h"
+#include "proxy/config/endpoint_translator.h"
 #include "proxy/config/proto_util.h"
 
 namespace meshproxy::config {
@@ -19,11 +20,13 @@ const SupportedFields& clusterFields() {
          {"name", "type", "connect_timeout", "lb_policy", "load_assignment",
           "per_connection_buffer_limit_bytes", "typed_extension_protocol_options",
           "dns_refresh_rate", "dns_lookup_family", "max_requests_per_connection",
-          "common_http_protocol_options"}},
-        {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"cluster_name", "endpoints"}},
-        {"envoy.config.endpoint.v3.LocalityLbEndpoints", {"lb_endpoints", "locality"}},
-        {"envoy.config.endpoint.v3.LbEndpoint", {"endpoint", "load_balancing_weight"}},
-        {"envoy.config.endpoint.v3.Endpoint", {"address", "hostname"}},
+          "common_http_protocol_options", "eds_cluster_config", "http2_protocol_options"}},
+        // The load assignment is checked by the endpoint translator.
+        {"envoy.config.cluster.v3.Cluster", {"load_assignment*"}},
+        {"envoy.config.cluster.v3.Cluster.EdsClusterConfig", {"eds_config", "service_name"}},
+        {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
+        {"envoy.config.core.v3.AggregatedConfigSource", {}},
+        {"envoy.config.core.v3.Http2ProtocolOptions", {}},
     };
     f.merge(commonSupportedFields());
     return f;
@@ -61,7 +64,8 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
       {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
        {"common_http_protocol_options", "explicit_http_config"}},
       {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig",
-       {"http_protocol_options"}},
+       {"http_protocol_options", "http2_protocol_options"}},
+      {"envoy.config.core.v3.Http2ProtocolOptions", {}},
       {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_requests_per_connection"}},
       {"envoy.config.core.v3.Http1ProtocolOptions", {}},
   };
@@ -73,6 +77,7 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
     auto options = unpackAny<HttpProtocolOptions>(any, where + " " + kHttpProtocolOptionsKey);
     if (!options.ok()) return options.status();
     if (auto s = fields.check(*options); !s.ok()) return withContext(s, where);
+    if (options->explicit_http_config().has_http2_protocol_options()) config.http2 = true;
     const auto& common = options->common_http_protocol_options();
     if (common.has_idle_timeout()) config.idle_timeout = toMilliseconds(common.idle_timeout());
     if (common.has_max_requests_per_connection()) {
@@ -89,6 +94,7 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
       config.max_requests_per_connection = common.max_requests_per_connection().value();
     }
   }
+  if (proto.has_http2_protocol_options()) config.http2 = true;
   if (proto.has_max_requests_per_connection()) {
     config.max_requests_per_connection = proto.max_requests_per_connection().value();
   }
@@ -112,6 +118,22 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     case Cluster::STRICT_DNS:
       config->type = upstream::DiscoveryType::kStrictDns;
       break;
+    case Cluster::EDS: {
+      config->type = upstream::DiscoveryType::kEds;
+      const auto& eds = proto.eds_cluster_config();
+      if (!eds.eds_config().has_ads()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": eds_cluster_config.eds_config must be ads (only ADS is supported)"));
+      }
+      config->eds_service_name = eds.service_name().empty() ? proto.name() : eds.service_name();
+      if (eds.eds_config().has_initial_fetch_timeout()) {
+        config->initial_fetch_timeout = toMilliseconds(eds.eds_config().initial_fetch_timeout());
+      }
+      if (proto.has_load_assignment()) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": an EDS cluster gets its endpoints from EDS, not load_assignment"));
+      }
+      break;
+    }
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": unsupported cluster type ", Cluster::DiscoveryType_Name(proto.type())));
@@ -158,38 +180,26 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         absl::StrCat(where, ": dns_refresh_rate/dns_lookup_family need type STRICT_DNS"));
   }
   const auto& cla = proto.load_assignment();
-  for (int l = 0; l < cla.endpoints_size(); ++l) {
-    const auto& locality = cla.endpoints(l);
-    for (int e = 0; e < locality.lb_endpoints_size(); ++e) {
-      const auto& lb_endpoint = locality.lb_endpoints(e);
-      std::string ewhere = absl::StrCat(where, " load_assignment.endpoints[", l, "].lb_endpoints[", e, "]");
-      if (config->type == upstream::DiscoveryType::kStrictDns) {
-        // Resolved on the main thread; the hosts arrive with the first answer.
+  if (auto s = checkLoadAssignmentFields(cla); !s.ok()) return withContext(s, where + " load_assignment");
+  if (config->type == upstream::DiscoveryType::kStrictDns) {
+    // Resolved on the main thread; the hosts arrive with the first answer.
+    for (int l = 0; l < cla.endpoints_size(); ++l) {
+      for (int e = 0; e < cla.endpoints(l).lb_endpoints_size(); ++e) {
+        const auto& lb_endpoint = cla.endpoints(l).lb_endpoints(e);
         const auto& sa = lb_endpoint.endpoint().address().socket_address();
         if (sa.address().empty() || sa.port_value() == 0 || sa.port_value() > 65535) {
-          return absl::InvalidArgumentError(absl::StrCat(ewhere, ": STRICT_DNS needs address and port_value"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, " load_assignment.endpoints[", l, "].lb_endpoints[", e,
+              "]: STRICT_DNS needs address and port_value"));
         }
         uint32_t weight = lb_endpoint.has_load_balancing_weight() ? lb_endpoint.load_balancing_weight().value() : 1;
         config->dns_targets.push_back({sa.address(), sa.port_value(), weight});
-        continue;
       }
-      auto address = translateAddress(lb_endpoint.endpoint().address(), ewhere);
-      if (!address.ok()) return address.status();
-      if (address->port() == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(ewhere, ": endpoint port must not be 0"));
-      }
-      auto host = std::make_shared<upstream::Host>();
-      host->address = *address;
-      host->hostname = lb_endpoint.endpoint().hostname().empty() ? address->str()
-                                                                 : lb_endpoint.endpoint().hostname();
-      if (lb_endpoint.has_load_balancing_weight()) {
-        host->weight = lb_endpoint.load_balancing_weight().value();
-        if (host->weight == 0) {
-          return absl::InvalidArgumentError(absl::StrCat(ewhere, ": load_balancing_weight must be >= 1"));
-        }
-      }
-      config->hosts.push_back(std::move(host));
     }
+  } else if (config->type == upstream::DiscoveryType::kStatic) {
+    auto hosts = translateLoadAssignment(cla, where + " load_assignment");
+    if (!hosts.ok()) return hosts.status();
+    config->hosts = std::move(*hosts);
   }
   config->stats = makeStats(clusterScope(context, config->name));
   return upstream::ClusterConfigSharedPtr(std::move(config));

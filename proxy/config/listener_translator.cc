@@ -97,8 +97,14 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": unsupported: more than one filter chain (filter_chain_match)"));
   }
+  ListenerDependencies deps;
+  ListenerDependencies* saved = context.dependencies;
+  context.dependencies = &deps;
   auto chain = translateFilterChain(proto.filter_chains(0), context, where + " filter_chains[0]");
+  context.dependencies = saved;
   if (!chain.ok()) return chain.status();
+  config->rds_route_configs = std::move(deps.rds_route_configs);
+  config->clusters = std::move(deps.clusters);
   config->filter_chain = *chain;
   config->stats = makeStats(context, listenerStatName(proto));
   config->content_hash = contentHash(proto);

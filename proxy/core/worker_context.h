@@ -9,6 +9,9 @@ namespace meshproxy {
 namespace upstream {
 class WorkerClusterManager;
 }
+namespace router {
+struct RouteTableMap;
+}
 
 // What code running on a worker can reach: its loop, its clusters, its random source.
 // Everything here belongs to one thread.
@@ -17,6 +20,8 @@ struct WorkerContext {
   uint32_t index;
   upstream::WorkerClusterManager& clusters;
   std::mt19937_64& random;
+  // The RDS route tables of the worker's current snapshot.
+  const router::RouteTableMap* routes = nullptr;
 };
 
 }  // namespace meshproxy

@@ -11,6 +11,7 @@
 #include "proxy/http/request_id.h"
 #include "proxy/network/connection.h"
 #include "proxy/router/route_table.h"
+#include "proxy/router/route_table_map.h"
 
 namespace meshproxy::http {
 
@@ -129,8 +130,16 @@ void ActiveStream::addEncoderFilter(std::shared_ptr<StreamEncoderFilter> filter)
 const router::Route* ActiveStream::route() {
   if (!cached_route_.has_value()) {
     const router::Route* r = nullptr;
-    if (config_.route_table != nullptr && request_headers_ != nullptr) {
-      r = config_.route_table->match(*request_headers_, manager_.worker().random());
+    if (route_table_ == nullptr) {
+      if (config_.route_table != nullptr) {
+        route_table_ = config_.route_table;
+      } else if (const auto* routes = manager_.worker().routes; routes != nullptr) {
+        auto it = routes->tables.find(config_.rds_route_config_name);
+        if (it != routes->tables.end()) route_table_ = it->second;
+      }
+    }
+    if (route_table_ != nullptr && request_headers_ != nullptr) {
+      r = route_table_->match(*request_headers_, manager_.worker().random());
     }
     cached_route_ = r;
     info_.route_name = r == nullptr ? std::string_view() : std::string_view(r->name());

@@ -109,6 +109,8 @@ class ActiveStream : public RequestDecoder,
   uint64_t idle_deadline_ms_ = 0;
   std::chrono::milliseconds idle_timeout_{0};
   std::optional<const router::Route*> cached_route_;
+  // The table the cached route came from; held so an RDS update cannot free it mid-stream.
+  std::shared_ptr<const router::RouteTable> route_table_;
   std::string local_reply_details_;
   std::string response_code_details_;
   std::string downstream_remote_address_;

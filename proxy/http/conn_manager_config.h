@@ -52,7 +52,9 @@ enum class ServerHeaderTransformation { kOverwrite, kAppendIfAbsent, kPassThroug
 // An HttpConnectionManager after translation: shared, immutable.
 struct ConnManagerConfig {
   std::string stat_prefix;
+  // Inline route_config, or else the RDS name to look up in the worker's snapshot.
   std::shared_ptr<const router::RouteTable> route_table;
+  std::string rds_route_config_name;
   std::vector<HttpFilterFactory> filter_factories;
 
   uint32_t max_request_headers_kb = 60;

@@ -39,6 +39,9 @@ struct ListenerConfig {
   std::shared_ptr<const ListenerStats> stats;
   // Hash of the listener's proto; an update with the same hash leaves the listener alone.
   uint64_t content_hash = 0;
+  // RDS route configurations and clusters its filters name.
+  std::vector<std::string> rds_route_configs;
+  std::vector<std::string> clusters;
 };
 
 }  // namespace meshproxy::network

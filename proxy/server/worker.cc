@@ -61,6 +61,7 @@ void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
   }
   listeners_ = std::move(next);
   snapshot_ = std::move(snapshot);
+  context_.routes = &snapshot_->routes;
   reapDrained();
 }
 

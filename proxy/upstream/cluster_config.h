@@ -14,7 +14,7 @@
 
 namespace meshproxy::upstream {
 
-enum class DiscoveryType { kStatic, kStrictDns };
+enum class DiscoveryType { kStatic, kStrictDns, kEds };
 enum class LbPolicy { kRoundRobin, kLeastRequest };
 enum class DnsFamily { kAuto, kV4Only, kV6Only, kV4Preferred, kAll };
 
@@ -80,6 +80,12 @@ struct ClusterConfig {
   std::vector<DnsTarget> dns_targets;
   std::chrono::milliseconds dns_refresh_rate{5000};
   DnsFamily dns_family = DnsFamily::kAuto;
+  // EDS: the ClusterLoadAssignment name to subscribe to, and how long to wait for it.
+  std::string eds_service_name;
+  std::chrono::milliseconds initial_fetch_timeout{15000};
+  // Declared HTTP/2 (explicit_http_config.http2_protocol_options or the legacy field). Used
+  // for the xDS gRPC stream; the HTTP data path speaks HTTP/1.1 upstream only so far.
+  bool http2 = false;
   HostVector hosts;
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;

@@ -90,6 +90,11 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   }
   const upstream::ClusterConfig& cluster = *cluster_->config;
   info.upstream_cluster = cluster.name;
+  if (cluster.http2) {
+    // Said plainly rather than speaking HTTP/1.1 to a server that expects HTTP/2.
+    callbacks_->sendLocalReply(503, "upstream HTTP/2 is not supported yet", "unsupported_upstream_protocol");
+    return FilterHeadersStatus::kStopIteration;
+  }
   int index = cluster_->lb->chooseHost();
   if (index < 0) {
     cluster.stats->upstream_cx_none_healthy.inc();

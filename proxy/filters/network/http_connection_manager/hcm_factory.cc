@@ -18,7 +18,7 @@ namespace {
 const config::SupportedFields& hcmFields() {
   static const config::SupportedFields fields = {
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-       {"stat_prefix", "codec_type", "route_config*", "http_filters", "common_http_protocol_options",
+       {"stat_prefix", "codec_type", "route_config*", "rds", "http_filters", "common_http_protocol_options",
         "stream_idle_timeout", "request_timeout", "request_headers_timeout", "max_request_headers_kb",
         "use_remote_address", "xff_num_trusted_hops", "generate_request_id",
         "preserve_external_request_id", "access_log", "server_name", "server_header_transformation",
@@ -28,6 +28,10 @@ const config::SupportedFields& hcmFields() {
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig",
        {"upgrade_type", "enabled"}},
       {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_headers_count"}},
+      {"envoy.extensions.filters.network.http_connection_manager.v3.Rds",
+       {"config_source", "route_config_name"}},
+      {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
+      {"envoy.config.core.v3.AggregatedConfigSource", {}},
       {"envoy.config.accesslog.v3.AccessLog", {"name", "typed_config", "filter"}},
   };
   return fields;
@@ -68,12 +72,28 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
           "http_connection_manager: unsupported codec_type ",
           HttpConnectionManager::CodecType_Name(proto.codec_type()), " (HTTP/1.1 only so far)"));
   }
-  if (!proto.has_route_config()) {
-    return absl::InvalidArgumentError("http_connection_manager: route_config is required (rds is not supported yet)");
+  if (proto.has_rds()) {
+    const auto& rds = proto.rds();
+    if (!rds.config_source().has_ads()) {
+      return absl::InvalidArgumentError("http_connection_manager rds: only config_source.ads is supported");
+    }
+    if (rds.route_config_name().empty()) {
+      return absl::InvalidArgumentError("http_connection_manager rds: route_config_name is required");
+    }
+    c->rds_route_config_name = rds.route_config_name();
+    if (context.dependencies != nullptr) {
+      context.dependencies->rds_route_configs.push_back(c->rds_route_config_name);
+    }
+  } else if (proto.has_route_config()) {
+    auto table = router::RouteTable::create(proto.route_config());
+    if (!table.ok()) return config::withContext(table.status(), "http_connection_manager route_config");
+    c->route_table = *table;
+    if (context.dependencies != nullptr) {
+      for (const auto& name : (*table)->clusterNames()) context.dependencies->clusters.push_back(name);
+    }
+  } else {
+    return absl::InvalidArgumentError("http_connection_manager: route_config or rds is required");
   }
-  auto table = router::RouteTable::create(proto.route_config());
-  if (!table.ok()) return config::withContext(table.status(), "http_connection_manager route_config");
-  c->route_table = *table;
 
   if (proto.http_filters_size() == 0) {
     return absl::InvalidArgumentError("http_connection_manager: http_filters must end with the router");

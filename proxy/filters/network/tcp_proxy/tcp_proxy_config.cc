@@ -62,6 +62,7 @@ absl::StatusOr<network::NetworkFilterFactory> createTcpProxyFactory(
   if (!proto.ok()) return proto.status();
   auto config = translateTcpProxy(*proto, context.stats.rootScope());
   if (!config.ok()) return config.status();
+  if (context.dependencies != nullptr) context.dependencies->clusters.push_back((*config)->cluster);
   return network::NetworkFilterFactory(
       [config = *config](network::FilterManager& manager) {
         manager.addFilter(std::make_unique<TcpProxyFilter>(config));

@@ -1,0 +1,73 @@
+#include "proxy/config/endpoint_translator.h"
+
+#include "absl/strings/str_cat.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "proxy/config/address_translator.h"
+#include "proxy/config/common_supported_fields.h"
+#include "proxy/config/proto_util.h"
+#include "proxy/config/supported_fields.h"
+
+namespace meshproxy::config {
+
+namespace {
+const SupportedFields& endpointFields() {
+  static const SupportedFields fields = [] {
+    SupportedFields f = {
+        {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"cluster_name", "endpoints"}},
+        {"envoy.config.endpoint.v3.LocalityLbEndpoints", {"lb_endpoints", "locality"}},
+        {"envoy.config.endpoint.v3.LbEndpoint", {"endpoint", "load_balancing_weight", "health_status"}},
+        {"envoy.config.endpoint.v3.Endpoint", {"address", "hostname"}},
+    };
+    f.merge(commonSupportedFields());
+    return f;
+  }();
+  return fields;
+}
+}  // namespace
+
+absl::StatusOr<upstream::HostVector> translateLoadAssignment(
+    const envoy::config::endpoint::v3::ClusterLoadAssignment& cla, const std::string& where) {
+  using envoy::config::core::v3::HealthStatus;
+  if (auto s = endpointFields().check(cla); !s.ok()) return withContext(s, where);
+  upstream::HostVector hosts;
+  for (int l = 0; l < cla.endpoints_size(); ++l) {
+    const auto& locality = cla.endpoints(l);
+    for (int e = 0; e < locality.lb_endpoints_size(); ++e) {
+      const auto& lb_endpoint = locality.lb_endpoints(e);
+      std::string ewhere = absl::StrCat(where, " endpoints[", l, "].lb_endpoints[", e, "]");
+      auto address = translateAddress(lb_endpoint.endpoint().address(), ewhere);
+      if (!address.ok()) return address.status();
+      if (address->port() == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(ewhere, ": endpoint port must not be 0"));
+      }
+      uint32_t weight = 1;
+      if (lb_endpoint.has_load_balancing_weight()) {
+        weight = lb_endpoint.load_balancing_weight().value();
+        if (weight == 0) {
+          return absl::InvalidArgumentError(absl::StrCat(ewhere, ": load_balancing_weight must be >= 1"));
+        }
+      }
+      switch (lb_endpoint.health_status()) {
+        case HealthStatus::UNHEALTHY:
+        case HealthStatus::DRAINING:
+        case HealthStatus::TIMEOUT:
+          continue;
+        default:
+          break;
+      }
+      auto host = std::make_shared<upstream::Host>();
+      host->address = *address;
+      host->weight = weight;
+      host->hostname = lb_endpoint.endpoint().hostname().empty() ? address->str()
+                                                                 : lb_endpoint.endpoint().hostname();
+      hosts.push_back(std::move(host));
+    }
+  }
+  return hosts;
+}
+
+absl::Status checkLoadAssignmentFields(const envoy::config::endpoint::v3::ClusterLoadAssignment& proto) {
+  return endpointFields().check(proto);
+}
+
+}  // namespace meshproxy::config
