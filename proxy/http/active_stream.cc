@@ -515,6 +515,10 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
     case ServerHeaderTransformation::kPassThrough:
       break;
   }
+  if (manager_.callbacks().draining() && !(state_.upgrade && status == 101)) {
+    // The listener is being replaced: this connection carries no further request.
+    manager_.closeAfterResponse();
+  }
   if (manager_.closing() || manager_.codec().wantsToClose() || !state_.request_complete) {
     // The connection will not carry another request: say so.
     if (!(state_.upgrade && status == 101)) h.set("connection", "close");

@@ -11,8 +11,11 @@ std::atomic<uint64_t> g_active_connections{0};
 
 uint64_t activeConnectionCount() { return g_active_connections.load(std::memory_order_relaxed); }
 
-ActiveConnection::ActiveConnection(ActiveListener& listener, std::unique_ptr<Connection> connection)
+ActiveConnection::ActiveConnection(ActiveListener& listener,
+                                   std::shared_ptr<const ListenerConfig> config,
+                                   std::unique_ptr<Connection> connection)
     : listener_(listener),
+      config_(std::move(config)),
       connection_(std::move(connection)),
       stream_info_(accesslog::StreamInfo::startingNow()) {
   connection_->setCallbacks(this);
@@ -20,7 +23,7 @@ ActiveConnection::ActiveConnection(ActiveListener& listener, std::unique_ptr<Con
   stream_info_.downstream_direct_remote_address = connection_->remoteAddress().str();
   stream_info_.downstream_local_address = connection_->localAddress().str();
   g_active_connections.fetch_add(1, std::memory_order_relaxed);
-  const auto& stats = *listener_.config().stats;
+  const auto& stats = *config_->stats;
   stats.downstream_cx_total.inc();
   stats.downstream_cx_active.inc();
   uint32_t w = listener_.worker().index;
@@ -64,7 +67,7 @@ void ActiveConnection::onEvent(ConnectionEvent event) {
   closed_ = true;
   g_active_connections.fetch_sub(1, std::memory_order_relaxed);
   for (auto& f : filters_) f->onEvent(event);
-  const auto& stats = *listener_.config().stats;
+  const auto& stats = *config_->stats;
   stats.downstream_cx_active.dec();
   stats.downstream_cx_destroy.inc();
   uint32_t w = listener_.worker().index;
@@ -153,11 +156,31 @@ void ActiveListener::acceptOne() {
     conn->close(CloseType::kNoFlush);
     return;
   }
-  auto active = std::make_unique<ActiveConnection>(*this, std::move(conn));
+  auto active = std::make_unique<ActiveConnection>(*this, config_, std::move(conn));
   ActiveConnection* raw = active.get();
   connections_.push_front(std::move(active));
   raw->position = connections_.begin();
   raw->start(*config_->filter_chain);
+}
+
+void ActiveListener::updateConfig(std::shared_ptr<const ListenerConfig> config,
+                                  uint64_t drain_deadline_ms) {
+  config_ = std::move(config);
+  drainConnections(drain_deadline_ms);
+}
+
+void ActiveListener::drainConnections(uint64_t drain_deadline_ms) {
+  for (auto& c : connections_) c->startDraining(drain_deadline_ms);
+}
+
+void ActiveListener::closeExpired(uint64_t now_ms) {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    ActiveConnection* c = it->get();
+    ++it;  // closing removes c from the list
+    if (c->drainDeadlineMs() != 0 && c->drainDeadlineMs() <= now_ms) {
+      c->connection().close(CloseType::kNoFlush);
+    }
+  }
 }
 
 void ActiveListener::removeConnection(ActiveConnection& connection) {

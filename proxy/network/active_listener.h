@@ -26,7 +26,8 @@ class ActiveConnection : public ConnectionCallbacks,
                          public FilterManager,
                          public DeferredDeletable {
  public:
-  ActiveConnection(ActiveListener& listener, std::unique_ptr<Connection> connection);
+  ActiveConnection(ActiveListener& listener, std::shared_ptr<const ListenerConfig> config,
+                   std::unique_ptr<Connection> connection);
   ~ActiveConnection() override;
 
   void start(const FilterChain& chain);
@@ -40,13 +41,21 @@ class ActiveConnection : public ConnectionCallbacks,
   Connection& connection() override { return *connection_; }
   WorkerContext& worker() override;
   accesslog::StreamInfo& streamInfo() override { return stream_info_; }
+  bool draining() const override { return drain_deadline_ms_ != 0; }
   // FilterManager
   void addFilter(std::unique_ptr<NetworkFilter> filter) override;
 
   std::list<std::unique_ptr<ActiveConnection>>::iterator position;
+  void startDraining(uint64_t deadline_ms) {
+    if (drain_deadline_ms_ == 0) drain_deadline_ms_ = deadline_ms;
+  }
+  uint64_t drainDeadlineMs() const { return drain_deadline_ms_; }
 
  private:
   ActiveListener& listener_;
+  // The config this connection was accepted with; a listener update does not change it.
+  std::shared_ptr<const ListenerConfig> config_;
+  uint64_t drain_deadline_ms_ = 0;
   std::unique_ptr<Connection> connection_;
   std::vector<std::unique_ptr<NetworkFilter>> filters_;
   accesslog::StreamInfo stream_info_;
@@ -67,6 +76,12 @@ class ActiveListener {
   // Takes this worker's socket and starts accepting. False if the socket is unusable.
   bool start();
   void stopAccepting();
+  // In-place update (same address): new connections get `config`; existing ones drain.
+  void updateConfig(std::shared_ptr<const ListenerConfig> config, uint64_t drain_deadline_ms);
+  // Every open connection drains and is closed at the deadline (loop time, ms).
+  void drainConnections(uint64_t drain_deadline_ms);
+  // Closes draining connections whose deadline passed.
+  void closeExpired(uint64_t now_ms);
   // Closes every connection now (shutdown after the drain period).
   void closeAllConnections();
   size_t connectionCount() const { return connections_.size(); }

@@ -25,6 +25,9 @@ class NetworkFilterCallbacks {
   virtual WorkerContext& worker() = 0;
   // Connection-level facts for access logs (addresses, bytes, upstream host, ...).
   virtual accesslog::StreamInfo& streamInfo() = 0;
+  // The listener (or this connection's filter chain) was replaced or removed: finish what is
+  // in flight and let the connection end (HTTP answers with connection: close).
+  virtual bool draining() const = 0;
 };
 
 // A filter in a listener's filter chain, one instance per connection. Reads flow through

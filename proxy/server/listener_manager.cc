@@ -8,7 +8,11 @@ namespace meshproxy::server {
 absl::StatusOr<std::vector<config::ListenerHandle>> ListenerManager::apply(
     const std::vector<std::shared_ptr<const network::ListenerConfig>>& listeners) {
   absl::flat_hash_map<std::string, const config::ListenerHandle*> existing;
-  for (const auto& h : current_) existing[h.config->name] = &h;
+  absl::flat_hash_map<std::string, const config::ListenerHandle*> by_address;
+  for (const auto& h : current_) {
+    existing[h.config->name] = &h;
+    if (h.config->address.port() != 0) by_address[h.config->address.str()] = &h;
+  }
 
   absl::flat_hash_set<std::string> addresses;
   std::vector<config::ListenerHandle> next;
@@ -23,6 +27,12 @@ absl::StatusOr<std::vector<config::ListenerHandle>> ListenerManager::apply(
     auto it = existing.find(config->name);
     if (it != existing.end() && it->second->config->content_hash == config->content_hash) {
       next.push_back(*it->second);
+      continue;
+    }
+    // A changed listener on an address we already listen on keeps its sockets: workers swap
+    // the config in place and not one connection attempt is refused during the change.
+    if (auto same = by_address.find(config->address.str()); same != by_address.end()) {
+      next.push_back({config, same->second->sockets});
       continue;
     }
     auto sockets = network::ListenSockets::bind(config->address, concurrency_);

@@ -75,7 +75,7 @@ absl::Status Server::initialize() {
 void Server::startWorkers() {
   if (shutting_down_) return;
   for (uint32_t i = 0; i < options_.concurrency; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i));
+    workers_.push_back(std::make_unique<Worker>(i, std::chrono::seconds(options_.drain_time_s)));
     workers_.back()->start();
     workers_.back()->publish(snapshot_);
   }

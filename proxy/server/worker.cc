@@ -5,8 +5,9 @@
 
 namespace meshproxy::server {
 
-Worker::Worker(uint32_t index)
+Worker::Worker(uint32_t index, std::chrono::milliseconds drain_time)
     : index_(index),
+      drain_time_(drain_time),
       random_(std::random_device{}()),
       clusters_(random_(), random_),
       context_{loop_, index_, clusters_, random_} {}
@@ -22,7 +23,7 @@ void Worker::run() {
   log::debug("worker {} started", index_);
   // Removed listeners linger until their last connection closes; check once a second.
   reap_timer_ = std::make_unique<Timer>(loop_.uv(), [this]() { reapDrained(); });
-  reap_timer_->enableRepeating(std::chrono::seconds(1));
+  reap_timer_->enableRepeating(std::chrono::milliseconds(250));
   loop_.run();
   reap_timer_.reset();
   // Tear down on this thread: connections and listeners close their handles here, and the
@@ -46,6 +47,11 @@ void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
     const network::ListenSockets* key = handle.sockets.get();
     auto it = listeners_.find(key);
     if (it != listeners_.end()) {
+      if (&it->second->config() != handle.config.get()) {
+        // Same address, new config: keep the socket (no connection is refused during the
+        // change), give new connections the new config, drain the old ones.
+        it->second->updateConfig(handle.config, drainDeadline());
+      }
       next.emplace(key, std::move(it->second));
       listeners_.erase(it);
       continue;
@@ -57,6 +63,7 @@ void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
   // What is left was removed or replaced: stop accepting, let its connections finish.
   for (auto& [key, listener] : listeners_) {
     listener->stopAccepting();
+    listener->drainConnections(drainDeadline());
     draining_.push_back(std::move(listener));
   }
   listeners_ = std::move(next);
@@ -65,7 +72,12 @@ void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
   reapDrained();
 }
 
+uint64_t Worker::drainDeadline() { return loop_.nowMs() + static_cast<uint64_t>(drain_time_.count()); }
+
 void Worker::reapDrained() {
+  uint64_t now = loop_.nowMs();
+  for (auto& [key, listener] : listeners_) listener->closeExpired(now);
+  for (auto& listener : draining_) listener->closeExpired(now);
   std::erase_if(draining_, [](const auto& l) { return l->connectionCount() == 0; });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -21,7 +22,7 @@ namespace meshproxy::server {
 // methods below, which post to the loop.
 class Worker {
  public:
-  explicit Worker(uint32_t index);
+  Worker(uint32_t index, std::chrono::milliseconds drain_time);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -41,8 +42,10 @@ class Worker {
   void run();
   void applySnapshot(config::SnapshotSharedPtr snapshot);
   void reapDrained();
+  uint64_t drainDeadline();
 
   const uint32_t index_;
+  const std::chrono::milliseconds drain_time_;
   EventLoop loop_;
   std::thread thread_;
   std::mt19937_64 random_;
