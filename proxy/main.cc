@@ -1,11 +1,13 @@
 #include <cstdio>
 
+#include "proxy/core/crash_handler.h"
 #include "proxy/core/log.h"
 #include "proxy/server/options.h"
 #include "proxy/server/server.h"
 
 int main(int argc, char** argv) {
   using namespace meshproxy;
+  installCrashHandler();
   auto options = server::parseOptions(argc, argv);
   if (!options.ok()) {
     std::fprintf(stderr, "meshproxy: %s\n\n%s", std::string(options.status().message()).c_str(),

@@ -14,7 +14,15 @@ namespace {
 const SupportedFields& bootstrapFields() {
   static const SupportedFields fields = [] {
     SupportedFields f = {
-        {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin"}},
+        {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin", "dynamic_resources"}},
+        {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources", {"lds_config", "cds_config", "ads_config"}},
+        {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
+        {"envoy.config.core.v3.AggregatedConfigSource", {}},
+        {"envoy.config.core.v3.ApiConfigSource",
+         {"api_type", "transport_api_version", "grpc_services", "set_node_on_first_message_only"}},
+        {"envoy.config.core.v3.GrpcService", {"envoy_grpc", "google_grpc", "timeout"}},
+        {"envoy.config.core.v3.GrpcService.EnvoyGrpc", {"cluster_name"}},
+        {"envoy.config.core.v3.GrpcService.GoogleGrpc", {"target_uri", "stat_prefix"}},
         {"envoy.config.core.v3.Node", {"id", "cluster", "metadata", "locality"}},
         {"envoy.config.bootstrap.v3.Bootstrap.StaticResources", {"listeners*", "clusters*"}},
         {"envoy.config.bootstrap.v3.Admin", {"address"}},

@@ -37,33 +37,8 @@ std::string socketAddressJson(const network::Address& a) {
                       ",\"port_value\":", a.port(), "}}");
 }
 
-// Envoy's /config_dump shape: a list of typed dumps (bootstrap, clusters, listeners).
 std::string configDump(Server& server) {
-  const auto& b = server.bootstrap().proto;
-  std::string updated = jsonString(rfc3339(server.configTime()));
-  std::string out = "{\"configs\":[";
-  absl::StrAppend(&out, "{\"@type\":\"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump\",",
-                  "\"bootstrap\":", config::messageToJson(b), ",\"last_updated\":", updated, "}");
-  absl::StrAppend(&out, ",{\"@type\":\"type.googleapis.com/envoy.admin.v3.ClustersConfigDump\",",
-                  "\"static_clusters\":[");
-  bool first = true;
-  for (const auto& c : b.static_resources().clusters()) {
-    absl::StrAppend(&out, first ? "" : ",", "{\"cluster\":",
-                    "{\"@type\":\"type.googleapis.com/envoy.config.cluster.v3.Cluster\",",
-                    config::messageToJson(c).substr(1), ",\"last_updated\":", updated, "}");
-    first = false;
-  }
-  absl::StrAppend(&out, "]},{\"@type\":\"type.googleapis.com/envoy.admin.v3.ListenersConfigDump\",",
-                  "\"static_listeners\":[");
-  first = true;
-  for (const auto& l : b.static_resources().listeners()) {
-    absl::StrAppend(&out, first ? "" : ",", "{\"listener\":",
-                    "{\"@type\":\"type.googleapis.com/envoy.config.listener.v3.Listener\",",
-                    config::messageToJson(l).substr(1), ",\"last_updated\":", updated, "}");
-    first = false;
-  }
-  out += "]}]}";
-  return out;
+  return server.configManager().configDumpJson(server.bootstrap().proto);
 }
 
 AdminResponse listeners(Server& server, const AdminRequest& req) {

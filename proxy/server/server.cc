@@ -4,8 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "proxy/accesslog/access_log_manager.h"
-#include "proxy/config/cluster_translator.h"
-#include "proxy/config/listener_translator.h"
 #include "proxy/core/log.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/server/admin_endpoints.h"
@@ -27,6 +25,7 @@ Server::Server(Options options)
 Server::~Server() {
   for (auto& w : workers_) w->shutdown();
   workers_.clear();
+  config_.reset();
   dns_.reset();
   admin_.reset();
   drain_timer_.reset();
@@ -63,12 +62,43 @@ absl::Status Server::initialize() {
     bootstrap_.admin_address = *address;
   }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
-  if (auto s = loadStaticConfig(); !s.ok()) return s;
+  config_ = std::make_unique<ConfigManager>(
+      loop_, config::TranslationContext{stats_, options_.concurrency}, *listener_manager_,
+      [this](std::shared_ptr<const config::Snapshot> s) { publish(std::move(s)); },
+      std::chrono::seconds(options_.drain_time_s));
+  dns_ = std::make_unique<DnsClusterUpdater>(
+      loop_.uv(), [this](const std::string& cluster, upstream::HostVector hosts) {
+        config_->setDnsHosts(cluster, std::move(hosts));
+      });
+  // Listeners open once every static STRICT_DNS cluster has its first hosts, as in Envoy's
+  // init sequence: a request must not meet a cluster that simply has not resolved yet.
+  config_->on_dns_cluster = [this](const upstream::ClusterConfigSharedPtr& cluster) {
+    ++clusters_initializing_;
+    dns_->track(cluster, [this] {
+      if (clusters_initializing_ > 0 && --clusters_initializing_ == 0 && dns_waiting_) {
+        dns_waiting_ = false;
+        startWorkers();
+      }
+    });
+  };
+  if (auto s = config_->loadStatic(bootstrap_); !s.ok()) return s;
+  for (const auto& h : listener_manager_->current()) {
+    log::info("listener '{}' on {}", h.config->name, h.sockets->address().str());
+  }
   if (auto s = startAdmin(); !s.ok()) return s;
   installSignalHandlers();
-  // Listeners open once every cluster has its first hosts, as in Envoy's init sequence: a
-  // request must not meet a STRICT_DNS cluster that simply has not resolved yet.
-  initializeClusters([this] { startWorkers(); });
+  if (auto s = config_->startXds(bootstrap_, [this] {
+        xds_initialized_ = true;
+        maybeLive();
+      });
+      !s.ok()) {
+    return s;
+  }
+  if (clusters_initializing_ == 0) {
+    startWorkers();
+  } else {
+    dns_waiting_ = true;
+  }
   return absl::OkStatus();
 }
 
@@ -79,80 +109,20 @@ void Server::startWorkers() {
     workers_.back()->start();
     workers_.back()->publish(snapshot_);
   }
+  workers_started_ = true;
+  maybeLive();
+}
+
+void Server::maybeLive() {
+  if (state_ != ServerState::kInitializing || !workers_started_ || !xds_initialized_) return;
   state_ = ServerState::kLive;
   log::info("meshproxy {} live: {} listener(s), {} cluster(s), {} worker(s)", MESHPROXY_VERSION,
             snapshot_->listeners.size(), snapshot_->clusters.size(), workers_.size());
 }
 
-void Server::initializeClusters(std::function<void()> done) {
-  dns_ = std::make_unique<DnsClusterUpdater>(
-      loop_.uv(), [this](const std::string& cluster, upstream::HostVector hosts) {
-        onDnsHostsChanged(cluster, std::move(hosts));
-      });
-  std::vector<upstream::ClusterConfigSharedPtr> dns_clusters;
-  for (const auto& [name, cluster] : snapshot_->clusters) {
-    if (cluster->type == upstream::DiscoveryType::kStrictDns) dns_clusters.push_back(cluster);
-  }
-  clusters_initializing_ = dns_clusters.size();
-  if (clusters_initializing_ == 0) {
-    done();
-    return;
-  }
-  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
-  for (const auto& cluster : dns_clusters) {
-    dns_->track(cluster, [this, shared_done] {
-      if (--clusters_initializing_ == 0) (*shared_done)();
-    });
-  }
-}
-
-void Server::onDnsHostsChanged(const std::string& name, upstream::HostVector hosts) {
-  auto it = snapshot_->clusters.find(name);
-  if (it == snapshot_->clusters.end()) return;
-  auto updated = std::make_shared<upstream::ClusterConfig>(*it->second);
-  updated->hosts = std::move(hosts);
-  auto next = std::make_shared<config::Snapshot>(*snapshot_);
-  next->version = snapshot_->version + 1;
-  next->clusters[name] = std::move(updated);
-  next->clusters[name]->stats->update_success.inc();
-  publish(std::move(next));
-}
-
 void Server::publish(std::shared_ptr<const config::Snapshot> snapshot) {
-  for (const auto& [name, cluster] : snapshot->clusters) {
-    cluster->stats->membership_total.set(static_cast<int64_t>(cluster->hosts.size()));
-  }
   snapshot_ = std::move(snapshot);
   for (auto& w : workers_) w->publish(snapshot_);
-}
-
-absl::Status Server::loadStaticConfig() {
-  config::TranslationContext context{stats_, options_.concurrency};
-  auto snapshot = std::make_shared<config::Snapshot>();
-  snapshot->version = 1;
-  for (const auto& proto : bootstrap_.proto.static_resources().clusters()) {
-    auto cluster = config::translateCluster(proto, context);
-    if (!cluster.ok()) return cluster.status();
-    snapshot->clusters.emplace(proto.name(), *cluster);
-  }
-  std::vector<std::shared_ptr<const network::ListenerConfig>> listeners;
-  for (const auto& proto : bootstrap_.proto.static_resources().listeners()) {
-    auto listener = config::translateListener(proto, context);
-    if (!listener.ok()) return listener.status();
-    listeners.push_back(*listener);
-  }
-  auto handles = listener_manager_->apply(listeners);
-  if (!handles.ok()) return handles.status();
-  snapshot->listeners = std::move(*handles);
-  for (const auto& [name, cluster] : snapshot->clusters) {
-    cluster->stats->membership_total.set(static_cast<int64_t>(cluster->hosts.size()));
-  }
-  for (const auto& h : snapshot->listeners) {
-    log::info("listener '{}' on {}", h.config->name, h.sockets->address().str());
-  }
-  snapshot_ = std::move(snapshot);
-  config_time_ = std::chrono::system_clock::now();
-  return absl::OkStatus();
 }
 
 absl::Status Server::startAdmin() {
@@ -229,6 +199,7 @@ void Server::checkDrained() {
 
 void Server::finishShutdown() {
   drain_timer_.reset();
+  config_.reset();
   dns_.reset();
   if (admin_ != nullptr) admin_->close([] {});
   for (uv_signal_t* s : signals_) uv_signal_stop(s);

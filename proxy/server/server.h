@@ -14,6 +14,7 @@
 #include "proxy/config/snapshot.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
+#include "proxy/server/config_manager.h"
 #include "proxy/server/dns_cluster_updater.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
@@ -41,6 +42,7 @@ class Server {
   const config::Bootstrap& bootstrap() const { return bootstrap_; }
   const config::SnapshotSharedPtr& snapshot() const { return snapshot_; }
   const ListenerManager& listeners() const { return *listener_manager_; }
+  const ConfigManager& configManager() const { return *config_; }
   std::chrono::system_clock::time_point startTime() const { return start_time_; }
   std::chrono::system_clock::time_point configTime() const { return config_time_; }
   const Options& options() const { return options_; }
@@ -54,13 +56,11 @@ class Server {
 
  private:
   absl::Status initialize();
-  absl::Status loadStaticConfig();
-  // Starts DNS for STRICT_DNS clusters; `done` runs when each had its first answer.
-  void initializeClusters(std::function<void()> done);
   void startWorkers();
+  void maybeLive();
   // Publishes a new snapshot to every worker (main thread).
   void publish(std::shared_ptr<const config::Snapshot> snapshot);
-  void onDnsHostsChanged(const std::string& cluster, upstream::HostVector hosts);
+
   absl::Status startAdmin();
   void installSignalHandlers();
   void checkDrained();
@@ -73,7 +73,11 @@ class Server {
   std::unique_ptr<ListenerManager> listener_manager_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<DnsClusterUpdater> dns_;
+  std::unique_ptr<ConfigManager> config_;
   size_t clusters_initializing_ = 0;
+  bool dns_waiting_ = false;
+  bool workers_started_ = false;
+  bool xds_initialized_ = false;
   config::SnapshotSharedPtr snapshot_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::vector<uv_signal_t*> signals_;
