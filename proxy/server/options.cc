@@ -20,6 +20,7 @@ Options:
   --admin-address HOST:PORT  admin server address (overrides admin.address)
   --service-node ID          node id (overrides node.id)
   --service-cluster NAME     node cluster (overrides node.cluster)
+  --node-metadata KEY=VALUE  adds a string to node.metadata (repeatable), e.g. NAMESPACE=default
   --drain-time-s N           on SIGTERM/SIGINT, seconds open connections may take to finish
                              (default 5)
   -h, --help                 this text
@@ -83,6 +84,14 @@ absl::StatusOr<Options> parseOptions(int argc, const char* const* argv) {
     } else if (arg == "--service-cluster") {
       s = next(&v);
       o.service_cluster = v;
+    } else if (arg == "--node-metadata") {
+      s = next(&v);
+      size_t eq = v.find('=');
+      if (s.ok() && (eq == std::string::npos || eq == 0)) {
+        s = absl::InvalidArgumentError(absl::StrCat("--node-metadata: expected KEY=VALUE, got '", v, "'"));
+      } else if (s.ok()) {
+        o.node_metadata.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+      }
     } else if (arg == "--drain-time-s") {
       s = number(&o.drain_time_s);
     } else {

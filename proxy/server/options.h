@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -17,6 +19,9 @@ struct Options {
   std::optional<std::string> admin_address;  // overrides the bootstrap's admin.address
   std::optional<std::string> service_node;   // overrides node.id
   std::optional<std::string> service_cluster;  // overrides node.cluster
+  // --node-metadata KEY=VALUE (repeatable): merged into node.metadata, so a sidecar
+  // injector can pass NAMESPACE / SERVICE_ACCOUNT from the downward API.
+  std::vector<std::pair<std::string, std::string>> node_metadata;
   uint32_t drain_time_s = 5;
   bool help = false;
   bool version = false;

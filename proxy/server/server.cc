@@ -26,6 +26,7 @@ Server::~Server() {
   for (auto& w : workers_) w->shutdown();
   workers_.clear();
   config_.reset();
+  secrets_.reset();
   dns_.reset();
   admin_.reset();
   drain_timer_.reset();
@@ -56,14 +57,21 @@ absl::Status Server::initialize() {
   auto* node = bootstrap_.proto.mutable_node();
   if (options_.service_node) node->set_id(*options_.service_node);
   if (options_.service_cluster) node->set_cluster(*options_.service_cluster);
+  for (const auto& [key, value] : options_.node_metadata) {
+    (*node->mutable_metadata()->mutable_fields())[key].set_string_value(value);
+  }
   if (options_.admin_address) {
     auto address = network::Address::parse(*options_.admin_address);
     if (!address.ok()) return absl::InvalidArgumentError(absl::StrCat("--admin-address: ", address.status().message()));
     bootstrap_.admin_address = *address;
   }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
+  secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
   config_ = std::make_unique<ConfigManager>(
-      loop_, config::TranslationContext{stats_, options_.concurrency}, *listener_manager_,
+      loop_,
+      config::TranslationContext{
+          .stats = stats_, .concurrency = options_.concurrency, .secrets = secrets_.get()},
+      *listener_manager_,
       [this](std::shared_ptr<const config::Snapshot> s) { publish(std::move(s)); },
       std::chrono::seconds(options_.drain_time_s));
   dns_ = std::make_unique<DnsClusterUpdater>(

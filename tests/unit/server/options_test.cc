@@ -25,6 +25,15 @@ TEST(OptionsTest, ParsesEveryOption) {
   EXPECT_EQ(o->drain_time_s, 7u);
 }
 
+TEST(OptionsTest, NodeMetadataPairs) {
+  auto o = parse({"-c", "b.yaml", "--node-metadata", "NAMESPACE=default", "--node-metadata=SERVICE_ACCOUNT=web"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  ASSERT_EQ(o->node_metadata.size(), 2u);
+  EXPECT_EQ(o->node_metadata[0].first, "NAMESPACE");
+  EXPECT_EQ(o->node_metadata[1].second, "web");
+  EXPECT_FALSE(parse({"-c", "b.yaml", "--node-metadata", "novalue"}).ok());
+}
+
 TEST(OptionsTest, DefaultsConcurrencyToCores) {
   auto o = parse({"-c", "b.yaml"});
   ASSERT_TRUE(o.ok());
