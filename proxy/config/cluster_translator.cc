@@ -7,6 +7,7 @@
 #include "proxy/config/common_supported_fields.h"
 #include "proxy/config/endpoint_translator.h"
 #include "proxy/config/proto_util.h"
+#include "proxy/tls/transport_socket_translator.h"
 
 namespace meshproxy::config {
 namespace {
@@ -20,7 +21,9 @@ const SupportedFields& clusterFields() {
          {"name", "type", "connect_timeout", "lb_policy", "load_assignment",
           "per_connection_buffer_limit_bytes", "typed_extension_protocol_options",
           "dns_refresh_rate", "dns_lookup_family", "max_requests_per_connection",
-          "common_http_protocol_options", "eds_cluster_config", "http2_protocol_options"}},
+          "common_http_protocol_options", "eds_cluster_config", "http2_protocol_options",
+          "transport_socket"}},
+        {"envoy.config.core.v3.TransportSocket", {"name", "typed_config"}},
         // The load assignment is checked by the endpoint translator.
         {"envoy.config.cluster.v3.Cluster", {"load_assignment*"}},
         {"envoy.config.cluster.v3.Cluster.EdsClusterConfig", {"eds_config", "service_name"}},
@@ -200,6 +203,13 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     auto hosts = translateLoadAssignment(cla, where + " load_assignment");
     if (!hosts.ok()) return hosts.status();
     config->hosts = std::move(*hosts);
+  }
+  if (proto.has_transport_socket()) {
+    auto transport = tls::translateTransportSocket(
+        proto.transport_socket(), tls::TransportSide::kUpstream, clusterScope(context, config->name),
+        context, &config->secrets, where);
+    if (!transport.ok()) return withContext(transport.status(), where);
+    config->transport_socket = std::move(*transport);
   }
   config->stats = makeStats(clusterScope(context, config->name));
   return upstream::ClusterConfigSharedPtr(std::move(config));

@@ -7,6 +7,7 @@
 #include "proxy/config/common_supported_fields.h"
 #include "proxy/config/network_filter_registry.h"
 #include "proxy/config/proto_util.h"
+#include "proxy/tls/transport_socket_translator.h"
 
 namespace meshproxy::config {
 namespace {
@@ -19,8 +20,9 @@ const SupportedFields& listenerFields() {
         {"envoy.config.listener.v3.Listener",
          {"name", "address", "filter_chains", "per_connection_buffer_limit_bytes", "stat_prefix",
           "traffic_direction"}},
-        {"envoy.config.listener.v3.FilterChain", {"name", "filters"}},
+        {"envoy.config.listener.v3.FilterChain", {"name", "filters", "transport_socket"}},
         {"envoy.config.listener.v3.Filter", {"name", "typed_config"}},
+        {"envoy.config.core.v3.TransportSocket", {"name", "typed_config"}},
     };
     f.merge(commonSupportedFields());
     return f;
@@ -43,9 +45,18 @@ std::shared_ptr<const network::ListenerStats> makeStats(TranslationContext& cont
 
 absl::StatusOr<std::shared_ptr<const network::FilterChain>> translateFilterChain(
     const envoy::config::listener::v3::FilterChain& proto, TranslationContext& context,
-    const std::string& where) {
+    const std::string& where, const std::string& listener_name, const std::string& stat_name) {
   auto chain = std::make_shared<network::FilterChain>();
   chain->name = proto.name();
+  if (proto.has_transport_socket()) {
+    auto transport = tls::translateTransportSocket(
+        proto.transport_socket(), tls::TransportSide::kDownstream,
+        context.stats.scope("listener", stat_name), context,
+        context.dependencies == nullptr ? nullptr : &context.dependencies->secrets,
+        absl::StrCat("listener '", listener_name, "'"));
+    if (!transport.ok()) return withContext(transport.status(), where);
+    chain->transport_socket = std::move(*transport);
+  }
   if (proto.filters_size() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": a filter chain needs filters"));
   }
@@ -100,11 +111,13 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
   ListenerDependencies deps;
   ListenerDependencies* saved = context.dependencies;
   context.dependencies = &deps;
-  auto chain = translateFilterChain(proto.filter_chains(0), context, where + " filter_chains[0]");
+  auto chain = translateFilterChain(proto.filter_chains(0), context, where + " filter_chains[0]",
+                                    proto.name(), listenerStatName(proto));
   context.dependencies = saved;
   if (!chain.ok()) return chain.status();
   config->rds_route_configs = std::move(deps.rds_route_configs);
   config->clusters = std::move(deps.clusters);
+  config->secrets = std::move(deps.secrets);
   config->filter_chain = *chain;
   config->stats = makeStats(context, listenerStatName(proto));
   config->content_hash = contentHash(proto);

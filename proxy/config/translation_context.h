@@ -6,13 +6,18 @@
 
 #include "proxy/stats/store.h"
 
+namespace meshproxy::tls {
+class SecretManager;
+}
+
 namespace meshproxy::config {
 
 // What a listener's filters refer to by name: xDS must deliver these before the listener is
-// usable (RDS) and must not remove them while it is in use (clusters).
+// usable (RDS, SDS secrets) and must not remove them while it is in use (clusters).
 struct ListenerDependencies {
   std::vector<std::string> rds_route_configs;
   std::vector<std::string> clusters;
+  std::vector<std::string> secrets;
 };
 
 // What translators need besides the proto itself. Lives on the main thread.
@@ -22,6 +27,9 @@ struct TranslationContext {
   uint32_t concurrency = 1;
   // Set while translating a listener: filters record what they depend on.
   ListenerDependencies* dependencies = nullptr;
+  // Certificates by SDS name, and the registry of TLS contexts (rebuilt when a secret or a
+  // certificate file changes). Null: TLS configs that name SDS secrets are refused.
+  tls::SecretManager* secrets = nullptr;
 };
 
 }  // namespace meshproxy::config

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "proxy/core/log.h"
+#include "proxy/core/timer.h"
 
 namespace meshproxy {
 
@@ -27,6 +28,7 @@ EventLoop::EventLoop() {
 
 EventLoop::~EventLoop() {
   clearDeferred();
+  Timer::releasePool(&loop_);
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&async_))) {
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);

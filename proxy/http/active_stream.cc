@@ -87,6 +87,10 @@ ActiveStream::ActiveStream(ConnectionManager& manager, ResponseEncoder& encoder,
   info_.downstream_direct_remote_address = conn.remoteAddress().str();
   info_.downstream_remote_address = conn.remoteAddress().str();
   info_.downstream_local_address = conn.localAddress().str();
+  if (const auto& ssl = conn.ssl(); ssl != nullptr) {
+    info_.downstream_peer_uri_san = ssl->peerUriSan();
+    info_.requested_server_name = ssl->serverName();
+  }
   info_.protocol = toString(manager_.codec().protocol());
   config_.stats->downstream_rq_total.inc();
   config_.stats->downstream_rq_active.inc();
@@ -266,12 +270,14 @@ bool ActiveStream::prepareRequest() {
 
   // Who the client is: the socket peer at the edge, else what trusted proxies recorded.
   std::string peer_ip = manager_.connection().remoteAddress().ip();
+  const auto& ssl = manager_.connection().ssl();
+  std::string_view scheme = manager_.connection().secure() ? "https" : "http";
   auto xff = h.get("x-forwarded-for");
   if (config_.use_remote_address) {
     downstream_remote_address_ = manager_.connection().remoteAddress().str();
     h.set("x-forwarded-for", xff.has_value() && !xff->empty() ? absl::StrCat(toAbsl(*xff), ",", peer_ip)
                                                               : peer_ip);
-    h.set("x-forwarded-proto", "http");
+    h.set("x-forwarded-proto", scheme);
   } else {
     if (xff.has_value()) {
       std::vector<std::string> hops;
@@ -282,8 +288,9 @@ bool ActiveStream::prepareRequest() {
         downstream_remote_address_ = hops[hops.size() - 1 - config_.xff_num_trusted_hops];
       }
     }
-    h.setIfAbsent("x-forwarded-proto", "http");
+    h.setIfAbsent("x-forwarded-proto", scheme);
   }
+  mutateForwardedClientCert(h, config_.forward_client_cert, config_.client_cert_details, ssl.get());
   if (!downstream_remote_address_.empty()) info_.downstream_remote_address = downstream_remote_address_;
 
   if (config_.generate_request_id && !h.has("x-request-id")) {

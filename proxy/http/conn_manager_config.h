@@ -8,6 +8,7 @@
 
 #include "proxy/accesslog/access_log.h"
 #include "proxy/http/filter.h"
+#include "proxy/http/forwarded_client_cert.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
@@ -68,6 +69,9 @@ struct ConnManagerConfig {
 
   bool use_remote_address = false;
   uint32_t xff_num_trusted_hops = 0;
+  // x-forwarded-client-cert handling (Envoy's default: SANITIZE).
+  ForwardClientCert forward_client_cert = ForwardClientCert::kSanitize;
+  ClientCertDetails client_cert_details;
   bool generate_request_id = true;
   bool preserve_external_request_id = false;
   std::string server_name = "meshproxy";

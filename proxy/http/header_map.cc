@@ -21,14 +21,42 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+namespace {
+bool hasUpper(std::string_view s) {
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') return true;
+  }
+  return false;
+}
+
+// Names are nearly always lower-case already (constants, codec output): look them up as
+// they are and copy only when a name really needs lower-casing.
+class LowerName {
+ public:
+  explicit LowerName(std::string_view name) {
+    if (hasUpper(name)) {
+      owned_ = std::string(name);
+      toLowerAscii(owned_);
+      view_ = owned_;
+    } else {
+      view_ = name;
+    }
+  }
+  std::string_view view() const { return view_; }
+
+ private:
+  std::string owned_;
+  std::string_view view_;
+};
+}  // namespace
+
 HeaderMap::HeaderMap(std::initializer_list<std::pair<std::string_view, std::string_view>> init) {
   for (const auto& [n, v] : init) add(n, v);
 }
 
 void HeaderMap::add(std::string_view name, std::string_view value) {
-  std::string n(name);
-  toLowerAscii(n);
-  addLowercase(std::move(n), std::string(value));
+  LowerName lower(name);
+  addLowercase(std::string(lower.view()), std::string(value));
 }
 
 void HeaderMap::addLowercase(std::string name, std::string value) {
@@ -43,13 +71,13 @@ void HeaderMap::addLowercase(std::string name, std::string value) {
 }
 
 void HeaderMap::set(std::string_view name, std::string_view value) {
-  std::string n(name);
-  toLowerAscii(n);
+  LowerName lower(name);
+  std::string_view n = lower.view();
   bool replaced = false;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->first == n) {
       if (!replaced) {
-        it->second = std::string(value);
+        it->second.assign(value.data(), value.size());
         replaced = true;
         ++it;
       } else {
@@ -59,18 +87,17 @@ void HeaderMap::set(std::string_view name, std::string_view value) {
       ++it;
     }
   }
-  if (!replaced) addLowercase(std::move(n), std::string(value));
+  if (!replaced) addLowercase(std::string(n), std::string(value));
 }
 
 void HeaderMap::setIfAbsent(std::string_view name, std::string_view value) {
-  std::string n(name);
-  toLowerAscii(n);
-  if (!get(n)) addLowercase(std::move(n), std::string(value));
+  LowerName lower(name);
+  if (!get(lower.view())) addLowercase(std::string(lower.view()), std::string(value));
 }
 
 size_t HeaderMap::remove(std::string_view name) {
-  std::string n(name);
-  toLowerAscii(n);
+  LowerName lower(name);
+  std::string_view n = lower.view();
   size_t before = entries_.size();
   std::erase_if(entries_, [&](const Entry& e) { return e.first == n; });
   return before - entries_.size();

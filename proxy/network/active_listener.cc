@@ -63,7 +63,16 @@ void ActiveConnection::onData(Buffer& data, bool end_stream) {
 }
 
 void ActiveConnection::onEvent(ConnectionEvent event) {
-  if (event == ConnectionEvent::kConnected || closed_) return;
+  if (closed_) return;
+  if (event == ConnectionEvent::kConnected) {
+    // TLS handshake done: the peer's identity is known from here on.
+    if (const auto& ssl = connection_->ssl(); ssl != nullptr) {
+      stream_info_.downstream_peer_uri_san = ssl->peerUriSan();
+      stream_info_.requested_server_name = ssl->serverName();
+    }
+    for (auto& f : filters_) f->onEvent(event);
+    return;
+  }
   closed_ = true;
   g_active_connections.fetch_sub(1, std::memory_order_relaxed);
   for (auto& f : filters_) f->onEvent(event);
@@ -148,11 +157,23 @@ void ActiveListener::onConnection(uv_stream_t* server, int status) {
 }
 
 void ActiveListener::acceptOne() {
+  const FilterChain* chain = config_->filter_chain.get();
+  std::unique_ptr<TransportSocket> transport;
+  std::string transport_failure;
+  if (chain != nullptr && chain->transport_socket != nullptr) {
+    transport = chain->transport_socket->create({}, &transport_failure);
+  }
   auto conn = Connection::accept(worker_.loop, reinterpret_cast<uv_stream_t*>(handle_),
-                                 config_->per_connection_buffer_limit);
+                                 config_->per_connection_buffer_limit, std::move(transport));
   if (conn == nullptr) return;
-  if (config_->filter_chain == nullptr) {
+  if (chain == nullptr) {
     config_->stats->no_filter_chain_match.inc();
+    conn->close(CloseType::kNoFlush);
+    return;
+  }
+  if (!transport_failure.empty()) {
+    // TLS without certificates yet: refusing beats answering in plaintext.
+    log::debug("listener {}: {}", config_->name, transport_failure);
     conn->close(CloseType::kNoFlush);
     return;
   }

@@ -22,6 +22,7 @@ struct Connection::Socket {
 namespace {
 std::atomic<uint64_t> g_next_connection_id{1};
 constexpr uint64_t kLingerMs = 1000;
+constexpr uint64_t kHandshakeGraceMs = 5000;
 constexpr int kMaxIovecs = 64;
 
 uv_stream_t* asStream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp); }
@@ -58,7 +59,8 @@ Connection::~Connection() {
 }
 
 std::unique_ptr<Connection> Connection::accept(EventLoop& loop, uv_stream_t* server,
-                                               uint32_t buffer_limit) {
+                                               uint32_t buffer_limit,
+                                               std::unique_ptr<TransportSocket> transport) {
   std::unique_ptr<Connection> conn(new Connection(loop, buffer_limit));
   int rc = uv_accept(server, asStream(&conn->socket_->tcp));
   if (rc != 0) {
@@ -68,22 +70,36 @@ std::unique_ptr<Connection> Connection::accept(EventLoop& loop, uv_stream_t* ser
   }
   uv_tcp_nodelay(&conn->socket_->tcp, 1);
   conn->captureAddresses();
+  if (transport != nullptr) conn->attachTransport(std::move(transport), /*client=*/false);
   conn->startReading();
   return conn;
 }
 
 std::unique_ptr<Connection> Connection::connect(EventLoop& loop, const Address& remote,
                                                 std::chrono::milliseconds timeout,
-                                                uint32_t buffer_limit) {
+                                                uint32_t buffer_limit,
+                                                const TransportSocketFactory* transport) {
   std::unique_ptr<Connection> conn(new Connection(loop, buffer_limit));
   conn->remote_ = remote;
   conn->connecting_ = true;
   Socket* s = conn->socket_;
   s->connect_req.data = s;
-  int rc = uv_tcp_connect(&s->connect_req, &s->tcp, remote.sockaddr_ptr(), &Connection::onConnect);
+  int rc = 0;
+  if (transport != nullptr) {
+    auto socket = transport->create({.session_key = remote.str()}, &conn->transport_failure_);
+    if (socket == nullptr) {
+      rc = UV_EPROTO;
+    } else {
+      conn->attachTransport(std::move(socket), /*client=*/true);
+    }
+  }
+  if (rc == 0) {
+    rc = uv_tcp_connect(&s->connect_req, &s->tcp, remote.sockaddr_ptr(), &Connection::onConnect);
+  }
   if (rc != 0) {
     // Report asynchronously, like any other connect failure, so callers have one code path.
-    log::debug("connect to {} failed immediately: {}", remote.str(), uv_strerror(rc));
+    log::debug("connect to {} failed immediately: {}", remote.str(),
+               conn->transport_failure_.empty() ? uv_strerror(rc) : conn->transport_failure_);
     Connection* raw = conn.get();
     conn->connect_timer_ = std::make_unique<Timer>(loop.uv(), [raw]() {
       raw->connecting_ = false;
@@ -121,7 +137,6 @@ void Connection::onConnect(uv_connect_t* req, int status) {
 
 void Connection::handleConnect(int status) {
   connecting_ = false;
-  connect_timer_.reset();
   if (status != 0) {
     log::debug("connect to {} failed: {}", remote_.str(), uv_strerror(status));
     closeSocket(ConnectionEvent::kConnectFailed);
@@ -129,10 +144,49 @@ void Connection::handleConnect(int status) {
   }
   uv_tcp_nodelay(&socket_->tcp, 1);
   captureAddresses();
+  if (transport_ != nullptr) {
+    // kConnected waits for the handshake: the owner proceeds only on an authenticated peer.
+    // The connect timer keeps running until then.
+    startReading();
+    TransportResult r = transport_->socket->startHandshake();
+    if (r.close) {
+      failTransport();
+      return;
+    }
+    flush();
+    return;
+  }
+  connect_timer_.reset();
   if (callbacks_ != nullptr) callbacks_->onEvent(ConnectionEvent::kConnected);
   if (socket_ == nullptr) return;
   startReading();
   flush();
+}
+
+void Connection::attachTransport(std::unique_ptr<TransportSocket> socket, bool client) {
+  transport_ = std::make_unique<Transport>();
+  transport_->socket = std::move(socket);
+  transport_->client = client;
+  transport_->socket->bind(transport_->raw_in, write_buffer_);
+}
+
+bool Connection::clientHandshakePending() const {
+  return transport_ != nullptr && transport_->client && socket_ != nullptr &&
+         !transport_->socket->handshakeComplete();
+}
+
+const std::shared_ptr<const SslConnectionInfo>& Connection::ssl() const {
+  static const std::shared_ptr<const SslConnectionInfo> kNone;
+  return transport_ == nullptr ? kNone : transport_->socket->ssl();
+}
+
+std::string_view Connection::transportFailureReason() const {
+  if (!transport_failure_.empty() || transport_ == nullptr) return transport_failure_;
+  return transport_->socket->failureReason();
+}
+
+size_t Connection::writeBufferLength() const {
+  return write_buffer_.length() + (transport_ == nullptr ? 0 : transport_->plain_out.length());
 }
 
 void Connection::startReading() {
@@ -164,7 +218,9 @@ void Connection::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
     *buf = uv_buf_init(nullptr, 0);
     return;
   }
-  *buf = s->owner->read_buffer_.reserveForRead();
+  Connection* c = s->owner;
+  *buf = c->transport_ == nullptr ? c->read_buffer_.reserveForRead()
+                                  : c->transport_->raw_in.reserveForRead();
 }
 
 void Connection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
@@ -175,24 +231,102 @@ void Connection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
 void Connection::handleRead(ssize_t nread) {
   if (nread == 0) return;  // EAGAIN: nothing this time.
   if (nread > 0) {
-    read_buffer_.commit(static_cast<size_t>(nread));
     bytes_read_ += static_cast<uint64_t>(nread);
+    if (transport_ != nullptr) {
+      transport_->raw_in.commit(static_cast<size_t>(nread));
+      onTransportRead();
+      return;
+    }
+    read_buffer_.commit(static_cast<size_t>(nread));
     if (callbacks_ != nullptr) callbacks_->onData(read_buffer_, false);
     return;
   }
   if (nread == UV_EOF) {
-    read_eof_ = true;
-    stopReading();
-    if (!half_close_) {
-      closeAfterFlush(ConnectionEvent::kRemoteClose);
-      return;
-    }
-    if (callbacks_ != nullptr) callbacks_->onData(read_buffer_, true);
-    if (socket_ != nullptr && shutdown_done_) closeSocket(ConnectionEvent::kRemoteClose);
+    onReadEof();
     return;
   }
   log::debug("connection {} read error: {}", id_, uv_strerror(static_cast<int>(nread)));
   closeSocket(ConnectionEvent::kRemoteClose);
+}
+
+// The peer's FIN, or its TLS close_notify.
+void Connection::onReadEof() {
+  read_eof_ = true;
+  stopReading();
+  if (!half_close_) {
+    closeAfterFlush(ConnectionEvent::kRemoteClose);
+    return;
+  }
+  if (callbacks_ != nullptr) callbacks_->onData(read_buffer_, true);
+  if (socket_ != nullptr && shutdown_done_) closeSocket(ConnectionEvent::kRemoteClose);
+}
+
+void Connection::onTransportRead() {
+  size_t queued = write_buffer_.length();
+  TransportResult r = transport_->socket->doRead(read_buffer_);
+  if (r.close) {
+    failTransport();
+    return;
+  }
+  // Handshake messages, session tickets and alerts leave with the next flush.
+  if (write_buffer_.length() != queued) scheduleFlush();
+  if (r.handshake_complete) {
+    onHandshakeComplete();
+    if (socket_ == nullptr) return;
+  }
+  if (transport_->close_after_handshake || close_after_flush_) {
+    read_buffer_.clear();  // the owner asked to close: nobody reads any more
+    return;
+  }
+  if (!read_buffer_.empty() && callbacks_ != nullptr) callbacks_->onData(read_buffer_, false);
+  if (socket_ != nullptr && r.end_stream && !read_eof_) onReadEof();
+}
+
+void Connection::onHandshakeComplete() {
+  if (transport_->close_after_handshake) {
+    transport_->close_after_handshake = false;
+    connect_timer_.reset();
+    closeAfterFlush(transport_->close_event);
+    return;
+  }
+  if (transport_->client) connect_timer_.reset();
+  if (callbacks_ != nullptr) callbacks_->onEvent(ConnectionEvent::kConnected);
+  if (socket_ == nullptr) return;
+  // What was written during the handshake can go now.
+  if (!transport_->plain_out.empty() || shutdown_pending_) scheduleFlush();
+}
+
+// Encrypts what the filters wrote. False if that failed (the connection is closed).
+bool Connection::encryptPending() {
+  if (transport_->plain_out.empty()) return true;
+  TransportResult r = transport_->socket->doWrite(transport_->plain_out);
+  if (r.close) {
+    failTransport();
+    return false;
+  }
+  return true;
+}
+
+// The transport gave up (handshake failure, bad record). Its alert is sent if the kernel
+// takes it right away; the connection does not wait for anything else.
+void Connection::failTransport() {
+  ConnectionEvent event =
+      clientHandshakePending() ? ConnectionEvent::kConnectFailed : ConnectionEvent::kLocalClose;
+  log::debug("connection {} to {}: transport failure: {}", id_, remote_.str(),
+             transportFailureReason());
+  bool sent_all = write_buffer_.empty();
+  if (!sent_all && !write_in_flight_) {
+    uv_buf_t bufs[kMaxIovecs];
+    int n = write_buffer_.fillIovecs(bufs, kMaxIovecs);
+    int written = uv_try_write(asStream(&socket_->tcp), bufs, static_cast<unsigned>(n));
+    if (written > 0) {
+      write_buffer_.drain(static_cast<size_t>(written));
+      bytes_written_ += static_cast<uint64_t>(written);
+    }
+    sent_all = write_buffer_.empty();
+  }
+  // Lingering keeps unread input from turning our alert into an RST.
+  closeSocket(event, false, /*linger_close=*/sent_all && !write_in_flight_ && !read_eof_);
 }
 
 void Connection::write(Buffer& data, bool end_stream) {
@@ -200,19 +334,29 @@ void Connection::write(Buffer& data, bool end_stream) {
     data.clear();
     return;
   }
-  write_buffer_.move(data);
+  if (transport_ == nullptr) {
+    write_buffer_.move(data);
+  } else {
+    transport_->plain_out.move(data);
+  }
   if (end_stream) shutdown_pending_ = true;
   // Coalesce: everything written while handling this event goes out in one writev.
-  if (!connecting_ && !flush_scheduled_) {
-    flush_scheduled_ = true;
-    loop_.scheduleFlush(this);
-  }
+  if (!connecting_) scheduleFlush();
   updateWatermarks();
+}
+
+void Connection::scheduleFlush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  loop_.scheduleFlush(this);
 }
 
 void Connection::flushDeferred() {
   flush_scheduled_ = false;
-  if (socket_ != nullptr && !connecting_) flush();
+  if (socket_ != nullptr && !connecting_) {
+    if (transport_ != nullptr && !encryptPending()) return;
+    flush();
+  }
   if (socket_ != nullptr) updateWatermarks();
 }
 
@@ -273,7 +417,20 @@ void Connection::onWrite(uv_write_t* req, int status) {
 }
 
 void Connection::maybeShutdown() {
-  if (!shutdown_pending_ || shutdown_sent_ || !write_buffer_.empty()) return;
+  if (!shutdown_pending_ || shutdown_sent_) return;
+  if (transport_ != nullptr) {
+    // Plaintext still held (handshake in progress) goes first; then close_notify, then FIN.
+    if (!transport_->plain_out.empty() || !transport_->socket->handshakeComplete()) return;
+    if (!transport_->close_notify_queued) {
+      transport_->close_notify_queued = true;
+      transport_->socket->shutdown();
+      if (!write_buffer_.empty()) {
+        flush();  // comes back here once the close_notify is written
+        return;
+      }
+    }
+  }
+  if (!write_buffer_.empty()) return;
   shutdown_sent_ = true;
   socket_->shutdown_req.data = socket_;
   int rc = uv_shutdown(&socket_->shutdown_req, asStream(&socket_->tcp), &Connection::onShutdown);
@@ -294,7 +451,7 @@ void Connection::onShutdown(uv_shutdown_t* req, int status) {
 }
 
 void Connection::updateWatermarks() {
-  size_t pending = write_buffer_.length();
+  size_t pending = writeBufferLength();
   if (!above_high_watermark_ && pending > high_watermark_) {
     above_high_watermark_ = true;
     if (callbacks_ != nullptr) callbacks_->onAboveWriteBufferHighWatermark();
@@ -314,6 +471,25 @@ void Connection::close(CloseType type) {
 }
 
 void Connection::closeAfterFlush(ConnectionEvent event) {
+  if (transport_ != nullptr && !transport_->client && !transport_->socket->handshakeComplete() &&
+      !transport_->plain_out.empty() && !read_eof_) {
+    // Written before the client finished its handshake: wait for it, briefly.
+    if (transport_->close_after_handshake) return;
+    transport_->close_after_handshake = true;
+    transport_->close_event = event;
+    connect_timer_ = std::make_unique<Timer>(loop_.uv(), [this, event]() { closeSocket(event); });
+    connect_timer_->enable(std::chrono::milliseconds(kHandshakeGraceMs));
+    return;
+  }
+  if (transport_ != nullptr && !connecting() && transport_->socket->handshakeComplete()) {
+    // What the filters wrote goes out encrypted, followed by close_notify. Plaintext held
+    // by a handshake that never finished is dropped with the connection.
+    if (!encryptPending()) return;
+    if (!transport_->close_notify_queued) {
+      transport_->close_notify_queued = true;
+      transport_->socket->shutdown();
+    }
+  }
   if (!connecting_ && (write_in_flight_ || !write_buffer_.empty())) {
     close_after_flush_ = true;
     close_event_ = event;
@@ -366,6 +542,13 @@ void Connection::finishLinger(Socket* s) {
 
 void Connection::closeSocket(ConnectionEvent event, bool reset, bool linger_close) {
   if (socket_ == nullptr) return;
+  // An originated TLS connection that ends before its handshake never connected.
+  if (event == ConnectionEvent::kRemoteClose && clientHandshakePending()) {
+    event = ConnectionEvent::kConnectFailed;
+    if (transportFailureReason().empty()) {
+      transport_failure_ = "connection closed during the TLS handshake";
+    }
+  }
   Socket* s = socket_;
   socket_ = nullptr;
   connecting_ = false;

@@ -11,6 +11,7 @@
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
 #include "proxy/network/address.h"
+#include "proxy/network/transport_socket.h"
 
 namespace meshproxy::network {
 
@@ -20,10 +21,13 @@ const char* toString(ConnectionEvent event);
 class ConnectionCallbacks {
  public:
   virtual ~ConnectionCallbacks() = default;
-  // Bytes arrived in `data`; the callee takes what it wants (usually all of it). end_stream
-  // means the peer half-closed; it is only raised when half-close is enabled.
+  // Bytes arrived in `data` (plaintext, whatever the transport); the callee takes what it
+  // wants (usually all of it). end_stream means the peer half-closed (FIN, or a TLS
+  // close_notify); it is only raised when half-close is enabled.
   virtual void onData(Buffer& data, bool end_stream) = 0;
   // Connected, or closed for the given reason. After a close event no other callback comes.
+  // With a TLS transport, kConnected comes when the handshake completes, on both sides; an
+  // originated connection whose handshake fails reports kConnectFailed.
   virtual void onEvent(ConnectionEvent event) = 0;
   // The write queue passed the high watermark / drained below the low one: the producer
   // feeding this connection should pause / resume.
@@ -41,18 +45,27 @@ enum class CloseType {
 // handle; the handle's memory is released in its close callback (libuv lifetime rules), so
 // destroying a Connection never frees memory libuv still references. Never destroy a
 // Connection from inside one of its own callbacks: hand it to EventLoop::deferredDelete.
+//
+// An optional TransportSocket (TLS) sits between the socket and the callbacks: reads are
+// decrypted before onData, writes are encrypted at flush time (so writes made while handling
+// one event become as few records as possible) and leave through the same writev path.
+// Without one (raw), bytes move between the socket and the callbacks with no extra copy.
 class Connection : private DeferredFlush {
  public:
   static constexpr uint32_t kDefaultBufferLimit = 1024 * 1024;
 
-  // Accepts the pending connection on `server`. Returns nullptr if accept failed.
+  // Accepts the pending connection on `server`. Returns nullptr if accept failed. With a
+  // transport, the connection is usable at once: writes are held until the handshake is done.
   static std::unique_ptr<Connection> accept(EventLoop& loop, uv_stream_t* server,
-                                            uint32_t buffer_limit);
+                                            uint32_t buffer_limit,
+                                            std::unique_ptr<TransportSocket> transport = nullptr);
   // Starts connecting to `remote`; the outcome arrives as kConnected, kConnectFailed or
-  // kConnectTimeout. Writes before that are queued.
+  // kConnectTimeout (the timeout covers the TLS handshake too). Writes before that are
+  // queued. A null factory is the raw transport.
   static std::unique_ptr<Connection> connect(EventLoop& loop, const Address& remote,
                                              std::chrono::milliseconds timeout,
-                                             uint32_t buffer_limit);
+                                             uint32_t buffer_limit,
+                                             const TransportSocketFactory* transport = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -70,11 +83,13 @@ class Connection : private DeferredFlush {
   void close(CloseType type);
 
   bool isOpen() const { return socket_ != nullptr; }
-  bool connecting() const { return connecting_; }
+  // TCP connect, or (originated TLS) the handshake, still in progress.
+  bool connecting() const { return connecting_ || clientHandshakePending(); }
   uint64_t id() const { return id_; }
   const Address& remoteAddress() const { return remote_; }
   const Address& localAddress() const { return local_; }
-  size_t writeBufferLength() const { return write_buffer_.length(); }
+  // Everything queued for writing: ciphertext plus plaintext not yet encrypted.
+  size_t writeBufferLength() const;
   // The high watermark (per_connection_buffer_limit_bytes).
   uint32_t bufferLimit() const { return high_watermark_; }
   bool aboveWriteHighWatermark() const { return above_high_watermark_; }
@@ -82,6 +97,11 @@ class Connection : private DeferredFlush {
   uint64_t bytesWritten() const { return bytes_written_; }
   // The event that closed the connection, once closed.
   ConnectionEvent closeEvent() const { return close_event_; }
+  // TLS session and peer identity once the handshake is done; null for raw connections.
+  const std::shared_ptr<const SslConnectionInfo>& ssl() const;
+  bool secure() const { return transport_ != nullptr; }
+  // Why the transport failed (TLS handshake error, missing secret); "" if it did not.
+  std::string_view transportFailureReason() const;
 
  public:
   struct Socket;  // the libuv handle and its requests (connection.cc)
@@ -95,7 +115,29 @@ class Connection : private DeferredFlush {
   static void onShutdown(uv_shutdown_t* req, int status);
   static void onConnect(uv_connect_t* req, int status);
 
+  // The transport's queues and state; allocated only for secure connections so that a raw
+  // connection carries no extra buffers.
+  struct Transport {
+    std::unique_ptr<TransportSocket> socket;
+    Buffer raw_in;     // ciphertext read from the socket, not yet consumed
+    Buffer plain_out;  // plaintext written, not yet encrypted (held during the handshake)
+    bool client = false;
+    bool close_notify_queued = false;
+    // A server closed with kFlushWrite while the client was still handshaking: what it
+    // wrote goes out once the handshake completes (bounded by kHandshakeGraceMs).
+    bool close_after_handshake = false;
+    ConnectionEvent close_event = ConnectionEvent::kLocalClose;
+  };
+
   void flushDeferred() override;
+  void scheduleFlush();
+  void attachTransport(std::unique_ptr<TransportSocket> socket, bool client);
+  bool clientHandshakePending() const;
+  void onTransportRead();
+  void onHandshakeComplete();
+  bool encryptPending();
+  void failTransport();
+  void onReadEof();
   void startReading();
   void stopReading();
   void handleRead(ssize_t nread);
@@ -123,6 +165,9 @@ class Connection : private DeferredFlush {
   const uint32_t high_watermark_;
   const uint32_t low_watermark_;
   std::unique_ptr<Timer> connect_timer_;
+  // Declared after the buffers: the TLS socket's BIO points into them.
+  std::unique_ptr<Transport> transport_;
+  std::string transport_failure_;
   int read_disable_count_ = 0;
   ConnectionEvent close_event_ = ConnectionEvent::kLocalClose;
   bool connecting_ = false;

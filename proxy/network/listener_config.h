@@ -7,6 +7,7 @@
 
 #include "proxy/network/address.h"
 #include "proxy/network/filter.h"
+#include "proxy/network/transport_socket.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 
@@ -15,6 +16,8 @@ namespace meshproxy::network {
 struct FilterChain {
   std::string name;
   std::vector<NetworkFilterFactory> filter_factories;
+  // TLS (DownstreamTlsContext); null is the raw transport.
+  TransportSocketFactorySharedPtr transport_socket;
 };
 
 // listener.<address>.* stats, plus the per-worker split Envoy keeps.
@@ -39,9 +42,17 @@ struct ListenerConfig {
   std::shared_ptr<const ListenerStats> stats;
   // Hash of the listener's proto; an update with the same hash leaves the listener alone.
   uint64_t content_hash = 0;
-  // RDS route configurations and clusters its filters name.
+  // RDS route configurations and clusters its filters name, and the SDS secrets its TLS
+  // context needs (the listener warms until SecretManager::hasSecret for each).
   std::vector<std::string> rds_route_configs;
   std::vector<std::string> clusters;
+  std::vector<std::string> secrets;
+
+  // False while its TLS context waits for SDS secrets (the listener should stay warming).
+  bool transportReady() const {
+    return filter_chain == nullptr || filter_chain->transport_socket == nullptr ||
+           filter_chain->transport_socket->ready();
+  }
 };
 
 }  // namespace meshproxy::network

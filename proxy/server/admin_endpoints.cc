@@ -5,6 +5,7 @@
 #include "proxy/config/proto_util.h"
 #include "proxy/core/json.h"
 #include "proxy/server/server.h"
+#include "proxy/tls/secret_manager.h"
 
 namespace meshproxy::server {
 namespace {
@@ -142,6 +143,8 @@ void registerAdminEndpoints(admin::AdminServer& admin, Server& server) {
                          [s](const AdminRequest& r) { return listeners(*s, r); });
   (void)admin.addHandler("/clusters", "GET", "upstream cluster status (?format=json)",
                          [s](const AdminRequest& r) { return clusters(*s, r); });
+  (void)admin.addHandler("/certs", "GET", "print certs on machine",
+                         [s](const AdminRequest&) { return json(s->secrets().certsJson()); });
   (void)admin.addHandler("/server_info", "GET", "print server version/status information",
                          [s](const AdminRequest&) { return serverInfo(*s); });
   (void)admin.addHandler("/drain_listeners", "POST", "stop accepting on all listeners",

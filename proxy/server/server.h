@@ -20,6 +20,7 @@
 #include "proxy/server/options.h"
 #include "proxy/server/worker.h"
 #include "proxy/stats/store.h"
+#include "proxy/tls/secret_manager.h"
 
 namespace meshproxy::server {
 
@@ -43,6 +44,8 @@ class Server {
   const config::SnapshotSharedPtr& snapshot() const { return snapshot_; }
   const ListenerManager& listeners() const { return *listener_manager_; }
   const ConfigManager& configManager() const { return *config_; }
+  // Certificates (files, SDS secrets) and the TLS contexts built from them.
+  tls::SecretManager& secrets() { return *secrets_; }
   std::chrono::system_clock::time_point startTime() const { return start_time_; }
   std::chrono::system_clock::time_point configTime() const { return config_time_; }
   const Options& options() const { return options_; }
@@ -70,6 +73,7 @@ class Server {
   EventLoop loop_;
   stats::Store stats_;
   config::Bootstrap bootstrap_;
+  std::unique_ptr<tls::SecretManager> secrets_;
   std::unique_ptr<ListenerManager> listener_manager_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<DnsClusterUpdater> dns_;

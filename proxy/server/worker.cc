@@ -32,6 +32,7 @@ void Worker::run() {
   draining_.clear();
   clusters_.update({});
   snapshot_.reset();
+  Timer::releasePool(loop_.uv());
   for (int i = 0; i < 16 && uv_loop_alive(loop_.uv()) != 0; ++i) uv_run(loop_.uv(), UV_RUN_NOWAIT);
   log::debug("worker {} stopped", index_);
 }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "proxy/network/transport_socket.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
@@ -87,6 +88,13 @@ struct ClusterConfig {
   // for the xDS gRPC stream; the HTTP data path speaks HTTP/1.1 upstream only so far.
   bool http2 = false;
   HostVector hosts;
+  // TLS to the endpoints (UpstreamTlsContext); null is the raw transport.
+  network::TransportSocketFactorySharedPtr transport_socket;
+  // SDS secrets the TLS context needs: the cluster warms until SecretManager::hasSecret for
+  // each.
+  std::vector<std::string> secrets;
+  // False while its TLS context waits for SDS secrets (the cluster should stay warming).
+  bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;
 };

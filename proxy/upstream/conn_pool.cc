@@ -17,9 +17,11 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
  public:
   explicit ActiveClient(Http1ConnPool& pool) : pool_(pool) {
     const ClusterConfig& cluster = *pool.cluster_;
+    // With TLS, kConnected comes after the handshake: requests go to authenticated peers only.
     connection_ = network::Connection::connect(pool.worker_.loop, pool.host_->address,
                                                cluster.connect_timeout,
-                                               cluster.per_connection_buffer_limit);
+                                               cluster.per_connection_buffer_limit,
+                                               cluster.transport_socket.get());
     connection_->setCallbacks(this);
     codec_ = http::createClientCodec(*connection_);
     cluster.stats->upstream_cx_total.inc();
@@ -33,6 +35,7 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
   }
 
   bool idle() const { return state_ == State::kIdle; }
+  std::string_view transportFailureReason() const { return connection_->transportFailureReason(); }
   bool connecting() const { return state_ == State::kConnecting; }
 
   // Binds a request to this (connected, idle) connection.
@@ -255,8 +258,11 @@ void Http1ConnPool::onClientConnectFailed(ActiveClient& client, PoolFailureReaso
   if (pending_.size() > connecting_) {
     auto request = std::move(pending_.front());
     pending_.pop_front();
-    request->callbacks.onPoolFailure(
-        reason, reason == PoolFailureReason::kConnectTimeout ? "connect_timeout" : "connection_failure");
+    std::string_view details = client.transportFailureReason();
+    if (details.empty()) {
+      details = reason == PoolFailureReason::kConnectTimeout ? "connect_timeout" : "connection_failure";
+    }
+    request->callbacks.onPoolFailure(reason, details);
   }
   onClientClosed(client);
 }

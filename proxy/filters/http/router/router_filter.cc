@@ -161,6 +161,8 @@ void RouterFilter::onPoolReady(upstream::PooledStream& stream) {
   upstream_ = &stream;
   stream.encoder().stream().setCallbacks(&upstream_response_);
   callbacks_->streamInfo().upstream_local_address = stream.connection().localAddress().str();
+  upstream_ssl_ = stream.connection().ssl();
+  if (upstream_ssl_ != nullptr) callbacks_->streamInfo().upstream_peer_uri_san = upstream_ssl_->peerUriSan();
   bool end_stream = request_complete_ && pending_body_.empty() && request_trailers_ == nullptr;
   stream.encoder().encodeHeaders(*request_headers_, end_stream);
   if (destroyed_ || upstream_ == nullptr) return;
@@ -179,12 +181,17 @@ void RouterFilter::sendUpstreamRequestBody() {
   if (request_trailers_ != nullptr) upstream_->encoder().encodeTrailers(*request_trailers_);
 }
 
-void RouterFilter::onPoolFailure(upstream::PoolFailureReason reason, std::string_view) {
+void RouterFilter::onPoolFailure(upstream::PoolFailureReason reason, std::string_view details) {
   pending_ = nullptr;
   auto& info = callbacks_->streamInfo();
   info.setResponseFlag(ResponseFlag::kUpstreamConnectionFailure);
   info.upstream_transport_failure_reason =
       reason == upstream::PoolFailureReason::kConnectTimeout ? "connect_timeout" : "connection_failure";
+  if (reason == upstream::PoolFailureReason::kConnectionFailure && !details.empty() &&
+      details != "connection_failure") {
+    transport_failure_ = std::string(details);  // e.g. the TLS handshake's error
+    info.upstream_transport_failure_reason = transport_failure_;
+  }
   failWith(503, "upstream_reset_before_response_started{connection_failure}", kConnectFailureBody);
 }
 

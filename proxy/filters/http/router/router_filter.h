@@ -93,6 +93,10 @@ class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCall
   upstream::WorkerClusterSharedPtr cluster_;
   std::shared_ptr<upstream::HostState> host_state_;
   std::string upstream_host_;
+  // Kept so the access log's %UPSTREAM_PEER_URI_SAN% and failure reason outlive the
+  // upstream connection.
+  std::shared_ptr<const network::SslConnectionInfo> upstream_ssl_;
+  std::string transport_failure_;
   upstream::PendingRequestHandle* pending_ = nullptr;
   upstream::PooledStream* upstream_ = nullptr;
   http::HeaderMap* request_headers_ = nullptr;

@@ -22,7 +22,11 @@ const config::SupportedFields& hcmFields() {
         "stream_idle_timeout", "request_timeout", "request_headers_timeout", "max_request_headers_kb",
         "use_remote_address", "xff_num_trusted_hops", "generate_request_id",
         "preserve_external_request_id", "access_log", "server_name", "server_header_transformation",
-        "normalize_path", "merge_slashes", "upgrade_configs", "drain_timeout"}},
+        "normalize_path", "merge_slashes", "upgrade_configs", "drain_timeout",
+        "forward_client_cert_details", "set_current_client_cert_details"}},
+      {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager."
+       "SetCurrentClientCertDetails",
+       {"subject", "cert", "chain", "dns", "uri"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter",
        {"name", "typed_config", "is_optional"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig",
@@ -151,6 +155,25 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
       break;
     default:
       return absl::InvalidArgumentError("http_connection_manager: unknown server_header_transformation");
+  }
+  switch (proto.forward_client_cert_details()) {
+    case HttpConnectionManager::SANITIZE: c->forward_client_cert = http::ForwardClientCert::kSanitize; break;
+    case HttpConnectionManager::FORWARD_ONLY: c->forward_client_cert = http::ForwardClientCert::kForwardOnly; break;
+    case HttpConnectionManager::APPEND_FORWARD: c->forward_client_cert = http::ForwardClientCert::kAppendForward; break;
+    case HttpConnectionManager::SANITIZE_SET: c->forward_client_cert = http::ForwardClientCert::kSanitizeSet; break;
+    case HttpConnectionManager::ALWAYS_FORWARD_ONLY:
+      c->forward_client_cert = http::ForwardClientCert::kAlwaysForwardOnly;
+      break;
+    default:
+      return absl::InvalidArgumentError("http_connection_manager: unknown forward_client_cert_details");
+  }
+  if (proto.has_set_current_client_cert_details()) {
+    const auto& d = proto.set_current_client_cert_details();
+    c->client_cert_details = {.subject = d.has_subject() && d.subject().value(),
+                              .cert = d.cert(),
+                              .chain = d.chain(),
+                              .uri = d.uri(),
+                              .dns = d.dns()};
   }
   if (proto.has_normalize_path()) c->normalize_path = proto.normalize_path().value();
   c->merge_slashes = proto.merge_slashes();

@@ -69,9 +69,12 @@ void TcpProxyFilter::connectUpstream() {
   info.upstream_request_attempt_count = connect_attempts_;
   info.upstream_host = host->address.str();
   cluster_->stats->upstream_cx_total.inc();
+  // With TLS, kConnected comes after the handshake: downstream bytes flow only to an
+  // authenticated upstream.
   upstream_ = network::Connection::connect(callbacks_->worker().loop, host->address,
                                            cluster_->connect_timeout,
-                                           cluster_->per_connection_buffer_limit);
+                                           cluster_->per_connection_buffer_limit,
+                                           cluster_->transport_socket.get());
   upstream_->enableHalfClose(true);
   upstream_->setCallbacks(&upstream_callbacks_);
 }
@@ -81,6 +84,10 @@ void TcpProxyFilter::onUpstreamConnected() {
   cluster_->stats->upstream_cx_active.inc();
   auto& info = callbacks_->streamInfo();
   info.upstream_local_address = upstream_->localAddress().str();
+  if (const auto& ssl = upstream_->ssl(); ssl != nullptr) {
+    upstream_ssl_ = ssl;
+    info.upstream_peer_uri_san = ssl->peerUriSan();
+  }
   log::trace("tcp_proxy {}: connection {} -> upstream {}", config_->stat_prefix,
              downstream().id(), upstream_->remoteAddress().str());
   downstream().readDisable(false);
@@ -92,6 +99,10 @@ void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
   auto& info = callbacks_->streamInfo();
   info.upstream_transport_failure_reason =
       event == ConnectionEvent::kConnectTimeout ? "connect_timeout" : "connect_failed";
+  if (event == ConnectionEvent::kConnectFailed && !upstream_->transportFailureReason().empty()) {
+    transport_failure_ = std::string(upstream_->transportFailureReason());
+    info.upstream_transport_failure_reason = transport_failure_;
+  }
   log::debug("tcp_proxy {}: upstream {} {}", config_->stat_prefix, info.upstream_host,
              network::toString(event));
   // The failed connection object is finished; free it after this callback returns.

@@ -51,6 +51,9 @@ class TcpProxyFilter : public network::NetworkFilter {
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
   upstream::ClusterConfigSharedPtr cluster_;
   std::unique_ptr<network::Connection> upstream_;
+  // The upstream's TLS identity and failure reason, kept for the access log.
+  std::shared_ptr<const network::SslConnectionInfo> upstream_ssl_;
+  std::string transport_failure_;
   UpstreamCallbacks upstream_callbacks_{*this};
   std::unique_ptr<Timer> idle_timer_;
   uint32_t connect_attempts_ = 0;
