@@ -97,15 +97,18 @@ def median_or_none(vals):
 def aggregate(rows, targets, conns):
     agg = {}
     for t in targets:
-        rs = [r for r in rows if r["target"] == t and r["conns"] == conns]
-        if not rs:
+        all_rs = [r for r in rows if r["target"] == t and r["conns"] == conns]
+        if not all_rs:
             continue
+        # medians over the undisturbed runs when there are any (background CPU from other
+        # processes makes a run slower for reasons that have nothing to do with the target)
+        rs = [r for r in all_rs if r["bg"] <= BG_LIMIT] or all_rs
         cpu10k = [None if r["cpu_s"] is None or r["requests"] == 0
                   else r["cpu_s"] * 10000 / r["requests"] for r in rs]
         agg[t] = {
             "n": len(rs),
             "rps": median_or_none([r["rps"] for r in rs]),
-            "rps_all": [(r["rps"], r["bg"]) for r in rs],
+            "rps_all": [(r["rps"], r["bg"]) for r in all_rs],
             "p50": median_or_none([r["p50"] for r in rs]),
             "p90": median_or_none([r["p90"] for r in rs]),
             "p99": median_or_none([r["p99"] for r in rs]),
@@ -113,11 +116,11 @@ def aggregate(rows, targets, conns):
             # share of one core the proxy used during the run (cpu s / wall s)
             "util": median_or_none([None if r["cpu_s"] is None else r["cpu_s"] * r["rps"] / r["requests"]
                                     if r["requests"] else None for r in rs]),
-            "bg": [r["bg"] for r in rs],
+            "bg": [r["bg"] for r in all_rs],
             "pcore": median_or_none([r["pcore"] for r in rs]),
             "load": median_or_none([r["load"] for r in rs]),
-            "errors": sum(r["errors"] for r in rs),
-            "non2xx": sum(r["non2xx"] for r in rs),
+            "errors": sum(r["errors"] for r in all_rs),
+            "non2xx": sum(r["non2xx"] for r in all_rs),
         }
     return agg
 
@@ -144,12 +147,19 @@ def write(raw, meta_path, results):
             L.append(">")
             L.append(f"> Why: `{meta['mesh_http_error']}`")
         L.append("")
-    all_bg = [r["bg"] for r in rows]
-    bg_max = max(all_bg + [meta.get("bg_start", 0.0)]) if all_bg else meta.get("bg_start", 0.0)
-    if bg_max > BG_LIMIT:
-        L.append(f"> **Disturbed run:** processes outside the benchmark used up to {bg_max:.2f} cores of "
-                 f"{meta['nproc']} during the measurements (e.g. a compile on this shared machine); "
-                 "treat these numbers as noise and re-run on a quiet machine (`WAIT_IDLE=600 bench/run.sh`).")
+    disturbed = [r for r in rows if r["bg"] > BG_LIMIT]
+    groups = {(r["conns"], r["target"]) for r in rows}
+    all_bad = sorted({g for g in groups if all(r["bg"] > BG_LIMIT for r in rows if (r["conns"], r["target"]) == g)})
+    if all_bad:
+        L.append(f"> **Disturbed run:** other processes used up to {max(r['bg'] for r in disturbed):.2f} cores of "
+                 f"{meta['nproc']} (e.g. a compile on this shared machine) during every run of "
+                 + ", ".join(f"{t} -c{c}" for c, t in all_bad) +
+                 "; treat those figures as noise and re-run on a quiet machine (`WAIT_IDLE=600 bench/run.sh`).")
+        L.append("")
+    elif disturbed:
+        L.append(f"> Note: {len(disturbed)} of {len(rows)} runs stayed disturbed by other processes (up to "
+                 f"{max(r['bg'] for r in disturbed):.2f} cores) even after re-measuring; they are marked * below "
+                 "and left out of the medians.")
         L.append("")
     L.append(f"- Command: `{meta['command']}`")
     L.append(f"- Date: {meta['date']}")
@@ -196,7 +206,8 @@ def write(raw, meta_path, results):
             L.append(f"| {label[t]} | {a['rps']:,.0f} | {fmt_us(a['p50'])} | {fmt_us(a['p90'])} | "
                      f"{fmt_us(a['p99'])} | {cpu} | {util} | {pcore} | {load} | {r} |")
         L.append("")
-        L.append(f"Per-round req/s (* = more than {BG_LIMIT:.2f} cores of background CPU during that run): " + "; ".join(
+        L.append(f"Per-round req/s (* = disturbed: more than {BG_LIMIT:.2f} cores of background CPU during that "
+                 "run, even after re-measuring; left out of the medians when the target has undisturbed runs): " + "; ".join(
             f"{t} " + " / ".join(f"{v:,.0f}{'*' if bg > BG_LIMIT else ''}" for v, bg in agg[t]["rps_all"])
             for t in ids if t in agg) + ".")
         capped = [t for t in ids if t in agg and t != "direct" and agg[t]["load"] is not None
@@ -232,7 +243,24 @@ def write(raw, meta_path, results):
                 continue
             L.append(f"| meshproxy/{other} | {fmt_ratio(m['rps'], o['rps'])} | "
                      f"{fmt_ratio(m['p99'], o['p99'])} | {fmt_ratio(m['cpu10k'], o['cpu10k'])} |")
-        L.append("")
+        # same-round ratios: both runs of a pair saw the same machine conditions, so their median
+        # is less sensitive to drift between rounds than the ratio of medians above
+        pr = []
+        for other in ("nginx", "haproxy"):
+            vals = []
+            for rnd in sorted({r["round"] for r in rows if r["conns"] == conns}):
+                a = [r for r in rows if r["conns"] == conns and r["round"] == rnd and r["target"] == "meshproxy"]
+                b = [r for r in rows if r["conns"] == conns and r["round"] == rnd and r["target"] == other]
+                if a and b and a[0]["rps"] and b[0]["rps"] and a[0]["bg"] <= BG_LIMIT and b[0]["bg"] <= BG_LIMIT:
+                    vals.append((a[0]["rps"] / b[0]["rps"], a[0]["p99"] / b[0]["p99"]))
+            if vals:
+                pr.append(f"meshproxy/{other} req/s " + " / ".join(f"{v[0]:.2f}" for v in vals) +
+                          f" (median {statistics.median(v[0] for v in vals):.2f}), p99 " +
+                          " / ".join(f"{v[1]:.2f}" for v in vals) +
+                          f" (median {statistics.median(v[1] for v in vals):.2f})")
+        if pr:
+            L.append("Same-round ratios (undisturbed pairs only): " + "; ".join(pr) + ".")
+            L.append("")
     # the acceptance target, evaluated on the -c50 medians
     agg50 = aggregate(rows, ids, 50)
     m, n = agg50.get("meshproxy"), agg50.get("nginx")
@@ -246,6 +274,14 @@ def write(raw, meta_path, results):
                  f"p99 ≤ nginx's: {yn(ok_p99)} ({fmt_us(m['p99'])} vs {fmt_us(n['p99'])}); "
                  f"CPU/10k req ≤ nginx's: {yn(ok_cpu)} ({fmt_ratio(m['cpu10k'], n['cpu10k'])}).")
         L.append("")
+    L.append("<details><summary>Raw per-run data (input of <code>bench/report.py</code>)</summary>")
+    L.append("")
+    L.append("```")
+    with open(raw) as f:
+        L.extend(line.rstrip("\n") for line in f if line.strip())
+    L.append("```")
+    L.append("</details>")
+    L.append("")
     L.append(END)
     section = "\n".join(L) + "\n"
 

@@ -15,7 +15,8 @@ void appendElement(std::string& out, std::string_view key, std::string_view valu
 }
 
 // Our element, fields in Envoy's order.
-std::string currentElement(const ClientCertDetails& details, const network::SslConnectionInfo& ssl) {
+std::string currentElement(const ClientCertDetails& details,
+                           const network::SslConnectionInfo& ssl) {
   std::string out;
   for (const auto& uri : ssl.localUriSans()) appendElement(out, "By", uri);
   if (!ssl.peerCertSha256().empty()) appendElement(out, "Hash", ssl.peerCertSha256());

@@ -6,7 +6,13 @@
 namespace meshproxy::http {
 
 // HttpConnectionManager.forward_client_cert_details.
-enum class ForwardClientCert { kSanitize, kForwardOnly, kAppendForward, kSanitizeSet, kAlwaysForwardOnly };
+enum class ForwardClientCert {
+  kSanitize,
+  kForwardOnly,
+  kAppendForward,
+  kSanitizeSet,
+  kAlwaysForwardOnly
+};
 
 // HttpConnectionManager.set_current_client_cert_details: what goes into our XFCC element
 // besides By= and Hash=.

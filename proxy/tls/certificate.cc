@@ -1,8 +1,8 @@
 #include "proxy/tls/certificate.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <arpa/inet.h>
 #include <openssl/x509v3.h>
 
 #include "absl/strings/str_cat.h"
@@ -11,9 +11,8 @@
 namespace meshproxy::tls {
 namespace {
 
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, decltype([](GENERAL_NAMES* n) {
-                                          GENERAL_NAMES_free(n);
-                                        })>;
+using GeneralNamesPtr =
+    std::unique_ptr<GENERAL_NAMES, decltype([](GENERAL_NAMES* n) { GENERAL_NAMES_free(n); })>;
 
 std::string_view asString(const ASN1_STRING* s) {
   return std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
@@ -95,11 +94,20 @@ void forEachSubjectAltName(X509* cert,
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
     bool more = true;
     switch (name->type) {
-      case GEN_URI: more = f("uri", asString(name->d.uniformResourceIdentifier)); break;
-      case GEN_DNS: more = f("dns", asString(name->d.dNSName)); break;
-      case GEN_EMAIL: more = f("email", asString(name->d.rfc822Name)); break;
-      case GEN_IPADD: more = f("ip_address", ipToString(name->d.iPAddress)); break;
-      default: break;
+      case GEN_URI:
+        more = f("uri", asString(name->d.uniformResourceIdentifier));
+        break;
+      case GEN_DNS:
+        more = f("dns", asString(name->d.dNSName));
+        break;
+      case GEN_EMAIL:
+        more = f("email", asString(name->d.rfc822Name));
+        break;
+      case GEN_IPADD:
+        more = f("ip_address", ipToString(name->d.iPAddress));
+        break;
+      default:
+        break;
     }
     if (!more) return;
   }

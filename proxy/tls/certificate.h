@@ -37,7 +37,7 @@ std::string urlEncode(std::string_view text);
 
 // What /certs shows about one certificate.
 struct CertificateInfo {
-  std::string source;  // file path, "<inline>", or "sds:<secret name>"
+  std::string source;         // file path, "<inline>", or "sds:<secret name>"
   std::string serial_number;  // lower-case hex
   // ("uri" | "dns" | "ip_address" | "email", value)
   std::vector<std::pair<std::string, std::string>> subject_alt_names;

@@ -29,11 +29,16 @@ absl::StatusOr<SanMatcher> build(SanMatcher::Type type,
 
 std::string_view typeName(SanMatcher::Type type) {
   switch (type) {
-    case SanMatcher::Type::kDns: return "dns";
-    case SanMatcher::Type::kUri: return "uri";
-    case SanMatcher::Type::kEmail: return "email";
-    case SanMatcher::Type::kIpAddress: return "ip_address";
-    case SanMatcher::Type::kAny: return "";
+    case SanMatcher::Type::kDns:
+      return "dns";
+    case SanMatcher::Type::kUri:
+      return "uri";
+    case SanMatcher::Type::kEmail:
+      return "email";
+    case SanMatcher::Type::kIpAddress:
+      return "ip_address";
+    case SanMatcher::Type::kAny:
+      return "";
   }
   return "";
 }
@@ -46,13 +51,21 @@ SanMatcher::SanMatcher(Type type, router::StringMatcher matcher, std::optional<s
 absl::StatusOr<SanMatcher> SanMatcher::fromProto(const ProtoSanMatcher& proto) {
   Type type;
   switch (proto.san_type()) {
-    case ProtoSanMatcher::DNS: type = Type::kDns; break;
-    case ProtoSanMatcher::URI: type = Type::kUri; break;
-    case ProtoSanMatcher::EMAIL: type = Type::kEmail; break;
-    case ProtoSanMatcher::IP_ADDRESS: type = Type::kIpAddress; break;
+    case ProtoSanMatcher::DNS:
+      type = Type::kDns;
+      break;
+    case ProtoSanMatcher::URI:
+      type = Type::kUri;
+      break;
+    case ProtoSanMatcher::EMAIL:
+      type = Type::kEmail;
+      break;
+    case ProtoSanMatcher::IP_ADDRESS:
+      type = Type::kIpAddress;
+      break;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unsupported: san_type ", ProtoSanMatcher::SanType_Name(proto.san_type())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported: san_type ", ProtoSanMatcher::SanType_Name(proto.san_type())));
   }
   if (!proto.has_matcher()) return absl::InvalidArgumentError("san matcher needs a matcher");
   return build(type, proto.matcher());

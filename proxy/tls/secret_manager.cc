@@ -18,7 +18,8 @@ namespace {
 
 constexpr auto kFileCheckInterval = std::chrono::seconds(1);
 
-int64_t daysUntil(std::chrono::system_clock::time_point t, std::chrono::system_clock::time_point now) {
+int64_t daysUntil(std::chrono::system_clock::time_point t,
+                  std::chrono::system_clock::time_point now) {
   auto days = std::chrono::duration_cast<std::chrono::hours>(t - now).count() / 24;
   return std::max<int64_t>(days, 0);
 }
@@ -54,7 +55,8 @@ void appendCertificate(std::string& out, const CertificateInfo& info,
 
 SecretManager::SecretManager(uv_loop_t* loop, stats::Store* stats) {
   if (stats != nullptr) {
-    days_until_expiring_ = &stats->rootScope().scope("server").gauge("days_until_first_cert_expiring");
+    days_until_expiring_ =
+        &stats->rootScope().scope("server").gauge("days_until_first_cert_expiring");
   }
   updateExpiryGauge();
   if (loop != nullptr) {
@@ -84,13 +86,15 @@ absl::StatusOr<SecretManager::Entry> SecretManager::parse(const Secret& secret) 
     auto spec = translateValidationContext(secret.validation_context());
     if (!spec.ok()) return config::withContext(spec.status(), where + " validation_context");
     if (!spec->trusted_ca.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, " validation_context: trusted_ca is required"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " validation_context: trusted_ca is required"));
     }
     std::vector<SanMatcher> matchers = std::move(spec->san_matchers);
     std::string identity;
     secret.validation_context().SerializeToString(&identity);
     auto material = ValidationMaterial::load(*spec, std::move(matchers), source, identity);
-    if (!material.ok()) return config::withContext(material.status(), where + " validation_context");
+    if (!material.ok())
+      return config::withContext(material.status(), where + " validation_context");
     entry.validation = *material;
   } else {
     return absl::InvalidArgumentError(
@@ -172,9 +176,10 @@ void SecretManager::checkFiles() {
   for (const auto& provider : liveProviders()) {
     if (!provider->filesChanged()) continue;
     if (auto s = provider->rebuild(this); !s.ok()) {
-      log::error("TLS context of {}: reloading certificate files failed, keeping the previous "
-                 "ones: {}",
-                 provider->config().owner, s.message());
+      log::error(
+          "TLS context of {}: reloading certificate files failed, keeping the previous "
+          "ones: {}",
+          provider->config().owner, s.message());
     } else {
       log::info("TLS context of {}: certificate files reloaded", provider->config().owner);
     }

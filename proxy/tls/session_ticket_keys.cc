@@ -16,8 +16,8 @@ int keysIndex() {
   return index;
 }
 
-int ticketKeyCallback(SSL* ssl, unsigned char* key_name, unsigned char* iv,
-                      EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* hmac, int encrypt) {
+int ticketKeyCallback(SSL* ssl, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                      EVP_MAC_CTX* hmac, int encrypt) {
   const auto* keys = static_cast<const std::vector<std::string>*>(
       SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keysIndex()));
   if (keys == nullptr || keys->empty()) return -1;

@@ -30,8 +30,7 @@ const SslContext* contextOf(const SSL* ssl) {
 
 absl::Status opensslError(std::string_view what) {
   std::string error = takeOpenSslError();
-  return absl::InvalidArgumentError(
-      absl::StrCat(toAbsl(what), error.empty() ? "" : ": ", error));
+  return absl::InvalidArgumentError(absl::StrCat(toAbsl(what), error.empty() ? "" : ": ", error));
 }
 
 }  // namespace
@@ -72,7 +71,8 @@ absl::Status SslContext::applyParameters() {
       SSL_CTX_set_max_proto_version(ctx, config.max_version) != 1) {
     return opensslError("tls_params: protocol versions");
   }
-  if (!config.cipher_list.empty() && SSL_CTX_set_cipher_list(ctx, config.cipher_list.c_str()) != 1) {
+  if (!config.cipher_list.empty() &&
+      SSL_CTX_set_cipher_list(ctx, config.cipher_list.c_str()) != 1) {
     return opensslError(absl::StrCat("tls_params.cipher_suites '", config.cipher_list, "'"));
   }
   if (!config.curves.empty() && SSL_CTX_set1_groups_list(ctx, config.curves.c_str()) != 1) {
@@ -110,7 +110,8 @@ absl::Status SslContext::applyCertificate() {
     return opensslError("private_key does not match the certificate");
   }
   local_uri_sans_ = uriSans(leaf);
-  for (const auto& c : cert->chain) chain_info_.push_back(describeCertificate(c.get(), cert->source));
+  for (const auto& c : cert->chain)
+    chain_info_.push_back(describeCertificate(c.get(), cert->source));
   return absl::OkStatus();
 }
 
@@ -232,8 +233,8 @@ int SslContext::selectAlpn(SSL*, const unsigned char** out, unsigned char* out_l
   unsigned char* selected = nullptr;
   // Our preference order wins, as Envoy's server side does.
   if (SSL_select_next_proto(&selected, out_len, reinterpret_cast<const unsigned char*>(ours.data()),
-                            static_cast<unsigned>(ours.size()), in, in_len) !=
-      OPENSSL_NPN_NEGOTIATED) {
+                            static_cast<unsigned>(ours.size()), in,
+                            in_len) != OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;
   }
   *out = selected;

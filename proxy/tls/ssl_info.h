@@ -31,9 +31,7 @@ class SslInfo : public network::SslConnectionInfo {
   const std::string& peerCertSha256() const override { return peer_cert_sha256_; }
   std::string urlEncodedPeerCertPem() const override;
   std::string urlEncodedPeerChainPem() const override;
-  const std::vector<std::string>& localUriSans() const override {
-    return context_->localUriSans();
-  }
+  const std::vector<std::string>& localUriSans() const override { return context_->localUriSans(); }
 
  private:
   std::string protocol_;

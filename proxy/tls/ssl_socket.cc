@@ -89,7 +89,8 @@ TransportResult SslSocket::doRead(Buffer& plaintext) {
   while (true) {
     // Decrypt straight into the plaintext buffer's tail slice.
     uv_buf_t space = plaintext.reserveForRead();
-    int n = SSL_read(ssl_.get(), space.base, static_cast<int>(std::min<size_t>(space.len, INT_MAX)));
+    int n =
+        SSL_read(ssl_.get(), space.base, static_cast<int>(std::min<size_t>(space.len, INT_MAX)));
     if (n > 0) {
       plaintext.commit(static_cast<size_t>(n));
       continue;
@@ -118,7 +119,8 @@ TransportResult SslSocket::doWrite(Buffer& plaintext) {
   while (!plaintext.empty()) {
     std::string_view slice = plaintext.frontSlice();
     // The BIO accepts everything, so a write is never partial or retried.
-    int n = SSL_write(ssl_.get(), slice.data(), static_cast<int>(std::min<size_t>(slice.size(), INT_MAX)));
+    int n = SSL_write(ssl_.get(), slice.data(),
+                      static_cast<int>(std::min<size_t>(slice.size(), INT_MAX)));
     if (n <= 0) {
       fail(SSL_get_error(ssl_.get(), n), "write");
       result.close = true;

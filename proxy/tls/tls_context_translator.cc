@@ -22,12 +22,18 @@ absl::Status invalid(std::string_view message) {
 absl::StatusOr<int> protocolVersion(TlsParameters::TlsProtocol p, int automatic,
                                     std::string_view field) {
   switch (p) {
-    case TlsParameters::TLS_AUTO: return automatic;
-    case TlsParameters::TLSv1_0: return TLS1_VERSION;
-    case TlsParameters::TLSv1_1: return TLS1_1_VERSION;
-    case TlsParameters::TLSv1_2: return TLS1_2_VERSION;
-    case TlsParameters::TLSv1_3: return TLS1_3_VERSION;
-    default: return invalid(absl::StrCat("tls_params.", toAbsl(field), ": unknown version"));
+    case TlsParameters::TLS_AUTO:
+      return automatic;
+    case TlsParameters::TLSv1_0:
+      return TLS1_VERSION;
+    case TlsParameters::TLSv1_1:
+      return TLS1_1_VERSION;
+    case TlsParameters::TLSv1_2:
+      return TLS1_2_VERSION;
+    case TlsParameters::TLSv1_3:
+      return TLS1_3_VERSION;
+    default:
+      return invalid(absl::StrCat("tls_params.", toAbsl(field), ": unknown version"));
   }
 }
 
@@ -58,12 +64,13 @@ absl::Status translateParams(const TlsParameters& params, bool server, TlsContex
   auto min = protocolVersion(params.tls_minimum_protocol_version(), TLS1_2_VERSION,
                              "tls_minimum_protocol_version");
   if (!min.ok()) return min.status();
-  auto max = protocolVersion(params.tls_maximum_protocol_version(),
-                             server ? TLS1_3_VERSION : TLS1_2_VERSION,
-                             "tls_maximum_protocol_version");
+  auto max =
+      protocolVersion(params.tls_maximum_protocol_version(),
+                      server ? TLS1_3_VERSION : TLS1_2_VERSION, "tls_maximum_protocol_version");
   if (!max.ok()) return max.status();
   if (*min > *max) {
-    return invalid("tls_params: tls_minimum_protocol_version is above tls_maximum_protocol_version");
+    return invalid(
+        "tls_params: tls_minimum_protocol_version is above tls_maximum_protocol_version");
   }
   config.min_version = *min;
   config.max_version = *max;
@@ -77,8 +84,8 @@ absl::Status translateParams(const TlsParameters& params, bool server, TlsContex
         "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:"
         "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
   }
-  config.curves = params.ecdh_curves_size() > 0 ? absl::StrJoin(params.ecdh_curves(), ":")
-                                                : "X25519:P-256";
+  config.curves =
+      params.ecdh_curves_size() > 0 ? absl::StrJoin(params.ecdh_curves(), ":") : "X25519:P-256";
   return absl::OkStatus();
 }
 
@@ -95,8 +102,9 @@ absl::StatusOr<std::string> sdsName(const SdsSecretConfig& sds, std::string_view
 absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsContextConfig& config) {
   if (auto s = translateParams(proto.tls_params(), server, config); !s.ok()) return s;
   if (proto.tls_certificates_size() + proto.tls_certificate_sds_secret_configs_size() > 1) {
-    return invalid("unsupported: more than one certificate (tls_certificates / "
-                   "tls_certificate_sds_secret_configs)");
+    return invalid(
+        "unsupported: more than one certificate (tls_certificates / "
+        "tls_certificate_sds_secret_configs)");
   }
   if (proto.tls_certificates_size() == 1) {
     auto cert = translateTlsCertificate(proto.tls_certificates(0));
@@ -116,8 +124,8 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
       break;
     }
     case CommonTlsContext::kValidationContextSdsSecretConfig: {
-      auto name =
-          sdsName(proto.validation_context_sds_secret_config(), "validation_context_sds_secret_config");
+      auto name = sdsName(proto.validation_context_sds_secret_config(),
+                          "validation_context_sds_secret_config");
       if (!name.ok()) return name.status();
       config.validation_sds = *name;
       break;
@@ -126,7 +134,8 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
       const auto& combined = proto.combined_validation_context();
       auto v = translateValidationContext(combined.default_validation_context());
       if (!v.ok()) {
-        return config::withContext(v.status(), "combined_validation_context.default_validation_context");
+        return config::withContext(v.status(),
+                                   "combined_validation_context.default_validation_context");
       }
       config.validation = std::move(*v);
       auto name = sdsName(combined.validation_context_sds_secret_config(),
@@ -139,7 +148,8 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
       break;
   }
   for (const std::string& p : proto.alpn_protocols()) {
-    if (p.empty() || p.size() > 255) return invalid(absl::StrCat("alpn_protocols: bad entry '", p, "'"));
+    if (p.empty() || p.size() > 255)
+      return invalid(absl::StrCat("alpn_protocols: bad entry '", p, "'"));
     config.alpn_wire.push_back(static_cast<char>(p.size()));
     config.alpn_wire += p;
   }
@@ -157,8 +167,8 @@ const config::SupportedFields& tlsSupportedFields() {
        {"common_tls_context", "sni", "max_session_keys"}},
       {"envoy.extensions.transport_sockets.tls.v3.CommonTlsContext",
        {"tls_params", "tls_certificates", "tls_certificate_sds_secret_configs",
-        "validation_context", "validation_context_sds_secret_config",
-        "combined_validation_context", "alpn_protocols"}},
+        "validation_context", "validation_context_sds_secret_config", "combined_validation_context",
+        "alpn_protocols"}},
       {"envoy.extensions.transport_sockets.tls.v3.CommonTlsContext."
        "CombinedCertificateValidationContext",
        {"default_validation_context", "validation_context_sds_secret_config"}},
@@ -175,7 +185,8 @@ const config::SupportedFields& tlsSupportedFields() {
       {"envoy.extensions.transport_sockets.tls.v3.Secret",
        {"name", "tls_certificate", "validation_context"}},
       {"envoy.config.core.v3.DataSource", {"filename", "inline_bytes", "inline_string"}},
-      {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
+      {"envoy.config.core.v3.ConfigSource",
+       {"ads", "resource_api_version", "initial_fetch_timeout"}},
       {"envoy.config.core.v3.AggregatedConfigSource", {}},
       {"envoy.type.matcher.v3.StringMatcher",
        {"exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case"}},
@@ -200,7 +211,8 @@ absl::StatusOr<DataSourceSpec> translateDataSource(const envoy::config::core::v3
       spec.inline_bytes = proto.inline_string();
       return spec;
     default:
-      return invalid(absl::StrCat(toAbsl(field), ": filename, inline_bytes or inline_string is required"));
+      return invalid(
+          absl::StrCat(toAbsl(field), ": filename, inline_bytes or inline_string is required"));
   }
 }
 
@@ -228,7 +240,8 @@ absl::StatusOr<ValidationSpec> translateValidationContext(
   for (int i = 0; i < proto.match_typed_subject_alt_names_size(); ++i) {
     auto m = SanMatcher::fromProto(proto.match_typed_subject_alt_names(i));
     if (!m.ok()) {
-      return config::withContext(m.status(), absl::StrCat("match_typed_subject_alt_names[", i, "]"));
+      return config::withContext(m.status(),
+                                 absl::StrCat("match_typed_subject_alt_names[", i, "]"));
     }
     spec.san_matchers.push_back(std::move(*m));
   }
@@ -257,8 +270,9 @@ absl::StatusOr<std::shared_ptr<const TlsContextConfig>> translateDownstreamTlsCo
     return config::withContext(s, "common_tls_context");
   }
   if (!config->certificate.has_value() && config->certificate_sds.empty()) {
-    return invalid("a DownstreamTlsContext needs a certificate (tls_certificates or "
-                   "tls_certificate_sds_secret_configs)");
+    return invalid(
+        "a DownstreamTlsContext needs a certificate (tls_certificates or "
+        "tls_certificate_sds_secret_configs)");
   }
   config->require_client_certificate =
       proto.has_require_client_certificate() && proto.require_client_certificate().value();

@@ -34,7 +34,8 @@ absl::StatusOr<std::shared_ptr<const CertificateMaterial>> CertificateMaterial::
     std::string_view chain_pem, std::string_view key_pem, std::string source) {
   auto chain = parsePemCertificates(chain_pem);
   if (!chain.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("certificate_chain: ", chain.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("certificate_chain: ", chain.status().message()));
   }
   auto key = parsePemPrivateKey(key_pem);
   if (!key.ok()) {
@@ -55,7 +56,8 @@ absl::StatusOr<std::shared_ptr<const CertificateMaterial>> CertificateMaterial::
     const CertificateSpec& spec, std::string source) {
   auto chain = readDataSource(spec.certificate_chain);
   if (!chain.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("certificate_chain: ", chain.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("certificate_chain: ", chain.status().message()));
   }
   auto key = readDataSource(spec.private_key);
   if (!key.ok()) {
@@ -86,7 +88,8 @@ absl::StatusOr<std::shared_ptr<const ValidationMaterial>> ValidationMaterial::lo
     auto pem = readDataSource(*spec.crl);
     if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat("crl: ", pem.status().message()));
     auto crls = parseCrls(*pem);
-    if (!crls.ok()) return absl::InvalidArgumentError(absl::StrCat("crl: ", crls.status().message()));
+    if (!crls.ok())
+      return absl::InvalidArgumentError(absl::StrCat("crl: ", crls.status().message()));
     material->crls = std::move(*crls);
     absl::StrAppend(&digest_input, "\ncrl\n", *pem);
   }

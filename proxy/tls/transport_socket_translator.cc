@@ -46,7 +46,8 @@ absl::StatusOr<network::TransportSocketFactorySharedPtr> translateTransportSocke
     return absl::InvalidArgumentError(absl::StrCat(
         where, " '", proto.name(), "': unsupported transport socket type '", type, "'",
         (type == kDownstreamType || type == kUpstreamType)
-            ? absl::StrCat(" here (", side == TransportSide::kDownstream ? "a listener" : "a cluster",
+            ? absl::StrCat(" here (",
+                           side == TransportSide::kDownstream ? "a listener" : "a cluster",
                            " takes ", expected, ")")
             : ""));
   }

@@ -1,19 +1,38 @@
-// mesh-control: the reference xDS control plane. Serving ADS arrives with the xDS issue;
-// until then the binary exists so that the build and packaging are in place, and it says
-// plainly that it cannot serve yet instead of pretending to.
+// mesh-control: the reference xDS control plane (see options.cc for the command line).
 #include <cstdio>
-#include <cstring>
+#include <string>
+
+#include "proxy/core/log.h"
+#include "xds/server/control_plane.h"
+#include "xds/server/options.h"
+#include "xds/server/status_command.h"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-    std::puts("Usage: mesh-control --listen HOST:PORT --resources DIR [--admin HOST:PORT]");
-    std::puts("(not implemented yet: ADS serving comes with the xDS work)");
-    return 0;
+  using namespace meshproxy;
+  using xds_server::Options;
+  auto options = xds_server::parseOptions(argc, argv);
+  if (!options.ok()) {
+    std::fprintf(stderr, "mesh-control: %s\n\n%s", std::string(options.status().message()).c_str(),
+                 xds_server::usage().c_str());
+    return 2;
   }
-  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("mesh-control %s\n", MESHPROXY_VERSION);
-    return 0;
+  switch (options->command) {
+    case Options::Command::kHelp:
+      std::fputs(xds_server::usage().c_str(), stdout);
+      return 0;
+    case Options::Command::kVersion:
+      std::printf("mesh-control %s\n", MESHPROXY_VERSION);
+      return 0;
+    case Options::Command::kStatus:
+      return xds_server::runStatusCommand(*options);
+    case Options::Command::kServe:
+      break;
   }
-  std::fputs("mesh-control: unsupported: serving xDS is not implemented yet\n", stderr);
-  return 2;
+  if (auto s = log::setLevel(options->log_level); !s.ok()) {
+    std::fprintf(stderr, "mesh-control: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  log::setFormat(options->log_format == "json" ? log::Format::kJson : log::Format::kText);
+  xds_server::ControlPlane control_plane(*options);
+  return control_plane.run();
 }

@@ -162,7 +162,9 @@ void RouterFilter::onPoolReady(upstream::PooledStream& stream) {
   stream.encoder().stream().setCallbacks(&upstream_response_);
   callbacks_->streamInfo().upstream_local_address = stream.connection().localAddress().str();
   upstream_ssl_ = stream.connection().ssl();
-  if (upstream_ssl_ != nullptr) callbacks_->streamInfo().upstream_peer_uri_san = upstream_ssl_->peerUriSan();
+  if (upstream_ssl_ != nullptr) {
+    callbacks_->streamInfo().upstream_peer_uri_san = upstream_ssl_->peerUriSan();
+  }
   bool end_stream = request_complete_ && pending_body_.empty() && request_trailers_ == nullptr;
   stream.encoder().encodeHeaders(*request_headers_, end_stream);
   if (destroyed_ || upstream_ == nullptr) return;

@@ -156,16 +156,26 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
     default:
       return absl::InvalidArgumentError("http_connection_manager: unknown server_header_transformation");
   }
+  using http::ForwardClientCert;
   switch (proto.forward_client_cert_details()) {
-    case HttpConnectionManager::SANITIZE: c->forward_client_cert = http::ForwardClientCert::kSanitize; break;
-    case HttpConnectionManager::FORWARD_ONLY: c->forward_client_cert = http::ForwardClientCert::kForwardOnly; break;
-    case HttpConnectionManager::APPEND_FORWARD: c->forward_client_cert = http::ForwardClientCert::kAppendForward; break;
-    case HttpConnectionManager::SANITIZE_SET: c->forward_client_cert = http::ForwardClientCert::kSanitizeSet; break;
+    case HttpConnectionManager::SANITIZE:
+      c->forward_client_cert = ForwardClientCert::kSanitize;
+      break;
+    case HttpConnectionManager::FORWARD_ONLY:
+      c->forward_client_cert = ForwardClientCert::kForwardOnly;
+      break;
+    case HttpConnectionManager::APPEND_FORWARD:
+      c->forward_client_cert = ForwardClientCert::kAppendForward;
+      break;
+    case HttpConnectionManager::SANITIZE_SET:
+      c->forward_client_cert = ForwardClientCert::kSanitizeSet;
+      break;
     case HttpConnectionManager::ALWAYS_FORWARD_ONLY:
-      c->forward_client_cert = http::ForwardClientCert::kAlwaysForwardOnly;
+      c->forward_client_cert = ForwardClientCert::kAlwaysForwardOnly;
       break;
     default:
-      return absl::InvalidArgumentError("http_connection_manager: unknown forward_client_cert_details");
+      return absl::InvalidArgumentError(
+          "http_connection_manager: unknown forward_client_cert_details");
   }
   if (proto.has_set_current_client_cert_details()) {
     const auto& d = proto.set_current_client_cert_details();

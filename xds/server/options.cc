@@ -1,0 +1,101 @@
+#include "xds/server/options.h"
+
+#include "absl/strings/str_cat.h"
+#include "proxy/network/address.h"
+
+namespace meshproxy::xds_server {
+
+std::string usage() {
+  return absl::StrCat(R"(Usage:
+  mesh-control --listen HOST:PORT --resources DIR [--admin HOST:PORT] [--log-level LEVEL]
+               [--log-format text|json]
+  mesh-control status [--admin HOST:PORT]
+
+The reference xDS control plane: serves Envoy v3 resources from DIR over ADS
+(State of the World) and pushes a new version when files change.
+
+  --listen HOST:PORT     gRPC address for ADS (port 0 picks a free port; see the log)
+  --resources DIR        DIR/all/*.yaml|yml|json go to every node,
+                         DIR/nodes/<node-id>/* only to that node (and override `all`)
+  --admin HOST:PORT      admin HTTP server: /nodes, /resources, /ready
+                         (default )",
+                      kDefaultAdminAddress, R"()
+  --log-level LEVEL      trace, debug, info, warn, error, critical, off (default info)
+  --log-format text|json format of log lines on stderr (default text)
+  -h, --help             this text
+  --version              print the version
+
+  status                 print the connected nodes and where their subscriptions stand
+                         (ACKed versions, NACKs), from the admin server's /nodes
+)");
+}
+
+absl::StatusOr<Options> parseOptions(int argc, const char* const* argv) {
+  Options o;
+  int i = 1;
+  if (argc > 1 && std::string(argv[1]) == "status") {
+    o.command = Options::Command::kStatus;
+    i = 2;
+  }
+  for (; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_inline = false;
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    auto next = [&](std::string* out) -> absl::Status {
+      if (has_inline) {
+        *out = value;
+      } else if (i + 1 < argc) {
+        *out = argv[++i];
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
+      }
+      return absl::OkStatus();
+    };
+    bool serve_only = true;
+    absl::Status s;
+    if (arg == "-h" || arg == "--help") {
+      o.command = Options::Command::kHelp;
+      return o;
+    } else if (arg == "--version") {
+      o.command = Options::Command::kVersion;
+      return o;
+    } else if (arg == "--admin") {
+      serve_only = false;
+      s = next(&o.admin);
+    } else if (arg == "--listen") {
+      s = next(&o.listen);
+    } else if (arg == "--resources") {
+      s = next(&o.resources_dir);
+    } else if (arg == "--log-level" || arg == "-l") {
+      s = next(&o.log_level);
+    } else if (arg == "--log-format") {
+      s = next(&o.log_format);
+      if (s.ok() && o.log_format != "text" && o.log_format != "json") {
+        s = absl::InvalidArgumentError("--log-format must be text or json");
+      }
+    } else {
+      s = absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "' (see --help)"));
+    }
+    if (!s.ok()) return s;
+    if (serve_only && o.command == Options::Command::kStatus) {
+      return absl::InvalidArgumentError(absl::StrCat("status takes only --admin, not ", arg));
+    }
+  }
+  if (auto a = network::Address::parse(o.admin); !a.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--admin: ", a.status().message()));
+  }
+  if (o.command == Options::Command::kStatus) return o;
+  if (o.listen.empty()) return absl::InvalidArgumentError("--listen HOST:PORT is required");
+  if (auto a = network::Address::parse(o.listen); !a.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--listen: ", a.status().message()));
+  }
+  if (o.resources_dir.empty()) return absl::InvalidArgumentError("--resources DIR is required");
+  return o;
+}
+
+}  // namespace meshproxy::xds_server
