@@ -9,6 +9,7 @@
 #include "proxy/core/json.h"
 #include "proxy/core/log.h"
 #include "proxy/router/route_table.h"
+#include "proxy/tls/secret_manager.h"
 #include "xds/client/type_urls.h"
 
 namespace meshproxy::server {
@@ -28,7 +29,8 @@ template <typename T>
 absl::StatusOr<T> decode(const google::protobuf::Any& any, int index) {
   T proto;
   if (!any.UnpackTo(&proto)) {
-    return absl::InvalidArgumentError(absl::StrCat("resource ", index, ": cannot decode ", any.type_url()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("resource ", index, ": cannot decode ", any.type_url()));
   }
   return proto;
 }
@@ -78,22 +80,28 @@ absl::Status ConfigManager::loadStatic(const config::Bootstrap& bootstrap) {
   }
   static_loaded_ = true;
   for (auto& [name, c] : clusters_) {
-    if (c.base->type == upstream::DiscoveryType::kStrictDns && on_dns_cluster) on_dns_cluster(c.base);
+    if (c.base->type == upstream::DiscoveryType::kStrictDns && on_dns_cluster)
+      on_dns_cluster(c.base);
   }
   rebuild();
   return absl::OkStatus();
 }
 
-absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap, std::function<void()> initialized) {
+absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
+                                     std::function<void()> initialized) {
   initialized_ = std::move(initialized);
   const auto& proto = bootstrap.proto;
   bool needs_ads = false;
   for (const auto& [name, l] : listeners_) needs_ads |= !l.handle.config->rds_route_configs.empty();
-  for (const auto& [name, c] : clusters_) needs_ads |= c.base->type == upstream::DiscoveryType::kEds;
+  for (const auto& [name, c] : clusters_)
+    needs_ads |= c.base->type == upstream::DiscoveryType::kEds;
+  for (const auto& [name, l] : listeners_) needs_ads |= !l.handle.config->secrets.empty();
+  for (const auto& [name, c] : clusters_) needs_ads |= !c.base->secrets.empty();
   if (!proto.has_dynamic_resources()) {
     if (needs_ads) {
       return absl::InvalidArgumentError(
-          "a listener uses rds or a cluster uses EDS, but the bootstrap has no dynamic_resources.ads_config");
+          "a listener uses rds or SDS, or a cluster uses EDS or SDS, but the bootstrap has no "
+          "dynamic_resources.ads_config");
     }
     checkInitialized();
     return absl::OkStatus();
@@ -102,10 +110,12 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap, std::fu
   const auto& ads = dynamic.ads_config();
   if (ads.api_type() != envoy::config::core::v3::ApiConfigSource::GRPC ||
       ads.transport_api_version() != envoy::config::core::v3::V3) {
-    return absl::InvalidArgumentError("dynamic_resources.ads_config: api_type GRPC and transport_api_version V3 are required");
+    return absl::InvalidArgumentError(
+        "dynamic_resources.ads_config: api_type GRPC and transport_api_version V3 are required");
   }
   if (ads.grpc_services_size() != 1) {
-    return absl::InvalidArgumentError("dynamic_resources.ads_config: exactly one grpc_services entry is supported");
+    return absl::InvalidArgumentError(
+        "dynamic_resources.ads_config: exactly one grpc_services entry is supported");
   }
   const auto& service = ads.grpc_services(0);
   std::string target;
@@ -113,7 +123,8 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap, std::fu
     const std::string& name = service.envoy_grpc().cluster_name();
     auto it = clusters_.find(name);
     if (it == clusters_.end() || it->second.dynamic) {
-      return absl::InvalidArgumentError(absl::StrCat("ads_config: envoy_grpc cluster '", name, "' must be a static cluster"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ads_config: envoy_grpc cluster '", name, "' must be a static cluster"));
     }
     const auto& cluster = *it->second.base;
     if (!cluster.http2) {
@@ -123,12 +134,14 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap, std::fu
           "explicit_http_config.http2_protocol_options, or http2_protocol_options)"));
     }
     if (cluster.type == upstream::DiscoveryType::kStrictDns && !cluster.dns_targets.empty()) {
-      target = absl::StrCat("dns:///", cluster.dns_targets[0].name, ":", cluster.dns_targets[0].port);
+      target =
+          absl::StrCat("dns:///", cluster.dns_targets[0].name, ":", cluster.dns_targets[0].port);
     } else if (!cluster.hosts.empty()) {
       const auto& address = cluster.hosts[0]->address;
       target = absl::StrCat(address.family() == AF_INET6 ? "ipv6:" : "ipv4:", address.str());
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("ads_config: cluster '", name, "' has no endpoint"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ads_config: cluster '", name, "' has no endpoint"));
     }
   } else if (service.has_google_grpc()) {
     target = service.google_grpc().target_uri();
@@ -140,7 +153,8 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap, std::fu
   std::chrono::milliseconds init_timeout{15000};
   for (const auto* source : {&dynamic.cds_config(), &dynamic.lds_config()}) {
     if (source->has_initial_fetch_timeout()) {
-      init_timeout = std::max(init_timeout, config::toMilliseconds(source->initial_fetch_timeout()));
+      init_timeout =
+          std::max(init_timeout, config::toMilliseconds(source->initial_fetch_timeout()));
     }
   }
   xds_ = std::make_unique<xds::XdsManager>(loop_, proto.node(), target, context_.stats);
@@ -148,12 +162,16 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap, std::fu
   xds_->subscribe(xds::kEndpointType, *this, false);
   if (ads_lds_) xds_->subscribe(xds::kListenerType, *this, true);
   xds_->subscribe(xds::kRouteType, *this, false);
+  // Secrets are asked for as soon as a cluster or listener names one (updateSubscriptions).
+  xds_->subscribe(xds::kSecretType, *this, false);
   updateSubscriptions();
   log::info("xds: ADS to {} (cds: {}, lds: {})", target, ads_cds_, ads_lds_);
   xds_->start();
   init_timer_ = std::make_unique<Timer>(loop_.uv(), [this] {
     if (initialized_) {
-      log::warn("xds: initial fetch not complete after the initial_fetch_timeout; going live with what there is");
+      log::warn(
+          "xds: initial fetch not complete after the initial_fetch_timeout; going live with what "
+          "there is");
       auto done = std::move(initialized_);
       initialized_ = nullptr;
       done();
@@ -183,14 +201,30 @@ absl::Status ConfigManager::onConfigUpdate(std::string_view type_url,
   if (type_url == xds::kListenerType) return applyListeners(resources, version);
   if (type_url == xds::kRouteType) return applyRoutes(resources, version);
   if (type_url == xds::kEndpointType) return applyEndpoints(resources, version);
+  if (type_url == xds::kSecretType) return applySecrets(resources, version);
   return absl::InvalidArgumentError(absl::StrCat("unsupported resource type ", toAbsl(type_url)));
 }
 
 // ---- CDS / EDS -----------------------------------------------------------------------------
 
 bool ConfigManager::clusterReady(const ClusterEntry& entry) const {
-  return entry.base->type != upstream::DiscoveryType::kEds || entry.fetch_timed_out ||
+  if (entry.fetch_timed_out) return true;
+  // Its TLS context has every SDS secret it names (and could be built from them).
+  if (!entry.base->transportReady()) return false;
+  return entry.base->type != upstream::DiscoveryType::kEds ||
          endpoints_.contains(entry.base->eds_service_name);
+}
+
+std::chrono::milliseconds ConfigManager::warmTimeout(
+    std::optional<std::chrono::milliseconds> own, const std::vector<std::string>& secrets) const {
+  // Each thing waited for has its own initial_fetch_timeout; the resource goes live when the
+  // last of them has arrived or timed out.
+  std::chrono::milliseconds timeout = own.value_or(std::chrono::milliseconds(0));
+  for (const auto& name : secrets) {
+    if (context_.secrets != nullptr)
+      timeout = std::max(timeout, context_.secrets->initialFetchTimeout(name));
+  }
+  return timeout.count() > 0 ? timeout : std::chrono::milliseconds(15000);
 }
 
 void ConfigManager::refreshEffective(ClusterEntry& entry) {
@@ -226,10 +260,13 @@ absl::Status ConfigManager::applyClusters(const std::vector<google::protobuf::An
     auto proto = decode<envoy::config::cluster::v3::Cluster>(resources[i], static_cast<int>(i));
     if (!proto.ok()) return proto.status();
     const std::string& name = proto->name();
-    if (name.empty()) return absl::InvalidArgumentError(absl::StrCat("cluster resource ", i, " has no name"));
-    if (incoming.contains(name)) return absl::InvalidArgumentError(absl::StrCat("duplicate cluster '", name, "'"));
+    if (name.empty())
+      return absl::InvalidArgumentError(absl::StrCat("cluster resource ", i, " has no name"));
+    if (incoming.contains(name))
+      return absl::InvalidArgumentError(absl::StrCat("duplicate cluster '", name, "'"));
     if (auto it = clusters_.find(name); it != clusters_.end() && !it->second.dynamic) {
-      return absl::InvalidArgumentError(absl::StrCat("cluster '", name, "' is static and cannot be replaced by CDS"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cluster '", name, "' is static and cannot be replaced by CDS"));
     }
     ClusterEntry entry;
     entry.hash = config::contentHash(*proto);
@@ -265,13 +302,19 @@ absl::Status ConfigManager::applyClusters(const std::vector<google::protobuf::An
     warm.warm_timer = std::make_unique<Timer>(loop_.uv(), [this, name = name] {
       auto it = warming_clusters_.find(name);
       if (it == warming_clusters_.end()) return;
-      log::warn("cluster '{}': no endpoints after initial_fetch_timeout; activating without hosts", name);
+      log::warn(
+          "cluster '{}': endpoints or secrets not received after initial_fetch_timeout; activating",
+          name);
       it->second.fetch_timed_out = true;
       activateWarmed();
       rebuild();
       checkInitialized();
     });
-    warm.warm_timer->enable(warm.base->initial_fetch_timeout);
+    warm.warm_timer->enable(
+        warmTimeout(warm.base->type == upstream::DiscoveryType::kEds
+                        ? std::optional<std::chrono::milliseconds>(warm.base->initial_fetch_timeout)
+                        : std::nullopt,
+                    warm.base->secrets));
   }
   std::set<std::string> referenced = referencedClusters();
   for (auto it = clusters_.begin(); it != clusters_.end();) {
@@ -299,11 +342,15 @@ absl::Status ConfigManager::applyEndpoints(const std::vector<google::protobuf::A
                                            const std::string& version) {
   std::map<std::string, EndpointEntry> incoming;
   for (size_t i = 0; i < resources.size(); ++i) {
-    auto proto = decode<envoy::config::endpoint::v3::ClusterLoadAssignment>(resources[i], static_cast<int>(i));
+    auto proto = decode<envoy::config::endpoint::v3::ClusterLoadAssignment>(resources[i],
+                                                                            static_cast<int>(i));
     if (!proto.ok()) return proto.status();
     const std::string name = proto->cluster_name();
-    if (name.empty()) return absl::InvalidArgumentError(absl::StrCat("endpoint resource ", i, " has no cluster_name"));
-    auto hosts = config::translateLoadAssignment(*proto, absl::StrCat("cluster_load_assignment '", name, "'"));
+    if (name.empty())
+      return absl::InvalidArgumentError(
+          absl::StrCat("endpoint resource ", i, " has no cluster_name"));
+    auto hosts = config::translateLoadAssignment(
+        *proto, absl::StrCat("cluster_load_assignment '", name, "'"));
     if (!hosts.ok()) return hosts.status();
     EndpointEntry entry;
     entry.proto = std::move(*proto);
@@ -322,6 +369,7 @@ absl::Status ConfigManager::applyEndpoints(const std::vector<google::protobuf::A
 
 bool ConfigManager::listenerReady(const ListenerEntry& entry) const {
   if (entry.fetch_timed_out) return true;
+  if (!entry.handle.config->transportReady()) return false;
   for (const auto& name : entry.handle.config->rds_route_configs) {
     if (!routes_.contains(name)) return false;
   }
@@ -336,10 +384,13 @@ absl::Status ConfigManager::applyListeners(const std::vector<google::protobuf::A
     auto proto = decode<envoy::config::listener::v3::Listener>(resources[i], static_cast<int>(i));
     if (!proto.ok()) return proto.status();
     const std::string& name = proto->name();
-    if (name.empty()) return absl::InvalidArgumentError(absl::StrCat("listener resource ", i, " has no name"));
-    if (incoming.contains(name)) return absl::InvalidArgumentError(absl::StrCat("duplicate listener '", name, "'"));
+    if (name.empty())
+      return absl::InvalidArgumentError(absl::StrCat("listener resource ", i, " has no name"));
+    if (incoming.contains(name))
+      return absl::InvalidArgumentError(absl::StrCat("duplicate listener '", name, "'"));
     if (auto it = listeners_.find(name); it != listeners_.end() && !it->second.dynamic) {
-      return absl::InvalidArgumentError(absl::StrCat("listener '", name, "' is static and cannot be replaced by LDS"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("listener '", name, "' is static and cannot be replaced by LDS"));
     }
     ListenerEntry entry;
     entry.hash = config::contentHash(*proto);
@@ -378,13 +429,19 @@ absl::Status ConfigManager::applyListeners(const std::vector<google::protobuf::A
     warm.warm_timer = std::make_unique<Timer>(loop_.uv(), [this, name = name] {
       auto it = warming_listeners_.find(name);
       if (it == warming_listeners_.end()) return;
-      log::warn("listener '{}': route configuration not received after initial_fetch_timeout; activating", name);
+      log::warn(
+          "listener '{}': routes or secrets not received after initial_fetch_timeout; activating",
+          name);
       it->second.fetch_timed_out = true;
       activateWarmed();
       rebuild();
       checkInitialized();
     });
-    warm.warm_timer->enable(std::chrono::milliseconds(15000));
+    const auto& config = *warm.handle.config;
+    warm.warm_timer->enable(warmTimeout(config.rds_route_configs.empty()
+                                            ? std::nullopt
+                                            : std::optional<std::chrono::milliseconds>(15000),
+                                        config.secrets));
   }
   auto now = std::chrono::steady_clock::now();
   for (auto it = listeners_.begin(); it != listeners_.end();) {
@@ -417,12 +474,15 @@ absl::Status ConfigManager::applyRoutes(const std::vector<google::protobuf::Any>
                                         const std::string& version) {
   std::map<std::string, RouteEntry> incoming;
   for (size_t i = 0; i < resources.size(); ++i) {
-    auto proto = decode<envoy::config::route::v3::RouteConfiguration>(resources[i], static_cast<int>(i));
+    auto proto =
+        decode<envoy::config::route::v3::RouteConfiguration>(resources[i], static_cast<int>(i));
     if (!proto.ok()) return proto.status();
     const std::string name = proto->name();
-    if (name.empty()) return absl::InvalidArgumentError(absl::StrCat("route configuration ", i, " has no name"));
+    if (name.empty())
+      return absl::InvalidArgumentError(absl::StrCat("route configuration ", i, " has no name"));
     auto table = router::RouteTable::create(*proto);
-    if (!table.ok()) return config::withContext(table.status(), absl::StrCat("route_configuration '", name, "'"));
+    if (!table.ok())
+      return config::withContext(table.status(), absl::StrCat("route_configuration '", name, "'"));
     RouteEntry entry;
     entry.proto = std::move(*proto);
     entry.meta = {version, Clock::now()};
@@ -430,6 +490,39 @@ absl::Status ConfigManager::applyRoutes(const std::vector<google::protobuf::Any>
     incoming[name] = std::move(entry);
   }
   for (auto& [name, entry] : incoming) routes_[name] = std::move(entry);
+  activateWarmed();
+  rebuild();
+  checkInitialized();
+  return absl::OkStatus();
+}
+
+// ---- SDS -----------------------------------------------------------------------------------
+
+absl::Status ConfigManager::applySecrets(const std::vector<google::protobuf::Any>& resources,
+                                         const std::string& version) {
+  if (context_.secrets == nullptr)
+    return absl::InvalidArgumentError("SDS secrets without a secret manager");
+  std::vector<envoy::extensions::transport_sockets::tls::v3::Secret> incoming;
+  std::set<std::string> names;
+  for (size_t i = 0; i < resources.size(); ++i) {
+    auto proto = decode<envoy::extensions::transport_sockets::tls::v3::Secret>(resources[i],
+                                                                               static_cast<int>(i));
+    if (!proto.ok()) return proto.status();
+    if (proto->name().empty())
+      return absl::InvalidArgumentError(absl::StrCat("secret resource ", i, " has no name"));
+    if (!names.insert(proto->name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("duplicate secret '", proto->name(), "'"));
+    }
+    incoming.push_back(std::move(*proto));
+  }
+  // All or nothing: a secret that does not load (or whose key does not match its
+  // certificate) rejects the response, and the previous secrets keep serving. Valid ones
+  // rebuild the TLS contexts that use them: new handshakes take them at once.
+  if (auto s = context_.secrets->setSecrets(incoming); !s.ok()) return s;
+  for (auto& proto : incoming) {
+    std::string name = proto.name();
+    secrets_[name] = SecretEntry{std::move(proto), {version, Clock::now()}};
+  }
   activateWarmed();
   rebuild();
   checkInitialized();
@@ -446,7 +539,9 @@ void ConfigManager::activateWarmed() {
     }
     it->second.warm_timer.reset();
     refreshEffective(it->second);
-    clusters_[it->first] = std::move(it->second);
+    auto& active = clusters_[it->first] = std::move(it->second);
+    if (active.base->type == upstream::DiscoveryType::kStrictDns && on_dns_cluster)
+      on_dns_cluster(active.base);
     it = warming_clusters_.erase(it);
   }
   for (auto it = warming_listeners_.begin(); it != warming_listeners_.end();) {
@@ -478,7 +573,8 @@ void ConfigManager::updateSubscriptions() {
   std::set<std::string> rds;
   for (const auto* map : {&listeners_, &warming_listeners_}) {
     for (const auto& [name, l] : *map) {
-      rds.insert(l.handle.config->rds_route_configs.begin(), l.handle.config->rds_route_configs.end());
+      rds.insert(l.handle.config->rds_route_configs.begin(),
+                 l.handle.config->rds_route_configs.end());
     }
   }
   std::set<std::string> eds;
@@ -487,12 +583,23 @@ void ConfigManager::updateSubscriptions() {
       if (c.base->type == upstream::DiscoveryType::kEds) eds.insert(c.base->eds_service_name);
     }
   }
-  // Resources nobody subscribes to any more are forgotten, as an unsubscribe implies.
+  std::set<std::string> sds;
+  for (const auto* map : {&listeners_, &warming_listeners_}) {
+    for (const auto& [name, l] : *map)
+      sds.insert(l.handle.config->secrets.begin(), l.handle.config->secrets.end());
+  }
+  for (const auto* map : {&clusters_, &warming_clusters_}) {
+    for (const auto& [name, c] : *map) sds.insert(c.base->secrets.begin(), c.base->secrets.end());
+  }
+  // Resources nobody subscribes to any more are forgotten, as an unsubscribe implies. (The
+  // SecretManager keeps a secret's material: contexts still draining may use it.)
   std::erase_if(routes_, [&](const auto& kv) { return !rds.contains(kv.first); });
   std::erase_if(endpoints_, [&](const auto& kv) { return !eds.contains(kv.first); });
+  std::erase_if(secrets_, [&](const auto& kv) { return !sds.contains(kv.first); });
   if (xds_ != nullptr) {
     xds_->setResourceNames(xds::kRouteType, rds);
     xds_->setResourceNames(xds::kEndpointType, eds);
+    xds_->setResourceNames(xds::kSecretType, sds);
   }
 }
 
@@ -537,22 +644,43 @@ void ConfigManager::rebuild() {
 
 namespace {
 std::string timeJson(Clock::time_point t) {
-  return jsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromChrono(t), absl::UTCTimeZone()));
+  return jsonString(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromChrono(t), absl::UTCTimeZone()));
 }
 
 template <typename Proto>
 std::string typed(const Proto& proto) {
   std::string body = config::messageToJson(proto);
-  std::string out = absl::StrCat("{\"@type\":\"type.googleapis.com/", Proto::descriptor()->full_name(), "\"");
-  if (body.size() > 2) absl::StrAppend(&out, ",", body.substr(1));
-  else out += "}";
+  std::string out =
+      absl::StrCat("{\"@type\":\"type.googleapis.com/", Proto::descriptor()->full_name(), "\"");
+  if (body.size() > 2)
+    absl::StrAppend(&out, ",", body.substr(1));
+  else
+    out += "}";
   return out;
 }
 
 template <typename Entry>
 std::string state(const Entry& e, const char* field, const std::string& resource) {
-  return absl::StrCat("{\"version_info\":", jsonString(e.meta.version), ",\"", field, "\":", resource,
-                      ",\"last_updated\":", timeJson(e.meta.last_updated), "}");
+  return absl::StrCat("{\"version_info\":", jsonString(e.meta.version), ",\"", field,
+                      "\":", resource, ",\"last_updated\":", timeJson(e.meta.last_updated), "}");
+}
+
+// As Envoy's config dump: private keys (and key passwords) appear as "[redacted]", in the
+// same DataSource field they came in.
+void redact(envoy::config::core::v3::DataSource& source) {
+  if (source.has_inline_bytes()) source.set_inline_bytes("[redacted]");
+  if (source.has_inline_string()) source.set_inline_string("[redacted]");
+}
+
+envoy::extensions::transport_sockets::tls::v3::Secret redacted(
+    envoy::extensions::transport_sockets::tls::v3::Secret secret) {
+  if (secret.has_tls_certificate()) {
+    auto* cert = secret.mutable_tls_certificate();
+    if (cert->has_private_key()) redact(*cert->mutable_private_key());
+    if (cert->has_password()) redact(*cert->mutable_password());
+  }
+  return secret;
 }
 
 void appendList(std::string& out, const std::vector<std::string>& items) {
@@ -562,22 +690,26 @@ void appendList(std::string& out, const std::vector<std::string>& items) {
 }
 }  // namespace
 
-std::string ConfigManager::configDumpJson(const envoy::config::bootstrap::v3::Bootstrap& bootstrap) const {
+std::string ConfigManager::configDumpJson(
+    const envoy::config::bootstrap::v3::Bootstrap& bootstrap) const {
   std::vector<std::string> static_clusters, active_clusters, warming;
   for (const auto& [name, c] : clusters_) {
-    std::string item = c.dynamic ? state(c, "cluster", typed(c.proto))
-                                 : absl::StrCat("{\"cluster\":", typed(c.proto), ",\"last_updated\":",
-                                                timeJson(c.meta.last_updated), "}");
+    std::string item = c.dynamic
+                           ? state(c, "cluster", typed(c.proto))
+                           : absl::StrCat("{\"cluster\":", typed(c.proto),
+                                          ",\"last_updated\":", timeJson(c.meta.last_updated), "}");
     (c.dynamic ? active_clusters : static_clusters).push_back(item);
   }
-  for (const auto& [name, c] : warming_clusters_) warming.push_back(state(c, "cluster", typed(c.proto)));
+  for (const auto& [name, c] : warming_clusters_)
+    warming.push_back(state(c, "cluster", typed(c.proto)));
 
   std::vector<std::string> static_listeners, dynamic_listeners;
   std::set<std::string> names;
   for (const auto& [name, l] : listeners_) {
     if (!l.dynamic) {
-      static_listeners.push_back(absl::StrCat("{\"listener\":", typed(l.proto), ",\"last_updated\":",
-                                              timeJson(l.meta.last_updated), "}"));
+      static_listeners.push_back(absl::StrCat("{\"listener\":", typed(l.proto),
+                                              ",\"last_updated\":", timeJson(l.meta.last_updated),
+                                              "}"));
     } else {
       names.insert(name);
     }
@@ -590,26 +722,34 @@ std::string ConfigManager::configDumpJson(const envoy::config::bootstrap::v3::Bo
   for (const auto& name : names) {
     std::string item = absl::StrCat("{\"name\":", jsonString(name));
     if (auto it = listeners_.find(name); it != listeners_.end()) {
-      absl::StrAppend(&item, ",\"active_state\":", state(it->second, "listener", typed(it->second.proto)));
+      absl::StrAppend(&item,
+                      ",\"active_state\":", state(it->second, "listener", typed(it->second.proto)));
     }
     if (auto it = warming_listeners_.find(name); it != warming_listeners_.end()) {
-      absl::StrAppend(&item, ",\"warming_state\":", state(it->second, "listener", typed(it->second.proto)));
+      absl::StrAppend(
+          &item, ",\"warming_state\":", state(it->second, "listener", typed(it->second.proto)));
     }
-    if (auto it = draining_listeners_.find(name); it != draining_listeners_.end() && it->second.until > now) {
-      absl::StrAppend(&item, ",\"draining_state\":", state(it->second, "listener", typed(it->second.proto)));
+    if (auto it = draining_listeners_.find(name);
+        it != draining_listeners_.end() && it->second.until > now) {
+      absl::StrAppend(
+          &item, ",\"draining_state\":", state(it->second, "listener", typed(it->second.proto)));
     }
     item += "}";
     dynamic_listeners.push_back(item);
   }
   std::vector<std::string> routes, endpoints;
   for (const auto& [name, r] : routes_) routes.push_back(state(r, "route_config", typed(r.proto)));
-  for (const auto& [name, e] : endpoints_) endpoints.push_back(state(e, "endpoint_config", typed(e.proto)));
+  for (const auto& [name, e] : endpoints_)
+    endpoints.push_back(state(e, "endpoint_config", typed(e.proto)));
 
   std::string out = "{\"configs\":[";
-  absl::StrAppend(&out, "{\"@type\":\"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump\",\"bootstrap\":",
-                  config::messageToJson(bootstrap), "}");
+  absl::StrAppend(
+      &out, "{\"@type\":\"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump\",\"bootstrap\":",
+      config::messageToJson(bootstrap), "}");
   absl::StrAppend(&out, ",{\"@type\":\"type.googleapis.com/envoy.admin.v3.ClustersConfigDump\"");
-  if (xds_ != nullptr) absl::StrAppend(&out, ",\"version_info\":", jsonString(xds_->acceptedVersion(xds::kClusterType)));
+  if (xds_ != nullptr)
+    absl::StrAppend(&out,
+                    ",\"version_info\":", jsonString(xds_->acceptedVersion(xds::kClusterType)));
   out += ",\"static_clusters\":";
   appendList(out, static_clusters);
   out += ",\"dynamic_active_clusters\":";
@@ -617,17 +757,61 @@ std::string ConfigManager::configDumpJson(const envoy::config::bootstrap::v3::Bo
   out += ",\"dynamic_warming_clusters\":";
   appendList(out, warming);
   out += "},{\"@type\":\"type.googleapis.com/envoy.admin.v3.ListenersConfigDump\"";
-  if (xds_ != nullptr) absl::StrAppend(&out, ",\"version_info\":", jsonString(xds_->acceptedVersion(xds::kListenerType)));
+  if (xds_ != nullptr)
+    absl::StrAppend(&out,
+                    ",\"version_info\":", jsonString(xds_->acceptedVersion(xds::kListenerType)));
   out += ",\"static_listeners\":";
   appendList(out, static_listeners);
   out += ",\"dynamic_listeners\":";
   appendList(out, dynamic_listeners);
-  out += "},{\"@type\":\"type.googleapis.com/envoy.admin.v3.RoutesConfigDump\",\"dynamic_route_configs\":";
+  out +=
+      "},{\"@type\":\"type.googleapis.com/"
+      "envoy.admin.v3.RoutesConfigDump\",\"dynamic_route_configs\":";
   appendList(out, routes);
-  out += "},{\"@type\":\"type.googleapis.com/envoy.admin.v3.EndpointsConfigDump\",\"dynamic_endpoint_configs\":";
+  out +=
+      "},{\"@type\":\"type.googleapis.com/"
+      "envoy.admin.v3.EndpointsConfigDump\",\"dynamic_endpoint_configs\":";
   appendList(out, endpoints);
+  out +=
+      "},{\"@type\":\"type.googleapis.com/"
+      "envoy.admin.v3.SecretsConfigDump\",\"dynamic_active_secrets\":";
+  appendList(out, activeSecretsJson());
+  out += ",\"dynamic_warming_secrets\":";
+  appendList(out, warmingSecretsJson());
   out += "}]}";
   return out;
+}
+
+std::vector<std::string> ConfigManager::activeSecretsJson() const {
+  std::vector<std::string> items;
+  for (const auto& [name, e] : secrets_) {
+    items.push_back(absl::StrCat("{\"name\":", jsonString(name),
+                                 ",\"version_info\":", jsonString(e.meta.version),
+                                 ",\"last_updated\":", timeJson(e.meta.last_updated),
+                                 ",\"secret\":", typed(redacted(e.proto)), "}"));
+  }
+  return items;
+}
+
+std::vector<std::string> ConfigManager::warmingSecretsJson() const {
+  // Named by a listener or cluster, not received yet.
+  std::set<std::string> wanted;
+  for (const auto* map : {&listeners_, &warming_listeners_}) {
+    for (const auto& [name, l] : *map)
+      wanted.insert(l.handle.config->secrets.begin(), l.handle.config->secrets.end());
+  }
+  for (const auto* map : {&clusters_, &warming_clusters_}) {
+    for (const auto& [name, c] : *map)
+      wanted.insert(c.base->secrets.begin(), c.base->secrets.end());
+  }
+  std::vector<std::string> items;
+  for (const auto& name : wanted) {
+    if (secrets_.contains(name) ||
+        (context_.secrets != nullptr && context_.secrets->hasSecret(name)))
+      continue;
+    items.push_back(absl::StrCat("{\"name\":", jsonString(name), "}"));
+  }
+  return items;
 }
 
 }  // namespace meshproxy::server

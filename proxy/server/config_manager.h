@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
 #include "proxy/config/bootstrap_loader.h"
 #include "proxy/config/snapshot.h"
 #include "proxy/config/translation_context.h"
@@ -29,8 +31,8 @@ namespace meshproxy::server {
 //  - an update is translated and validated completely before anything changes (a bad
 //    resource rejects the whole response; the last good config keeps serving);
 //  - a cluster warms until its endpoints (EDS) arrive, a listener until its route
-//    configurations (RDS) arrive, or until initial_fetch_timeout; the version it replaces
-//    keeps serving meanwhile;
+//    configurations (RDS) arrive, and either until the SDS secrets its TLS context names
+//    arrive, or until initial_fetch_timeout; the version it replaces keeps serving meanwhile;
 //  - a cluster removed by CDS stays while an active listener or route still names it;
 //  - unchanged resources (same content hash) keep their runtime objects, so their
 //    connection pools and load-balancer state survive unrelated updates.
@@ -69,8 +71,8 @@ class ConfigManager : public xds::ResourceHandler {
   struct ClusterEntry {
     envoy::config::cluster::v3::Cluster proto;
     Meta meta;
-    upstream::ClusterConfigSharedPtr base;       // as translated
-    upstream::ClusterConfigSharedPtr effective;  // with its current hosts (DNS, EDS)
+    upstream::ClusterConfigSharedPtr base;            // as translated
+    upstream::ClusterConfigSharedPtr effective;       // with its current hosts (DNS, EDS)
     upstream::ClusterConfigSharedPtr effective_base;  // the base `effective` was made from
     uint64_t hash = 0;
     bool dynamic = false;
@@ -96,23 +98,40 @@ class ConfigManager : public xds::ResourceHandler {
     Meta meta;
     upstream::HostVector hosts;
   };
+  struct SecretEntry {
+    envoy::extensions::transport_sockets::tls::v3::Secret proto;
+    Meta meta;
+  };
   struct DrainingListener {
     envoy::config::listener::v3::Listener proto;
     Meta meta;
     std::chrono::steady_clock::time_point until;
   };
 
-  absl::Status applyClusters(const std::vector<google::protobuf::Any>& resources, const std::string& version);
-  absl::Status applyListeners(const std::vector<google::protobuf::Any>& resources, const std::string& version);
-  absl::Status applyRoutes(const std::vector<google::protobuf::Any>& resources, const std::string& version);
-  absl::Status applyEndpoints(const std::vector<google::protobuf::Any>& resources, const std::string& version);
+  absl::Status applyClusters(const std::vector<google::protobuf::Any>& resources,
+                             const std::string& version);
+  absl::Status applyListeners(const std::vector<google::protobuf::Any>& resources,
+                              const std::string& version);
+  absl::Status applyRoutes(const std::vector<google::protobuf::Any>& resources,
+                           const std::string& version);
+  absl::Status applyEndpoints(const std::vector<google::protobuf::Any>& resources,
+                              const std::string& version);
+  absl::Status applySecrets(const std::vector<google::protobuf::Any>& resources,
+                            const std::string& version);
 
   bool clusterReady(const ClusterEntry& entry) const;
   bool listenerReady(const ListenerEntry& entry) const;
+  // How long a resource warms: `own` is its RDS/EDS initial_fetch_timeout (none if it waits
+  // for no routes/endpoints), secrets the SDS names its TLS context waits for.
+  std::chrono::milliseconds warmTimeout(std::optional<std::chrono::milliseconds> own,
+                                        const std::vector<std::string>& secrets) const;
   void activateWarmed();
   void refreshEffective(ClusterEntry& entry);
   std::set<std::string> referencedClusters() const;
   void updateSubscriptions();
+  // SecretsConfigDump entries (private keys redacted).
+  std::vector<std::string> activeSecretsJson() const;
+  std::vector<std::string> warmingSecretsJson() const;
   void rebuild();
   void checkInitialized();
   std::vector<std::shared_ptr<const network::ListenerConfig>> allListenerConfigs(
@@ -133,6 +152,8 @@ class ConfigManager : public xds::ResourceHandler {
   std::map<std::string, DrainingListener> draining_listeners_;
   std::map<std::string, RouteEntry> routes_;
   std::map<std::string, EndpointEntry> endpoints_;
+  std::map<std::string, SecretEntry>
+      secrets_;  // SDS, for /config_dump (material lives in SecretManager)
   absl::flat_hash_map<std::string, upstream::HostVector> dns_hosts_;
 
   config::SnapshotSharedPtr snapshot_;
@@ -143,9 +164,11 @@ class ConfigManager : public xds::ResourceHandler {
   bool ads_cds_ = false;
   bool ads_lds_ = false;
   std::function<void()> initialized_;
+
  public:
   // Called for every STRICT_DNS cluster that becomes active (static or from CDS).
   std::function<void(const upstream::ClusterConfigSharedPtr&)> on_dns_cluster;
+
  private:
   std::unique_ptr<Timer> init_timer_;
 };

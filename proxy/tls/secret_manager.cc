@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -154,6 +155,16 @@ std::vector<std::string> SecretManager::referencedSecrets() const {
     for (auto& n : provider->config().secretNames()) names.insert(std::move(n));
   }
   return {names.begin(), names.end()};
+}
+
+std::chrono::milliseconds SecretManager::initialFetchTimeout(std::string_view name) const {
+  std::optional<std::chrono::milliseconds> timeout;
+  for (const auto& provider : liveProviders()) {
+    if (!provider->usesSecret(name)) continue;
+    auto t = provider->config().sds_initial_fetch_timeout;
+    timeout = timeout.has_value() ? std::min(*timeout, t) : t;
+  }
+  return timeout.value_or(std::chrono::milliseconds(15000));
 }
 
 void SecretManager::registerProvider(const std::shared_ptr<TlsContextProvider>& provider) {

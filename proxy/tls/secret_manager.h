@@ -61,6 +61,10 @@ class SecretManager {
   // The SDS secret names any live TLS context uses, sorted (for the SDS subscription).
   std::vector<std::string> referencedSecrets() const;
 
+  // How long a listener or cluster waits for this secret before going live without it: the
+  // shortest sds_config.initial_fetch_timeout among the live contexts that name it.
+  std::chrono::milliseconds initialFetchTimeout(std::string_view name) const;
+
   // Translators register each provider they make: it is rebuilt when its secrets or files
   // change, counted for days_until_first_cert_expiring and listed by /certs. Held weakly:
   // a provider goes away with the last config that uses it.

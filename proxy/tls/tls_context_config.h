@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +59,9 @@ struct TlsContextConfig {
   // The validation context: static, SDS, or both (combined_validation_context).
   std::optional<ValidationSpec> validation;
   std::string validation_sds;
+  // sds_config.initial_fetch_timeout (the last SDS config that sets one; Envoy's default
+  // otherwise): how long a listener or cluster using this context warms for its secrets.
+  std::chrono::milliseconds sds_initial_fetch_timeout{15000};
 
   bool require_client_certificate = false;  // server
   std::string sni;                          // client

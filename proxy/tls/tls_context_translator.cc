@@ -89,8 +89,13 @@ absl::Status translateParams(const TlsParameters& params, bool server, TlsContex
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> sdsName(const SdsSecretConfig& sds, std::string_view field) {
+absl::StatusOr<std::string> sdsName(const SdsSecretConfig& sds, std::string_view field,
+                                    TlsContextConfig& config) {
   if (sds.name().empty()) return invalid(absl::StrCat(toAbsl(field), ": name is required"));
+  if (sds.sds_config().has_initial_fetch_timeout()) {
+    config.sds_initial_fetch_timeout =
+        config::toMilliseconds(sds.sds_config().initial_fetch_timeout());
+  }
   // Without sds_config Envoy takes the secret from static_resources.secrets; with it, only
   // ADS is supported. Either way the SecretManager holds it under its name.
   if (sds.has_sds_config() && !sds.sds_config().has_ads()) {
@@ -112,7 +117,7 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
     config.certificate = std::move(*cert);
   } else if (proto.tls_certificate_sds_secret_configs_size() == 1) {
     auto name = sdsName(proto.tls_certificate_sds_secret_configs(0),
-                        "tls_certificate_sds_secret_configs[0]");
+                        "tls_certificate_sds_secret_configs[0]", config);
     if (!name.ok()) return name.status();
     config.certificate_sds = *name;
   }
@@ -125,7 +130,7 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
     }
     case CommonTlsContext::kValidationContextSdsSecretConfig: {
       auto name = sdsName(proto.validation_context_sds_secret_config(),
-                          "validation_context_sds_secret_config");
+                          "validation_context_sds_secret_config", config);
       if (!name.ok()) return name.status();
       config.validation_sds = *name;
       break;
@@ -138,8 +143,9 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
                                    "combined_validation_context.default_validation_context");
       }
       config.validation = std::move(*v);
-      auto name = sdsName(combined.validation_context_sds_secret_config(),
-                          "combined_validation_context.validation_context_sds_secret_config");
+      auto name =
+          sdsName(combined.validation_context_sds_secret_config(),
+                  "combined_validation_context.validation_context_sds_secret_config", config);
       if (!name.ok()) return name.status();
       config.validation_sds = *name;
       break;
