@@ -4,12 +4,17 @@
 
 #include "proxy/core/log.h"
 #include "xds/server/control_plane.h"
+#include "xds/server/inject_command.h"
 #include "xds/server/options.h"
 #include "xds/server/status_command.h"
 
 int main(int argc, char** argv) {
   using namespace meshproxy;
   using xds_server::Options;
+  // inject works on files only: it has its own options and never starts a server.
+  if (argc > 1 && std::string(argv[1]) == "inject") {
+    return xds_server::runInjectCommand(argc - 1, argv + 1);
+  }
   auto options = xds_server::parseOptions(argc, argv);
   if (!options.ok()) {
     std::fprintf(stderr, "mesh-control: %s\n\n%s", std::string(options.status().message()).c_str(),
