@@ -18,9 +18,11 @@ admin::AdminResponse jsonResponse(std::string body) {
 
 void registerAdminEndpoints(admin::AdminServer& admin, const AdminContext& context) {
   const AdminContext* c = &context;
-  (void)admin.addHandler(
-      "/nodes", "GET", "connected (and recently disconnected) nodes and their ACK/NACK state",
-      [c](const admin::AdminRequest&) { return jsonResponse(nodesJson(c->nodes)); });
+  (void)admin.addHandler("/nodes", "GET",
+                         "connected (and recently disconnected) nodes and their ACK/NACK state",
+                         [c](const admin::AdminRequest&) {
+                           return jsonResponse(nodesJson(c->nodes, c->node_certificate));
+                         });
   (void)admin.addHandler(
       "/resources", "GET", "the resource set being served, and errors of the latest load",
       [c](const admin::AdminRequest&) { return jsonResponse(resourcesJson(c->load)); });

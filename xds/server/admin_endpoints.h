@@ -13,6 +13,8 @@ struct AdminContext {
   const LoadState& load;  // main-thread state, read on the admin (main) thread
   const NodeRegistry& nodes;
   std::function<bool()> serving;  // the ADS server is up and not shutting down
+  // With the CA: the certificate issued to a node id, as JSON ("null" if none).
+  std::function<std::string(const std::string&)> node_certificate;
 };
 
 // `context` must outlive the admin server.

@@ -1,15 +1,20 @@
 #include "xds/server/control_plane.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "proxy/core/json.h"
 #include "proxy/core/log.h"
 #include "proxy/network/address.h"
+#include "xds/server/json_text.h"
 #include "xds/server/layered_source.h"
+#include "xds/server/workload_cert_source.h"
 
 namespace meshproxy::xds_server {
 namespace {
@@ -57,6 +62,7 @@ absl::Status ControlPlane::start() {
     return absl::InvalidArgumentError(
         absl::StrCat("--resources ", options_.resources_dir, ": not a directory"));
   }
+  if (auto s = startCa(); !s.ok()) return s;
   reload();
   if (auto s = startGrpc(); !s.ok()) return s;
   if (auto s = startAdmin(); !s.ok()) return s;
@@ -148,12 +154,55 @@ void ControlPlane::reload() {
 std::shared_ptr<const ResourceSource> ControlPlane::composeSources() const {
   std::vector<std::shared_ptr<const ResourceSource>> layers;
   if (load_.serving) layers.push_back(load_.serving);
+  // Last, so `default` and `ROOTCA` always come from the CA.
+  if (issuer_ != nullptr) layers.push_back(std::make_shared<const WorkloadCertSource>(issuer_));
   return std::make_shared<const LayeredSource>(std::move(layers));
+}
+
+absl::Status ControlPlane::startCa() {
+  if (!options_.caEnabled()) return absl::OkStatus();
+  auto ca = options_.ca_dir.empty()
+                ? CertificateAuthority::load(options_.ca_cert, options_.ca_key)
+                : CertificateAuthority::loadOrCreate(options_.ca_dir, options_.trust_domain);
+  if (!ca.ok())
+    return absl::Status(ca.status().code(), absl::StrCat("CA: ", ca.status().message()));
+  issuer_ = std::make_shared<WorkloadCertIssuer>(
+      std::shared_ptr<const CertificateAuthority>(std::move(*ca)), options_.trust_domain,
+      options_.cert_ttl);
+  // Often enough that a certificate is re-issued close to its half-life even with a short TTL.
+  auto interval =
+      std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(options_.cert_ttl) / 20,
+                 std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+  renew_timer_ = std::make_unique<Timer>(loop_.uv(), [this] { renewCertificates(); });
+  renew_timer_->enableRepeating(interval);
+  log::info("CA: trust domain {}, workload certificates valid {}s (re-issued at half)",
+            options_.trust_domain, options_.cert_ttl.count());
+  return absl::OkStatus();
+}
+
+void ControlPlane::renewCertificates() {
+  std::set<std::string> connected;
+  for (const auto& s : registry_.connected()) connected.insert(s.node_id);
+  // A new source generation makes every stream re-evaluate; only the nodes whose secret
+  // changed get a push (the others' versions are the same).
+  if (issuer_->renewDue(std::chrono::system_clock::now(), connected))
+    store_.publish(composeSources());
+}
+
+std::string ControlPlane::nodeCertificateJson(const std::string& node_id) const {
+  if (issuer_ == nullptr) return "null";
+  auto cert = issuer_->current(node_id);
+  if (cert == nullptr) return "null";
+  return absl::StrCat("{\"serial\":", jsonString(cert->serial),
+                      ",\"spiffe_id\":", jsonString(cert->spiffe_id),
+                      ",\"not_before\":", jsonTime(absl::FromChrono(cert->not_before)),
+                      ",\"expires\":", jsonTime(absl::FromChrono(cert->not_after)), "}");
 }
 
 void ControlPlane::shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
+  renew_timer_.reset();
   serving_ = false;
   // Streams never end on their own: cancel them, so Shutdown() does not wait out the deadline.
   service_.cancelAll();

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "proxy/admin/admin_server.h"
 #include "proxy/core/event_loop.h"
+#include "proxy/core/timer.h"
 #include "xds/server/admin_endpoints.h"
 #include "xds/server/ads_service.h"
 #include "xds/server/directory_watcher.h"
@@ -21,6 +22,7 @@
 #include "xds/server/node_registry.h"
 #include "xds/server/options.h"
 #include "xds/server/snapshot_store.h"
+#include "xds/server/workload_cert_issuer.h"
 
 namespace meshproxy::xds_server {
 
@@ -45,6 +47,10 @@ class ControlPlane {
   // per-node certificates) layer on top here.
   std::shared_ptr<const ResourceSource> composeSources() const;
   void shutdown();
+  // The CA (--ca-dir or --ca-cert/--ca-key): loads or creates the root, starts renewals.
+  absl::Status startCa();
+  void renewCertificates();
+  std::string nodeCertificateJson(const std::string& node_id) const;
 
   const Options options_;
   EventLoop loop_;
@@ -54,9 +60,12 @@ class ControlPlane {
   AdsService service_{store_, registry_};
   std::unique_ptr<grpc::Server> grpc_server_;
   std::atomic<bool> serving_{false};
-  AdminContext admin_context_{load_, registry_, [this] { return serving_.load(); }};
+  AdminContext admin_context_{load_, registry_, [this] { return serving_.load(); },
+                              [this](const std::string& id) { return nodeCertificateJson(id); }};
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<DirectoryWatcher> watcher_;
+  std::shared_ptr<WorkloadCertIssuer> issuer_;  // null without the CA
+  std::unique_ptr<Timer> renew_timer_;
   std::vector<uv_signal_t*> signals_;
   bool shutting_down_ = false;
 };

@@ -30,7 +30,8 @@ std::string typeJson(const TypeStatus& t) {
       ",\"nacks\":", t.nacks, ",\"stale_requests\":", t.stale, "}");
 }
 
-std::string streamJson(const StreamInfo& s) {
+std::string streamJson(const StreamInfo& s,
+                       const std::function<std::string(const std::string&)>& certificate) {
   std::string types = "[";
   for (const auto& [url, status] : s.types) {
     absl::StrAppend(&types, types.size() > 1 ? "," : "", typeJson(status));
@@ -43,16 +44,20 @@ std::string streamJson(const StreamInfo& s) {
       ",\"stream_id\":", s.stream_id, ",\"connected\":", s.disconnected_at ? "false" : "true",
       ",\"connected_since\":", jsonTime(s.connected_since),
       ",\"disconnected_at\":", s.disconnected_at ? jsonTime(*s.disconnected_at) : "null",
-      ",\"types\":", types, "}");
+      ",\"types\":", types,
+      certificate ? absl::StrCat(",\"certificate\":", certificate(s.node_id)) : "", "}");
 }
 
 }  // namespace
 
-std::string nodesJson(const NodeRegistry& registry) {
+std::string nodesJson(const NodeRegistry& registry) { return nodesJson(registry, nullptr); }
+
+std::string nodesJson(const NodeRegistry& registry,
+                      const std::function<std::string(const std::string&)>& certificate) {
   std::string out = "{\"nodes\":[";
   bool first = true;
   auto append = [&](const StreamInfo& s) {
-    absl::StrAppend(&out, first ? "\n" : ",\n", streamJson(s));
+    absl::StrAppend(&out, first ? "\n" : ",\n", streamJson(s, certificate));
     first = false;
   };
   for (const auto& s : registry.connected()) append(s);

@@ -1,6 +1,7 @@
 #include "xds/server/options.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "proxy/network/address.h"
 
 namespace meshproxy::xds_server {
@@ -8,8 +9,10 @@ namespace meshproxy::xds_server {
 std::string usage() {
   return absl::StrCat(R"(Usage:
   mesh-control --listen HOST:PORT --resources DIR [--admin HOST:PORT] [--log-level LEVEL]
-               [--log-format text|json]
+               [--log-format text|json] [--ca-dir DIR | --ca-cert FILE --ca-key FILE]
+               [--trust-domain NAME] [--cert-ttl DURATION]
   mesh-control status [--admin HOST:PORT]
+  mesh-control inject -f FILE [-o FILE] [--image IMAGE]   (see mesh-control inject --help)
 
 The reference xDS control plane: serves Envoy v3 resources from DIR over ADS
 (State of the World) and pushes a new version when files change.
@@ -20,6 +23,16 @@ The reference xDS control plane: serves Envoy v3 resources from DIR over ADS
   --admin HOST:PORT      admin HTTP server: /nodes, /resources, /ready
                          (default )",
                       kDefaultAdminAddress, R"()
+  --ca-dir DIR           run the built-in CA, its root kept in DIR (created on first
+                         start: root-cert.pem, root-key.pem 0600; reused after). Each
+                         node subscribing to SDS gets secret `default` (its workload
+                         certificate, URI SAN spiffe://TRUST-DOMAIN/ns/NS/sa/SA from
+                         metadata NAMESPACE and SERVICE_ACCOUNT) and `ROOTCA`
+  --ca-cert FILE --ca-key FILE
+                         run the CA with this root (PEM) instead of --ca-dir
+  --trust-domain NAME    SPIFFE trust domain (default cluster.local)
+  --cert-ttl DURATION    workload certificate lifetime, e.g. 2s, 30m, 24h (default 24h);
+                         re-issued and pushed at half of it
   --log-level LEVEL      trace, debug, info, warn, error, critical, off (default info)
   --log-format text|json format of log lines on stderr (default text)
   -h, --help             this text
@@ -71,6 +84,26 @@ absl::StatusOr<Options> parseOptions(int argc, const char* const* argv) {
       s = next(&o.listen);
     } else if (arg == "--resources") {
       s = next(&o.resources_dir);
+    } else if (arg == "--ca-dir") {
+      s = next(&o.ca_dir);
+    } else if (arg == "--ca-cert") {
+      s = next(&o.ca_cert);
+    } else if (arg == "--ca-key") {
+      s = next(&o.ca_key);
+    } else if (arg == "--trust-domain") {
+      s = next(&o.trust_domain);
+      if (s.ok() && (o.trust_domain.empty() || o.trust_domain.find('/') != std::string::npos)) {
+        s = absl::InvalidArgumentError("--trust-domain must be a non-empty name without '/'");
+      }
+    } else if (arg == "--cert-ttl") {
+      std::string text;
+      s = next(&text);
+      absl::Duration d;
+      if (s.ok() && (!absl::ParseDuration(text, &d) || d < absl::Seconds(2))) {
+        s = absl::InvalidArgumentError(
+            absl::StrCat("--cert-ttl '", text, "': a duration of at least 2s, e.g. 2s, 30m, 24h"));
+      }
+      if (s.ok()) o.cert_ttl = std::chrono::seconds(absl::ToInt64Seconds(d));
     } else if (arg == "--log-level" || arg == "-l") {
       s = next(&o.log_level);
     } else if (arg == "--log-format") {
@@ -95,6 +128,12 @@ absl::StatusOr<Options> parseOptions(int argc, const char* const* argv) {
     return absl::InvalidArgumentError(absl::StrCat("--listen: ", a.status().message()));
   }
   if (o.resources_dir.empty()) return absl::InvalidArgumentError("--resources DIR is required");
+  if (o.ca_cert.empty() != o.ca_key.empty()) {
+    return absl::InvalidArgumentError("--ca-cert and --ca-key go together");
+  }
+  if (!o.ca_cert.empty() && !o.ca_dir.empty()) {
+    return absl::InvalidArgumentError("--ca-dir or --ca-cert/--ca-key, not both");
+  }
   return o;
 }
 

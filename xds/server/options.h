@@ -1,6 +1,7 @@
 // mesh-control's command line: serving (the default command) and `status`.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,6 +19,14 @@ struct Options {
   std::string admin = kDefaultAdminAddress;  // HOST:PORT; port 0 picks one
   std::string log_level = "info";
   std::string log_format = "text";
+  // The built-in CA (SDS secrets `default` and `ROOTCA`): on with --ca-dir, or with
+  // --ca-cert and --ca-key (bring your own root).
+  std::string ca_dir;
+  std::string ca_cert;
+  std::string ca_key;
+  std::string trust_domain = "cluster.local";
+  std::chrono::seconds cert_ttl{24 * 3600};
+  bool caEnabled() const { return !ca_dir.empty() || !ca_cert.empty(); }
 };
 
 // Errors (InvalidArgument) name the option: unknown option, missing value or required
