@@ -1,10 +1,14 @@
 #include "proxy/config/listener_translator.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/common_supported_fields.h"
+#include "proxy/config/filter_chain_match_translator.h"
+#include "proxy/config/listener_filter_translator.h"
 #include "proxy/config/network_filter_registry.h"
 #include "proxy/config/proto_util.h"
 #include "proxy/tls/transport_socket_translator.h"
@@ -18,9 +22,18 @@ const SupportedFields& listenerFields() {
   static const SupportedFields fields = [] {
     SupportedFields f = {
         {"envoy.config.listener.v3.Listener",
-         {"name", "address", "filter_chains", "per_connection_buffer_limit_bytes", "stat_prefix",
-          "traffic_direction"}},
-        {"envoy.config.listener.v3.FilterChain", {"name", "filters", "transport_socket"}},
+         {"name", "address", "filter_chains", "default_filter_chain",
+          "per_connection_buffer_limit_bytes", "stat_prefix", "traffic_direction",
+          "listener_filters", "listener_filters_timeout", "continue_on_listener_filters_timeout",
+          "use_original_dst", "bind_to_port", "transparent", "freebind"}},
+        {"envoy.config.listener.v3.FilterChain",
+         {"name", "filters", "transport_socket", "filter_chain_match"}},
+        {"envoy.config.listener.v3.FilterChainMatch",
+         {"destination_port", "prefix_ranges", "server_names", "transport_protocol",
+          "application_protocols", "source_type", "source_prefix_ranges", "source_ports"}},
+        {"envoy.config.core.v3.CidrRange", {"address_prefix", "prefix_len"}},
+        // The filter's typed_config is checked by the listener filter translator.
+        {"envoy.config.listener.v3.ListenerFilter", {"name", "typed_config"}},
         {"envoy.config.listener.v3.Filter", {"name", "typed_config"}},
         {"envoy.config.core.v3.TransportSocket", {"name", "typed_config"}},
     };
@@ -33,14 +46,30 @@ const SupportedFields& listenerFields() {
 std::shared_ptr<const network::ListenerStats> makeStats(TranslationContext& context,
                                                         const std::string& stat_name) {
   stats::Scope s = context.stats.scope("listener", stat_name);
-  network::ListenerStats st{s.counter("downstream_cx_total"), s.gauge("downstream_cx_active"),
-                            s.counter("downstream_cx_destroy"), s.counter("no_filter_chain_match"),
+  network::ListenerStats st{s.counter("downstream_cx_total"),
+                            s.gauge("downstream_cx_active"),
+                            s.counter("downstream_cx_destroy"),
+                            s.counter("no_filter_chain_match"),
+                            s.counter("downstream_pre_cx_timeout"),
+                            s.gauge("downstream_pre_cx_active"),
                             {}};
   for (uint32_t w = 0; w < context.concurrency; ++w) {
     stats::Scope ws = s.workerScope(w);
     st.workers.push_back({ws.counter("downstream_cx_total"), ws.gauge("downstream_cx_active")});
   }
   return std::make_shared<const network::ListenerStats>(std::move(st));
+}
+
+std::shared_ptr<const network::ListenerFilterStats> makeListenerFilterStats(
+    TranslationContext& context, const std::string& stat_name) {
+  stats::Scope s = context.stats.scope("listener", stat_name);
+  return std::make_shared<const network::ListenerFilterStats>(network::ListenerFilterStats{
+      s.counter("tls_inspector.tls_found"), s.counter("tls_inspector.tls_not_found"),
+      s.counter("tls_inspector.sni_found"), s.counter("tls_inspector.alpn_found"),
+      s.counter("tls_inspector.client_hello_too_large"), s.counter("http_inspector.http10_found"),
+      s.counter("http_inspector.http11_found"), s.counter("http_inspector.http2_found"),
+      s.counter("http_inspector.http_not_found"), s.counter("original_dst.restored"),
+      s.counter("original_dst.handed_off")});
 }
 
 absl::StatusOr<std::shared_ptr<const network::FilterChain>> translateFilterChain(
@@ -68,8 +97,8 @@ absl::StatusOr<std::shared_ptr<const network::FilterChain>> translateFilterChain
     }
     const auto* translator = findNetworkFilter(filter.typed_config().type_url());
     if (translator == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          fwhere, ": unsupported network filter type '", filter.typed_config().type_url(), "'"));
+      return absl::InvalidArgumentError(absl::StrCat(fwhere, ": unsupported network filter type '",
+                                                     filter.typed_config().type_url(), "'"));
     }
     auto factory = (*translator)(filter.typed_config(), context);
     if (!factory.ok()) return withContext(factory.status(), fwhere);
@@ -100,26 +129,80 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
   if (proto.has_per_connection_buffer_limit_bytes()) {
     config->per_connection_buffer_limit = proto.per_connection_buffer_limit_bytes().value();
   }
-  if (proto.filter_chains_size() == 0) {
+  if (proto.filter_chains_size() == 0 && !proto.has_default_filter_chain()) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": no filter_chains"));
   }
-  if (proto.filter_chains_size() > 1) {
-    // Several chains need filter_chain_match, which comes with transparent capture.
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": unsupported: more than one filter chain (filter_chain_match)"));
-  }
+  std::string stat_name = listenerStatName(proto);
   ListenerDependencies deps;
   ListenerDependencies* saved = context.dependencies;
   context.dependencies = &deps;
-  auto chain = translateFilterChain(proto.filter_chains(0), context, where + " filter_chains[0]",
-                                    proto.name(), listenerStatName(proto));
+  std::vector<network::FilterChainMatcher::Entry> entries;
+  std::shared_ptr<const network::FilterChain> default_chain;
+  absl::Status status;
+  for (int i = 0; i < proto.filter_chains_size() && status.ok(); ++i) {
+    std::string cwhere = absl::StrCat(where, " filter_chains[", i, "]");
+    auto match = translateFilterChainMatch(proto.filter_chains(i).filter_chain_match(),
+                                           cwhere + ".filter_chain_match");
+    if (!match.ok()) {
+      status = match.status();
+      break;
+    }
+    auto chain =
+        translateFilterChain(proto.filter_chains(i), context, cwhere, proto.name(), stat_name);
+    if (!chain.ok()) {
+      status = chain.status();
+      break;
+    }
+    entries.push_back({std::move(*match), std::move(*chain)});
+  }
+  if (status.ok() && proto.has_default_filter_chain()) {
+    if (proto.default_filter_chain().has_filter_chain_match()) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat(where, " default_filter_chain: filter_chain_match is not allowed"));
+    } else {
+      auto chain = translateFilterChain(proto.default_filter_chain(), context,
+                                        where + " default_filter_chain", proto.name(), stat_name);
+      if (chain.ok()) {
+        default_chain = std::move(*chain);
+      } else {
+        status = chain.status();
+      }
+    }
+  }
   context.dependencies = saved;
-  if (!chain.ok()) return chain.status();
+  if (!status.ok()) return status;
+  auto matcher = network::FilterChainMatcher::create(std::move(entries), std::move(default_chain));
+  if (!matcher.ok()) return withContext(matcher.status(), where);
+  config->chains = std::move(*matcher);
   config->rds_route_configs = std::move(deps.rds_route_configs);
   config->clusters = std::move(deps.clusters);
   config->secrets = std::move(deps.secrets);
-  config->filter_chain = *chain;
-  config->stats = makeStats(context, listenerStatName(proto));
+
+  for (int i = 0; i < proto.listener_filters_size(); ++i) {
+    auto kind = translateListenerFilter(
+        proto.listener_filters(i),
+        absl::StrCat(where, " listener_filters[", i, "] '", proto.listener_filters(i).name(), "'"));
+    if (!kind.ok()) return kind.status();
+    config->listener_filters.push_back(*kind);
+  }
+  if (proto.has_listener_filters_timeout()) {
+    config->listener_filters_timeout = toMilliseconds(proto.listener_filters_timeout());
+  }
+  config->continue_on_listener_filters_timeout = proto.continue_on_listener_filters_timeout();
+  config->listener_filter_stats = makeListenerFilterStats(context, stat_name);
+  config->use_original_dst = proto.has_use_original_dst() && proto.use_original_dst().value();
+  config->bind_to_port = !proto.has_bind_to_port() || proto.bind_to_port().value();
+  config->transparent = proto.has_transparent() && proto.transparent().value();
+  config->freebind = proto.has_freebind() && proto.freebind().value();
+  if (config->use_original_dst &&
+      std::find(config->listener_filters.begin(), config->listener_filters.end(),
+                network::ListenerFilterKind::kOriginalDst) == config->listener_filters.end()) {
+    // Envoy hands off on the address original_dst restored; without it there is nothing to
+    // look up, and the flag would silently do nothing.
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": use_original_dst needs the envoy.filters.listener.original_dst listener filter"));
+  }
+  config->stats = makeStats(context, stat_name);
   config->content_hash = contentHash(proto);
   return std::shared_ptr<const network::ListenerConfig>(std::move(config));
 }

@@ -12,6 +12,9 @@ class WorkerClusterManager;
 namespace router {
 struct RouteTableMap;
 }
+namespace network {
+class ListenerIndex;
+}
 
 // What code running on a worker can reach: its loop, its clusters, its random source.
 // Everything here belongs to one thread.
@@ -22,6 +25,8 @@ struct WorkerContext {
   std::mt19937_64& random;
   // The RDS route tables of the worker's current snapshot.
   const router::RouteTableMap* routes = nullptr;
+  // This worker's listeners by address (use_original_dst hand-off).
+  network::ListenerIndex* listener_index = nullptr;
 };
 
 }  // namespace meshproxy

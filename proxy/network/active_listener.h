@@ -12,6 +12,7 @@
 #include "proxy/network/filter.h"
 #include "proxy/network/listen_socket.h"
 #include "proxy/network/listener_config.h"
+#include "proxy/network/pending_connection.h"
 
 namespace meshproxy::network {
 
@@ -84,7 +85,7 @@ class ActiveListener {
   void closeExpired(uint64_t now_ms);
   // Closes every connection now (shutdown after the drain period).
   void closeAllConnections();
-  size_t connectionCount() const { return connections_.size(); }
+  size_t connectionCount() const { return connections_.size() + pending_.size(); }
   bool accepting() const { return handle_ != nullptr; }
 
   const ListenerConfig& config() const { return *config_; }
@@ -92,15 +93,34 @@ class ActiveListener {
   WorkerContext& worker() { return worker_; }
   void removeConnection(ActiveConnection& connection);
 
+  // A connection another listener (use_original_dst) hands over; it runs this listener's
+  // listener filters and filter chains as if accepted here.
+  void adoptConnection(std::unique_ptr<Connection> connection);
+  // From PendingConnection: the listener filters are done (ok) or the connection must close.
+  void onListenerFiltersDone(PendingConnection& pending, bool ok);
+  // From PendingConnection: the connection closed while the filters ran.
+  void onPendingClosed(PendingConnection& pending);
+
  private:
   static void onConnection(uv_stream_t* server, int status);
   void acceptOne();
+  void onNewConnection(std::unique_ptr<Connection> connection);
+  // Picks the filter chain and starts the connection on it, or closes it if none matches.
+  void startOnFilterChain(std::unique_ptr<Connection> connection,
+                          const PendingConnection* detected);
+  std::unique_ptr<PendingConnection> removePending(PendingConnection& pending);
+  // use_original_dst: the listener of the connection's original destination, if another.
+  ActiveListener* handoffTarget(const Connection& connection);
+  void closePending();
 
   WorkerContext& worker_;
   std::shared_ptr<const ListenerConfig> config_;
   std::shared_ptr<ListenSockets> sockets_;
   uv_tcp_t* handle_ = nullptr;
   std::list<std::unique_ptr<ActiveConnection>> connections_;
+  // Connections whose listener filters are still running.
+  std::list<std::unique_ptr<PendingConnection>> pending_;
+  uint64_t pending_drain_deadline_ms_ = 0;
 };
 
 }  // namespace meshproxy::network

@@ -208,7 +208,10 @@ void Connection::readDisable(bool disable) {
   if (disable) {
     if (read_disable_count_++ == 0) stopReading();
   } else if (read_disable_count_ > 0) {
-    if (--read_disable_count_ == 0) startReading();
+    if (--read_disable_count_ == 0) {
+      startReading();
+      if (replay_pending_) scheduleFlush();
+    }
   }
 }
 
@@ -358,6 +361,32 @@ void Connection::flushDeferred() {
     flush();
   }
   if (socket_ != nullptr) updateWatermarks();
+  if (replay_pending_ && socket_ != nullptr && read_disable_count_ == 0) {
+    replay_pending_ = false;
+    if (transport_ != nullptr) {
+      if (!transport_->raw_in.empty()) onTransportRead();
+    } else if (!read_buffer_.empty() && callbacks_ != nullptr) {
+      callbacks_->onData(read_buffer_, false);
+    }
+  }
+}
+
+void Connection::startServerTransport(std::unique_ptr<TransportSocket> transport) {
+  attachTransport(std::move(transport), /*client=*/false);
+  transport_->raw_in.move(read_buffer_);
+}
+
+void Connection::replayReadBuffer() {
+  if (read_buffer_.empty() && (transport_ == nullptr || transport_->raw_in.empty())) return;
+  replay_pending_ = true;
+  scheduleFlush();
+}
+
+int Connection::fd() const {
+  if (socket_ == nullptr) return -1;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&socket_->tcp), &fd) != 0) return -1;
+  return fd;
 }
 
 void Connection::flush() {

@@ -82,6 +82,24 @@ class Connection : private DeferredFlush {
   bool readEnabled() const { return read_disable_count_ == 0; }
   void close(CloseType type);
 
+  // Accepted connections only, before any byte was handed to a filter chain (listener
+  // filters may have looked at them). The chain's TLS transport takes over; bytes read so far
+  // become its input.
+  void startServerTransport(std::unique_ptr<TransportSocket> transport);
+  // Delivers the bytes read so far (kept while listener filters inspected them) to the
+  // callbacks again, once reading is enabled, from the loop rather than from this call.
+  void replayReadBuffer();
+  // The socket's file descriptor (for getsockopt), -1 once closed.
+  int fd() const;
+  // The local address becomes the connection's original destination (original_dst).
+  void restoreLocalAddress(const Address& address) {
+    local_ = address;
+    local_restored_ = true;
+  }
+  bool localAddressRestored() const { return local_restored_; }
+  // Bytes read and not yet consumed by the callbacks (what listener filters inspect).
+  const Buffer& bufferedInput() const { return read_buffer_; }
+
   bool isOpen() const { return socket_ != nullptr; }
   // TCP connect, or (originated TLS) the handshake, still in progress.
   bool connecting() const { return connecting_ || clientHandshakePending(); }
@@ -181,6 +199,8 @@ class Connection : private DeferredFlush {
   bool close_after_flush_ = false;
   bool above_high_watermark_ = false;
   bool flush_scheduled_ = false;
+  bool replay_pending_ = false;
+  bool local_restored_ = false;
 };
 
 }  // namespace meshproxy::network

@@ -12,7 +12,18 @@
 namespace meshproxy::network {
 namespace {
 
-absl::StatusOr<int> bindOne(const Address& address, int backlog) {
+absl::Status setIpOption(int fd, int family, int v4_option, int v6_option, const char* name) {
+  int one = 1;
+  int rc = family == AF_INET6 ? ::setsockopt(fd, SOL_IPV6, v6_option, &one, sizeof(one))
+                              : ::setsockopt(fd, SOL_IP, v4_option, &one, sizeof(one));
+  if (rc != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(name, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> bindOne(const Address& address, const ListenSockets::Options& options) {
+  int backlog = options.backlog;
   int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return absl::InternalError(absl::StrCat("socket(): ", std::strerror(errno)));
@@ -23,6 +34,18 @@ absl::StatusOr<int> bindOne(const Address& address, int backlog) {
   if (address.family() == AF_INET6) {
     // [::] should mean IPv6 only, as in Envoy; IPv4 gets its own listener.
     ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  }
+  absl::Status opt;
+  if (options.transparent) {
+    opt = setIpOption(fd, address.family(), IP_TRANSPARENT, IPV6_TRANSPARENT, "IP_TRANSPARENT");
+  }
+  if (opt.ok() && options.freebind) {
+    opt = setIpOption(fd, address.family(), IP_FREEBIND, IPV6_FREEBIND, "IP_FREEBIND");
+  }
+  if (!opt.ok()) {
+    ::close(fd);
+    return absl::Status(opt.code(),
+                        absl::StrCat("listener on ", address.str(), ": ", opt.message()));
   }
   if (::bind(fd, address.sockaddr_ptr(), address.sockaddr_len()) != 0) {
     int err = errno;
@@ -41,15 +64,20 @@ absl::StatusOr<int> bindOne(const Address& address, int backlog) {
 
 }  // namespace
 
+std::unique_ptr<ListenSockets> ListenSockets::unbound(const Address& address) {
+  return std::unique_ptr<ListenSockets>(new ListenSockets(address, {}));
+}
+
 absl::StatusOr<std::unique_ptr<ListenSockets>> ListenSockets::bind(const Address& address,
-                                                                   int count, int backlog) {
+                                                                   int count,
+                                                                   const Options& options) {
   std::vector<int> fds;
   Address bound = address;
   auto close_all = [&fds]() {
     for (int fd : fds) ::close(fd);
   };
   for (int i = 0; i < count; ++i) {
-    auto fd = bindOne(bound, backlog);
+    auto fd = bindOne(bound, options);
     if (!fd.ok()) {
       close_all();
       return fd.status();

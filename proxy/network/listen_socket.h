@@ -16,8 +16,18 @@ namespace meshproxy::network {
 class ListenSockets {
  public:
   // Binds `count` sockets. Port 0 binds the first to an ephemeral port and the rest to it.
+  struct Options {
+    bool transparent = false;  // IP_TRANSPARENT (needs CAP_NET_ADMIN)
+    bool freebind = false;     // IP_FREEBIND
+    int backlog = 1024;
+  };
   static absl::StatusOr<std::unique_ptr<ListenSockets>> bind(const Address& address, int count,
-                                                             int backlog = 1024);
+                                                             const Options& options);
+  static absl::StatusOr<std::unique_ptr<ListenSockets>> bind(const Address& address, int count) {
+    return bind(address, count, Options{});
+  }
+  // A listener with bind_to_port: false: an address, no sockets (takeFd gives -1).
+  static std::unique_ptr<ListenSockets> unbound(const Address& address);
   ~ListenSockets();
   ListenSockets(const ListenSockets&) = delete;
   ListenSockets& operator=(const ListenSockets&) = delete;

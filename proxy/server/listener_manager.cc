@@ -31,11 +31,23 @@ absl::StatusOr<std::vector<config::ListenerHandle>> ListenerManager::apply(
     }
     // A changed listener on an address we already listen on keeps its sockets: workers swap
     // the config in place and not one connection attempt is refused during the change.
-    if (auto same = by_address.find(config->address.str()); same != by_address.end()) {
+    // Binding options must be the same for the sockets to fit.
+    if (auto same = by_address.find(config->address.str());
+        same != by_address.end() && same->second->config->bind_to_port == config->bind_to_port &&
+        same->second->config->transparent == config->transparent &&
+        same->second->config->freebind == config->freebind) {
       next.push_back({config, same->second->sockets});
       continue;
     }
-    auto sockets = network::ListenSockets::bind(config->address, concurrency_);
+    if (!config->bind_to_port) {
+      // Reached only through use_original_dst hand-off; the address is a lookup key.
+      next.push_back({config, std::shared_ptr<network::ListenSockets>(
+                                  network::ListenSockets::unbound(config->address))});
+      continue;
+    }
+    auto sockets = network::ListenSockets::bind(
+        config->address, concurrency_,
+        {.transparent = config->transparent, .freebind = config->freebind});
     if (!sockets.ok()) {
       return absl::Status(sockets.status().code(),
                           absl::StrCat("listener '", config->name, "': ", sockets.status().message()));

@@ -10,7 +10,9 @@ Worker::Worker(uint32_t index, std::chrono::milliseconds drain_time)
       drain_time_(drain_time),
       random_(std::random_device{}()),
       clusters_(random_(), random_),
-      context_{loop_, index_, clusters_, random_} {}
+      context_{loop_, index_, clusters_, random_} {
+  context_.listener_index = this;
+}
 
 Worker::~Worker() { shutdown(); }
 
@@ -28,6 +30,7 @@ void Worker::run() {
   reap_timer_.reset();
   // Tear down on this thread: connections and listeners close their handles here, and the
   // loop runs their close callbacks before the thread exits.
+  by_address_.clear();
   listeners_.clear();
   draining_.clear();
   clusters_.update({});
@@ -68,9 +71,22 @@ void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
     draining_.push_back(std::move(listener));
   }
   listeners_ = std::move(next);
+  by_address_.clear();
+  for (auto& [key, listener] : listeners_) {
+    by_address_[listener->sockets()->address().str()] = listener.get();
+  }
   snapshot_ = std::move(snapshot);
   context_.routes = &snapshot_->routes;
   reapDrained();
+}
+
+network::ActiveListener* Worker::findListener(const network::Address& address) {
+  if (auto it = by_address_.find(address.str()); it != by_address_.end()) return it->second;
+  std::string wildcard = address.family() == AF_INET6
+                             ? absl::StrCat("[::]:", address.port())
+                             : absl::StrCat("0.0.0.0:", address.port());
+  auto it = by_address_.find(wildcard);
+  return it == by_address_.end() ? nullptr : it->second;
 }
 
 uint64_t Worker::drainDeadline() { return loop_.nowMs() + static_cast<uint64_t>(drain_time_.count()); }

@@ -13,6 +13,7 @@
 #include "proxy/core/timer.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/network/active_listener.h"
+#include "proxy/network/listener_index.h"
 #include "proxy/upstream/cluster_manager.h"
 
 namespace meshproxy::server {
@@ -20,7 +21,7 @@ namespace meshproxy::server {
 // A worker thread: its own libuv loop, its listeners' sockets, and every connection those
 // accept, from accept to close. The main thread talks to it only through the thread-safe
 // methods below, which post to the loop.
-class Worker {
+class Worker : private network::ListenerIndex {
  public:
   Worker(uint32_t index, std::chrono::milliseconds drain_time);
   ~Worker();
@@ -42,6 +43,7 @@ class Worker {
   void run();
   void applySnapshot(config::SnapshotSharedPtr snapshot);
   void reapDrained();
+  network::ActiveListener* findListener(const network::Address& address) override;
   uint64_t drainDeadline();
 
   const uint32_t index_;
@@ -57,6 +59,8 @@ class Worker {
   absl::flat_hash_map<const network::ListenSockets*, std::unique_ptr<network::ActiveListener>>
       listeners_;
   std::vector<std::unique_ptr<network::ActiveListener>> draining_;
+  // listeners_ by bound address ("10.0.0.1:8080"), for use_original_dst.
+  absl::flat_hash_map<std::string, network::ActiveListener*> by_address_;
   std::unique_ptr<Timer> reap_timer_;
 };
 

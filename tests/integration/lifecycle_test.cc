@@ -44,10 +44,10 @@ TEST(LifecycleTest, HelpAndVersion) {
 TEST(LifecycleTest, UnsupportedConfigStopsTheStartWithTheFieldName) {
   TempDir dir;
   std::string yaml = tcpProxyBootstrapYaml({.listener_port = pickFreePort(), .upstream_ports = {1}});
-  yaml.replace(yaml.find("    filter_chains:"), 0, "    listener_filters: [ { name: envoy.filters.listener.tls_inspector } ]\n");
+  yaml.replace(yaml.find("    filter_chains:"), 0, "    tcp_backlog_size: 64\n");
   auto result = runMeshproxy({"-c", dir.writeFile("b.yaml", yaml)});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_THAT(result.stderr_text, HasSubstr("unsupported field 'listener_filters'"));
+  EXPECT_THAT(result.stderr_text, HasSubstr("unsupported field 'tcp_backlog_size'"));
 }
 
 TEST(LifecycleTest, PortInUseIsAStartError) {

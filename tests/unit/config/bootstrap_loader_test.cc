@@ -97,9 +97,9 @@ TEST(BootstrapLoaderTest, UnknownFieldIsRejected) {
 
 TEST(BootstrapLoaderTest, KnownButUnimplementedFieldIsRejectedByName) {
   auto s = loadAll(replaced(kValid, "    filter_chains:",
-                            "    listener_filters:\n    - name: x\n    filter_chains:"));
+                            "    tcp_backlog_size: 64\n    filter_chains:"));
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.message()), HasSubstr("unsupported field 'listener_filters'"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("unsupported field 'tcp_backlog_size'"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("listener 'l1'"));
 
   s = loadAll(replaced(kValid, "node: { id: n1, cluster: c1 }",

@@ -212,7 +212,7 @@ TEST_F(TransportSocketTranslatorTest, ListenerRecordsItsSecrets) {
   auto listener = config::translateListener(proto, context_);
   ASSERT_TRUE(listener.ok()) << listener.status();
   EXPECT_THAT((*listener)->secrets, ::testing::ElementsAre("default"));
-  EXPECT_NE((*listener)->filter_chain->transport_socket, nullptr);
+  EXPECT_NE((*listener)->chains.entries()[0].chain->transport_socket, nullptr);
 }
 
 }  // namespace
