@@ -60,7 +60,7 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
 }
 
 Buffer::Slice& Buffer::tailWithSpace() {
-  if (slices_.empty() || slices_.back().free() == 0) {
+  if (slices_.empty() || freeSpace(slices_.back()) == 0) {
     slices_.push_back(Slice{allocateSlice(), 0, 0});
   }
   return slices_.back();
@@ -70,7 +70,7 @@ void Buffer::add(const void* data, size_t size) {
   const char* src = static_cast<const char*>(data);
   while (size > 0) {
     Slice& tail = tailWithSpace();
-    size_t n = std::min(size, tail.free());
+    size_t n = std::min(size, freeSpace(tail));
     std::memcpy(tail.mem + tail.end, src, n);
     tail.end += n;
     length_ += n;
@@ -89,7 +89,7 @@ void Buffer::move(Buffer& other) {
       releaseSlice(s.mem);
       continue;
     }
-    if (!slices_.empty() && n <= slices_.back().free() && n < 1024) {
+    if (!slices_.empty() && n <= freeSpace(slices_.back()) && n < 1024) {
       Slice& tail = slices_.back();
       std::memcpy(tail.mem + tail.end, s.mem + s.start, n);
       tail.end += n;
@@ -143,8 +143,7 @@ void Buffer::drain(size_t size) {
     }
   }
   // Drop empty leading slices (left by a reservation that read nothing).
-  while (!slices_.empty() && slices_.front().start == slices_.front().end &&
-         slices_.size() > 1) {
+  while (!slices_.empty() && slices_.front().start == slices_.front().end && slices_.size() > 1) {
     releaseSlice(slices_.front().mem);
     slices_.pop_front();
   }
@@ -199,11 +198,11 @@ int Buffer::fillIovecs(uv_buf_t* bufs, int max_bufs) const {
 
 uv_buf_t Buffer::reserveForRead() {
   // A nearly full tail would turn one read into several tiny ones.
-  if (!slices_.empty() && slices_.back().free() < kSliceSize / 4) {
+  if (!slices_.empty() && freeSpace(slices_.back()) < kSliceSize / 4) {
     slices_.push_back(Slice{allocateSlice(), 0, 0});
   }
   Slice& tail = tailWithSpace();
-  return uv_buf_init(tail.mem + tail.end, static_cast<unsigned>(tail.free()));
+  return uv_buf_init(tail.mem + tail.end, static_cast<unsigned>(freeSpace(tail)));
 }
 
 void Buffer::commit(size_t size) {

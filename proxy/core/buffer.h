@@ -4,10 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "proxy/core/slice_queue.h"
 
 namespace meshproxy {
 
@@ -46,7 +47,8 @@ class Buffer {
   // Visits each contiguous region in order; used by parsers and writev.
   template <typename F>
   void forEachSlice(F&& f) const {
-    for (const auto& s : slices_) {
+    for (size_t i = 0; i < slices_.size(); ++i) {
+      const Slice& s = slices_[i];
       if (s.end > s.start) f(std::string_view(s.mem + s.start, s.end - s.start));
     }
   }
@@ -61,17 +63,13 @@ class Buffer {
   void commit(size_t size);
 
  private:
-  struct Slice {
-    char* mem = nullptr;
-    size_t start = 0;
-    size_t end = 0;
-    size_t free() const { return kSliceSize - end; }
-  };
+  using Slice = BufferSlice;
+  static size_t freeSpace(const Slice& s) { return kSliceSize - s.end; }
   Slice& tailWithSpace();
   static char* allocateSlice();
   static void releaseSlice(char* mem);
 
-  std::deque<Slice> slices_;
+  SliceQueue slices_;
   size_t length_ = 0;
 };
 

@@ -17,7 +17,8 @@ namespace meshproxy::http {
 
 // The callbacks object each decoder filter sees; it knows its place in the chain, so
 // continueDecoding() resumes after the right filter.
-struct ActiveStream::DecoderFilter : public StreamDecoderFilterCallbacks {
+struct ActiveStream::DecoderFilter : public StreamDecoderFilterCallbacks,
+                                     public Recycled<DecoderFilter> {
   DecoderFilter(ActiveStream& s, std::shared_ptr<StreamDecoderFilter> f, size_t i)
       : parent(s), filter(std::move(f)), index(i) {}
   WorkerContext& worker() override { return parent.manager_.worker(); }
@@ -35,7 +36,9 @@ struct ActiveStream::DecoderFilter : public StreamDecoderFilterCallbacks {
     parent.encodeHeaders(std::move(h), end_stream);
   }
   void encodeData(Buffer& data, bool end_stream) override { parent.encodeData(data, end_stream); }
-  void encodeTrailers(std::unique_ptr<HeaderMap> t) override { parent.encodeTrailers(std::move(t)); }
+  void encodeTrailers(std::unique_ptr<HeaderMap> t) override {
+    parent.encodeTrailers(std::move(t));
+  }
   HeaderMap* requestHeaders() override { return parent.request_headers_.get(); }
   void onDecoderFilterAboveWriteBufferHighWatermark() override {
     if (parent.upstream_above_watermark_++ == 0) parent.encoder_.stream().readDisable(true);
@@ -49,7 +52,8 @@ struct ActiveStream::DecoderFilter : public StreamDecoderFilterCallbacks {
     parent.watermark_callbacks_.push_back(&cb);
   }
   void removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& cb) override {
-    std::erase(parent.watermark_callbacks_, &cb);
+    auto& cbs = parent.watermark_callbacks_;
+    cbs.erase(std::remove(cbs.begin(), cbs.end(), &cb), cbs.end());
   }
   uint32_t bufferLimit() const override { return parent.bufferLimitBytes(); }
   void resetStream() override { parent.resetStream(StreamResetReason::kLocalReset); }
@@ -59,7 +63,8 @@ struct ActiveStream::DecoderFilter : public StreamDecoderFilterCallbacks {
   size_t index;
 };
 
-struct ActiveStream::EncoderFilter : public StreamEncoderFilterCallbacks {
+struct ActiveStream::EncoderFilter : public StreamEncoderFilterCallbacks,
+                                     public Recycled<EncoderFilter> {
   EncoderFilter(ActiveStream& s, std::shared_ptr<StreamEncoderFilter> f, size_t i)
       : parent(s), filter(std::move(f)), index(i) {}
   WorkerContext& worker() override { return parent.manager_.worker(); }
@@ -157,7 +162,8 @@ const router::Route* ActiveStream::route() {
         idle_timer_.reset();
       } else {
         if (idle_timer_ == nullptr) {
-          idle_timer_ = std::make_unique<Timer>(manager_.worker().loop.uv(), [this] { onStreamIdleTimeout(); });
+          idle_timer_ = std::make_unique<Timer>(manager_.worker().loop.uv(),
+                                                [this] { onStreamIdleTimeout(); });
         }
         resetIdleTimer();
         idle_timer_->enable(idle_timeout_);
@@ -169,7 +175,8 @@ const router::Route* ActiveStream::route() {
 
 void ActiveStream::resetIdleTimer() {
   if (idle_timer_ != nullptr) {
-    idle_deadline_ms_ = manager_.worker().loop.nowMs() + static_cast<uint64_t>(idle_timeout_.count());
+    idle_deadline_ms_ =
+        manager_.worker().loop.nowMs() + static_cast<uint64_t>(idle_timeout_.count());
   }
 }
 
@@ -275,8 +282,8 @@ bool ActiveStream::prepareRequest() {
   auto xff = h.get("x-forwarded-for");
   if (config_.use_remote_address) {
     downstream_remote_address_ = manager_.connection().remoteAddress().str();
-    h.set("x-forwarded-for", xff.has_value() && !xff->empty() ? absl::StrCat(toAbsl(*xff), ",", peer_ip)
-                                                              : peer_ip);
+    h.set("x-forwarded-for",
+          xff.has_value() && !xff->empty() ? absl::StrCat(toAbsl(*xff), ",", peer_ip) : peer_ip);
     h.set("x-forwarded-proto", scheme);
   } else {
     if (xff.has_value()) {
@@ -291,7 +298,8 @@ bool ActiveStream::prepareRequest() {
     h.setIfAbsent("x-forwarded-proto", scheme);
   }
   mutateForwardedClientCert(h, config_.forward_client_cert, config_.client_cert_details, ssl.get());
-  if (!downstream_remote_address_.empty()) info_.downstream_remote_address = downstream_remote_address_;
+  if (!downstream_remote_address_.empty())
+    info_.downstream_remote_address = downstream_remote_address_;
 
   if (config_.generate_request_id && !h.has("x-request-id")) {
     h.addLowercase("x-request-id", generateRequestId(manager_.worker().random));
@@ -417,8 +425,8 @@ void ActiveStream::encodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_st
 }
 
 void ActiveStream::encodeHeadersFrom(size_t index) {
-  bool end_stream = state_.encode_end_stream_pending && buffered_response_data_.empty() &&
-                    !response_trailers_;
+  bool end_stream =
+      state_.encode_end_stream_pending && buffered_response_data_.empty() && !response_trailers_;
   for (size_t i = index; i < encoder_filters_.size(); ++i) {
     state_.encoding_stopped_at = i + 1;
     auto status = encoder_filters_[i]->filter->encodeHeaders(*response_headers_, end_stream);
@@ -484,7 +492,8 @@ void ActiveStream::encodeTrailersFrom(size_t index) {
 void ActiveStream::continueEncoding(size_t filter_index) {
   if (state_.finished) return;
   size_t next = filter_index + 1;
-  if (state_.encoding_stopped && state_.encoding_stopped_at == next && !state_.response_headers_sent) {
+  if (state_.encoding_stopped && state_.encoding_stopped_at == next &&
+      !state_.response_headers_sent) {
     state_.encoding_stopped = false;
     encodeHeadersFrom(next);
     if (state_.finished) return;
@@ -537,15 +546,25 @@ void ActiveStream::writeHeaders(bool end_stream) {
   mutateResponseHeaders(h);
   uint32_t status = h.status();
   info_.response_code = status;
-  info_.first_upstream_rx_byte_received =
-      info_.first_upstream_rx_byte_received.value_or(info_.sinceStart(std::chrono::steady_clock::now()));
+  info_.first_upstream_rx_byte_received = info_.first_upstream_rx_byte_received.value_or(
+      info_.sinceStart(std::chrono::steady_clock::now()));
   const auto& s = *config_.stats;
   switch (status / 100) {
-    case 1: s.downstream_rq_1xx.inc(); break;
-    case 2: s.downstream_rq_2xx.inc(); break;
-    case 3: s.downstream_rq_3xx.inc(); break;
-    case 4: s.downstream_rq_4xx.inc(); break;
-    default: s.downstream_rq_5xx.inc(); break;
+    case 1:
+      s.downstream_rq_1xx.inc();
+      break;
+    case 2:
+      s.downstream_rq_2xx.inc();
+      break;
+    case 3:
+      s.downstream_rq_3xx.inc();
+      break;
+    case 4:
+      s.downstream_rq_4xx.inc();
+      break;
+    default:
+      s.downstream_rq_5xx.inc();
+      break;
   }
   if (!state_.request_complete && !(state_.upgrade && status == 101)) {
     // An HTTP/1 response that ends before its request cannot leave the connection usable.
@@ -572,7 +591,8 @@ void ActiveStream::writeTrailers() {
 
 // ---- local replies, resets, timeouts -----------------------------------------------------
 
-void ActiveStream::sendLocalReply(uint32_t status, std::string_view body, std::string_view details) {
+void ActiveStream::sendLocalReply(uint32_t status, std::string_view body,
+                                  std::string_view details) {
   if (state_.finished) return;
   response_code_details_ = std::string(details);
   info_.response_code_details = response_code_details_;

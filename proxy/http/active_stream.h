@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/core/event_loop.h"
+#include "proxy/core/recycled.h"
 #include "proxy/core/timer.h"
 #include "proxy/http/codec.h"
 #include "proxy/http/conn_manager_config.h"
@@ -22,7 +24,8 @@ class ConnectionManager;
 class ActiveStream : public RequestDecoder,
                      public StreamCallbacks,
                      public FilterChainBuilder,
-                     public DeferredDeletable {
+                     public DeferredDeletable,
+                     public Recycled<ActiveStream> {
  public:
   ActiveStream(ConnectionManager& manager, ResponseEncoder& encoder, uint64_t id);
   ~ActiveStream() override;
@@ -98,9 +101,10 @@ class ActiveStream : public RequestDecoder,
   std::unique_ptr<HeaderMap> request_trailers_;
   std::unique_ptr<HeaderMap> response_headers_;
   std::unique_ptr<HeaderMap> response_trailers_;
-  std::vector<std::unique_ptr<DecoderFilter>> decoder_filters_;
-  std::vector<std::unique_ptr<EncoderFilter>> encoder_filters_;
-  std::vector<DownstreamWatermarkCallbacks*> watermark_callbacks_;
+  // Inline: a chain is a handful of filters, and these are built once per request.
+  absl::InlinedVector<std::unique_ptr<DecoderFilter>, 4> decoder_filters_;
+  absl::InlinedVector<std::unique_ptr<EncoderFilter>, 4> encoder_filters_;
+  absl::InlinedVector<DownstreamWatermarkCallbacks*, 2> watermark_callbacks_;
   Buffer buffered_request_data_;
   Buffer buffered_response_data_;
   std::unique_ptr<Timer> idle_timer_;

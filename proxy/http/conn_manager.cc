@@ -55,7 +55,12 @@ RequestDecoder& ConnectionManager::newStream(ResponseEncoder& encoder) {
   if (idle_timer_ != nullptr) idle_timer_->disable();
   auto stream = std::make_unique<ActiveStream>(*this, encoder, next_stream_id_++);
   ActiveStream* raw = stream.get();
-  streams_.push_back(std::move(stream));
+  if (spare_node_.empty()) {
+    streams_.push_back(std::move(stream));
+  } else {
+    streams_.splice(streams_.end(), spare_node_, spare_node_.begin());
+    streams_.back() = std::move(stream);
+  }
   raw->position = std::prev(streams_.end());
   return *raw;
 }
@@ -93,7 +98,11 @@ void ConnectionManager::closeAfterResponse() { closing_ = true; }
 
 void ConnectionManager::onStreamFinished(ActiveStream& stream) {
   auto owned = std::move(*stream.position);
-  streams_.erase(stream.position);
+  if (spare_node_.empty()) {
+    spare_node_.splice(spare_node_.end(), streams_, stream.position);
+  } else {
+    streams_.erase(stream.position);
+  }
   worker().loop.deferredDelete(std::move(owned));
   if (closing_ || codec_->wantsToClose()) {
     if (streams_.empty()) connection().close(network::CloseType::kFlushWrite);
@@ -128,10 +137,10 @@ void ConnectionManager::onEvent(network::ConnectionEvent event) {
     s.downstream_cx_active.dec();
     s.downstream_cx_destroy.inc();
     s.downstream_cx_tx_bytes_total.add(connection().bytesWritten());
-    s.downstream_cx_length_ms.record(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                              connected_at_)
-            .count()));
+    s.downstream_cx_length_ms.record(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - connected_at_)
+                                  .count()));
   }
 }
 

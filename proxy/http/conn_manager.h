@@ -52,6 +52,9 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
   std::unique_ptr<ServerConnection> codec_;
   std::list<std::unique_ptr<ActiveStream>> streams_;
+  // The list node of the last finished stream, reused by the next one (keep-alive
+  // connections would otherwise allocate and free a node per request).
+  std::list<std::unique_ptr<ActiveStream>> spare_node_;
   std::unique_ptr<Timer> idle_timer_;
   std::unique_ptr<Timer> headers_timer_;
   bool awaiting_headers_ = false;

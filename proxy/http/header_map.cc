@@ -50,6 +50,44 @@ class LowerName {
 };
 }  // namespace
 
+namespace {
+// Entry storage of destroyed maps, kept per thread for the next reserve(). Only the sizes
+// the codecs reserve are worth keeping; huge ones are left to the heap.
+constexpr size_t kMinPooledCapacity = 8;
+constexpr size_t kMaxPooledCapacity = 128;
+constexpr size_t kMaxPooledVectors = 1024;
+thread_local bool t_entry_pool_dead = false;
+struct EntryStoragePool {
+  std::vector<std::vector<HeaderMap::Entry>> free;
+  ~EntryStoragePool() { t_entry_pool_dead = true; }
+};
+EntryStoragePool& entryPool() {
+  thread_local EntryStoragePool pool;
+  return pool;
+}
+}  // namespace
+
+HeaderMap::~HeaderMap() {
+  const size_t capacity = entries_.capacity();
+  if (capacity < kMinPooledCapacity || capacity > kMaxPooledCapacity || t_entry_pool_dead) return;
+  auto& free = entryPool().free;
+  if (free.size() >= kMaxPooledVectors) return;
+  entries_.clear();
+  free.push_back(std::move(entries_));
+}
+
+void HeaderMap::reserve(size_t n) {
+  if (entries_.capacity() >= n) return;
+  if (entries_.empty() && !t_entry_pool_dead) {
+    auto& free = entryPool().free;
+    if (!free.empty()) {
+      entries_ = std::move(free.back());
+      free.pop_back();
+    }
+  }
+  entries_.reserve(n);
+}
+
 HeaderMap::HeaderMap(std::initializer_list<std::pair<std::string_view, std::string_view>> init) {
   for (const auto& [n, v] : init) add(n, v);
 }
@@ -131,8 +169,8 @@ std::optional<std::string> HeaderMap::getJoined(std::string_view name) const {
 }
 
 size_t HeaderMap::count(std::string_view name) const {
-  return static_cast<size_t>(
-      std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.first == name; }));
+  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(),
+                                           [&](const Entry& e) { return e.first == name; }));
 }
 
 uint32_t HeaderMap::status() const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proxy/accesslog/header_lookup.h"
+#include "proxy/core/recycled.h"
 
 namespace meshproxy::http {
 
@@ -27,11 +28,19 @@ inline constexpr std::string_view kProtocol = ":protocol";
 // case-insensitive; HTTP/2 requires lower case); values as received. Pseudo-headers come
 // first. Lookups are linear: messages carry tens of headers, where a scan of short strings
 // beats hashing.
-class HeaderMap : public accesslog::HeaderLookup {
+//
+// Every request creates two of these (request and response): the objects and their entry
+// storage are recycled per thread (Recycled, and ~HeaderMap/reserve() below).
+class HeaderMap : public accesslog::HeaderLookup, public Recycled<HeaderMap> {
  public:
   using Entry = std::pair<std::string, std::string>;
 
   HeaderMap() = default;
+  ~HeaderMap() override;
+  HeaderMap(const HeaderMap&) = default;
+  HeaderMap& operator=(const HeaderMap&) = default;
+  HeaderMap(HeaderMap&&) = default;
+  HeaderMap& operator=(HeaderMap&&) = default;
   HeaderMap(std::initializer_list<std::pair<std::string_view, std::string_view>> init);
 
   // Appends; `name` is lower-cased.
@@ -66,8 +75,8 @@ class HeaderMap : public accesslog::HeaderLookup {
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   // Sizes the storage up front (the HTTP/1 codec: one allocation per message, not one per
-  // doubling).
-  void reserve(size_t n) { entries_.reserve(n); }
+  // doubling), reusing the storage of a map this thread destroyed when there is one.
+  void reserve(size_t n);
   // Sum of name and value lengths (the size limits are defined on it).
   size_t byteSize() const;
   void clear() { entries_.clear(); }
