@@ -368,8 +368,11 @@ TEST_F(MeshControlScenarioTest, TrafficSurvivesControlPlaneDeathAndTheSidecarRes
       dir_.filePath("resources"),
       MeshControlOptions{.grpc_port = grpc_port, .admin_port = admin_port});
   ASSERT_TRUE(control_->ready());
+  absl::Time restarted = absl::Now();
   ASSERT_TRUE(proxy_->waitForCounter(
       "control_plane.connected_state", [](int64_t v) { return v == 1; }, absl::Seconds(45)));
+  std::printf("sidecar reconnected %.1f s after the restart\n",
+              absl::ToDoubleSeconds(absl::Now() - restarted));
   ASSERT_TRUE(
       waitUntil([&] { return control_->acked(kNode, kLds) && control_->acked(kNode, kRds); },
                 absl::Seconds(10)))
