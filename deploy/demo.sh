@@ -2,8 +2,10 @@
 # The meshproxy demo: a small mesh on loopback, configured only by mesh-control.
 #
 #   mesh-control (ADS 127.0.0.1:15010, admin 15014) serves a copy of deploy/examples/mesh/
+#                and is the mesh's CA (root in $state_dir/ca, SPIFFE workload certs over SDS)
 #   client-sidecar  meshproxy, outbound listener 127.0.0.1:10080, admin 15000
 #        | `reviews` route: weighted canary reviews-v1 90 / reviews-v2 10
+#        | mutual TLS, STRICT (spiffe://cluster.local/ns/default/sa/productpage -> .../sa/reviews)
 #        v
 #   server-sidecar  meshproxy, inbound listeners 127.0.0.1:10181 (v1) and 10182 (v2), admin 15100
 #        v
@@ -76,7 +78,7 @@ cp -R deploy/examples/mesh/all deploy/examples/mesh/nodes "$mesh_dir/"
 start reviews-v1 "$bin/mesh-test-server" --listen 127.0.0.1:10081 --mode http --name reviews-v1
 start reviews-v2 "$bin/mesh-test-server" --listen 127.0.0.1:10082 --mode http --name reviews-v2
 start mesh-control "$bin/mesh-control" --listen 127.0.0.1:15010 --admin 127.0.0.1:15014 \
-  --resources "$mesh_dir"
+  --resources "$mesh_dir" --ca-dir "$state_dir/ca"
 wait_port 15010
 start server-sidecar "$bin/meshproxy" -c deploy/examples/mesh/bootstrap-server.yaml --concurrency 1
 start client-sidecar "$bin/meshproxy" -c deploy/examples/mesh/bootstrap-client.yaml --concurrency 1
@@ -99,6 +101,20 @@ echo
 echo "== one request, with the headers both sidecars added"
 curl -s -D - -o /dev/null http://127.0.0.1:10080/reviews | grep -iE '^(HTTP|x-inbound|server|x-envoy)' |
   sed 's/^/  /'
+echo
+echo "== the sidecar-to-sidecar hop is mutual TLS"
+xfcc=$(curl -s http://127.0.0.1:10080/reviews | sed -n 's/.*"x-forwarded-client-cert": "\([^"]*\)".*/\1/p')
+echo "  the app saw x-forwarded-client-cert: $xfcc"
+if curl -s --max-time 3 -o /dev/null http://127.0.0.1:10181/reviews; then
+  echo "  plaintext to the server sidecar's inbound port 10181 was ACCEPTED (unexpected!)" >&2
+else
+  echo "  plaintext to the server sidecar's inbound port 10181 is refused (curl exit $?)"
+fi
+echo "  server sidecar TLS handshakes: $(curl -s 127.0.0.1:15100/stats |
+  sed -n 's/^listener\.127\.0\.0\.1_10181\.ssl\.handshake: //p') on 127.0.0.1:10181"
+echo "  certificates issued by mesh-control (GET 127.0.0.1:15014/nodes):"
+curl -s 127.0.0.1:15014/nodes | grep -o '"id":"[^"]*"\|"certificate":{[^}]*}' | paste - - |
+  sed 's/^/    /'
 echo
 show_split
 
