@@ -14,6 +14,7 @@
 #include "proxy/network/address.h"
 #include "xds/server/json_text.h"
 #include "xds/server/layered_source.h"
+#include "xds/server/mesh_layout.h"
 #include "xds/server/workload_cert_source.h"
 
 namespace meshproxy::xds_server {
@@ -143,6 +144,7 @@ void ControlPlane::reload() {
     return;
   }
   load_.serving = std::move(result.resources);
+  load_.mesh = std::move(result.mesh);
   load_.files = result.files;
   load_.loaded_at = load_.last_attempt_at;
   ++load_.generation;
@@ -153,6 +155,10 @@ void ControlPlane::reload() {
 
 std::shared_ptr<const ResourceSource> ControlPlane::composeSources() const {
   std::vector<std::shared_ptr<const ResourceSource>> layers;
+  // Generated first, so that a file can replace any generated resource by its name.
+  if (load_.mesh) {
+    layers.push_back(std::make_shared<const MeshLayoutSource>(load_.mesh, options_.trust_domain));
+  }
   if (load_.serving) layers.push_back(load_.serving);
   // Last, so `default` and `ROOTCA` always come from the CA.
   if (issuer_ != nullptr) layers.push_back(std::make_shared<const WorkloadCertSource>(issuer_));

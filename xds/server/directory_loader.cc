@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -84,6 +86,8 @@ class Loader {
 
 }  // namespace
 
+constexpr char kMeshFile[] = "mesh.yaml";
+
 DirectoryLoad loadResourceDirectory(const std::string& root_name) {
   DirectoryLoad out;
   fs::path root(root_name);
@@ -100,7 +104,7 @@ DirectoryLoad loadResourceDirectory(const std::string& root_name) {
   if (ec) out.errors.push_back({root_name, ec.message()});
   for (const auto& path : entries) {
     std::string name = path.filename().string();
-    if (isHidden(path) || name == "all" || name == "nodes") continue;
+    if (isHidden(path) || name == "all" || name == "nodes" || name == kMeshFile) continue;
     if (fs::is_directory(path, ec) || isResourceFileName(path)) {
       out.warnings.push_back(
           absl::StrCat(path.string(), ": ignored (resources go in all/ or nodes/<node-id>/)"));
@@ -118,6 +122,19 @@ DirectoryLoad loadResourceDirectory(const std::string& root_name) {
         continue;
       }
       loader.loadScope(path, by_node[path.filename().string()]);
+    }
+  }
+  if (fs::is_regular_file(root / kMeshFile, ec)) {
+    std::ifstream in(root / kMeshFile);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      out.errors.push_back({(root / kMeshFile).string(), "cannot read"});
+    } else if (auto mesh = parseMeshSpec(text.str()); !mesh.ok()) {
+      out.errors.push_back({(root / kMeshFile).string(), std::string(mesh.status().message())});
+    } else {
+      out.mesh = std::make_shared<const MeshSpec>(std::move(*mesh));
+      ++out.files;
     }
   }
   if (out.errors.empty()) {

@@ -16,6 +16,7 @@ namespace meshproxy::xds_server {
 struct LoadState {
   std::string directory;
   std::shared_ptr<const DirectoryResources> serving;  // null until a load succeeds
+  std::shared_ptr<const MeshSpec> mesh;               // of the serving set; null: no mesh.yaml
   uint64_t generation = 0;                            // successful loads so far
   size_t files = 0;                                   // files of the serving set
   absl::Time loaded_at = absl::InfinitePast();        // when `serving` was loaded

@@ -53,6 +53,24 @@ TEST(DirectoryLoaderTest, AllGoesToEveryNodeAndNodesOverride) {
   EXPECT_TRUE(load.resources->resources(node("n2"), kListenerType).empty());
 }
 
+TEST(DirectoryLoaderTest, MeshFileIsLoadedAndABadOneIsAnErrorNamingIt) {
+  TempDir dir;
+  dir.writeFile("mesh.yaml", "mtls: PERMISSIVE\nservices: [{name: a, ports: [{port: 80}]}]\n");
+  auto load = loadResourceDirectory(dir.path());
+  ASSERT_TRUE(load.errors.empty()) << load.errors[0].message;
+  EXPECT_TRUE(load.warnings.empty()) << load.warnings[0];
+  ASSERT_NE(load.mesh, nullptr);
+  EXPECT_EQ(load.mesh->mtls, MtlsMode::kPermissive);
+  ASSERT_EQ(load.mesh->services.size(), 1u);
+
+  dir.writeFile("mesh.yaml", "services: [{name: a, ports: [{port: 0}]}]\n");
+  auto bad = loadResourceDirectory(dir.path());
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].file, dir.filePath("mesh.yaml"));
+  EXPECT_THAT(bad.errors[0].message, HasSubstr("services[0].ports[0].port"));
+  EXPECT_EQ(bad.resources, nullptr) << "all or nothing";
+}
+
 TEST(DirectoryLoaderTest, MissingScopesAreEmptyNotErrors) {
   TempDir dir;
   auto load = loadResourceDirectory(dir.path());
