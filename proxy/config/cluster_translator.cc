@@ -1,5 +1,6 @@
 #include "proxy/config/cluster_translator.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
@@ -22,7 +23,12 @@ const SupportedFields& clusterFields() {
           "per_connection_buffer_limit_bytes", "typed_extension_protocol_options",
           "dns_refresh_rate", "dns_lookup_family", "max_requests_per_connection",
           "common_http_protocol_options", "eds_cluster_config", "http2_protocol_options",
-          "transport_socket"}},
+          "transport_socket", "cleanup_interval", "original_dst_lb_config",
+          "upstream_bind_config"}},
+        {"envoy.config.cluster.v3.Cluster.OriginalDstLbConfig",
+         {"use_http_header", "http_header_name", "upstream_port_override"}},
+        {"envoy.config.core.v3.BindConfig", {"source_address"}},
+        {"envoy.config.core.v3.SocketAddress", {"address", "port_value"}},
         {"envoy.config.core.v3.TransportSocket", {"name", "typed_config"}},
         // The load assignment is checked by the endpoint translator.
         {"envoy.config.cluster.v3.Cluster", {"load_assignment*"}},
@@ -137,9 +143,53 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       }
       break;
     }
+    case Cluster::ORIGINAL_DST:
+      config->type = upstream::DiscoveryType::kOriginalDst;
+      if (proto.has_load_assignment()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": an ORIGINAL_DST cluster takes its hosts from connections, not load_assignment"));
+      }
+      if (proto.lb_policy() != Cluster::CLUSTER_PROVIDED) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": an ORIGINAL_DST cluster needs lb_policy CLUSTER_PROVIDED"));
+      }
+      break;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": unsupported cluster type ", Cluster::DiscoveryType_Name(proto.type())));
+  }
+  if (proto.has_cleanup_interval() || proto.has_original_dst_lb_config()) {
+    if (config->type != upstream::DiscoveryType::kOriginalDst) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": cleanup_interval/original_dst_lb_config need type ORIGINAL_DST"));
+    }
+    if (proto.has_cleanup_interval()) {
+      config->cleanup_interval = toMilliseconds(proto.cleanup_interval());
+      if (config->cleanup_interval.count() <= 0) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": cleanup_interval must be > 0"));
+      }
+    }
+    const auto& lb = proto.original_dst_lb_config();
+    config->original_dst_use_http_header = lb.use_http_header();
+    if (!lb.http_header_name().empty()) {
+      config->original_dst_http_header = absl::AsciiStrToLower(lb.http_header_name());
+    }
+    if (lb.has_upstream_port_override()) {
+      config->original_dst_port_override = lb.upstream_port_override().value();
+      if (config->original_dst_port_override == 0 || config->original_dst_port_override > 65535) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": upstream_port_override must be in 1-65535"));
+      }
+    }
+  }
+  if (proto.has_upstream_bind_config()) {
+    const auto& sa = proto.upstream_bind_config().source_address();
+    auto source = network::Address::fromIpPort(sa.address(), sa.port_value());
+    if (!source.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, " upstream_bind_config.source_address: ", source.status().message()));
+    }
+    config->source_address = *source;
   }
   switch (proto.lb_policy()) {
     case Cluster::ROUND_ROBIN:
@@ -147,6 +197,13 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       break;
     case Cluster::LEAST_REQUEST:
       config->lb_policy = upstream::LbPolicy::kLeastRequest;
+      break;
+    case Cluster::CLUSTER_PROVIDED:
+      if (config->type != upstream::DiscoveryType::kOriginalDst) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": lb_policy CLUSTER_PROVIDED needs type ORIGINAL_DST"));
+      }
+      config->lb_policy = upstream::LbPolicy::kClusterProvided;
       break;
     default:
       return absl::InvalidArgumentError(absl::StrCat(

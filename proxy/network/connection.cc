@@ -1,6 +1,12 @@
 #include "proxy/network/connection.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 
 #include "proxy/core/log.h"
 
@@ -78,7 +84,8 @@ std::unique_ptr<Connection> Connection::accept(EventLoop& loop, uv_stream_t* ser
 std::unique_ptr<Connection> Connection::connect(EventLoop& loop, const Address& remote,
                                                 std::chrono::milliseconds timeout,
                                                 uint32_t buffer_limit,
-                                                const TransportSocketFactory* transport) {
+                                                const TransportSocketFactory* transport,
+                                                const Address* source_address) {
   std::unique_ptr<Connection> conn(new Connection(loop, buffer_limit));
   conn->remote_ = remote;
   conn->connecting_ = true;
@@ -93,6 +100,7 @@ std::unique_ptr<Connection> Connection::connect(EventLoop& loop, const Address& 
       conn->attachTransport(std::move(socket), /*client=*/true);
     }
   }
+  if (rc == 0 && source_address != nullptr) rc = conn->bindSource(*source_address);
   if (rc == 0) {
     rc = uv_tcp_connect(&s->connect_req, &s->tcp, remote.sockaddr_ptr(), &Connection::onConnect);
   }
@@ -116,6 +124,25 @@ std::unique_ptr<Connection> Connection::connect(EventLoop& loop, const Address& 
   });
   conn->connect_timer_->enable(timeout);
   return conn;
+}
+
+// Makes the socket itself so the option that defers the port choice to connect() can be set
+// before bind: with it, many connections from one source IP do not each hold a port of the
+// ephemeral range from bind on.
+int Connection::bindSource(const Address& source) {
+  int fd = ::socket(source.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return uv_translate_sys_error(errno);
+  int one = 1;
+  if (source.port() == 0) ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+  if (::bind(fd, source.sockaddr_ptr(), source.sockaddr_len()) != 0) {
+    int err = errno;
+    ::close(fd);
+    log::debug("cannot bind upstream source {}: {}", source.str(), std::strerror(err));
+    return uv_translate_sys_error(err);
+  }
+  int rc = uv_tcp_open(&socket_->tcp, fd);
+  if (rc != 0) ::close(fd);
+  return rc;
 }
 
 void Connection::captureAddresses() {

@@ -61,11 +61,13 @@ class Connection : private DeferredFlush {
                                             std::unique_ptr<TransportSocket> transport = nullptr);
   // Starts connecting to `remote`; the outcome arrives as kConnected, kConnectFailed or
   // kConnectTimeout (the timeout covers the TLS handshake too). Writes before that are
-  // queued. A null factory is the raw transport.
+  // queued. A null factory is the raw transport. A source address (upstream_bind_config) is
+  // bound before connecting; its port 0 leaves the port to connect() (IP_BIND_ADDRESS_NO_PORT).
   static std::unique_ptr<Connection> connect(EventLoop& loop, const Address& remote,
                                              std::chrono::milliseconds timeout,
                                              uint32_t buffer_limit,
-                                             const TransportSocketFactory* transport = nullptr);
+                                             const TransportSocketFactory* transport = nullptr,
+                                             const Address* source_address = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -168,6 +170,7 @@ class Connection : private DeferredFlush {
   static void linger(Socket* s);
   static void finishLinger(Socket* s);
   void captureAddresses();
+  int bindSource(const Address& source);
 
   EventLoop& loop_;
   Socket* socket_ = nullptr;

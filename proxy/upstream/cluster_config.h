@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,8 +16,10 @@
 
 namespace meshproxy::upstream {
 
-enum class DiscoveryType { kStatic, kStrictDns, kEds };
-enum class LbPolicy { kRoundRobin, kLeastRequest };
+// kOriginalDst: no configured hosts; each connection goes to its downstream's original
+// destination (transparent passthrough), hosts being made on demand.
+enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst };
+enum class LbPolicy { kRoundRobin, kLeastRequest, kClusterProvided };
 enum class DnsFamily { kAuto, kV4Only, kV6Only, kV4Preferred, kAll };
 
 // A name a STRICT_DNS cluster resolves; each address it yields becomes a host.
@@ -88,6 +91,15 @@ struct ClusterConfig {
   // for the xDS gRPC stream; the HTTP data path speaks HTTP/1.1 upstream only so far.
   bool http2 = false;
   HostVector hosts;
+  // ORIGINAL_DST: hosts unused this long are dropped (with their idle connections).
+  std::chrono::milliseconds cleanup_interval{5000};
+  // ORIGINAL_DST over HTTP: take the destination from this request header when
+  // use_http_header is set (original_dst_lb_config), and/or force the port.
+  bool original_dst_use_http_header = false;
+  std::string original_dst_http_header = "x-envoy-original-dst-host";
+  uint32_t original_dst_port_override = 0;
+  // upstream_bind_config.source_address: the local address upstream sockets bind to.
+  std::optional<network::Address> source_address;
   // TLS to the endpoints (UpstreamTlsContext); null is the raw transport.
   network::TransportSocketFactorySharedPtr transport_socket;
   // SDS secrets the TLS context needs: the cluster warms until SecretManager::hasSecret for

@@ -21,7 +21,9 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
     connection_ = network::Connection::connect(pool.worker_.loop, pool.host_->address,
                                                cluster.connect_timeout,
                                                cluster.per_connection_buffer_limit,
-                                               cluster.transport_socket.get());
+                                               cluster.transport_socket.get(),
+                                               cluster.source_address ? &*cluster.source_address
+                                                                      : nullptr);
     connection_->setCallbacks(this);
     codec_ = http::createClientCodec(*connection_);
     cluster.stats->upstream_cx_total.inc();

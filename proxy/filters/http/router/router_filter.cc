@@ -60,6 +60,28 @@ FilterHeadersStatus RouterFilter::routeDirectly(const ::meshproxy::router::Route
   return FilterHeadersStatus::kStopIteration;
 }
 
+// ORIGINAL_DST: the request header (original_dst_lb_config.use_http_header), else the
+// downstream connection's original destination. A destination original_dst did not restore
+// is this listener itself, and going there would loop back into meshproxy.
+std::optional<network::Address> RouterFilter::originalDestination(
+    const upstream::ClusterConfig& cluster, const http::HeaderMap& headers) {
+  std::optional<network::Address> dst;
+  if (cluster.original_dst_use_http_header) {
+    if (auto value = headers.get(cluster.original_dst_http_header); value.has_value()) {
+      auto parsed = network::Address::parse(*value);
+      if (!parsed.ok()) return std::nullopt;  // Envoy: an unusable header is no host
+      dst = *parsed;
+    }
+  }
+  if (!dst.has_value()) {
+    const network::Connection& downstream = callbacks_->connection();
+    if (!downstream.localAddressRestored()) return std::nullopt;
+    dst = downstream.localAddress();
+  }
+  if (cluster.original_dst_port_override != 0) dst->setPort(cluster.original_dst_port_override);
+  return dst;
+}
+
 FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool end_stream) {
   request_headers_ = &headers;
   request_complete_ = end_stream;
@@ -95,15 +117,28 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
     callbacks_->sendLocalReply(503, "upstream HTTP/2 is not supported yet", "unsupported_upstream_protocol");
     return FilterHeadersStatus::kStopIteration;
   }
-  int index = cluster_->lb->chooseHost();
-  if (index < 0) {
+  upstream::HostSharedPtr host_ptr;
+  if (cluster.type == upstream::DiscoveryType::kOriginalDst) {
+    std::optional<network::Address> dst = originalDestination(cluster, headers);
+    if (dst.has_value()) {
+      const auto& entry = cluster_->originalDstHost(worker, *dst);
+      host_ptr = entry.host;
+      host_state_ = entry.state;
+    }
+  } else {
+    int index = cluster_->lb->chooseHost();
+    if (index >= 0) {
+      host_ptr = cluster.hosts[static_cast<size_t>(index)];
+      host_state_ = cluster_->host_states[static_cast<size_t>(index)];
+    }
+  }
+  if (host_ptr == nullptr) {
     cluster.stats->upstream_cx_none_healthy.inc();
     info.setResponseFlag(ResponseFlag::kNoHealthyUpstream);
     callbacks_->sendLocalReply(503, "no healthy upstream", "no_healthy_upstream");
     return FilterHeadersStatus::kStopIteration;
   }
-  const upstream::Host& host = *cluster.hosts[static_cast<size_t>(index)];
-  host_state_ = cluster_->host_states[static_cast<size_t>(index)];
+  const upstream::Host& host = *host_ptr;
   info.upstream_host = host.address.str();
   info.upstream_request_attempt_count = 1;
 
@@ -117,7 +152,7 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   upstream_start_ = std::chrono::steady_clock::now();
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
-  upstream::Http1ConnPool& pool = cluster_->pool(worker, static_cast<size_t>(index));
+  upstream::Http1ConnPool& pool = cluster_->pool(worker, host_ptr, *host_state_);
   pending_ = pool.newStream(upstream_response_, *this);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();

@@ -78,6 +78,8 @@ class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCall
   void onUpstreamReset(http::StreamResetReason reason);
   http::FilterHeadersStatus routeDirectly(const ::meshproxy::router::Route& route, http::HeaderMap& headers);
   void sendUpstreamRequestBody();
+  std::optional<network::Address> originalDestination(const upstream::ClusterConfig& cluster,
+                                                      const http::HeaderMap& headers);
   void onRequestComplete();
   void onTimeout();
   void failWith(uint32_t status, std::string_view details, std::string_view body);

@@ -56,8 +56,23 @@ FilterStatus TcpProxyFilter::onNewConnection() {
 
 void TcpProxyFilter::connectUpstream() {
   upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
-  int index = cluster == nullptr ? -1 : cluster->lb->chooseHost();
-  const upstream::Host* host = index < 0 ? nullptr : cluster->config->hosts[static_cast<size_t>(index)].get();
+  const upstream::Host* host = nullptr;
+  if (cluster != nullptr && cluster->config->type == upstream::DiscoveryType::kOriginalDst) {
+    // Passthrough: where the client meant to go. Only a destination original_dst restored
+    // counts; without one the local address is this listener, and connecting there would
+    // loop back into meshproxy.
+    if (downstream().localAddressRestored()) {
+      network::Address dst = downstream().localAddress();
+      if (cluster->config->original_dst_port_override != 0) {
+        dst.setPort(cluster->config->original_dst_port_override);
+      }
+      original_dst_host_ = cluster->originalDstHost(callbacks_->worker(), dst).host;
+      host = original_dst_host_.get();
+    }
+  } else {
+    int index = cluster == nullptr ? -1 : cluster->lb->chooseHost();
+    host = index < 0 ? nullptr : cluster->config->hosts[static_cast<size_t>(index)].get();
+  }
   auto& info = callbacks_->streamInfo();
   if (host == nullptr) {
     cluster_->stats->upstream_cx_none_healthy.inc();
@@ -74,7 +89,9 @@ void TcpProxyFilter::connectUpstream() {
   upstream_ = network::Connection::connect(callbacks_->worker().loop, host->address,
                                            cluster_->connect_timeout,
                                            cluster_->per_connection_buffer_limit,
-                                           cluster_->transport_socket.get());
+                                           cluster_->transport_socket.get(),
+                                           cluster_->source_address ? &*cluster_->source_address
+                                                                    : nullptr);
   upstream_->enableHalfClose(true);
   upstream_->setCallbacks(&upstream_callbacks_);
 }

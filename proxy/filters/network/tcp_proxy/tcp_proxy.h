@@ -50,6 +50,8 @@ class TcpProxyFilter : public network::NetworkFilter {
   std::shared_ptr<const TcpProxyConfig> config_;
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
   upstream::ClusterConfigSharedPtr cluster_;
+  // ORIGINAL_DST: the host made for this connection's destination.
+  upstream::HostSharedPtr original_dst_host_;
   std::unique_ptr<network::Connection> upstream_;
   // The upstream's TLS identity and failure reason, kept for the access log.
   std::shared_ptr<const network::SslConnectionInfo> upstream_ssl_;
