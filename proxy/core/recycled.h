@@ -72,4 +72,30 @@ class Recycled {
   }
 };
 
+// Allocator for std::allocate_shared of per-request objects (filters): the object and its
+// control block come from BlockRecycler as one block.
+template <typename T>
+class RecyclingAllocator {
+ public:
+  using value_type = T;
+  RecyclingAllocator() = default;
+  template <typename U>
+  RecyclingAllocator(const RecyclingAllocator<U>&) {}  // NOLINT: rebinding is implicit
+  T* allocate(size_t n) {
+    if (n == 1) return static_cast<T*>(BlockRecycler<sizeof(T)>::allocate());
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* p, size_t n) {
+    if (n == 1) {
+      BlockRecycler<sizeof(T)>::release(p);
+      return;
+    }
+    ::operator delete(p);
+  }
+  template <typename U>
+  bool operator==(const RecyclingAllocator<U>&) const {
+    return true;
+  }
+};
+
 }  // namespace meshproxy

@@ -251,18 +251,28 @@ bool ActiveStream::prepareRequest() {
       h.remove(name);
     }
   }
-  h.remove("keep-alive");
-  h.remove("proxy-connection");
-  h.remove("transfer-encoding");
-  if (auto te = h.get("te"); te.has_value() && !absl::EqualsIgnoreCase(toAbsl(*te), "trailers")) {
-    h.remove("te");
-  }
-  if (state_.upgrade) {
-    h.set("connection", "upgrade");
-  } else {
-    h.remove("connection");
-    h.remove("upgrade");
-  }
+  // The fixed hop-by-hop set goes in one pass over the fields (this runs on every request).
+  auto te = h.get("te");
+  const bool drop_te = te.has_value() && !absl::EqualsIgnoreCase(toAbsl(*te), "trailers");
+  const bool upgrading = state_.upgrade;
+  h.removeIf([drop_te, upgrading](const HeaderMap::Entry& e) {
+    const std::string& n = e.first;
+    switch (n.size()) {
+      case 2:
+        return drop_te && n == "te";
+      case 7:
+        return !upgrading && n == "upgrade";
+      case 10:
+        return n == "keep-alive" || (!upgrading && n == "connection");
+      case 16:
+        return n == "proxy-connection";
+      case 17:
+        return n == "transfer-encoding";
+      default:
+        return false;
+    }
+  });
+  if (upgrading) h.set("connection", "upgrade");
 
   // 100-continue is answered here, as Envoy does by default: the client sends its body
   // now, and the upstream never sees the expectation.
@@ -276,11 +286,11 @@ bool ActiveStream::prepareRequest() {
   }
 
   // Who the client is: the socket peer at the edge, else what trusted proxies recorded.
-  std::string peer_ip = manager_.connection().remoteAddress().ip();
   const auto& ssl = manager_.connection().ssl();
   std::string_view scheme = manager_.connection().secure() ? "https" : "http";
   auto xff = h.get("x-forwarded-for");
   if (config_.use_remote_address) {
+    const std::string peer_ip = manager_.connection().remoteAddress().ip();
     downstream_remote_address_ = manager_.connection().remoteAddress().str();
     h.set("x-forwarded-for",
           xff.has_value() && !xff->empty() ? absl::StrCat(toAbsl(*xff), ",", peer_ip) : peer_ip);
@@ -513,14 +523,23 @@ void ActiveStream::continueEncoding(size_t filter_index) {
 
 void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   uint32_t status = h.status();
-  // Hop-by-hop headers of the upstream response stop here too.
-  if (!(state_.upgrade && status == 101)) {
-    h.remove("connection");
-    h.remove("upgrade");
-  }
-  h.remove("keep-alive");
-  h.remove("proxy-connection");
-  h.remove("transfer-encoding");
+  // Hop-by-hop headers of the upstream response stop here too (one pass over the fields).
+  const bool upgrading = state_.upgrade && status == 101;
+  h.removeIf([upgrading](const HeaderMap::Entry& e) {
+    const std::string& n = e.first;
+    switch (n.size()) {
+      case 7:
+        return !upgrading && n == "upgrade";
+      case 10:
+        return n == "keep-alive" || (!upgrading && n == "connection");
+      case 16:
+        return n == "proxy-connection";
+      case 17:
+        return n == "transfer-encoding";
+      default:
+        return false;
+    }
+  });
   switch (config_.server_header_transformation) {
     case ServerHeaderTransformation::kOverwrite:
       h.set("server", config_.server_name);
@@ -546,8 +565,9 @@ void ActiveStream::writeHeaders(bool end_stream) {
   mutateResponseHeaders(h);
   uint32_t status = h.status();
   info_.response_code = status;
-  info_.first_upstream_rx_byte_received = info_.first_upstream_rx_byte_received.value_or(
-      info_.sinceStart(std::chrono::steady_clock::now()));
+  if (!info_.first_upstream_rx_byte_received.has_value()) {
+    info_.first_upstream_rx_byte_received = info_.sinceStart(std::chrono::steady_clock::now());
+  }
   const auto& s = *config_.stats;
   switch (status / 100) {
     case 1:

@@ -53,6 +53,11 @@ class HeaderMap : public accesslog::HeaderLookup, public Recycled<HeaderMap> {
   void setIfAbsent(std::string_view name, std::string_view value);
   // Removes every field of that name; returns how many.
   size_t remove(std::string_view name);
+  // Removes every field for which pred(entry) is true, in one pass; returns how many.
+  template <typename Pred>
+  size_t removeIf(Pred pred) {
+    return static_cast<size_t>(std::erase_if(entries_, pred));
+  }
   // Removes every field whose name starts with prefix.
   size_t removePrefix(std::string_view prefix);
 

@@ -18,12 +18,10 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
   explicit ActiveClient(Http1ConnPool& pool) : pool_(pool) {
     const ClusterConfig& cluster = *pool.cluster_;
     // With TLS, kConnected comes after the handshake: requests go to authenticated peers only.
-    connection_ = network::Connection::connect(pool.worker_.loop, pool.host_->address,
-                                               cluster.connect_timeout,
-                                               cluster.per_connection_buffer_limit,
-                                               cluster.transport_socket.get(),
-                                               cluster.source_address ? &*cluster.source_address
-                                                                      : nullptr);
+    connection_ = network::Connection::connect(
+        pool.worker_.loop, pool.host_->address, cluster.connect_timeout,
+        cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
+        cluster.source_address ? &*cluster.source_address : nullptr);
     connection_->setCallbacks(this);
     codec_ = http::createClientCodec(*connection_);
     cluster.stats->upstream_cx_total.inc();
@@ -43,7 +41,7 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
   // Binds a request to this (connected, idle) connection.
   void start(http::ResponseDecoder& decoder) {
     state_ = State::kBusy;
-    idle_timer_.reset();
+    if (idle_timer_ != nullptr) idle_timer_->disable();
     decoder_ = &decoder;
     response_complete_ = false;
     ++requests_;
@@ -146,8 +144,8 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
   void finishExchange() {
     decoder_ = nullptr;
     const ClusterConfig& cluster = *pool_.cluster_;
-    bool max_reached = cluster.max_requests_per_connection > 0 &&
-                       requests_ >= cluster.max_requests_per_connection;
+    bool max_reached =
+        cluster.max_requests_per_connection > 0 && requests_ >= cluster.max_requests_per_connection;
     if (max_reached) cluster.stats->upstream_cx_max_requests.inc();
     // Reuse only a connection the codec says is clean and that we read normally from.
     if (!codec_->idle() || !codec_->reusable() || max_reached || !connection_->readEnabled()) {
@@ -156,10 +154,13 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
     }
     state_ = State::kIdle;
     if (cluster.idle_timeout.count() > 0) {
-      idle_timer_ = std::make_unique<Timer>(pool_.worker_.loop.uv(), [this] {
-        pool_.cluster_->stats->upstream_cx_idle_timeout.inc();
-        close();
-      });
+      // One timer per connection, re-armed per exchange (cheap: see Timer).
+      if (idle_timer_ == nullptr) {
+        idle_timer_ = std::make_unique<Timer>(pool_.worker_.loop.uv(), [this] {
+          pool_.cluster_->stats->upstream_cx_idle_timeout.inc();
+          close();
+        });
+      }
       idle_timer_->enable(cluster.idle_timeout);
     }
     pool_.onClientIdle(*this);
@@ -199,7 +200,8 @@ class Http1ConnPool::PendingRequest : public PendingRequestHandle {
   std::list<std::unique_ptr<PendingRequest>>::iterator position;
 };
 
-Http1ConnPool::Http1ConnPool(WorkerContext& worker, HostSharedPtr host, ClusterConfigSharedPtr cluster)
+Http1ConnPool::Http1ConnPool(WorkerContext& worker, HostSharedPtr host,
+                             ClusterConfigSharedPtr cluster)
     : worker_(worker), host_(std::move(host)), cluster_(std::move(cluster)) {}
 
 Http1ConnPool::~Http1ConnPool() {
@@ -210,7 +212,8 @@ Http1ConnPool::~Http1ConnPool() {
   clients_.clear();
 }
 
-PendingRequestHandle* Http1ConnPool::newStream(http::ResponseDecoder& decoder, PoolCallbacks& callbacks) {
+PendingRequestHandle* Http1ConnPool::newStream(http::ResponseDecoder& decoder,
+                                               PoolCallbacks& callbacks) {
   if (!idle_.empty()) {
     ActiveClient* client = idle_.back();
     idle_.pop_back();
@@ -234,7 +237,8 @@ void Http1ConnPool::createClient() {
   ++connecting_;
 }
 
-void Http1ConnPool::attach(ActiveClient& client, http::ResponseDecoder& decoder, PoolCallbacks& callbacks) {
+void Http1ConnPool::attach(ActiveClient& client, http::ResponseDecoder& decoder,
+                           PoolCallbacks& callbacks) {
   client.start(decoder);
   callbacks.onPoolReady(client);
 }
@@ -262,7 +266,8 @@ void Http1ConnPool::onClientConnectFailed(ActiveClient& client, PoolFailureReaso
     pending_.pop_front();
     std::string_view details = client.transportFailureReason();
     if (details.empty()) {
-      details = reason == PoolFailureReason::kConnectTimeout ? "connect_timeout" : "connection_failure";
+      details =
+          reason == PoolFailureReason::kConnectTimeout ? "connect_timeout" : "connection_failure";
     }
     request->callbacks.onPoolFailure(reason, details);
   }
