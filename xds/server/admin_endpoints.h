@@ -13,7 +13,7 @@ struct AdminContext {
   const LoadState& load;  // main-thread state, read on the admin (main) thread
   const NodeRegistry& nodes;
   std::function<bool()> serving;  // the ADS server is up and not shutting down
-  // With the CA: the certificate issued to a node id, as JSON ("null" if none).
+  // The certificate the CA issued to a node id, as JSON ("null" if none yet, "" without a CA).
   std::function<std::string(const std::string&)> node_certificate;
 };
 

@@ -196,7 +196,7 @@ void ControlPlane::renewCertificates() {
 }
 
 std::string ControlPlane::nodeCertificateJson(const std::string& node_id) const {
-  if (issuer_ == nullptr) return "null";
+  if (issuer_ == nullptr) return "";  // no CA: no "certificate" field
   auto cert = issuer_->current(node_id);
   if (cert == nullptr) return "null";
   return absl::StrCat("{\"serial\":", jsonString(cert->serial),

@@ -32,6 +32,7 @@ std::string typeJson(const TypeStatus& t) {
 
 std::string streamJson(const StreamInfo& s,
                        const std::function<std::string(const std::string&)>& certificate) {
+  std::string cert = certificate ? certificate(s.node_id) : "";
   std::string types = "[";
   for (const auto& [url, status] : s.types) {
     absl::StrAppend(&types, types.size() > 1 ? "," : "", typeJson(status));
@@ -44,8 +45,7 @@ std::string streamJson(const StreamInfo& s,
       ",\"stream_id\":", s.stream_id, ",\"connected\":", s.disconnected_at ? "false" : "true",
       ",\"connected_since\":", jsonTime(s.connected_since),
       ",\"disconnected_at\":", s.disconnected_at ? jsonTime(*s.disconnected_at) : "null",
-      ",\"types\":", types,
-      certificate ? absl::StrCat(",\"certificate\":", certificate(s.node_id)) : "", "}");
+      ",\"types\":", types, cert.empty() ? "" : absl::StrCat(",\"certificate\":", cert), "}");
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 namespace meshproxy::xds_server {
 
 std::string nodesJson(const NodeRegistry& registry);
-// With `certificate` (the CA's view of a node id, as JSON), each node also shows
-// "certificate": serial, SPIFFE ID and expiry of the workload certificate it was issued.
+// With `certificate` (the CA's view of a node id, as JSON; "" leaves the field out), each
+// node also shows "certificate": serial, SPIFFE ID and expiry of its workload certificate.
 std::string nodesJson(const NodeRegistry& registry,
                       const std::function<std::string(const std::string&)>& certificate);
 
