@@ -183,7 +183,7 @@ TEST_F(MeshControlWithMeshproxyTest, SidecarNackIsShownAndOldConfigKeepsWorking)
   replaceFile(
       "resources/all/listeners.yaml",
       tcpListener("outbound", listener_port_,
-                  "  listener_filters: [ { name: envoy.filters.listener.tls_inspector } ]\n"));
+                  "  connection_balance_config: { exact_balance: {} }\n"));
   ASSERT_TRUE(waitUntil(
       [&] {
         return sidecarType(kLds).fields().contains("last_nack") &&
@@ -193,7 +193,7 @@ TEST_F(MeshControlWithMeshproxyTest, SidecarNackIsShownAndOldConfigKeepsWorking)
       << httpGet("127.0.0.1", admin_port_, "/nodes").body;
   auto type = sidecarType(kLds);
   EXPECT_THAT(type.fields().at("last_nack").struct_value().fields().at("message").string_value(),
-              HasSubstr("listener_filters"));
+              HasSubstr("connection_balance_config"));
   EXPECT_EQ(field(type, "acked_version"), good);
   EXPECT_TRUE(echoes(listener_port_));
 
@@ -202,7 +202,7 @@ TEST_F(MeshControlWithMeshproxyTest, SidecarNackIsShownAndOldConfigKeepsWorking)
       absl::Seconds(10));
   ASSERT_TRUE(status.ok()) << status.stderr_text;
   EXPECT_THAT(status.stdout_text, HasSubstr("sidecar-1"));
-  EXPECT_THAT(status.stdout_text, HasSubstr("listener_filters"));
+  EXPECT_THAT(status.stdout_text, HasSubstr("connection_balance_config"));
 }
 
 }  // namespace
