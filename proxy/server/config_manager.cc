@@ -299,17 +299,10 @@ absl::Status ConfigManager::applyClusters(const std::vector<google::protobuf::An
       continue;
     }
     auto& warm = warming_clusters_[name] = std::move(entry);
-    warm.warm_timer = std::make_unique<Timer>(loop_.uv(), [this, name = name] {
-      auto it = warming_clusters_.find(name);
-      if (it == warming_clusters_.end()) return;
-      log::warn(
-          "cluster '{}': endpoints or secrets not received after initial_fetch_timeout; activating",
-          name);
-      it->second.fetch_timed_out = true;
-      activateWarmed();
-      rebuild();
-      checkInitialized();
-    });
+    // Through a member function with its own copy of the name: activating destroys this
+    // timer, and with it the lambda, while it runs.
+    warm.warm_timer = std::make_unique<Timer>(
+        loop_.uv(), [this, name = name] { clusterWarmTimedOut(std::string(name)); });
     warm.warm_timer->enable(
         warmTimeout(warm.base->type == upstream::DiscoveryType::kEds
                         ? std::optional<std::chrono::milliseconds>(warm.base->initial_fetch_timeout)
@@ -426,17 +419,10 @@ absl::Status ConfigManager::applyListeners(const std::vector<google::protobuf::A
       continue;
     }
     auto& warm = warming_listeners_[name] = std::move(entry);
-    warm.warm_timer = std::make_unique<Timer>(loop_.uv(), [this, name = name] {
-      auto it = warming_listeners_.find(name);
-      if (it == warming_listeners_.end()) return;
-      log::warn(
-          "listener '{}': routes or secrets not received after initial_fetch_timeout; activating",
-          name);
-      it->second.fetch_timed_out = true;
-      activateWarmed();
-      rebuild();
-      checkInitialized();
-    });
+    // Through a member function with its own copy of the name: activating destroys this
+    // timer, and with it the lambda, while it runs.
+    warm.warm_timer = std::make_unique<Timer>(
+        loop_.uv(), [this, name = name] { listenerWarmTimedOut(std::string(name)); });
     const auto& config = *warm.handle.config;
     warm.warm_timer->enable(warmTimeout(config.rds_route_configs.empty()
                                             ? std::nullopt
@@ -494,6 +480,29 @@ absl::Status ConfigManager::applyRoutes(const std::vector<google::protobuf::Any>
   rebuild();
   checkInitialized();
   return absl::OkStatus();
+}
+
+void ConfigManager::clusterWarmTimedOut(std::string name) {
+  auto it = warming_clusters_.find(name);
+  if (it == warming_clusters_.end()) return;
+  log::warn(
+      "cluster '{}': endpoints or secrets not received after initial_fetch_timeout; activating",
+      name);
+  it->second.fetch_timed_out = true;
+  activateWarmed();
+  rebuild();
+  checkInitialized();
+}
+
+void ConfigManager::listenerWarmTimedOut(std::string name) {
+  auto it = warming_listeners_.find(name);
+  if (it == warming_listeners_.end()) return;
+  log::warn("listener '{}': routes or secrets not received after initial_fetch_timeout; activating",
+            name);
+  it->second.fetch_timed_out = true;
+  activateWarmed();
+  rebuild();
+  checkInitialized();
 }
 
 // ---- SDS -----------------------------------------------------------------------------------

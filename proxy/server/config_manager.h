@@ -126,6 +126,9 @@ class ConfigManager : public xds::ResourceHandler {
   std::chrono::milliseconds warmTimeout(std::optional<std::chrono::milliseconds> own,
                                         const std::vector<std::string>& secrets) const;
   void activateWarmed();
+  // initial_fetch_timeout of a warming resource: activated without what it waited for.
+  void clusterWarmTimedOut(std::string name);
+  void listenerWarmTimedOut(std::string name);
   void refreshEffective(ClusterEntry& entry);
   std::set<std::string> referencedClusters() const;
   void updateSubscriptions();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
 #include "tests/integration/http_test_util.h"
 #include "tests/integration/tls_test_util.h"
@@ -58,7 +59,8 @@ google::protobuf::Any staticCluster(const std::string& name, int port,
 
 // An HTTP listener terminating TLS with the SDS certificate `secret`.
 google::protobuf::Any sdsTlsListener(const std::string& name, int port, const std::string& secret,
-                                     const std::string& cluster) {
+                                     const std::string& cluster,
+                                     const std::string& initial_fetch_timeout = "30s") {
   return anyFromYaml(absl::StrCat(
       R"("@type": type.googleapis.com/envoy.config.listener.v3.Listener
 name: )",
@@ -73,7 +75,8 @@ filter_chains:
       common_tls_context:
         tls_certificate_sds_secret_configs:
         - { name: )",
-      secret, R"(, sds_config: { ads: {}, resource_api_version: V3, initial_fetch_timeout: 30s } }
+      secret, R"(, sds_config: { ads: {}, resource_api_version: V3, initial_fetch_timeout: )",
+      initial_fetch_timeout, R"( } }
   filters:
   - name: envoy.filters.network.http_connection_manager
     typed_config:
@@ -232,6 +235,27 @@ TEST_F(XdsSdsTest, ClusterWarmsUntilItsSecretsArrive) {
                std::string::npos;
       },
       absl::Seconds(5), absl::Milliseconds(100)));
+}
+
+TEST_F(XdsSdsTest, ListenerGoesLiveAfterTheSecretsInitialFetchTimeout) {
+  ASSERT_TRUE(ads_.waitRequest(kCds).has_value());
+  ads_.respond(kCds, "c1", {staticCluster("app", upstream_.port())});
+  ASSERT_TRUE(ads_.waitRequest(kLds).has_value());
+  absl::Time sent = absl::Now();
+  ads_.respond(kLds, "l1", {sdsTlsListener("inbound", port_, "server_cert", "app", "1s")});
+  ASSERT_TRUE(ads_.waitRequest(kSds).has_value());
+  // The secret never comes: after its initial_fetch_timeout the listener is activated anyway
+  // (as Envoy does), and handshakes fail until the certificate arrives.
+  EXPECT_EQ(proxy_->adminGet("/ready").status, 503);
+  ASSERT_TRUE(proxy_->waitReady(absl::Seconds(5)));
+  EXPECT_GE(absl::Now() - sent, absl::Milliseconds(900));
+  EXPECT_THAT(proxy_->adminGet("/config_dump").body,
+              HasSubstr("\"dynamic_warming_secrets\":[{\"name\":\"server_cert\"}]"));
+  EXPECT_THAT(curlHttps().stdout_text, Not(EndsWith("\n200")));
+  ads_.respond(kSds, "s1", {certificateSecret("server_cert", ca_.issue({.serial = 0x4004}))});
+  ASSERT_TRUE(ads_.waitRequest(kSds).has_value());
+  EXPECT_THAT(serialOfNewHandshake(), HasSubstr("serial=4004"));
+  EXPECT_THAT(curlHttps().stdout_text, EndsWith("\n200"));
 }
 
 }  // namespace
