@@ -48,7 +48,24 @@ class Netns {
         return;
       }
     }
+    // IPv6: the same with fd00:77::/64; fd00:77::6 plays 127.0.0.6 (Istio uses ::6).
+    ipv6_ = true;
+    for (auto cmd : std::vector<std::vector<std::string>>{
+             {"ip", "addr", "add", "fd00:77::1/128", "dev", "lo", "nodad"},
+             {"ip", "addr", "add", "fd00:77::2/128", "dev", "lo", "nodad"},
+             {"ip", "addr", "add", "fd00:77::6/128", "dev", "lo", "nodad"},
+             {"ip6tables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", "fd00:77::/64", "!",
+              "-s", "fd00:77::6", "-j", "REDIRECT", "--to-ports", "15001"}}) {
+      CommandResult r = exec(cmd);
+      if (!r.ok()) {
+        ipv6_ = false;
+        ipv6_skip_reason_ = "IPv6 setup in the namespace failed: " + r.stderr_text;
+        break;
+      }
+    }
   }
+  bool ipv6() const { return ipv6_; }
+  const std::string& ipv6SkipReason() const { return ipv6_skip_reason_; }
   ~Netns() {
     if (created_) runCommand({"ip", "netns", "del", name_}, absl::Seconds(10));
   }
@@ -79,7 +96,9 @@ class Netns {
  private:
   std::string name_;
   std::string skip_reason_;
+  std::string ipv6_skip_reason_;
   bool created_ = false;
+  bool ipv6_ = false;
 };
 
 // A process started inside the namespace that prints `ready_text` when it is up.
@@ -257,6 +276,48 @@ TEST(TransparentCaptureTest, VirtualListenerHandsOffToTheListenerOfTheOriginalDe
   EXPECT_EQ(proxy.stat("tcp.passthrough.downstream_cx_total"), 1);
   EXPECT_EQ(proxy.stat("listener.virtual.original_dst.handed_off"), 4);
   EXPECT_EQ(proxy.stat("cluster.a.upstream_cx_total") >= 1, true);
+}
+
+TEST(TransparentCaptureTest, Ipv6OriginalDestinationAndHandOff) {
+  Netns ns;
+  SKIP_WITHOUT_NETNS(ns);
+  if (!ns.ipv6()) {
+    fprintf(stderr, "SKIPPED (netns IPv6): %s\n", ns.ipv6SkipReason().c_str());
+    GTEST_SKIP() << ns.ipv6SkipReason();
+  }
+  auto a = testServer(ns, "[fd00:77::1]:8080", "http", "svc-a6");
+  auto b = testServer(ns, "[fd00:77::2]:8080", "http", "unknown-b6");
+  ListenerSpec virtual_listener{
+      .name = "virtual6",
+      .address = "::",
+      .port = 15001,
+      .listener_filters = {"original_dst"},
+      .chains = {{.filter = tcpProxyFilter("passthrough6", "passthrough6")}},
+      .extra = "    stat_prefix: virtual6\n    use_original_dst: true\n"};
+  ListenerSpec service_a{.name = "svc-a6",
+                         .address = "fd00:77::1",
+                         .port = 8080,
+                         .chains = {{.filter = hcmFilter("svc_a6", "a6")}},
+                         .extra = "    stat_prefix: svc_a6\n    bind_to_port: false\n"};
+  const std::string bind6 =
+      "    upstream_bind_config: { source_address: { address: \"fd00:77::6\", port_value: 0 } }\n";
+  ClusterSpec passthrough6{
+      "passthrough6", {}, "    type: ORIGINAL_DST\n    lb_policy: CLUSTER_PROVIDED\n" + bind6};
+  ClusterSpec a6{"a6", {"fd00:77::1:8080"}, bind6};
+  MeshproxyInNetns proxy(ns,
+                         captureBootstrapYaml({virtual_listener, service_a}, {passthrough6, a6}));
+  ASSERT_TRUE(proxy.ready());
+
+  CommandResult ra = ns.curl({"http://[fd00:77::1]:8080/"});
+  ASSERT_TRUE(ra.ok()) << ra.stderr_text;
+  EXPECT_EQ(jsonField(ra.stdout_text, "server"), "svc-a6");
+  EXPECT_EQ(jsonField(ra.stdout_text, "peer").rfind("[fd00:77::6]:", 0), 0u) << ra.stdout_text;
+  CommandResult rb = ns.curl({"http://[fd00:77::2]:8080/"});
+  ASSERT_TRUE(rb.ok()) << rb.stderr_text;
+  EXPECT_EQ(jsonField(rb.stdout_text, "server"), "unknown-b6");
+  EXPECT_EQ(proxy.stat("http.svc_a6.downstream_rq_total"), 1);
+  EXPECT_EQ(proxy.stat("tcp.passthrough6.downstream_cx_total"), 1);
+  EXPECT_EQ(proxy.stat("listener.virtual6.original_dst.restored"), 2);
 }
 
 }  // namespace
