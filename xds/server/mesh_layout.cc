@@ -28,6 +28,7 @@ constexpr char kListenerType[] = "type.googleapis.com/envoy.config.listener.v3.L
 constexpr char kClusterType[] = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 constexpr char kPassthrough[] = "PassthroughCluster";
 constexpr char kInboundPassthrough[] = "InboundPassthroughCluster";
+constexpr char kBlackHole[] = "BlackHoleCluster";
 // Istio's inbound source address: the app's outbound capture skips it, so nothing loops.
 constexpr char kInboundSource[] = "127.0.0.6";
 
@@ -103,10 +104,12 @@ std::string staticCluster(const std::string& name, const std::vector<std::string
   for (const auto& ip : ips) {
     endpoints.push_back(absl::StrCat(R"({"endpoint":{"address":)", socketAddress(ip, port), "}}"));
   }
+  std::string locality =
+      ips.empty() ? "" : absl::StrCat(R"({"lb_endpoints":[)", absl::StrJoin(endpoints, ","), "]}");
   return absl::StrCat(R"({"@type":")", kClusterType, R"(","name":)", q(name),
                       R"(,"type":"STATIC","connect_timeout":"10s",)", extra,
-                      R"("load_assignment":{"cluster_name":)", q(name),
-                      R"(,"endpoints":[{"lb_endpoints":[)", absl::StrJoin(endpoints, ","), "]}]}}");
+                      R"("load_assignment":{"cluster_name":)", q(name), R"(,"endpoints":[)",
+                      locality, "]}}");
 }
 
 std::string originalDstCluster(const char* name, const std::string& extra) {
@@ -136,13 +139,41 @@ std::map<int, std::vector<std::pair<const MeshService*, const MeshServicePort*>>
   return out;
 }
 
+// The wildcard addresses listeners bind: IPv4, and IPv6 too when the mesh has IPv6
+// addresses ([::] is IPv6-only, as in Envoy, so each family needs its own listeners).
+struct Family {
+  const char* any;
+  const char* virtual_suffix;
+  std::string portListener(int port) const {
+    return *any == ':' ? absl::StrCat("[::]_", port) : absl::StrCat("0.0.0.0_", port);
+  }
+};
+
+std::vector<Family> families(const MeshSpec& mesh) {
+  std::vector<Family> out = {{"0.0.0.0", ""}};
+  for (const auto& svc : mesh.services) {
+    for (const auto* list : {&svc.addresses, &svc.endpoints}) {
+      for (const auto& ip : *list) {
+        if (ip.find(':') != std::string::npos) {
+          out.push_back({"::", "6"});
+          return out;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 void outbound(const MeshSpec& mesh, const std::string& trust_domain,
               std::vector<std::string>* listeners, std::vector<std::string>* clusters) {
-  listeners->push_back(absl::StrCat(
-      R"({"@type":")", kListenerType, R"(","name":"virtualOutbound","address":)",
-      socketAddress("0.0.0.0", 15001), R"(,"use_original_dst":true,"listener_filters":[)",
-      listenerFilter("original_dst", "original_dst.v3.OriginalDst"), R"(],"filter_chains":[)",
-      passthroughChain(kPassthrough), "]}"));
+  for (const Family& f : families(mesh)) {
+    listeners->push_back(
+        absl::StrCat(R"({"@type":")", kListenerType, R"(","name":"virtualOutbound)",
+                     f.virtual_suffix, R"(","address":)", socketAddress(f.any, 15001),
+                     R"(,"use_original_dst":true,"listener_filters":[)",
+                     listenerFilter("original_dst", "original_dst.v3.OriginalDst"),
+                     R"(],"filter_chains":[)", passthroughChain(kPassthrough), "]}"));
+  }
   for (const auto& [port, entries] : byPort(mesh)) {
     std::vector<std::string> chains;
     for (const auto& [svc, svc_port] : entries) {
@@ -174,11 +205,13 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
       clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, tls));
     }
     if (chains.empty()) continue;
-    listeners->push_back(absl::StrCat(
-        R"({"@type":")", kListenerType, R"(","name":)", q(absl::StrCat("0.0.0.0_", port)),
-        R"(,"address":)", socketAddress("0.0.0.0", port),
-        R"(,"bind_to_port":false,"filter_chains":[)", absl::StrJoin(chains, ","),
-        R"(],"default_filter_chain":)", passthroughChain(kPassthrough), "}"));
+    for (const Family& f : families(mesh)) {
+      listeners->push_back(
+          absl::StrCat(R"({"@type":")", kListenerType, R"(","name":)", q(f.portListener(port)),
+                       R"(,"address":)", socketAddress(f.any, port),
+                       R"(,"bind_to_port":false,"filter_chains":[)", absl::StrJoin(chains, ","),
+                       R"(],"default_filter_chain":)", passthroughChain(kPassthrough), "}"));
+    }
   }
   clusters->push_back(originalDstCluster(kPassthrough, ""));
 }
@@ -236,15 +269,21 @@ void inbound(const MeshSpec& mesh, const NodeFacts& node, const std::string& tru
     absl::StrAppend(&filters, ",",
                     listenerFilter("tls_inspector", "tls_inspector.v3.TlsInspector"));
   }
-  // STRICT: a port nobody declared gets no plaintext way in; otherwise it passes through.
-  std::string fallback =
-      plain ? absl::StrCat(R"(,"default_filter_chain":)", passthroughChain(kInboundPassthrough))
-            : "";
-  listeners->push_back(
-      absl::StrCat(R"({"@type":")", kListenerType, R"(","name":"virtualInbound","address":)",
-                   socketAddress("0.0.0.0", 15006), R"(,"listener_filters":[)", filters,
-                   R"(],"filter_chains":[)", absl::StrJoin(chains, ","), "]", fallback, "}"));
-  if (plain) clusters->push_back(originalDstCluster(kInboundPassthrough, sourceBind()));
+  // STRICT: a port nobody declared gets no plaintext way in (BlackHoleCluster has no
+  // endpoints, so such a connection is closed); otherwise it passes through.
+  std::string fallback = absl::StrCat(R"(,"default_filter_chain":)",
+                                      passthroughChain(plain ? kInboundPassthrough : kBlackHole));
+  for (const Family& f : families(mesh)) {
+    listeners->push_back(absl::StrCat(
+        R"({"@type":")", kListenerType, R"(","name":"virtualInbound)", f.virtual_suffix,
+        R"(","address":)", socketAddress(f.any, 15006), R"(,"listener_filters":[)", filters,
+        R"(],"filter_chains":[)", absl::StrJoin(chains, ","), "]", fallback, "}"));
+  }
+  if (plain) {
+    clusters->push_back(originalDstCluster(kInboundPassthrough, sourceBind()));
+  } else {
+    clusters->push_back(staticCluster(kBlackHole, {}, 0, ""));
+  }
 }
 
 std::string metadataString(const envoy::config::core::v3::Node& node, const std::string& key) {

@@ -102,6 +102,12 @@ TEST(MeshLayoutTest, OutboundVirtualListenerHandsOffByPortAndPassesTheRestThroug
   EXPECT_EQ(ranges[1].prefix_len().value(), 128u);
   EXPECT_EQ(tcp.filter_chains(0).filters(0).name(), "envoy.filters.network.tcp_proxy");
 
+  // The db endpoint is IPv6: every listener has an IPv6 twin ([::] is IPv6-only).
+  EXPECT_EQ(g.listeners["virtualOutbound6"].address().socket_address().address(), "::");
+  EXPECT_EQ(g.listeners["virtualInbound6"].address().socket_address().port_value(), 15006u);
+  EXPECT_EQ(g.listeners["[::]_5432"].filter_chains_size(), 1);
+  EXPECT_EQ(g.listeners["[::]_8080"].address().socket_address().port_value(), 8080u);
+
   ASSERT_TRUE(g.clusters.count("PassthroughCluster"));
   EXPECT_EQ(g.clusters["PassthroughCluster"].type(), Cluster::ORIGINAL_DST);
 }
@@ -150,7 +156,9 @@ TEST(MeshLayoutTest, StrictInboundTerminatesMutualTlsPerAppPortAndBindsTheSource
   EXPECT_EQ(in.filter_chains(0).filters(0).name(), "envoy.filters.network.http_connection_manager");
   EXPECT_EQ(in.filter_chains(1).filter_chain_match().destination_port().value(), 9000u);
   EXPECT_EQ(in.filter_chains(1).filters(0).name(), "envoy.filters.network.tcp_proxy");
-  EXPECT_FALSE(in.has_default_filter_chain()) << "STRICT: no plaintext way in";
+  EXPECT_EQ(in.default_filter_chain().filters(0).name(), "envoy.filters.network.tcp_proxy");
+  EXPECT_EQ(g.clusters["BlackHoleCluster"].load_assignment().endpoints_size(), 0)
+      << "STRICT: no plaintext way in";
 
   const Cluster& app = g.clusters["inbound|8080||"];
   EXPECT_EQ(app.load_assignment()
@@ -184,6 +192,13 @@ TEST(MeshLayoutTest, PermissiveAddsPlaintextChainsAndDisableHasNoTls) {
   EXPECT_EQ(d.listeners["virtualInbound"].listener_filters_size(), 1);
   EXPECT_FALSE(d.listeners["virtualInbound"].filter_chains(0).has_transport_socket());
   EXPECT_FALSE(d.clusters["outbound|8080||reviews.shop.svc.cluster.local"].has_transport_socket());
+}
+
+TEST(MeshLayoutTest, AnIpv4OnlyMeshHasNoIpv6Listeners) {
+  Generated g = generate("services: [{name: a, endpoints: [10.0.0.1], ports: [{port: 80}]}]\n",
+                         NodeFacts{"10.0.0.1", {}});
+  EXPECT_THAT(g.listeners, ::testing::SizeIs(3));  // virtualOutbound, 0.0.0.0_80, virtualInbound
+  EXPECT_FALSE(g.listeners.count("virtualOutbound6"));
 }
 
 TEST(MeshLayoutTest, NodeFactsComeFromTheInjectorsMetadata) {
