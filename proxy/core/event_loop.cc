@@ -62,8 +62,9 @@ void EventLoop::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
 
 void EventLoop::deferredDelete(std::unique_ptr<DeferredDeletable> object) {
   deferred_.push_back(std::move(object));
-  // Make sure the loop wakes up to run the check handle even if nothing else is pending.
-  uv_async_send(&async_);
+  // Make sure the loop wakes up to run the check handle even if nothing else is pending;
+  // from an I/O callback the check phase of this iteration comes anyway.
+  if (!check_ahead_) uv_async_send(&async_);
 }
 
 void EventLoop::onAsync(uv_async_t* handle) {
@@ -73,11 +74,17 @@ void EventLoop::onAsync(uv_async_t* handle) {
 
 void EventLoop::onCheck(uv_check_t* handle) {
   auto* self = static_cast<EventLoop*>(handle->data);
+  self->check_ahead_ = false;
   self->runFlushes();
   self->clearDeferred();
 }
 
-void EventLoop::onPrepare(uv_prepare_t* handle) { static_cast<EventLoop*>(handle->data)->runFlushes(); }
+void EventLoop::onPrepare(uv_prepare_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  self->runFlushes();
+  // uv_run: prepare, poll (I/O callbacks), then check, in the same iteration.
+  self->check_ahead_ = true;
+}
 
 void EventLoop::scheduleFlush(DeferredFlush* target) { flushes_.push_back(target); }
 
@@ -85,11 +92,21 @@ void EventLoop::cancelFlush(DeferredFlush* target) { std::erase(flushes_, target
 
 void EventLoop::runFlushes() {
   // A flush can schedule more (a write triggers a watermark callback that writes): repeat.
-  while (!flushes_.empty()) {
-    std::vector<DeferredFlush*> batch;
-    batch.swap(flushes_);
-    for (DeferredFlush* f : batch) f->flushDeferred();
+  if (running_flushes_) {  // re-entered: run on a local batch
+    while (!flushes_.empty()) {
+      std::vector<DeferredFlush*> batch;
+      batch.swap(flushes_);
+      for (DeferredFlush* f : batch) f->flushDeferred();
+    }
+    return;
   }
+  running_flushes_ = true;
+  while (!flushes_.empty()) {
+    flush_batch_.swap(flushes_);
+    for (DeferredFlush* f : flush_batch_) f->flushDeferred();
+    flush_batch_.clear();
+  }
+  running_flushes_ = false;
 }
 
 void EventLoop::drainPosted() {
@@ -108,11 +125,20 @@ void EventLoop::drainPosted() {
 
 void EventLoop::clearDeferred() {
   // Destructors may defer more objects; loop until none are left.
-  while (!deferred_.empty()) {
-    std::vector<std::unique_ptr<DeferredDeletable>> batch;
-    batch.swap(deferred_);
-    batch.clear();
+  if (clearing_deferred_) {  // re-entered from a destructor: a local batch
+    while (!deferred_.empty()) {
+      std::vector<std::unique_ptr<DeferredDeletable>> batch;
+      batch.swap(deferred_);
+      batch.clear();
+    }
+    return;
   }
+  clearing_deferred_ = true;
+  while (!deferred_.empty()) {
+    deferred_batch_.swap(deferred_);
+    deferred_batch_.clear();
+  }
+  clearing_deferred_ = false;
 }
 
 }  // namespace meshproxy

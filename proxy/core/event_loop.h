@@ -73,6 +73,15 @@ class EventLoop {
   std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<DeferredDeletable>> deferred_;
+  // Batches being run, kept so their capacity is reused every iteration (runFlushes and
+  // clearDeferred used to allocate a fresh vector per iteration and regrow the queue).
+  std::vector<DeferredFlush*> flush_batch_;
+  std::vector<std::unique_ptr<DeferredDeletable>> deferred_batch_;
+  bool running_flushes_ = false;
+  bool clearing_deferred_ = false;
+  // Between this iteration's prepare and check phases: the check phase is still to come, so
+  // deferredDelete() needs no wake-up (an eventfd write and read per loop iteration).
+  bool check_ahead_ = false;
 };
 
 }  // namespace meshproxy
