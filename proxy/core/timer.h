@@ -37,10 +37,20 @@ class Timer : public Recycled<Timer> {
   // Closes the handles this thread keeps for reuse on `loop` (before the loop is closed).
   static void releasePool(uv_loop_t* loop);
 
+  // Internal (public only for the per-thread handle pool): a uv timer plus what we know of
+  // its state, so the hot path needs no libuv calls to ask.
+  struct Handle {
+    uv_timer_t uv;         // first: the close callback frees the Handle through it
+    uint64_t due_ms = 0;   // loop time it fires at, while running
+    bool running = false;  // in libuv's timer heap
+    bool referenced = true;
+  };
+
  private:
   static void onTimer(uv_timer_t* handle);
+  static void closeHandle(Handle* handle);
 
-  uv_timer_t* handle_;
+  Handle* handle_;
   std::function<void()> callback_;
   uint64_t deadline_ms_ = 0;  // loop time the one-shot callback is due at, when armed_
   bool armed_ = false;
