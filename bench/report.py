@@ -70,6 +70,19 @@ def fmt_ratio(a, b):
     return f"{a / b:.2f}×"
 
 
+def row_from_fields(p):
+    """One RAW.tsv line (split) as a dict; also used by tls_report.py."""
+    return {
+        "conns": int(p[0]), "round": int(p[1]), "target": p[2],
+        "rps": float(p[3]), "p50": float(p[4]), "p90": float(p[5]), "p99": float(p[6]),
+        "requests": int(p[7]), "errors": int(p[8]), "non2xx": int(p[9]),
+        "cpu_s": None if p[10] == "-" else float(p[10]),
+        "bg": float(p[11]) if len(p) > 11 else 0.0,
+        "pcore": None if len(p) <= 13 or p[12] == "-" else float(p[12]),
+        "load": None if len(p) <= 13 or p[13] == "-" else float(p[13]),
+    }
+
+
 def load_rows(path):
     rows = []
     with open(path) as f:
@@ -77,15 +90,7 @@ def load_rows(path):
             p = line.split()
             if not p or p[0] == "conns":
                 continue
-            rows.append({
-                "conns": int(p[0]), "round": int(p[1]), "target": p[2],
-                "rps": float(p[3]), "p50": float(p[4]), "p90": float(p[5]), "p99": float(p[6]),
-                "requests": int(p[7]), "errors": int(p[8]), "non2xx": int(p[9]),
-                "cpu_s": None if p[10] == "-" else float(p[10]),
-                "bg": float(p[11]) if len(p) > 11 else 0.0,
-                "pcore": None if len(p) <= 13 or p[12] == "-" else float(p[12]),
-                "load": None if len(p) <= 13 or p[13] == "-" else float(p[13]),
-            })
+            rows.append(row_from_fields(p))
     return rows
 
 
@@ -285,13 +290,19 @@ def write(raw, meta_path, results):
     L.append(END)
     section = "\n".join(L) + "\n"
 
+    replace_section(results, section, START, END)
+
+
+def replace_section(results, section, start, end):
+    """Put SECTION (which begins with START and ends with END) into the RESULTS file in place of
+    the old one between those markers, or append it; the rest of the file is kept."""
     try:
         with open(results) as f:
             old = f.read()
     except FileNotFoundError:
         old = "# meshproxy benchmarks\n\nMeasured with the scripts in `bench/`; never asserted in tests.\n\n"
-    if START in old and END in old and old.index(START) < old.index(END):
-        new = old[:old.index(START)] + section.rstrip("\n") + old[old.index(END) + len(END):]
+    if start in old and end in old and old.index(start) < old.index(end):
+        new = old[:old.index(start)] + section.rstrip("\n") + old[old.index(end) + len(end):]
     else:
         new = old.rstrip("\n") + "\n\n" + section
     with open(results, "w") as f:

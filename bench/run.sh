@@ -35,24 +35,10 @@ for v in MESHPROXY_BIN MESH_MODE PIN_LAYOUT NO_PIN CONNS WARMUP WAIT_IDLE QUICK 
   [[ -n "${!v:-}" ]] && CMDLINE="$v=${!v} $CMDLINE"
 done
 
-DURATION="${DURATION:-10}"
-ROUNDS="${ROUNDS:-3}"
-WARMUP="${WARMUP:-2}"
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"   # log, arguments, pinning, temp dir, ports, nginx snippets, CPU accounting, run_wrk
 CONNS="${CONNS:-50 1}"
-if [[ "${QUICK:-0}" == 1 ]]; then DURATION=3; ROUNDS=1; fi
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --duration) DURATION="$2"; shift 2 ;;
-    --duration=*) DURATION="${1#*=}"; shift ;;
-    --rounds) ROUNDS="$2"; shift 2 ;;
-    --rounds=*) ROUNDS="${1#*=}"; shift ;;
-    --quick) DURATION=3; ROUNDS=1; shift ;;
-    -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
-  esac
-done
-[[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 ]] || { echo "bad --duration: $DURATION" >&2; exit 2; }
-[[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -ge 1 ]] || { echo "bad --rounds: $ROUNDS" >&2; exit 2; }
+parse_bench_args 2,26 "$@"
 
 MESHPROXY_BIN="${MESHPROXY_BIN:-$REPO_DIR/build/bin/meshproxy}"
 RESULTS="${RESULTS:-$BENCH_DIR/RESULTS.md}"
@@ -65,56 +51,12 @@ for tool in nginx haproxy wrk curl python3 taskset; do
 done
 [[ -x "$MESHPROXY_BIN" ]] || { echo "meshproxy binary not found: $MESHPROXY_BIN (set MESHPROXY_BIN)" >&2; exit 1; }
 
-log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
-# ---- CPU placement --------------------------------------------------------------------------
-# 2 cores. Default PIN_LAYOUT=origin-with-proxy: the proxy under test and the origin on core 0,
-# wrk alone on core 1. Measured here: with the suggested "split" layout (proxy alone on core 0,
-# wrk + origin on core 1) the wrk+origin core is ~100% busy at -c50 for every HTTP proxy (its
-# per-request cost, incl. loopback softirq, is about the proxy's), so all proxies hit the same
-# ~40k req/s ceiling and a proxy faster than nginx could not show it. With origin-with-proxy,
-# core 0 is the only saturated core (wrk's core stays ~40-50% busy), so req/s = 1 / (proxy +
-# origin CPU per request): it follows the proxy's efficiency, diluted by the origin's fixed
-# ~13 us/request, and was also far more stable round to round. CPU per request of the proxy
-# came out the same in both layouts. The "proxy's core busy" / "wrk's core busy" columns show
-# which side limited each row; PIN_LAYOUT=split|none are kept for comparison.
 NCPU="$(nproc)"
-PIN_LAYOUT="${PIN_LAYOUT:-origin-with-proxy}"
-[[ "${NO_PIN:-0}" == 1 || "$NCPU" -lt 2 ]] && PIN_LAYOUT=none
-case "$PIN_LAYOUT" in
-  split)
-    PIN_PROXY=(taskset -c 0); PIN_ORIGIN=(taskset -c 1); PIN_LOAD=(taskset -c 1); PROXY_CPU=0; LOAD_CPU=1
-    PINNING="PIN_LAYOUT=split: proxy under test alone on core 0; wrk and the origin nginx on core 1. Each proxy owns one core; 'direct' has wrk and origin sharing one core (a reference, not an upper bound)." ;;
-  origin-with-proxy)
-    PIN_PROXY=(taskset -c 0); PIN_ORIGIN=(taskset -c 0); PIN_LOAD=(taskset -c 1); PROXY_CPU=0; LOAD_CPU=1
-    PINNING="PIN_LAYOUT=origin-with-proxy (default): proxy under test and the origin nginx on core 0; wrk alone on core 1. Core 0 is meant to be the only bottleneck, so req/s = 1 / (proxy + origin CPU per request) follows the proxy's efficiency, diluted by the origin's fixed cost; 'direct' has origin and wrk on separate cores. (With PIN_LAYOUT=split, proxy alone on core 0 and wrk + origin on core 1, the wrk+origin core saturates at -c50 first and every proxy hits the same ceiling.)" ;;
-  none)
-    PIN_PROXY=(); PIN_ORIGIN=(); PIN_LOAD=(); PROXY_CPU=""; LOAD_CPU=""
-    PINNING="PIN_LAYOUT=none: nothing pinned; all processes float over $NCPU CPU(s), so req/s reflects the whole machine's CPU per request (proxy + wrk + origin)." ;;
-  *) echo "bad PIN_LAYOUT: $PIN_LAYOUT (split, origin-with-proxy, none)" >&2; exit 2 ;;
-esac
+CLK_TCK="$(getconf CLK_TCK)"
+setup_pinning
 
-# ---- temp dir, process bookkeeping, cleanup -------------------------------------------------
-TMP="$(mktemp -d /tmp/meshproxy-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    local alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive == 0 ]] && break
-    sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+setup_tmp
 
 # Run a private copy of meshproxy: build/ may be relinked by someone else while we measure, and
 # both the HTTP attempt and the tcp_proxy fallback should use (and report) the same binary.
@@ -122,47 +64,13 @@ cp "$MESHPROXY_BIN" "$TMP/meshproxy"
 MESH_EXE="$TMP/meshproxy"
 
 # ---- ports ----------------------------------------------------------------------------------
-read -r P_ORIGIN P_NGINX P_HAPROXY P_MESH P_ADMIN < <(python3 -c '
-import socket
-ss = []
-for _ in range(5):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+read -r P_ORIGIN P_NGINX P_HAPROXY P_MESH P_ADMIN < <(free_ports 5)
 log "ports: origin=$P_ORIGIN nginx=$P_NGINX haproxy=$P_HAPROXY meshproxy=$P_MESH admin=$P_ADMIN; tmp=$TMP"
 
 BODY="$(python3 -c 'print(("meshproxy-bench-" * 7)[:99] + "\n", end="")')"   # exactly 100 bytes
 BODY_NGINX="${BODY%$'\n'}\\n"                                                      # as an nginx string
 
-# Wait until GET http://127.0.0.1:PORT/ returns the 100-byte body; fail if PID dies first.
-wait_body() {
-  local port=$1 pid=$2 what=$3 i got
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || { log "$what (pid $pid) exited during start-up"; return 1; }
-    got="$(curl -s -m 1 "http://127.0.0.1:$port/" 2>/dev/null || true)"
-    if [[ "$got" == "${BODY%$'\n'}" ]]; then return 0; fi
-    sleep 0.1
-  done
-  log "$what on port $port did not serve the 100-byte body within 10 s"
-  return 1
-}
 
-nginx_common() {  # $1 = dir
-  cat <<EOF
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; }
-EOF
-}
-nginx_temp_paths() {  # $1 = dir
-  cat <<EOF
-    client_body_temp_path $1/client_body;
-    proxy_temp_path $1/proxy;
-    fastcgi_temp_path $1/fastcgi;
-    uwsgi_temp_path $1/uwsgi;
-    scgi_temp_path $1/scgi;
-EOF
-}
 
 # ---- origin: nginx, 1 worker, 100-byte body -------------------------------------------------
 mkdir -p "$TMP/origin"
@@ -371,51 +279,13 @@ MESH_LABEL="meshproxy"; [[ $MESH_MODE == tcp ]] && MESH_LABEL="meshproxy (tcp_pr
 TARGETS=(direct nginx haproxy meshproxy)
 declare -A PORT=([direct]=$P_ORIGIN [nginx]=$P_NGINX [haproxy]=$P_HAPROXY [meshproxy]=$P_MESH)
 declare -A CPU_PIDS=([direct]="" [nginx]="$PID_NGINX $PID_NGINX_WORKER" [haproxy]="$PID_HAPROXY" [meshproxy]="$PID_MESH")
-CLK_TCK="$(getconf CLK_TCK)"
 
-# utime+stime in clock ticks, summed over the given PIDs (process-wide: /proc/PID/stat fields
-# 14 and 15 include every thread of the process, live or exited).
-cpu_ticks() {
-  local files=() p
-  for p in "$@"; do files+=("/proc/$p/stat"); done
-  awk '{ sub(/^.*\) /, ""); split($0, f, " "); s += f[12] + f[13] } END { print s + 0 }' "${files[@]}"
-}
 
-# Busy CPU ticks of the whole machine (user nice system irq softirq steal; not idle/iowait).
-sys_busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
-# "busy total" ticks of the proxy's and of wrk's CPU (their utilisation); zeros when not pinned.
-cpu_busy_total() {
-  if [[ -z "$LOAD_CPU" ]]; then echo "0 0 0 0"; return; fi
-  awk -v a="cpu$PROXY_CPU" -v b="cpu$LOAD_CPU" '
-    $1 == a || $1 == b { busy[$1] = $2 + $3 + $4 + $7 + $8 + $9; tot[$1] = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }
-    END { print busy[a] + 0, tot[a] + 0, busy[b] + 0, tot[b] + 0 }' /proc/stat
-}
 OUR_PIDS=("$PID_ORIGIN" $(cat "/proc/$PID_ORIGIN/task/$PID_ORIGIN/children") "$PID_NGINX" "$PID_NGINX_WORKER" \
   "$PID_HAPROXY" "$PID_MESH")
 
-# Cores' worth of CPU used by processes other than ours over SECONDS (sampled while we are idle).
-background_cores() {
-  local secs=$1 b0 o0 b1 o1
-  b0="$(sys_busy_ticks)"; o0="$(cpu_ticks "${OUR_PIDS[@]}")"
-  sleep "$secs"
-  b1="$(sys_busy_ticks)"; o1="$(cpu_ticks "${OUR_PIDS[@]}")"
-  awk -v b="$((b1 - b0))" -v o="$((o1 - o0))" -v hz="$CLK_TCK" -v s="$secs" -v n="$NCPU" \
-    'BEGIN { x = (b - o) / hz / s; if (x < 0) x = 0; if (x > n) x = n; printf "%.2f\n", x }' 
-}
 
-# WAIT_IDLE is one time budget for the whole run: waiting for quiet before starting, and
-# re-measuring runs that other processes disturbed (at most twice per run).
-IDLE_DEADLINE=$((SECONDS + ${WAIT_IDLE:-0}))
-busy() { awk -v x="$1" 'BEGIN { exit !(x > 0.25) }'; }
-wait_quiet() {  # -> 0 once quiet, 1 if the WAIT_IDLE budget ran out
-  local bg
-  while [[ $SECONDS -lt $IDLE_DEADLINE ]]; do
-    bg="$(background_cores 3)"
-    busy "$bg" || return 0
-    log "other processes use $bg cores; waiting (WAIT_IDLE budget: $((IDLE_DEADLINE - SECONDS)) s left)"
-  done
-  return 1
-}
+IDLE_DEADLINE=$((SECONDS + ${WAIT_IDLE:-0}))   # see wait_quiet in lib.sh
 
 BG_START="$(background_cores 2)"
 if busy "$BG_START"; then
@@ -427,32 +297,6 @@ fi
 RAW="$TMP/raw.tsv"
 echo "conns round target rps p50_us p90_us p99_us requests errors non2xx cpu_s bg_cores proxy_core_busy wrk_core_busy" > "$RAW"
 
-# run_wrk TARGET CONNS SECONDS OUTFILE -> prints "CPU BG PBUSY LBUSY": CPU seconds of the proxy
-# during the run ("-" for direct), the cores' worth of CPU that processes other than ours (servers,
-# wrk) used meanwhile (background noise from whatever else runs on the machine), and how busy the
-# proxy's core and wrk's core were, 0..1 ("-" when not pinned). A core near 1 is the bottleneck.
-run_wrk() {
-  local t=$1 c=$2 d=$3 out=$4 before=0 after=0 pids b0 b1 o0 o1 t0 t1 wrk_cpu pb0 pt0 lb0 lt0 pb1 pt1 lb1 lt1
-  pids=(${CPU_PIDS[$t]})
-  for p in "${OUR_PIDS[@]}"; do kill -0 "$p" 2>/dev/null || { log "server pid $p died"; return 1; }; done
-  [[ ${#pids[@]} -gt 0 ]] && before="$(cpu_ticks "${pids[@]}")"
-  b0="$(sys_busy_ticks)"; o0="$(cpu_ticks "${OUR_PIDS[@]}")"; t0="$(date +%s.%N)"
-  read -r pb0 pt0 lb0 lt0 < <(cpu_busy_total)
-  local TIMEFORMAT='%U %S'
-  { time "${PIN_LOAD[@]}" wrk -t1 -c"$c" -d"${d}s" --timeout 5s --latency "http://127.0.0.1:${PORT[$t]}/" \
-      > "$out" 2>&1 ; } 2> "$out.time" || { log "wrk failed for $t:"; cat "$out" >&2; return 1; }
-  b1="$(sys_busy_ticks)"; o1="$(cpu_ticks "${OUR_PIDS[@]}")"; t1="$(date +%s.%N)"
-  read -r pb1 pt1 lb1 lt1 < <(cpu_busy_total)
-  [[ ${#pids[@]} -gt 0 ]] && after="$(cpu_ticks "${pids[@]}")"
-  wrk_cpu="$(awk '{print $1 + $2}' "$out.time")"
-  awk -v np="${#pids[@]}" -v cpu="$((after - before))" -v b="$((b1 - b0))" -v o="$((o1 - o0))" \
-      -v w="$wrk_cpu" -v hz="$CLK_TCK" -v t0="$t0" -v t1="$t1" -v n="$NCPU" \
-      -v lb="$((lb1 - lb0))" -v lt="$((lt1 - lt0))" -v pb="$((pb1 - pb0))" -v pt="$((pt1 - pt0))" 'BEGIN {
-    bg = ((b - o) / hz - w) / (t1 - t0); if (bg < 0) bg = 0; if (bg > n) bg = n
-    load = lt > 0 ? sprintf("%.2f", lb / lt) : "-"
-    pcore = pt > 0 ? sprintf("%.2f", pb / pt) : "-"
-    if (np == 0) printf "- %.3f %s %s\n", bg, pcore, load; else printf "%.2f %.3f %s %s\n", cpu / hz, bg, pcore, load }' 
-}
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 n_runs=$(( $(wc -w <<<"$CONNS") * ROUNDS * ${#TARGETS[@]} ))
@@ -469,12 +313,8 @@ for c in $CONNS; do
   for r in $(seq "$ROUNDS"); do
     for t in "${TARGETS[@]}"; do
       out="$TMP/wrk-c$c-r$r-$t.txt"
-      for attempt in 1 2 3; do
-        read -r cpu bg pcore load < <(run_wrk "$t" "$c" "$DURATION" "$out")
-        [[ -n "${load:-}" ]] || exit 1
-        busy "$bg" && [[ $attempt -lt 3 ]] && wait_quiet || break
-        log "-c$c round $r $t: disturbed (background $bg cores); measuring again"
-      done
+      read -r cpu bg pcore load < <(measure "$t" "$c" "$DURATION" "$out")
+      [[ -n "${load:-}" ]] || exit 1
       read -r rps p50 p90 p99 reqs errs non2xx < <(python3 "$REPORT" parse-wrk "$out")
       echo "$c $r $t $rps $p50 $p90 $p99 $reqs $errs $non2xx $cpu $bg $pcore $load" >> "$RAW"
       log "$(printf -- '-c%-3s round %s %-10s %8.0f req/s  p50 %6.0fus  p99 %6.0fus  cpu %-5ss  err %s/%s  cores busy %s/%s  bg %s' \
@@ -484,7 +324,6 @@ for c in $CONNS; do
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-vmhwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 RSS_NGINX="$(vmhwm_kb "$PID_NGINX_WORKER")"
 RSS_HAPROXY="$(vmhwm_kb "$PID_HAPROXY")"
 RSS_MESH="$(vmhwm_kb "$PID_MESH")"
