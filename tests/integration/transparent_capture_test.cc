@@ -196,7 +196,7 @@ TEST(TransparentCaptureTest, OriginalDestinationDrivesFilterChainMatch) {
       .listener_filters = {"original_dst"},
       .chains = {{.match = "destination_port: 8080, prefix_ranges: [{address_prefix: 10.77.0.1, "
                            "prefix_len: 32}]",
-                  .filter = tcpProxyFilter("to_a", "passthrough")},
+                  .filter = hcmFilter("to_a", "passthrough")},
                  {.match = "destination_port: 9090",
                   .filter = tcpProxyFilter("to_9090", "passthrough")}},
       .default_chain = &other,
@@ -216,7 +216,8 @@ TEST(TransparentCaptureTest, OriginalDestinationDrivesFilterChainMatch) {
   CommandResult re = ns.tcpExchange("10.77.0.2", 9090, "ping-9090", 9);
   EXPECT_EQ(re.stdout_text, "ping-9090") << re.stderr_text;
 
-  EXPECT_EQ(proxy.stat("tcp.to_a.downstream_cx_total"), 1);
+  // HTTP to the ORIGINAL_DST cluster: the router connects to the restored destination.
+  EXPECT_EQ(proxy.stat("http.to_a.downstream_rq_total"), 1);
   EXPECT_EQ(proxy.stat("tcp.other.downstream_cx_total"), 1);
   EXPECT_EQ(proxy.stat("tcp.to_9090.downstream_cx_total"), 1);
   EXPECT_EQ(proxy.stat("listener.outbound.original_dst.restored"), 3);
