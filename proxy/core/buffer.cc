@@ -66,7 +66,18 @@ Buffer::Slice& Buffer::tailWithSpace() {
   return slices_.back();
 }
 
-void Buffer::add(const void* data, size_t size) {
+char* Buffer::appendContiguous(size_t size) {
+  if (slices_.empty() || freeSpace(slices_.back()) < size) {
+    slices_.push_back(Slice{allocateSlice(), 0, 0});
+  }
+  Slice& tail = slices_.back();
+  char* out = tail.mem + tail.end;
+  tail.end += size;
+  length_ += size;
+  return out;
+}
+
+void Buffer::addSlow(const void* data, size_t size) {
   const char* src = static_cast<const char*>(data);
   while (size > 0) {
     Slice& tail = tailWithSpace();

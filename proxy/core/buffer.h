@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,8 +30,24 @@ class Buffer {
   size_t length() const { return length_; }
   bool empty() const { return length_ == 0; }
 
-  void add(const void* data, size_t size);
+  // Small appends that fit the tail slice (header serialization: a few bytes at a time) take
+  // the inline path; the rest goes out of line.
+  void add(const void* data, size_t size) {
+    if (!slices_.empty()) {
+      Slice& tail = slices_.back();
+      if (size <= freeSpace(tail)) {
+        if (size != 0) std::memcpy(tail.mem + tail.end, data, size);
+        tail.end += size;
+        length_ += size;
+        return;
+      }
+    }
+    addSlow(data, size);
+  }
   void add(std::string_view data) { add(data.data(), data.size()); }
+  // Appends `size` (<= kSliceSize) bytes of contiguous space and returns where to write them;
+  // they count as data at once. For serializers that know a field's length up front.
+  char* appendContiguous(size_t size);
   // Moves everything (or the first `size` bytes) of other onto the end of this buffer.
   void move(Buffer& other);
   void move(Buffer& other, size_t size);
@@ -65,6 +82,7 @@ class Buffer {
  private:
   using Slice = BufferSlice;
   static size_t freeSpace(const Slice& s) { return kSliceSize - s.end; }
+  void addSlow(const void* data, size_t size);
   Slice& tailWithSpace();
   static char* allocateSlice();
   static void releaseSlice(char* mem);

@@ -1,6 +1,7 @@
 #include "proxy/http/http1/message_writer.h"
 
 #include <array>
+#include <cstring>
 
 namespace meshproxy::http::http1 {
 namespace {
@@ -188,9 +189,12 @@ void appendStatusLine(Buffer& out, uint32_t status) {
   line[9] = static_cast<char>('0' + status / 100);
   line[10] = static_cast<char>('0' + status / 10 % 10);
   line[11] = static_cast<char>('0' + status % 10);
-  out.add(line, 13);
-  out.add(reasonPhrase(status));
-  out.add(kCrlf);
+  const std::string_view reason = reasonPhrase(status);
+  char* p = out.appendContiguous(13 + reason.size() + 2);
+  std::memcpy(p, line, 13);
+  std::memcpy(p + 13, reason.data(), reason.size());
+  p[13 + reason.size()] = '\r';
+  p[13 + reason.size() + 1] = '\n';
 }
 
 void appendRequestLine(Buffer& out, std::string_view method, std::string_view target) {
@@ -201,10 +205,24 @@ void appendRequestLine(Buffer& out, std::string_view method, std::string_view ta
 }
 
 void appendField(Buffer& out, std::string_view name, std::string_view value) {
-  out.add(name);
-  out.add(": ", 2);
-  out.add(value);
-  out.add(kCrlf);
+  const size_t size = name.size() + value.size() + 4;
+  if (size > Buffer::kSliceSize) {
+    out.add(name);
+    out.add(": ", 2);
+    out.add(value);
+    out.add(kCrlf);
+    return;
+  }
+  // One reservation and straight copies: this runs for every field of every message.
+  char* p = out.appendContiguous(size);
+  if (!name.empty()) std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
 }
 
 void appendChunkHeader(Buffer& out, uint64_t length) {
