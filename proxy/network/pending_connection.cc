@@ -95,9 +95,11 @@ PendingConnection::Outcome PendingConnection::runFilters(const Buffer& data) {
         break;
       }
       case ListenerFilterKind::kTlsInspector: {
+        if (data.length() < tls_bytes_needed_) return Outcome::kNeedMore;
         ClientHelloInfo hello = parseClientHello(contiguous(data, kMaxClientHelloBytes + 1));
         switch (hello.state) {
           case ClientHelloInfo::State::kNeedMore:
+            tls_bytes_needed_ = hello.bytes_needed;
             return Outcome::kNeedMore;
           case ClientHelloInfo::State::kTooLarge:
             stats.client_hello_too_large.inc();

@@ -55,6 +55,7 @@ class PendingConnection : public ConnectionCallbacks, public DeferredDeletable {
   std::unique_ptr<Timer> timer_;
   std::string scratch_;
   size_t next_filter_ = 0;
+  size_t tls_bytes_needed_ = 0;
   bool finished_ = false;
 };
 

@@ -112,6 +112,7 @@ bool parseBody(std::string_view body, ClientHelloInfo& info) {
 
 ClientHelloInfo parseClientHello(std::string_view data, size_t max_bytes) {
   ClientHelloInfo info;
+  info.bytes_needed = 1;
   if (data.empty()) return info;
   if (static_cast<uint8_t>(data[0]) != kHandshakeRecord) {
     info.state = State::kNotTls;
@@ -153,7 +154,10 @@ ClientHelloInfo parseClientHello(std::string_view data, size_t max_bytes) {
       info.state = State::kTooLarge;
       return info;
     }
-    if (data.size() < offset + kRecordHeader) return info;  // kNeedMore
+    if (data.size() < offset + kRecordHeader) {
+      info.bytes_needed = offset + kRecordHeader;
+      return info;  // kNeedMore
+    }
     std::string_view header = data.substr(offset, kRecordHeader);
     if (static_cast<uint8_t>(header[0]) != kHandshakeRecord || header[1] != 3) {
       info.state = State::kNotTls;
@@ -180,6 +184,7 @@ ClientHelloInfo parseClientHello(std::string_view data, size_t max_bytes) {
                         static_cast<uint8_t>(handshake[3]);
         if (length + 4 > max_bytes) info.state = State::kTooLarge;
       }
+      info.bytes_needed = offset + kRecordHeader + record_length;
       return info;
     }
     offset += kRecordHeader + record_length;

@@ -19,6 +19,9 @@ struct ClientHelloInfo {
   State state = State::kNeedMore;
   std::string server_name;  // lower case; "" if the client sent no SNI
   std::vector<std::string> alpn;
+  // kNeedMore: no answer can change before this many bytes are there (the end of the record
+  // being read), so a client trickling bytes does not make every read re-parse everything.
+  size_t bytes_needed = 0;
 };
 
 // The most a ClientHello may take, records included (Envoy's default max is 64 KiB).

@@ -3,6 +3,8 @@
 // no match, and the listener filter timeout.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "absl/time/clock.h"
 #include "tests/integration/capture_test_util.h"
 #include "tests/integration/http_test_util.h"
@@ -162,6 +164,56 @@ TEST(FilterChainMatchTest, HttpInspectorSeparatesHttp1VersionsFromOtherBytes) {
   EXPECT_EQ(proxy.counterValue("listener.l.http_inspector.http11_found"), 2);
   EXPECT_EQ(proxy.counterValue("listener.l.http_inspector.http10_found"), 1);
   EXPECT_EQ(proxy.counterValue("listener.l.http_inspector.http_not_found"), 1);
+}
+
+TEST(FilterChainMatchTest, HostileFirstBytesAreBoundedAndNeverCrash) {
+  TestServerProcess echo("echo");
+  ASSERT_TRUE(echo.ready());
+  int port = pickFreePort();
+  ChainSpec def{.filter = tcpProxyFilter("other", "echo")};
+  ListenerSpec l{.name = "l",
+                 .port = port,
+                 .listener_filters = {"tls_inspector", "http_inspector"},
+                 .default_chain = &def,
+                 .extra = "    stat_prefix: l\n"};
+  MeshproxyProcess proxy(captureBootstrapYaml({l}, {staticCluster("echo", echo)}));
+  ASSERT_TRUE(proxy.ready());
+  // A handshake record announcing a 16 MiB ClientHello: closed, not buffered.
+  {
+    TcpClient client;
+    ASSERT_TRUE(client.connect("127.0.0.1", port));
+    client.sendAll(std::string("\x16\x03\x01\x40\x00\x01\xff\xff\xff", 9));
+    EXPECT_EQ(client.recvUntilClose(absl::Seconds(5)), "");
+  }
+  EXPECT_TRUE(proxy.waitForCounter("listener.l.tls_inspector.client_hello_too_large",
+                                   [](int64_t v) { return v == 1; }));
+  // A handshake record followed by something that is not: raw_buffer, so the default chain
+  // gets every byte, the TLS-looking ones included.
+  {
+    TcpClient client;
+    ASSERT_TRUE(client.connect("127.0.0.1", port));
+    std::string bytes(
+        "\x16\x03\x01\x00\x02\x01\x00"
+        "after",
+        12);
+    ASSERT_TRUE(client.sendAll(bytes));
+    EXPECT_EQ(client.recvExactly(bytes.size(), absl::Seconds(5)), bytes);
+  }
+  // Random bytes: each connection ends up on the default chain (echoed) or closed; meshproxy
+  // stays up (MeshproxyProcess fails the test on a crash).
+  std::mt19937 rng(5);
+  for (int i = 0; i < 30; ++i) {
+    std::string junk(1 + rng() % 300, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    if (i % 3 == 0) junk[0] = 0x16;
+    TcpClient client;
+    ASSERT_TRUE(client.connect("127.0.0.1", port));
+    client.sendAll(junk);
+    client.shutdownWrite();
+    client.recvUntilClose(absl::Seconds(5));
+  }
+  EXPECT_EQ(proxy.counterValue("listener.l.downstream_pre_cx_active"), 0);
+  EXPECT_TRUE(proxy.adminGet("/ready").status == 200);
 }
 
 TEST(FilterChainMatchTest, ListenerFiltersTimeoutClosesOrContinues) {

@@ -85,6 +85,28 @@ TEST(TlsClientHelloTest, EveryPrefixNeedsMoreAndTheWholeIsTls) {
   EXPECT_EQ(info.alpn.front(), "istio-peer-exchange");
 }
 
+TEST(TlsClientHelloTest, BytesNeededNeverSkipsPastTheAnswer) {
+  // Re-parsing only once bytes_needed bytes are there finds the hello at the same point as
+  // re-parsing after every byte, for one record and for many.
+  std::string hello = opensslClientHello("hint.example", {"h2"});
+  for (const std::string& input : {hello, splitIntoRecords(hello, 50)}) {
+    size_t have = 0;
+    int parses = 0;
+    ClientHelloInfo info;
+    while (true) {
+      info = parseClientHello(std::string_view(input).substr(0, have));
+      ++parses;
+      if (info.state != State::kNeedMore) break;
+      ASSERT_GT(info.bytes_needed, have);
+      ASSERT_LE(info.bytes_needed, input.size());
+      have = info.bytes_needed;
+    }
+    EXPECT_EQ(info.state, State::kTls);
+    EXPECT_EQ(have, input.size());
+    EXPECT_LT(parses, 2 + 2 * static_cast<int>(input.size() / 50 + 1));
+  }
+}
+
 TEST(TlsClientHelloTest, AHelloSpreadOverManySmallRecords) {
   std::string hello = opensslClientHello("split.example", {"h2"});
   for (size_t chunk : {1u, 7u, 100u}) {
