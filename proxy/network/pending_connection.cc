@@ -79,6 +79,29 @@ std::string_view PendingConnection::contiguous(const Buffer& data, size_t limit)
   return scratch_;
 }
 
+// Past the first bytes (the method), an undecided request line can only be decided by a
+// space or a control character (CR, LF): a long line trickled in printable bytes is not
+// re-scanned from its start on every read.
+bool PendingConnection::httpMayHaveProgressed(const Buffer& data) const {
+  constexpr size_t kAlwaysSniffBelow = 64;
+  if (data.length() <= kAlwaysSniffBelow || http_sniffed_bytes_ == 0) return true;
+  size_t offset = 0;
+  bool found = false;
+  data.forEachSlice([&](std::string_view slice) {
+    if (found) return;
+    size_t begin = offset >= http_sniffed_bytes_ ? 0 : http_sniffed_bytes_ - offset;
+    offset += slice.size();
+    for (size_t i = begin; i < slice.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(slice[i]);
+      if (c <= 0x20 || c == 0x7f) {
+        found = true;
+        return;
+      }
+    }
+  });
+  return found || data.length() >= kMaxHttpSniffBytes;
+}
+
 PendingConnection::Outcome PendingConnection::runFilters(const Buffer& data) {
   const ListenerFilterStats& stats = *config_->listener_filter_stats;
   while (next_filter_ < config_->listener_filters.size()) {
@@ -121,7 +144,9 @@ PendingConnection::Outcome PendingConnection::runFilters(const Buffer& data) {
       case ListenerFilterKind::kHttpInspector: {
         // Envoy's inspector leaves connections another filter found to be TLS alone.
         if (!transport_protocol.empty() && transport_protocol != kRawBuffer) break;
+        if (!httpMayHaveProgressed(data)) return Outcome::kNeedMore;
         HttpSniffResult result = sniffHttp(contiguous(data, kMaxHttpSniffBytes));
+        http_sniffed_bytes_ = data.length();
         if (result == HttpSniffResult::kNeedMore) return Outcome::kNeedMore;
         switch (result) {
           case HttpSniffResult::kHttp10:

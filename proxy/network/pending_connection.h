@@ -46,6 +46,7 @@ class PendingConnection : public ConnectionCallbacks, public DeferredDeletable {
   Outcome runFilters(const Buffer& data);
   void onTimeout();
   void finish(bool ok);
+  bool httpMayHaveProgressed(const Buffer& data) const;
   // The first `limit` bytes of `data` in one piece (copied only if they span slices).
   std::string_view contiguous(const Buffer& data, size_t limit);
 
@@ -56,6 +57,7 @@ class PendingConnection : public ConnectionCallbacks, public DeferredDeletable {
   std::string scratch_;
   size_t next_filter_ = 0;
   size_t tls_bytes_needed_ = 0;
+  size_t http_sniffed_bytes_ = 0;
   bool finished_ = false;
 };
 
