@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "tests/e2e/netns.h"
 #include "tests/support/binaries.h"
+#include "tests/support/bootstrap_yaml.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -31,28 +32,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::string bootstrap(const std::string& xds_ip) {
-  return absl::StrCat(R"(admin:
-  address: { socket_address: { address: 127.0.0.1, port_value: 15000 } }
-dynamic_resources:
-  ads_config:
-    api_type: GRPC
-    transport_api_version: V3
-    grpc_services: [ { envoy_grpc: { cluster_name: xds-grpc } } ]
-  cds_config: { ads: {}, resource_api_version: V3 }
-  lds_config: { ads: {}, resource_api_version: V3 }
-static_resources:
-  clusters:
-  - name: xds-grpc
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }
-    load_assignment:
-      cluster_name: xds-grpc
-      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: )",
-                      xds_ip, R"(, port_value: 15010 } } } } ] } ]
-)");
+  return adsBootstrapYaml(
+      "admin:\n  address: { socket_address: { address: 127.0.0.1, port_value: 15000 } }", xds_ip,
+      15010);
 }
 
 class SidecarE2eTest : public ::testing::Test {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/support/binaries.h"
+#include "tests/support/bootstrap_yaml.h"
 #include "tests/support/http_client.h"
 #include "tests/support/meshproxy_process.h"
 #include "tests/support/ports.h"
@@ -31,27 +32,8 @@ constexpr char kCds[] = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 constexpr char kEds[] = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 
 std::string sidecarBootstrap(int ads_port) {
-  return absl::StrCat(R"(node: { id: sidecar-1, cluster: web, metadata: { NAMESPACE: default } }
-dynamic_resources:
-  ads_config:
-    api_type: GRPC
-    transport_api_version: V3
-    grpc_services: [ { envoy_grpc: { cluster_name: xds } } ]
-  cds_config: { ads: {}, resource_api_version: V3 }
-  lds_config: { ads: {}, resource_api_version: V3 }
-static_resources:
-  clusters:
-  - name: xds
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }
-    load_assignment:
-      cluster_name: xds
-      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: )",
-                      ads_port, R"( } } } } ] } ]
-)");
+  return adsBootstrapYaml("node: { id: sidecar-1, cluster: web, metadata: { NAMESPACE: default } }",
+                          "127.0.0.1", ads_port);
 }
 
 std::string tcpListener(const std::string& name, int port, const std::string& extra = "") {
@@ -180,10 +162,9 @@ TEST_F(MeshControlWithMeshproxyTest, SidecarNackIsShownAndOldConfigKeepsWorking)
   ASSERT_TRUE(waitUntil([&] { return acked(kLds); }, absl::Seconds(5)));
   std::string good = field(sidecarType(kLds), "acked_version");
   // Valid for the proto, not supported by meshproxy: the sidecar rejects it.
-  replaceFile(
-      "resources/all/listeners.yaml",
-      tcpListener("outbound", listener_port_,
-                  "  connection_balance_config: { exact_balance: {} }\n"));
+  replaceFile("resources/all/listeners.yaml",
+              tcpListener("outbound", listener_port_,
+                          "  connection_balance_config: { exact_balance: {} }\n"));
   ASSERT_TRUE(waitUntil(
       [&] {
         return sidecarType(kLds).fields().contains("last_nack") &&

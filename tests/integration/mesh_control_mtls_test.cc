@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "tests/integration/http_test_util.h"
 #include "tests/support/binaries.h"
+#include "tests/support/bootstrap_yaml.h"
 #include "tests/support/http_client.h"
 #include "tests/support/meshproxy_process.h"
 #include "tests/support/ports.h"
@@ -34,28 +35,10 @@ constexpr char kServerId[] = "spiffe://cluster.local/ns/shop/sa/backend";
 
 std::string sidecarBootstrap(const std::string& node_id, const std::string& service_account,
                              int ads_port) {
-  return absl::StrCat("node: { id: ", node_id, ", cluster: ", service_account,
-                      ", metadata: { NAMESPACE: shop, SERVICE_ACCOUNT: ", service_account, R"( } }
-dynamic_resources:
-  ads_config:
-    api_type: GRPC
-    transport_api_version: V3
-    grpc_services: [ { envoy_grpc: { cluster_name: xds } } ]
-  cds_config: { ads: {}, resource_api_version: V3 }
-  lds_config: { ads: {}, resource_api_version: V3 }
-static_resources:
-  clusters:
-  - name: xds
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }
-    load_assignment:
-      cluster_name: xds
-      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: )",
-                      ads_port, R"( } } } } ] } ]
-)");
+  return adsBootstrapYaml(
+      absl::StrCat("node: { id: ", node_id, ", cluster: ", service_account,
+                   ", metadata: { NAMESPACE: shop, SERVICE_ACCOUNT: ", service_account, " } }"),
+      "127.0.0.1", ads_port);
 }
 
 // The workload certificate and the root from mesh-control, the peer's SPIFFE ID required.

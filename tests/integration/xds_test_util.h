@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/bootstrap_yaml.h"
 #include "tests/support/fake_ads_server.h"
 
 namespace meshproxy::testing {
@@ -15,53 +16,43 @@ inline constexpr char kRds[] = "type.googleapis.com/envoy.config.route.v3.RouteC
 inline constexpr char kEds[] = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 
 inline std::string adsBootstrap(int ads_port) {
-  return absl::StrCat(R"(node: { id: sidecar-1, cluster: web, metadata: { NAMESPACE: default } }
-dynamic_resources:
-  ads_config:
-    api_type: GRPC
-    transport_api_version: V3
-    grpc_services: [ { envoy_grpc: { cluster_name: xds } } ]
-  cds_config: { ads: {}, resource_api_version: V3 }
-  lds_config: { ads: {}, resource_api_version: V3 }
-static_resources:
-  clusters:
-  - name: xds
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }
-    load_assignment:
-      cluster_name: xds
-      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: )",
-                      ads_port, R"( } } } } ] } ]
-)");
+  return adsBootstrapYaml("node: { id: sidecar-1, cluster: web, metadata: { NAMESPACE: default } }",
+                          "127.0.0.1", ads_port);
 }
 
 inline google::protobuf::Any edsCluster(const std::string& name) {
-  return anyFromYaml(absl::StrCat("\"@type\": type.googleapis.com/envoy.config.cluster.v3.Cluster\nname: ", name,
-                                  "\ntype: EDS\nconnect_timeout: 1s\neds_cluster_config: { eds_config: { ads: {}, "
-                                  "resource_api_version: V3 } }\n"));
+  return anyFromYaml(
+      absl::StrCat("\"@type\": type.googleapis.com/envoy.config.cluster.v3.Cluster\nname: ", name,
+                   "\ntype: EDS\nconnect_timeout: 1s\neds_cluster_config: { eds_config: { ads: {}, "
+                   "resource_api_version: V3 } }\n"));
 }
 
 inline google::protobuf::Any endpoints(const std::string& cluster, int port) {
   return anyFromYaml(absl::StrCat(
-      "\"@type\": type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment\ncluster_name: ", cluster,
-      "\nendpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, "
-      "port_value: ", port, " } } } } ] } ]\n"));
+      "\"@type\": "
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment\ncluster_name: ",
+      cluster,
+      "\nendpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: "
+      "127.0.0.1, "
+      "port_value: ",
+      port, " } } } } ] } ]\n"));
 }
 
-inline google::protobuf::Any rdsListener(const std::string& name, int port, const std::string& route) {
+inline google::protobuf::Any rdsListener(const std::string& name, int port,
+                                         const std::string& route) {
   return anyFromYaml(absl::StrCat(R"("@type": type.googleapis.com/envoy.config.listener.v3.Listener
-name: )", name, R"(
-address: { socket_address: { address: 127.0.0.1, port_value: )", port, R"( } }
+name: )",
+                                  name, R"(
+address: { socket_address: { address: 127.0.0.1, port_value: )",
+                                  port, R"( } }
 filter_chains:
 - filters:
   - name: envoy.filters.network.http_connection_manager
     typed_config:
       "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
       stat_prefix: ingress
-      rds: { route_config_name: )", route, R"(, config_source: { ads: {}, resource_api_version: V3 } }
+      rds: { route_config_name: )",
+                                  route, R"(, config_source: { ads: {}, resource_api_version: V3 } }
       http_filters:
       - name: envoy.filters.http.router
         typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -69,14 +60,18 @@ filter_chains:
 }
 
 inline google::protobuf::Any routeConfig(const std::string& name, const std::string& cluster,
-                                  const std::string& regex = "") {
-  std::string match = regex.empty() ? "{ prefix: / }" : absl::StrCat("{ safe_regex: { regex: \"", regex, "\" } }");
-  return anyFromYaml(absl::StrCat(R"("@type": type.googleapis.com/envoy.config.route.v3.RouteConfiguration
-name: )", name, R"(
+                                         const std::string& regex = "") {
+  std::string match =
+      regex.empty() ? "{ prefix: / }" : absl::StrCat("{ safe_regex: { regex: \"", regex, "\" } }");
+  return anyFromYaml(
+      absl::StrCat(R"("@type": type.googleapis.com/envoy.config.route.v3.RouteConfiguration
+name: )",
+                   name, R"(
 virtual_hosts:
 - name: all
   domains: ["*"]
-  routes: [ { match: )", match, ", route: { cluster: ", cluster, " } } ]\n"));
+  routes: [ { match: )",
+                   match, ", route: { cluster: ", cluster, " } } ]\n"));
 }
 
 inline std::vector<std::string> names(const DiscoveryRequest& r) {

@@ -2,17 +2,21 @@
 
 #include <fmt/format.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace meshproxy::testing {
 
 std::string tcpProxyBootstrapYaml(const TcpProxyBootstrap& b) {
   std::string endpoints;
   for (int port : b.upstream_ports) {
     endpoints += fmt::format(
-        "        - endpoint: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: {} }} }} }}\n",
+        "        - endpoint: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: {} "
+        "}} }} }}\n",
         port);
   }
   std::string proxy_extra;
-  if (!b.idle_timeout.empty()) proxy_extra += fmt::format("          idle_timeout: {}\n", b.idle_timeout);
+  if (!b.idle_timeout.empty())
+    proxy_extra += fmt::format("          idle_timeout: {}\n", b.idle_timeout);
   if (b.max_connect_attempts > 0) {
     proxy_extra += fmt::format("          max_connect_attempts: {}\n", b.max_connect_attempts);
   }
@@ -21,12 +25,15 @@ std::string tcpProxyBootstrapYaml(const TcpProxyBootstrap& b) {
         "          access_log:\n"
         "          - name: envoy.access_loggers.file\n"
         "            typed_config:\n"
-        "              \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog\n"
+        "              \"@type\": "
+        "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog\n"
         "              path: {}\n",
         b.access_log_path);
   }
   std::string limit =
-      b.buffer_limit_bytes > 0 ? fmt::format("    per_connection_buffer_limit_bytes: {}\n", b.buffer_limit_bytes) : "";
+      b.buffer_limit_bytes > 0
+          ? fmt::format("    per_connection_buffer_limit_bytes: {}\n", b.buffer_limit_bytes)
+          : "";
   return fmt::format(R"(node: {{ id: test-node, cluster: test }}
 static_resources:
   listeners:
@@ -70,7 +77,8 @@ std::string httpBootstrapYaml(const HttpBootstrap& b) {
     std::string endpoints;
     for (int port : c.ports) {
       endpoints += fmt::format(
-          "        - endpoint: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: {} }} }} }}\n",
+          "        - endpoint: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: "
+          "{} }} }} }}\n",
           port);
     }
     clusters += fmt::format(
@@ -106,6 +114,31 @@ static_resources:
 {clusters})",
                      fmt::arg("port", b.listener_port), fmt::arg("hcm_extra", b.hcm_extra),
                      fmt::arg("routes", routes), fmt::arg("clusters", clusters));
+}
+
+std::string adsBootstrapYaml(const std::string& preamble, const std::string& xds_host,
+                             int xds_port) {
+  return absl::StrCat(preamble, R"(
+dynamic_resources:
+  ads_config:
+    api_type: GRPC
+    transport_api_version: V3
+    grpc_services: [ { envoy_grpc: { cluster_name: xds } } ]
+  cds_config: { ads: {}, resource_api_version: V3 }
+  lds_config: { ads: {}, resource_api_version: V3 }
+static_resources:
+  clusters:
+  - name: xds
+    connect_timeout: 1s
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }
+    load_assignment:
+      cluster_name: xds
+      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: )",
+                      xds_host, ", port_value: ", xds_port, R"( } } } } ] } ]
+)");
 }
 
 }  // namespace meshproxy::testing

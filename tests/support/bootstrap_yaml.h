@@ -10,11 +10,11 @@ struct TcpProxyBootstrap {
   int listener_port = 0;
   std::vector<int> upstream_ports;  // endpoints of the cluster on 127.0.0.1
   std::string cluster_name = "backend";
-  std::string idle_timeout;        // e.g. "1s"; empty: default
+  std::string idle_timeout;  // e.g. "1s"; empty: default
   std::string connect_timeout = "1s";
-  int buffer_limit_bytes = 0;      // per_connection_buffer_limit_bytes on listener and cluster
-  int max_connect_attempts = 0;    // 0: default
-  std::string access_log_path;     // empty: none
+  int buffer_limit_bytes = 0;    // per_connection_buffer_limit_bytes on listener and cluster
+  int max_connect_attempts = 0;  // 0: default
+  std::string access_log_path;   // empty: none
 };
 
 std::string tcpProxyBootstrapYaml(const TcpProxyBootstrap& b);
@@ -36,5 +36,10 @@ struct HttpBootstrap {
 };
 
 std::string httpBootstrapYaml(const HttpBootstrap& b);
+
+// A sidecar bootstrap whose whole config comes over ADS (LDS + CDS) from xds_host:xds_port,
+// reached through the static HTTP/2 cluster `xds`. `preamble` goes first (node:, admin:).
+std::string adsBootstrapYaml(const std::string& preamble, const std::string& xds_host,
+                             int xds_port);
 
 }  // namespace meshproxy::testing
