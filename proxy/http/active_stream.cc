@@ -14,6 +14,29 @@
 #include "proxy/router/route_table_map.h"
 
 namespace meshproxy::http {
+namespace {
+
+// Hop-by-hop fields a proxy must not forward, switched on length so one pass over the
+// fields costs a compare or two each. An upgrade keeps Upgrade and Connection; TE goes
+// unless told to keep it (a request's "TE: trailers" is end to end).
+bool isHopByHop(const std::string& n, bool upgrading, bool drop_te) {
+  switch (n.size()) {
+    case 2:
+      return drop_te && n == "te";
+    case 7:
+      return !upgrading && n == "upgrade";
+    case 10:
+      return n == "keep-alive" || (!upgrading && n == "connection");
+    case 16:
+      return n == "proxy-connection";
+    case 17:
+      return n == "transfer-encoding";
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 // The callbacks object each decoder filter sees; it knows its place in the chain, so
 // continueDecoding() resumes after the right filter.
@@ -256,21 +279,7 @@ bool ActiveStream::prepareRequest() {
   const bool drop_te = te.has_value() && !absl::EqualsIgnoreCase(toAbsl(*te), "trailers");
   const bool upgrading = state_.upgrade;
   h.removeIf([drop_te, upgrading](const HeaderMap::Entry& e) {
-    const std::string& n = e.first;
-    switch (n.size()) {
-      case 2:
-        return drop_te && n == "te";
-      case 7:
-        return !upgrading && n == "upgrade";
-      case 10:
-        return n == "keep-alive" || (!upgrading && n == "connection");
-      case 16:
-        return n == "proxy-connection";
-      case 17:
-        return n == "transfer-encoding";
-      default:
-        return false;
-    }
+    return isHopByHop(e.first, upgrading, drop_te);
   });
   if (upgrading) h.set("connection", "upgrade");
 
@@ -526,19 +535,7 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   // Hop-by-hop headers of the upstream response stop here too (one pass over the fields).
   const bool upgrading = state_.upgrade && status == 101;
   h.removeIf([upgrading](const HeaderMap::Entry& e) {
-    const std::string& n = e.first;
-    switch (n.size()) {
-      case 7:
-        return !upgrading && n == "upgrade";
-      case 10:
-        return n == "keep-alive" || (!upgrading && n == "connection");
-      case 16:
-        return n == "proxy-connection";
-      case 17:
-        return n == "transfer-encoding";
-      default:
-        return false;
-    }
+    return isHopByHop(e.first, upgrading, /*drop_te=*/false);
   });
   switch (config_.server_header_transformation) {
     case ServerHeaderTransformation::kOverwrite:
