@@ -3,17 +3,17 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "proxy/config/address_translator.h"
-#include "proxy/config/common_supported_fields.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/supported_fields.h"
 #include "proxy/config/yaml_to_json.h"
 
 namespace meshproxy::config {
 namespace {
 
-const SupportedFields& bootstrapFields() {
-  static const SupportedFields fields = [] {
-    SupportedFields f = {
+const protobuf::SupportedFields& bootstrapFields() {
+  static const protobuf::SupportedFields fields = [] {
+    protobuf::SupportedFields f = {
         {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin", "dynamic_resources"}},
         {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources", {"lds_config", "cds_config", "ads_config"}},
         {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
@@ -27,7 +27,7 @@ const SupportedFields& bootstrapFields() {
         {"envoy.config.bootstrap.v3.Bootstrap.StaticResources", {"listeners*", "clusters*"}},
         {"envoy.config.bootstrap.v3.Admin", {"address"}},
     };
-    f.merge(commonSupportedFields());
+    f.merge(protobuf::commonSupportedFields());
     return f;
   }();
   return fields;
@@ -35,10 +35,10 @@ const SupportedFields& bootstrapFields() {
 
 absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   Bootstrap b;
-  if (auto s = jsonToMessage(json, &b.proto); !s.ok()) {
+  if (auto s = protobuf::jsonToMessage(json, &b.proto); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("bootstrap: ", s.message()));
   }
-  if (auto s = bootstrapFields().check(b.proto); !s.ok()) return withContext(s, "bootstrap");
+  if (auto s = bootstrapFields().check(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
     if (!address.ok()) return address.status();
@@ -64,9 +64,9 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
 
 absl::StatusOr<Bootstrap> loadBootstrapFile(const std::string& path) {
   auto json = loadConfigFileAsJson(path);
-  if (!json.ok()) return withContext(json.status(), path);
+  if (!json.ok()) return protobuf::withContext(json.status(), path);
   auto b = fromJson(*json);
-  if (!b.ok()) return withContext(b.status(), path);
+  if (!b.ok()) return protobuf::withContext(b.status(), path);
   return b;
 }
 

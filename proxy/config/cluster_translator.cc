@@ -5,19 +5,19 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
-#include "proxy/config/common_supported_fields.h"
+#include "proxy/protobuf/common_supported_fields.h"
 #include "proxy/config/endpoint_translator.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/tls/transport_socket_translator.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/config/transport_socket_translator.h"
 
 namespace meshproxy::config {
 namespace {
 
 using envoy::config::cluster::v3::Cluster;
 
-const SupportedFields& clusterFields() {
-  static const SupportedFields fields = [] {
-    SupportedFields f = {
+const protobuf::SupportedFields& clusterFields() {
+  static const protobuf::SupportedFields fields = [] {
+    protobuf::SupportedFields f = {
         {"envoy.config.cluster.v3.Cluster",
          {"name", "type", "connect_timeout", "lb_policy", "load_assignment",
           "per_connection_buffer_limit_bytes", "typed_extension_protocol_options",
@@ -37,7 +37,7 @@ const SupportedFields& clusterFields() {
         {"envoy.config.core.v3.AggregatedConfigSource", {}},
         {"envoy.config.core.v3.Http2ProtocolOptions", {}},
     };
-    f.merge(commonSupportedFields());
+    f.merge(protobuf::commonSupportedFields());
     return f;
   }();
   return fields;
@@ -69,7 +69,7 @@ constexpr char kHttpProtocolOptionsKey[] = "envoy.extensions.upstreams.http.v3.H
 absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::ClusterConfig& config,
                                           const std::string& where) {
   using envoy::extensions::upstreams::http::v3::HttpProtocolOptions;
-  static const SupportedFields fields = {
+  static const protobuf::SupportedFields fields = {
       {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
        {"common_http_protocol_options", "explicit_http_config"}},
       {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig",
@@ -83,22 +83,22 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": unsupported typed_extension_protocol_options key '", key, "'"));
     }
-    auto options = unpackAny<HttpProtocolOptions>(any, where + " " + kHttpProtocolOptionsKey);
+    auto options = protobuf::unpackAny<HttpProtocolOptions>(any, where + " " + kHttpProtocolOptionsKey);
     if (!options.ok()) return options.status();
-    if (auto s = fields.check(*options); !s.ok()) return withContext(s, where);
+    if (auto s = fields.check(*options); !s.ok()) return protobuf::withContext(s, where);
     if (options->explicit_http_config().has_http2_protocol_options()) config.http2 = true;
     const auto& common = options->common_http_protocol_options();
-    if (common.has_idle_timeout()) config.idle_timeout = toMilliseconds(common.idle_timeout());
+    if (common.has_idle_timeout()) config.idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
     if (common.has_max_requests_per_connection()) {
       config.max_requests_per_connection = common.max_requests_per_connection().value();
     }
   }
   if (proto.has_common_http_protocol_options()) {
-    static const SupportedFields legacy = {
+    static const protobuf::SupportedFields legacy = {
         {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_requests_per_connection"}}};
-    if (auto s = legacy.check(proto.common_http_protocol_options()); !s.ok()) return withContext(s, where);
+    if (auto s = legacy.check(proto.common_http_protocol_options()); !s.ok()) return protobuf::withContext(s, where);
     const auto& common = proto.common_http_protocol_options();
-    if (common.has_idle_timeout()) config.idle_timeout = toMilliseconds(common.idle_timeout());
+    if (common.has_idle_timeout()) config.idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
     if (common.has_max_requests_per_connection()) {
       config.max_requests_per_connection = common.max_requests_per_connection().value();
     }
@@ -116,7 +116,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
                                                                   TranslationContext& context) {
   std::string where = absl::StrCat("cluster '", proto.name(), "'");
   if (proto.name().empty()) return absl::InvalidArgumentError("cluster without a name");
-  if (auto s = clusterFields().check(proto); !s.ok()) return withContext(s, where);
+  if (auto s = clusterFields().check(proto); !s.ok()) return protobuf::withContext(s, where);
 
   auto config = std::make_shared<upstream::ClusterConfig>();
   config->name = proto.name();
@@ -136,7 +136,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       }
       config->eds_service_name = eds.service_name().empty() ? proto.name() : eds.service_name();
       if (eds.eds_config().has_initial_fetch_timeout()) {
-        config->initial_fetch_timeout = toMilliseconds(eds.eds_config().initial_fetch_timeout());
+        config->initial_fetch_timeout = protobuf::toMilliseconds(eds.eds_config().initial_fetch_timeout());
       }
       if (proto.has_load_assignment()) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": an EDS cluster gets its endpoints from EDS, not load_assignment"));
@@ -164,7 +164,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
           where, ": cleanup_interval/original_dst_lb_config need type ORIGINAL_DST"));
     }
     if (proto.has_cleanup_interval()) {
-      config->cleanup_interval = toMilliseconds(proto.cleanup_interval());
+      config->cleanup_interval = protobuf::toMilliseconds(proto.cleanup_interval());
       if (config->cleanup_interval.count() <= 0) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": cleanup_interval must be > 0"));
       }
@@ -210,7 +210,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
           where, ": unsupported lb_policy ", Cluster::LbPolicy_Name(proto.lb_policy())));
   }
   if (proto.has_connect_timeout()) {
-    config->connect_timeout = toMilliseconds(proto.connect_timeout());
+    config->connect_timeout = protobuf::toMilliseconds(proto.connect_timeout());
     if (config->connect_timeout.count() <= 0) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": connect_timeout must be > 0"));
     }
@@ -221,7 +221,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   if (auto s = translateHttpProtocolOptions(proto, *config, where); !s.ok()) return s;
   if (config->type == upstream::DiscoveryType::kStrictDns) {
     if (proto.has_dns_refresh_rate()) {
-      config->dns_refresh_rate = toMilliseconds(proto.dns_refresh_rate());
+      config->dns_refresh_rate = protobuf::toMilliseconds(proto.dns_refresh_rate());
       if (config->dns_refresh_rate.count() < 1) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": dns_refresh_rate must be >= 1ms"));
       }
@@ -240,7 +240,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         absl::StrCat(where, ": dns_refresh_rate/dns_lookup_family need type STRICT_DNS"));
   }
   const auto& cla = proto.load_assignment();
-  if (auto s = checkLoadAssignmentFields(cla); !s.ok()) return withContext(s, where + " load_assignment");
+  if (auto s = checkLoadAssignmentFields(cla); !s.ok()) return protobuf::withContext(s, where + " load_assignment");
   if (config->type == upstream::DiscoveryType::kStrictDns) {
     // Resolved on the main thread; the hosts arrive with the first answer.
     for (int l = 0; l < cla.endpoints_size(); ++l) {
@@ -262,10 +262,10 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->hosts = std::move(*hosts);
   }
   if (proto.has_transport_socket()) {
-    auto transport = tls::translateTransportSocket(
-        proto.transport_socket(), tls::TransportSide::kUpstream, clusterScope(context, config->name),
+    auto transport = translateTransportSocket(
+        proto.transport_socket(), TransportSide::kUpstream, clusterScope(context, config->name),
         context, &config->secrets, where);
-    if (!transport.ok()) return withContext(transport.status(), where);
+    if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
   }
   config->stats = makeStats(clusterScope(context, config->name));

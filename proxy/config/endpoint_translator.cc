@@ -3,22 +3,22 @@
 #include "absl/strings/str_cat.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "proxy/config/address_translator.h"
-#include "proxy/config/common_supported_fields.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace meshproxy::config {
 
 namespace {
-const SupportedFields& endpointFields() {
-  static const SupportedFields fields = [] {
-    SupportedFields f = {
+const protobuf::SupportedFields& endpointFields() {
+  static const protobuf::SupportedFields fields = [] {
+    protobuf::SupportedFields f = {
         {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"cluster_name", "endpoints"}},
         {"envoy.config.endpoint.v3.LocalityLbEndpoints", {"lb_endpoints", "locality"}},
         {"envoy.config.endpoint.v3.LbEndpoint", {"endpoint", "load_balancing_weight", "health_status"}},
         {"envoy.config.endpoint.v3.Endpoint", {"address", "hostname"}},
     };
-    f.merge(commonSupportedFields());
+    f.merge(protobuf::commonSupportedFields());
     return f;
   }();
   return fields;
@@ -28,7 +28,7 @@ const SupportedFields& endpointFields() {
 absl::StatusOr<upstream::HostVector> translateLoadAssignment(
     const envoy::config::endpoint::v3::ClusterLoadAssignment& cla, const std::string& where) {
   using envoy::config::core::v3::HealthStatus;
-  if (auto s = endpointFields().check(cla); !s.ok()) return withContext(s, where);
+  if (auto s = endpointFields().check(cla); !s.ok()) return protobuf::withContext(s, where);
   upstream::HostVector hosts;
   for (int l = 0; l < cla.endpoints_size(); ++l) {
     const auto& locality = cla.endpoints(l);

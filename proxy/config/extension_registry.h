@@ -1,21 +1,50 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include <google/protobuf/any.pb.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "proxy/config/translation_context.h"
 #include "proxy/http/filter.h"
+#include "proxy/network/filter.h"
 
 namespace meshproxy::config {
 
+// Turns a network filter's typed_config into the factory that builds its per-connection
+// instances.
+using NetworkFilterTranslator = std::function<absl::StatusOr<network::NetworkFilterFactory>(
+    const google::protobuf::Any& typed_config, TranslationContext& context)>;
 // Turns an HTTP filter's typed_config into the factory that adds it to each stream.
 using HttpFilterTranslator = std::function<absl::StatusOr<http::HttpFilterFactory>(
     const google::protobuf::Any& typed_config, TranslationContext& context)>;
 
-// nullptr for a type URL meshproxy does not implement.
-const HttpFilterTranslator* findHttpFilter(std::string_view type_url);
+// Extensions by typed_config type URL (DESIGN.md rule 6). config/ knows extensions only
+// through this table; filters/ fills it (filters::registerBuiltinExtensions) before any
+// config is translated, on the main thread; after that it is only read.
+class ExtensionRegistry {
+ public:
+  static ExtensionRegistry& global();
+
+  void addNetworkFilter(std::string type_url, NetworkFilterTranslator translator);
+  void addHttpFilter(std::string type_url, HttpFilterTranslator translator);
+  // nullptr for a type URL meshproxy does not implement.
+  const NetworkFilterTranslator* networkFilter(std::string_view type_url) const;
+  const HttpFilterTranslator* httpFilter(std::string_view type_url) const;
+
+ private:
+  absl::flat_hash_map<std::string, NetworkFilterTranslator> network_filters_;
+  absl::flat_hash_map<std::string, HttpFilterTranslator> http_filters_;
+};
+
+inline const NetworkFilterTranslator* findNetworkFilter(std::string_view type_url) {
+  return ExtensionRegistry::global().networkFilter(type_url);
+}
+inline const HttpFilterTranslator* findHttpFilter(std::string_view type_url) {
+  return ExtensionRegistry::global().httpFilter(type_url);
+}
 
 }  // namespace meshproxy::config

@@ -5,8 +5,8 @@
 #include "envoy/extensions/filters/listener/http_inspector/v3/http_inspector.pb.h"
 #include "envoy/extensions/filters/listener/original_dst/v3/original_dst.pb.h"
 #include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace meshproxy::config {
 namespace {
@@ -34,10 +34,10 @@ constexpr Known kKnown[] = {
 // implemented: an empty config is the only one accepted.
 template <typename T>
 absl::Status checkEmpty(const google::protobuf::Any& any, const std::string& where) {
-  auto config = unpackAny<T>(any, where);
+  auto config = protobuf::unpackAny<T>(any, where);
   if (!config.ok()) return config.status();
-  static const SupportedFields none = {{T::descriptor()->full_name(), {}}};
-  return withContext(none.check(*config), where);
+  static const protobuf::SupportedFields none = {{T::descriptor()->full_name(), {}}};
+  return protobuf::withContext(none.check(*config), where);
 }
 
 }  // namespace

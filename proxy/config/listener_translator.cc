@@ -6,21 +6,21 @@
 #include "absl/strings/str_replace.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "proxy/config/address_translator.h"
-#include "proxy/config/common_supported_fields.h"
+#include "proxy/protobuf/common_supported_fields.h"
 #include "proxy/config/filter_chain_match_translator.h"
 #include "proxy/config/listener_filter_translator.h"
-#include "proxy/config/network_filter_registry.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/tls/transport_socket_translator.h"
+#include "proxy/config/extension_registry.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/config/transport_socket_translator.h"
 
 namespace meshproxy::config {
 namespace {
 
 using envoy::config::listener::v3::Listener;
 
-const SupportedFields& listenerFields() {
-  static const SupportedFields fields = [] {
-    SupportedFields f = {
+const protobuf::SupportedFields& listenerFields() {
+  static const protobuf::SupportedFields fields = [] {
+    protobuf::SupportedFields f = {
         {"envoy.config.listener.v3.Listener",
          {"name", "address", "filter_chains", "default_filter_chain",
           "per_connection_buffer_limit_bytes", "stat_prefix", "traffic_direction",
@@ -37,7 +37,7 @@ const SupportedFields& listenerFields() {
         {"envoy.config.listener.v3.Filter", {"name", "typed_config"}},
         {"envoy.config.core.v3.TransportSocket", {"name", "typed_config"}},
     };
-    f.merge(commonSupportedFields());
+    f.merge(protobuf::commonSupportedFields());
     return f;
   }();
   return fields;
@@ -78,12 +78,12 @@ absl::StatusOr<std::shared_ptr<const network::FilterChain>> translateFilterChain
   auto chain = std::make_shared<network::FilterChain>();
   chain->name = proto.name();
   if (proto.has_transport_socket()) {
-    auto transport = tls::translateTransportSocket(
-        proto.transport_socket(), tls::TransportSide::kDownstream,
+    auto transport = translateTransportSocket(
+        proto.transport_socket(), TransportSide::kDownstream,
         context.stats.scope("listener", stat_name), context,
         context.dependencies == nullptr ? nullptr : &context.dependencies->secrets,
         absl::StrCat("listener '", listener_name, "'"));
-    if (!transport.ok()) return withContext(transport.status(), where);
+    if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     chain->transport_socket = std::move(*transport);
   }
   if (proto.filters_size() == 0) {
@@ -101,7 +101,7 @@ absl::StatusOr<std::shared_ptr<const network::FilterChain>> translateFilterChain
                                                      filter.typed_config().type_url(), "'"));
     }
     auto factory = (*translator)(filter.typed_config(), context);
-    if (!factory.ok()) return withContext(factory.status(), fwhere);
+    if (!factory.ok()) return protobuf::withContext(factory.status(), fwhere);
     chain->filter_factories.push_back(std::move(*factory));
   }
   return std::shared_ptr<const network::FilterChain>(std::move(chain));
@@ -119,7 +119,7 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
     const Listener& proto, TranslationContext& context) {
   if (proto.name().empty()) return absl::InvalidArgumentError("listener without a name");
   std::string where = absl::StrCat("listener '", proto.name(), "'");
-  if (auto s = listenerFields().check(proto); !s.ok()) return withContext(s, where);
+  if (auto s = listenerFields().check(proto); !s.ok()) return protobuf::withContext(s, where);
 
   auto config = std::make_shared<network::ListenerConfig>();
   config->name = proto.name();
@@ -172,7 +172,7 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
   context.dependencies = saved;
   if (!status.ok()) return status;
   auto matcher = network::FilterChainMatcher::create(std::move(entries), std::move(default_chain));
-  if (!matcher.ok()) return withContext(matcher.status(), where);
+  if (!matcher.ok()) return protobuf::withContext(matcher.status(), where);
   config->chains = std::move(*matcher);
   config->rds_route_configs = std::move(deps.rds_route_configs);
   config->clusters = std::move(deps.clusters);
@@ -186,7 +186,7 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
     config->listener_filters.push_back(*kind);
   }
   if (proto.has_listener_filters_timeout()) {
-    config->listener_filters_timeout = toMilliseconds(proto.listener_filters_timeout());
+    config->listener_filters_timeout = protobuf::toMilliseconds(proto.listener_filters_timeout());
   }
   config->continue_on_listener_filters_timeout = proto.continue_on_listener_filters_timeout();
   config->listener_filter_stats = makeListenerFilterStats(context, stat_name);
@@ -203,7 +203,7 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
         where, ": use_original_dst needs the envoy.filters.listener.original_dst listener filter"));
   }
   config->stats = makeStats(context, stat_name);
-  config->content_hash = contentHash(proto);
+  config->content_hash = protobuf::contentHash(proto);
   return std::shared_ptr<const network::ListenerConfig>(std::move(config));
 }
 

@@ -6,7 +6,7 @@
 
 #include "proxy/network/listen_socket.h"
 #include "proxy/network/listener_config.h"
-#include "proxy/router/route_table_map.h"
+#include "proxy/http/route_config.h"
 #include "proxy/upstream/cluster_manager.h"
 
 namespace meshproxy::config {
@@ -27,7 +27,7 @@ struct Snapshot {
   upstream::ClusterMap clusters;
   // Route configurations delivered by RDS, by name. HTTP connection managers that use RDS
   // look theirs up per request, so a route change applies without touching listeners.
-  router::RouteTableMap routes;
+  http::RouteConfigMap routes;
 };
 
 using SnapshotSharedPtr = std::shared_ptr<const Snapshot>;

@@ -1,15 +1,15 @@
-#include "proxy/tls/transport_socket_translator.h"
+#include "proxy/config/transport_socket_translator.h"
 
 #include "absl/strings/str_cat.h"
 #include "envoy/config/core/v3/base.pb.h"
 #include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/tls/secret_manager.h"
 #include "proxy/tls/ssl_socket_factory.h"
 #include "proxy/tls/tls_context_translator.h"
 
-namespace meshproxy::tls {
+namespace meshproxy::config {
 namespace {
 
 constexpr char kTlsName[] = "envoy.transport_sockets.tls";
@@ -25,7 +25,7 @@ constexpr char kRawType[] =
 
 absl::StatusOr<network::TransportSocketFactorySharedPtr> translateTransportSocket(
     const envoy::config::core::v3::TransportSocket& proto, TransportSide side,
-    const stats::Scope& owner_scope, config::TranslationContext& context,
+    const stats::Scope& owner_scope, TranslationContext& context,
     std::vector<std::string>* secrets, const std::string& owner) {
   const std::string where = "transport_socket";
   if (!proto.has_typed_config()) {
@@ -36,7 +36,7 @@ absl::StatusOr<network::TransportSocketFactorySharedPtr> translateTransportSocke
   }
   const std::string& type = proto.typed_config().type_url();
   if (type == kRawType) {
-    auto raw = config::unpackAny<envoy::extensions::transport_sockets::raw_buffer::v3::RawBuffer>(
+    auto raw = protobuf::unpackAny<envoy::extensions::transport_sockets::raw_buffer::v3::RawBuffer>(
         proto.typed_config(), where);
     if (!raw.ok()) return raw.status();
     return nullptr;
@@ -51,31 +51,31 @@ absl::StatusOr<network::TransportSocketFactorySharedPtr> translateTransportSocke
                            " takes ", expected, ")")
             : ""));
   }
-  absl::StatusOr<std::shared_ptr<const TlsContextConfig>> config;
+  absl::StatusOr<std::shared_ptr<const tls::TlsContextConfig>> config;
   if (side == TransportSide::kDownstream) {
-    auto tls = config::unpackAny<tlsv3::DownstreamTlsContext>(proto.typed_config(), where);
+    auto tls = protobuf::unpackAny<tls::tlsv3::DownstreamTlsContext>(proto.typed_config(), where);
     if (!tls.ok()) return tls.status();
-    config = translateDownstreamTlsContext(*tls, owner);
+    config = tls::translateDownstreamTlsContext(*tls, owner);
   } else {
-    auto tls = config::unpackAny<tlsv3::UpstreamTlsContext>(proto.typed_config(), where);
+    auto tls = protobuf::unpackAny<tls::tlsv3::UpstreamTlsContext>(proto.typed_config(), where);
     if (!tls.ok()) return tls.status();
-    config = translateUpstreamTlsContext(*tls, owner);
+    config = tls::translateUpstreamTlsContext(*tls, owner);
   }
   std::string tls_where = absl::StrCat(where, " '", kTlsName, "'");
-  if (!config.ok()) return config::withContext(config.status(), tls_where);
+  if (!config.ok()) return protobuf::withContext(config.status(), tls_where);
   std::vector<std::string> names = (*config)->secretNames();
   if (!names.empty() && context.secrets == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(tls_where, ": SDS secrets need a secret manager (none in this context)"));
   }
-  auto provider = std::make_shared<TlsContextProvider>(*config, SslStats::create(owner_scope));
+  auto provider = std::make_shared<tls::TlsContextProvider>(*config, tls::SslStats::create(owner_scope));
   if (auto s = provider->rebuild(context.secrets); !s.ok()) {
-    return config::withContext(s, tls_where);
+    return protobuf::withContext(s, tls_where);
   }
   if (context.secrets != nullptr) context.secrets->registerProvider(provider);
   if (secrets != nullptr) secrets->insert(secrets->end(), names.begin(), names.end());
   return network::TransportSocketFactorySharedPtr(
-      std::make_shared<SslSocketFactory>(std::move(provider)));
+      std::make_shared<tls::SslSocketFactory>(std::move(provider)));
 }
 
-}  // namespace meshproxy::tls
+}  // namespace meshproxy::config

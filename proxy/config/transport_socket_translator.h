@@ -12,7 +12,7 @@ namespace envoy::config::core::v3 {
 class TransportSocket;
 }
 
-namespace meshproxy::tls {
+namespace meshproxy::config {
 
 enum class TransportSide { kDownstream, kUpstream };
 
@@ -24,7 +24,7 @@ enum class TransportSide { kDownstream, kUpstream };
 // secrets the context's SecretManager already has; without them it waits (warming).
 absl::StatusOr<network::TransportSocketFactorySharedPtr> translateTransportSocket(
     const envoy::config::core::v3::TransportSocket& proto, TransportSide side,
-    const stats::Scope& owner_scope, config::TranslationContext& context,
+    const stats::Scope& owner_scope, TranslationContext& context,
     std::vector<std::string>* secrets, const std::string& owner);
 
-}  // namespace meshproxy::tls
+}  // namespace meshproxy::config

@@ -1,10 +1,11 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 // ASCII case-insensitive comparisons for the data path. Header names, hosts and the matchers'
 // ignore_case are ASCII-only in Envoy too; these never allocate.
-namespace meshproxy::router {
+namespace meshproxy {
 
 inline char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -32,4 +33,10 @@ inline bool containsIgnoreCase(std::string_view s, std::string_view needle) {
   return false;
 }
 
-}  // namespace meshproxy::router
+inline std::string toLowerCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lowerAscii(c);
+  return out;
+}
+
+}  // namespace meshproxy

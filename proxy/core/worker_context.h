@@ -9,8 +9,8 @@ namespace meshproxy {
 namespace upstream {
 class WorkerClusterManager;
 }
-namespace router {
-struct RouteTableMap;
+namespace http {
+struct RouteConfigMap;
 }
 namespace network {
 class ListenerIndex;
@@ -24,7 +24,7 @@ struct WorkerContext {
   upstream::WorkerClusterManager& clusters;
   std::mt19937_64& random;
   // The RDS route tables of the worker's current snapshot.
-  const router::RouteTableMap* routes = nullptr;
+  const http::RouteConfigMap* routes = nullptr;
   // This worker's listeners by address (use_original_dst hand-off).
   network::ListenerIndex* listener_index = nullptr;
 };

@@ -10,8 +10,6 @@
 #include "proxy/http/path_utility.h"
 #include "proxy/http/request_id.h"
 #include "proxy/network/connection.h"
-#include "proxy/router/route_table.h"
-#include "proxy/router/route_table_map.h"
 
 namespace meshproxy::http {
 namespace {
@@ -47,7 +45,7 @@ struct ActiveStream::DecoderFilter : public StreamDecoderFilterCallbacks,
   WorkerContext& worker() override { return parent.manager_.worker(); }
   accesslog::StreamInfo& streamInfo() override { return parent.info_; }
   const network::Connection& connection() override { return parent.manager_.connection(); }
-  const router::Route* route() override { return parent.route(); }
+  const Route* route() override { return parent.route(); }
   void clearRouteCache() override { parent.cached_route_.reset(); }
   uint64_t streamId() const override { return parent.id_; }
   void continueDecoding() override { parent.continueDecoding(index); }
@@ -93,7 +91,7 @@ struct ActiveStream::EncoderFilter : public StreamEncoderFilterCallbacks,
   WorkerContext& worker() override { return parent.manager_.worker(); }
   accesslog::StreamInfo& streamInfo() override { return parent.info_; }
   const network::Connection& connection() override { return parent.manager_.connection(); }
-  const router::Route* route() override { return parent.route(); }
+  const Route* route() override { return parent.route(); }
   void clearRouteCache() override { parent.cached_route_.reset(); }
   uint64_t streamId() const override { return parent.id_; }
   void continueEncoding() override { parent.continueEncoding(index); }
@@ -159,12 +157,12 @@ void ActiveStream::addEncoderFilter(std::shared_ptr<StreamEncoderFilter> filter)
   encoder_filters_.push_back(std::move(wrapper));
 }
 
-const router::Route* ActiveStream::route() {
+const Route* ActiveStream::route() {
   if (!cached_route_.has_value()) {
-    const router::Route* r = nullptr;
+    const Route* r = nullptr;
     if (route_table_ == nullptr) {
-      if (config_.route_table != nullptr) {
-        route_table_ = config_.route_table;
+      if (config_.route_config != nullptr) {
+        route_table_ = config_.route_config;
       } else if (const auto* routes = manager_.worker().routes; routes != nullptr) {
         auto it = routes->tables.find(config_.rds_route_config_name);
         if (it != routes->tables.end()) route_table_ = it->second;
@@ -177,10 +175,9 @@ const router::Route* ActiveStream::route() {
     info_.route_name = r == nullptr ? std::string_view() : std::string_view(r->name());
     if (r == nullptr) {
       config_.stats->no_route.inc();
-    } else if (const auto* action = r->routeAction();
-               action != nullptr && action->idle_timeout.has_value()) {
+    } else if (auto route_idle_timeout = r->idleTimeout(); route_idle_timeout.has_value()) {
       // A route's idle_timeout replaces the connection manager's stream_idle_timeout.
-      idle_timeout_ = *action->idle_timeout;
+      idle_timeout_ = *route_idle_timeout;
       if (idle_timeout_.count() == 0) {
         idle_timer_.reset();
       } else {

@@ -83,7 +83,7 @@ class ActiveStream : public RequestDecoder,
   bool prepareRequest();
   uint32_t bufferLimitBytes() const;
   void mutateResponseHeaders(HeaderMap& headers);
-  const router::Route* route();
+  const Route* route();
   void onStreamIdleTimeout();
   void onRequestTimeout();
   void onRequestHeadersTimeout();
@@ -112,9 +112,9 @@ class ActiveStream : public RequestDecoder,
   std::unique_ptr<Timer> request_headers_timer_;
   uint64_t idle_deadline_ms_ = 0;
   std::chrono::milliseconds idle_timeout_{0};
-  std::optional<const router::Route*> cached_route_;
+  std::optional<const Route*> cached_route_;
   // The table the cached route came from; held so an RDS update cannot free it mid-stream.
-  std::shared_ptr<const router::RouteTable> route_table_;
+  RouteConfigSharedPtr route_table_;
   std::string local_reply_details_;
   std::string response_code_details_;
   std::string downstream_remote_address_;

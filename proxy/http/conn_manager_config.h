@@ -9,13 +9,10 @@
 #include "proxy/accesslog/access_log.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/forwarded_client_cert.h"
+#include "proxy/http/route_config.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
-
-namespace meshproxy::router {
-class RouteTable;
-}
 
 namespace meshproxy::http {
 
@@ -54,7 +51,7 @@ enum class ServerHeaderTransformation { kOverwrite, kAppendIfAbsent, kPassThroug
 struct ConnManagerConfig {
   std::string stat_prefix;
   // Inline route_config, or else the RDS name to look up in the worker's snapshot.
-  std::shared_ptr<const router::RouteTable> route_table;
+  RouteConfigSharedPtr route_config;
   std::string rds_route_config_name;
   std::vector<HttpFilterFactory> filter_factories;
 

@@ -8,6 +8,7 @@
 #include "proxy/core/buffer.h"
 #include "proxy/http/codec.h"
 #include "proxy/http/header_map.h"
+#include "proxy/http/route_config.h"
 
 namespace meshproxy {
 struct WorkerContext;
@@ -16,9 +17,6 @@ struct StreamInfo;
 }
 namespace network {
 class Connection;
-}
-namespace router {
-class Route;
 }
 }  // namespace meshproxy
 
@@ -42,7 +40,7 @@ class StreamFilterCallbacks {
   virtual accesslog::StreamInfo& streamInfo() = 0;
   virtual const network::Connection& connection() = 0;
   // The route for the current request headers (matched once, cached); nullptr if none.
-  virtual const router::Route* route() = 0;
+  virtual const Route* route() = 0;
   // Forgets the cached route after a filter changed what routing depends on.
   virtual void clearRouteCache() = 0;
   virtual uint64_t streamId() const = 0;

@@ -1,9 +1,9 @@
-#include "proxy/router/header_matcher.h"
+#include "proxy/matcher/header_matcher.h"
 
 #include "absl/strings/numbers.h"
 #include "proxy/core/strings.h"
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 
 HeaderMatcher::HeaderMatcher(std::string lowercase_name, Rule rule, bool invert,
                              bool treat_missing_as_empty)
@@ -34,4 +34,4 @@ bool HeaderMatcher::matchValue(std::string_view value) const {
   return std::get<StringMatcher>(rule_).match(value);
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

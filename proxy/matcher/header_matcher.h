@@ -5,9 +5,9 @@
 #include <variant>
 
 #include "proxy/http/header_map.h"
-#include "proxy/router/string_matcher.h"
+#include "proxy/matcher/string_matcher.h"
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 
 // One RouteMatch.headers entry (envoy.config.route.v3.HeaderMatcher), with Envoy's semantics:
 // - a header that appears several times is matched as its values joined with ",";
@@ -45,4 +45,4 @@ class HeaderMatcher {
   bool treat_missing_as_empty_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

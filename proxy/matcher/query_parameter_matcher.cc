@@ -1,6 +1,6 @@
-#include "proxy/router/query_parameter_matcher.h"
+#include "proxy/matcher/query_parameter_matcher.h"
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 namespace {
 
 // The value of the first parameter called `name`, or nullopt.
@@ -40,4 +40,4 @@ bool QueryParameterMatcher::matches(std::string_view query) const {
   return value.has_value() && matcher_->match(*value);
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

@@ -4,9 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/router/string_matcher.h"
+#include "proxy/matcher/string_matcher.h"
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 
 // One RouteMatch.query_parameters entry, as Envoy evaluates it: the query string is split on
 // '&' and each "key=value" on its first '=' ("key" alone has the value ""), with no
@@ -30,4 +30,4 @@ class QueryParameterMatcher {
   std::optional<StringMatcher> matcher_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

@@ -1,9 +1,9 @@
-#include "proxy/router/regex.h"
+#include "proxy/matcher/regex.h"
 
 #include <fmt/format.h>
 #include <re2/re2.h>
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 
 absl::StatusOr<std::unique_ptr<const re2::RE2>> compileRegex(std::string_view pattern,
                                                              uint32_t max_program_size) {
@@ -22,4 +22,4 @@ absl::StatusOr<std::unique_ptr<const re2::RE2>> compileRegex(std::string_view pa
   return std::unique_ptr<const re2::RE2>(std::move(regex));
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

@@ -10,7 +10,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 
 // Envoy's default for the runtime key re2.max_program_size.error_level. Istio's bootstrap
 // raises it to 32768, so whoever builds the table from an Istio-style bootstrap should too.
@@ -23,4 +23,4 @@ inline constexpr uint32_t kDefaultMaxRegexProgramSize = 100;
 absl::StatusOr<std::unique_ptr<const re2::RE2>> compileRegex(std::string_view pattern,
                                                              uint32_t max_program_size);
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

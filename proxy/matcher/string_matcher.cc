@@ -1,10 +1,10 @@
-#include "proxy/router/string_matcher.h"
+#include "proxy/matcher/string_matcher.h"
 
 #include <re2/re2.h>
 
-#include "proxy/router/ascii_case.h"
+#include "proxy/core/ascii_case.h"
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 
 StringMatcher::StringMatcher(Kind kind, std::string pattern, bool ignore_case)
     : kind_(kind), ignore_case_(ignore_case), pattern_(std::move(pattern)) {}
@@ -33,4 +33,4 @@ bool StringMatcher::match(std::string_view value) const {
   return false;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

@@ -9,7 +9,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace meshproxy::router {
+namespace meshproxy::matcher {
 
 // Envoy's StringMatcher (envoy.type.matcher.v3.StringMatcher), compiled: exact, prefix,
 // suffix, contains, each optionally ASCII case-insensitive, or an RE2 full match.
@@ -36,4 +36,4 @@ class StringMatcher {
   std::unique_ptr<const re2::RE2> regex_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::matcher

@@ -1,6 +1,6 @@
-#include "proxy/config/common_supported_fields.h"
+#include "proxy/protobuf/common_supported_fields.h"
 
-namespace meshproxy::config {
+namespace meshproxy::protobuf {
 
 const SupportedFields& commonSupportedFields() {
   static const SupportedFields fields = {
@@ -11,4 +11,4 @@ const SupportedFields& commonSupportedFields() {
   return fields;
 }
 
-}  // namespace meshproxy::config
+}  // namespace meshproxy::protobuf

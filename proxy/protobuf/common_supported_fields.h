@@ -1,10 +1,10 @@
 #pragma once
 
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/supported_fields.h"
 
-namespace meshproxy::config {
+namespace meshproxy::protobuf {
 
 // Message types shared by several resources (addresses, localities).
 const SupportedFields& commonSupportedFields();
 
-}  // namespace meshproxy::config
+}  // namespace meshproxy::protobuf

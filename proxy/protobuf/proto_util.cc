@@ -1,12 +1,13 @@
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/hash/hash.h"
+#include "proxy/core/strings.h"
 
-namespace meshproxy::config {
+namespace meshproxy::protobuf {
 
 absl::Status jsonToMessage(std::string_view json, google::protobuf::Message* message) {
   google::protobuf::util::JsonParseOptions options;
@@ -44,9 +45,17 @@ std::chrono::milliseconds toMilliseconds(const google::protobuf::Duration& d) {
   return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
 }
 
-absl::Status withContext(const absl::Status& status, const std::string& context) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+absl::StatusOr<std::chrono::milliseconds> durationField(const google::protobuf::Duration& d,
+                                                        std::string_view field) {
+  if (d.seconds() < 0 || d.nanos() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(toAbsl(field), " must not be negative"));
+  }
+  return toMilliseconds(d);
 }
 
-}  // namespace meshproxy::config
+absl::Status withContext(const absl::Status& status, std::string_view context) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(toAbsl(context), ": ", status.message()));
+}
+
+}  // namespace meshproxy::protobuf

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
-namespace meshproxy::config {
+namespace meshproxy::protobuf {
 
 // JSON -> proto, rejecting unknown fields (a typo in a config is an error, not a no-op).
 absl::Status jsonToMessage(std::string_view json, google::protobuf::Message* message);
@@ -37,7 +37,11 @@ uint64_t contentHash(const google::protobuf::Message& message);
 
 std::chrono::milliseconds toMilliseconds(const google::protobuf::Duration& d);
 
-// Prefixes a status message with context, keeping the code.
-absl::Status withContext(const absl::Status& status, const std::string& context);
+// A Duration as milliseconds; InvalidArgument naming `field` if it is negative.
+absl::StatusOr<std::chrono::milliseconds> durationField(const google::protobuf::Duration& d,
+                                                        std::string_view field);
 
-}  // namespace meshproxy::config
+// Prefixes a status message with context ("route 'x': ..."), keeping the code.
+absl::Status withContext(const absl::Status& status, std::string_view context);
+
+}  // namespace meshproxy::protobuf

@@ -1,4 +1,4 @@
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/supported_fields.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/core/strings.h"
 
-namespace meshproxy::config {
+namespace meshproxy::protobuf {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
@@ -89,4 +89,4 @@ absl::Status SupportedFields::checkMessage(const Message& message, const std::st
   return absl::OkStatus();
 }
 
-}  // namespace meshproxy::config
+}  // namespace meshproxy::protobuf

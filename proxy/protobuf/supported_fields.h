@@ -14,7 +14,7 @@ namespace google::protobuf {
 class Message;
 }
 
-namespace meshproxy::config {
+namespace meshproxy::protobuf {
 
 // The proto fields meshproxy implements, per message type. Config is checked against it
 // before translation, so a field that Envoy knows but meshproxy does not is an error naming
@@ -45,4 +45,4 @@ class SupportedFields {
   absl::flat_hash_set<std::string> delegated_;  // "<type>.<field>" checked elsewhere
 };
 
-}  // namespace meshproxy::config
+}  // namespace meshproxy::protobuf

@@ -1,8 +1,8 @@
-#include "proxy/router/header_mutations.h"
+#include "proxy/route/header_mutations.h"
 
 #include "absl/container/inlined_vector.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 HeaderMutations::HeaderMutations(std::vector<std::string> to_remove,
                                  std::vector<HeaderToAdd> to_add)
@@ -55,4 +55,4 @@ void HeaderMutations::apply(http::HeaderMap& headers, const accesslog::StreamInf
   }
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -8,7 +8,7 @@
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/http/header_map.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // HeaderValueOption.append_action.
 enum class AppendAction : uint8_t {
@@ -46,4 +46,4 @@ class HeaderMutations {
   std::vector<HeaderToAdd> to_add_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

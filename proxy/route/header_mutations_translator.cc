@@ -1,15 +1,20 @@
-#include "proxy/router/header_mutations_translator.h"
+#include "proxy/route/header_mutations_translator.h"
 
 #include <fmt/format.h>
 
 #include "envoy/config/core/v3/base.pb.h"
-#include "proxy/router/ascii_case.h"
-#include "proxy/router/translation_util.h"
+#include "proxy/core/ascii_case.h"
+#include "proxy/core/ascii_case.h"
+#include "proxy/http/header_validation.h"
+#include "proxy/protobuf/proto_util.h"
 
 // HeaderValueOption.append is deprecated for append_action but still sent by control planes.
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
+
+using http::isValidHeaderName;
+using http::isValidHeaderValue;
 namespace {
 
 using envoy::config::core::v3::HeaderValueOption;
@@ -58,12 +63,12 @@ absl::StatusOr<HeaderToAdd> translateHeaderToAdd(const HeaderValueOption& option
         fmt::format("header '{}': the value contains NUL, CR or LF", key));
   }
   auto action = appendAction(option);
-  if (!action.ok()) return withContext(action.status(), fmt::format("header '{}'", key));
+  if (!action.ok()) return protobuf::withContext(action.status(), fmt::format("header '{}'", key));
   // Envoy formats header values with omit_empty_values: a missing value is "", not "-", and
   // without keep_empty_value an empty result adds nothing.
   auto formatter = accesslog::Formatter::create(
       option.header().value(), accesslog::FormatOptions{.omit_empty_values = true});
-  if (!formatter.ok()) return withContext(formatter.status(), fmt::format("header '{}'", key));
+  if (!formatter.ok()) return protobuf::withContext(formatter.status(), fmt::format("header '{}'", key));
   return HeaderToAdd{toLowerCopy(key), std::move(*formatter), *action, option.keep_empty_value()};
 }
 
@@ -97,4 +102,4 @@ absl::StatusOr<HeaderMutations> translateHeaderMutations(
   return HeaderMutations(std::move(remove), std::move(add));
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -1,10 +1,10 @@
-#include "proxy/router/path_matcher.h"
+#include "proxy/route/path_matcher.h"
 
 #include <re2/re2.h>
 
-#include "proxy/router/ascii_case.h"
+#include "proxy/core/ascii_case.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 std::string_view stripQueryAndFragment(std::string_view path) {
   return path.substr(0, std::min(path.find_first_of("?#"), path.size()));
@@ -49,4 +49,4 @@ size_t PathMatcher::rewrittenLength(std::string_view full_path) const {
   return std::min(pattern_.size(), full_path.size());
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

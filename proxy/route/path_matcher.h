@@ -9,7 +9,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // The part of :path that routes match: up to the first '?' or '#' (Envoy's
 // PathUtil::removeQueryAndFragment), and also up to the first ';' when the route
@@ -48,4 +48,4 @@ class PathMatcher {
   std::unique_ptr<const re2::RE2> regex_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -1,8 +1,8 @@
-#include "proxy/router/path_rewrite.h"
+#include "proxy/route/path_rewrite.h"
 
 #include <re2/re2.h>
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 PathRewrite::PathRewrite() = default;
 PathRewrite::PathRewrite(PathRewrite&&) noexcept = default;
@@ -39,4 +39,4 @@ std::optional<std::string> PathRewrite::apply(std::string_view path,
   return std::nullopt;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

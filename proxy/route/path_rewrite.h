@@ -5,13 +5,13 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/router/path_matcher.h"
+#include "proxy/route/path_matcher.h"
 
 namespace re2 {
 class RE2;
 }
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // prefix_rewrite or regex_rewrite, of a RouteAction or a RedirectAction (at most one is set).
 class PathRewrite {
@@ -38,4 +38,4 @@ class PathRewrite {
   std::string substitution_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

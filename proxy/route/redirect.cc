@@ -1,8 +1,8 @@
-#include "proxy/router/redirect.h"
+#include "proxy/route/redirect.h"
 
-#include "proxy/router/ascii_case.h"
+#include "proxy/core/ascii_case.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 // Envoy's processRequestHost(): the request's host, without its port when the port is replaced
@@ -67,4 +67,4 @@ std::string newUri(const Redirect* redirect, const http::HeaderMap& request_head
   return uri;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

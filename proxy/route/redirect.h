@@ -5,9 +5,9 @@
 #include <string_view>
 
 #include "proxy/http/header_map.h"
-#include "proxy/router/path_rewrite.h"
+#include "proxy/route/path_rewrite.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // A route's RedirectAction, translated.
 struct Redirect {
@@ -31,4 +31,4 @@ struct Redirect {
 std::string newUri(const Redirect* redirect, const http::HeaderMap& request_headers,
                    std::string_view path);
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

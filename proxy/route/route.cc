@@ -1,8 +1,13 @@
-#include "proxy/router/route.h"
+#include "proxy/route/route.h"
 
-#include "proxy/router/virtual_host.h"
+#include "proxy/route/virtual_host.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
+
+std::optional<std::chrono::milliseconds> Route::idleTimeout() const {
+  const RouteAction* action = routeAction();
+  return action == nullptr ? std::nullopt : action->idle_timeout;
+}
 
 Route::Route(const VirtualHost& virtual_host, std::string name, RouteMatch match, Action action,
              HeaderMutations request_mutations, HeaderMutations response_mutations)
@@ -148,4 +153,4 @@ std::string Route::location(const http::HeaderMap& request_headers) const {
   return {};
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

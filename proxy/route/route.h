@@ -7,12 +7,13 @@
 
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/http/header_map.h"
-#include "proxy/router/header_mutations.h"
-#include "proxy/router/redirect.h"
-#include "proxy/router/route_action.h"
-#include "proxy/router/route_match.h"
+#include "proxy/http/route_config.h"
+#include "proxy/route/header_mutations.h"
+#include "proxy/route/redirect.h"
+#include "proxy/route/route_action.h"
+#include "proxy/route/route_match.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 struct VirtualHost;
 
@@ -21,7 +22,7 @@ inline constexpr std::string_view kOriginalPathHeader = "x-envoy-original-path";
 
 // One route of a virtual host: its match conditions and what it does with a matching request.
 // Immutable and shared by workers; every method is const and thread-safe.
-class Route {
+class Route : public http::Route {
  public:
   enum class Kind : uint8_t { kCluster, kRedirect, kDirectResponse };
   using Action = std::variant<RouteAction, Redirect, DirectResponse>;
@@ -31,7 +32,8 @@ class Route {
   Route(Route&&) noexcept = default;
   Route& operator=(Route&&) noexcept = default;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
+  std::optional<std::chrono::milliseconds> idleTimeout() const override;
   const VirtualHost& virtualHost() const { return *virtual_host_; }
   Kind kind() const { return static_cast<Kind>(action_.index()); }
   const RouteMatch& match() const { return match_; }
@@ -107,4 +109,4 @@ class Route {
   HeaderMutations response_mutations_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

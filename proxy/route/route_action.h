@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "proxy/router/header_mutations.h"
-#include "proxy/router/path_rewrite.h"
+#include "proxy/route/header_mutations.h"
+#include "proxy/route/path_rewrite.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // Envoy's route timeout when RouteAction.timeout is not set.
 inline constexpr std::chrono::milliseconds kDefaultRouteTimeout{15000};
@@ -56,4 +56,4 @@ struct DirectResponse {
   std::string body;       // may be empty
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -1,4 +1,4 @@
-#include "proxy/router/route_action_translator.h"
+#include "proxy/route/route_action_translator.h"
 
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -7,11 +7,18 @@
 
 #include "envoy/config/route/v3/route_components.pb.h"
 #include "envoy/type/matcher/v3/regex.pb.h"
-#include "proxy/router/header_mutations_translator.h"
-#include "proxy/router/match_translator.h"
-#include "proxy/router/translation_util.h"
+#include "proxy/route/header_mutations_translator.h"
+#include "proxy/matcher/matcher_translator.h"
+#include "proxy/route/route_match_translator.h"
+#include "proxy/core/ascii_case.h"
+#include "proxy/http/header_validation.h"
+#include "proxy/protobuf/proto_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
+
+using http::isValidHeaderName;
+using http::isValidHeaderValue;
+using matcher::translateRegex;
 namespace {
 
 using envoy::config::route::v3::RouteAction_ClusterNotFoundResponseCode;
@@ -47,7 +54,7 @@ absl::Status translateWeightedClusters(const ProtoWeightedCluster& proto, RouteA
   for (int i = 0; i < proto.clusters_size(); ++i) {
     auto cluster = translateClusterWeight(proto.clusters(i));
     if (!cluster.ok()) {
-      return withContext(cluster.status(), fmt::format("weighted_clusters.clusters[{}]", i));
+      return protobuf::withContext(cluster.status(), fmt::format("weighted_clusters.clusters[{}]", i));
     }
     action.total_weight += cluster->weight;
     action.weighted_clusters.push_back(std::move(*cluster));
@@ -116,7 +123,7 @@ absl::StatusOr<PathRewrite> translatePathRewrite(
   if (regex == nullptr) return PathRewrite();
   if (!regex->has_pattern()) return absl::InvalidArgumentError("regex_rewrite.pattern is required");
   auto pattern = translateRegex(regex->pattern(), max_regex_program_size);
-  if (!pattern.ok()) return withContext(pattern.status(), "regex_rewrite.pattern");
+  if (!pattern.ok()) return protobuf::withContext(pattern.status(), "regex_rewrite.pattern");
   if (!isValidHeaderValue(regex->substitution())) {
     return absl::InvalidArgumentError("regex_rewrite.substitution contains NUL, CR or LF");
   }
@@ -151,16 +158,16 @@ absl::StatusOr<RouteAction> translateRouteAction(const ProtoRouteAction& proto,
   action.append_x_forwarded_host = proto.append_x_forwarded_host();
 
   if (proto.has_timeout()) {
-    auto timeout = durationField(proto.timeout(), "timeout");
+    auto timeout = protobuf::durationField(proto.timeout(), "timeout");
     if (!timeout.ok()) return timeout.status();
     action.timeout = *timeout;
   }
   if (proto.has_idle_timeout()) {
-    auto idle = durationField(proto.idle_timeout(), "idle_timeout");
+    auto idle = protobuf::durationField(proto.idle_timeout(), "idle_timeout");
     if (!idle.ok()) return idle.status();
     action.idle_timeout = *idle;
   }
   return action;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

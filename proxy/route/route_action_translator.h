@@ -4,8 +4,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "proxy/router/path_rewrite.h"
-#include "proxy/router/route_action.h"
+#include "proxy/route/path_rewrite.h"
+#include "proxy/route/route_action.h"
 
 namespace envoy::config::route::v3 {
 class RouteAction;
@@ -14,7 +14,7 @@ namespace envoy::type::matcher::v3 {
 class RegexMatchAndSubstitute;
 }
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // Config time: a RouteAction (cluster specifier, rewrites, timeouts), translated.
 absl::StatusOr<RouteAction> translateRouteAction(const envoy::config::route::v3::RouteAction& proto,
@@ -25,4 +25,4 @@ absl::StatusOr<PathRewrite> translatePathRewrite(
     const std::string& prefix, const envoy::type::matcher::v3::RegexMatchAndSubstitute* regex,
     uint32_t max_regex_program_size);
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -1,9 +1,9 @@
-#include "proxy/router/route_match.h"
+#include "proxy/route/route_match.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
-RouteMatch::RouteMatch(PathMatcher path, std::vector<HeaderMatcher> headers,
-                       std::vector<QueryParameterMatcher> query_parameters)
+RouteMatch::RouteMatch(PathMatcher path, std::vector<matcher::HeaderMatcher> headers,
+                       std::vector<matcher::QueryParameterMatcher> query_parameters)
     : path_(std::move(path)),
       headers_(std::move(headers)),
       query_parameters_(std::move(query_parameters)) {}
@@ -12,18 +12,18 @@ bool RouteMatch::matches(const http::HeaderMap& headers, std::string_view full_p
                          bool ignore_path_parameters) const {
   // The path first: it is the cheapest test and rules out most routes.
   if (!path_.matches(pathForMatching(full_path, ignore_path_parameters))) return false;
-  for (const HeaderMatcher& matcher : headers_) {
+  for (const matcher::HeaderMatcher& matcher : headers_) {
     if (!matcher.matches(headers)) return false;
   }
   if (!query_parameters_.empty()) {
     size_t q = full_path.find('?');
     std::string_view query =
         q == std::string_view::npos ? std::string_view() : full_path.substr(q + 1);
-    for (const QueryParameterMatcher& matcher : query_parameters_) {
+    for (const matcher::QueryParameterMatcher& matcher : query_parameters_) {
       if (!matcher.matches(query)) return false;
     }
   }
   return true;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

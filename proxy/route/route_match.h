@@ -3,18 +3,18 @@
 #include <vector>
 
 #include "proxy/http/header_map.h"
-#include "proxy/router/header_matcher.h"
-#include "proxy/router/path_matcher.h"
-#include "proxy/router/query_parameter_matcher.h"
+#include "proxy/matcher/header_matcher.h"
+#include "proxy/route/path_matcher.h"
+#include "proxy/matcher/query_parameter_matcher.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // A route's match conditions (envoy.config.route.v3.RouteMatch): the path specifier and
 // every header and query parameter matcher must match.
 class RouteMatch {
  public:
-  RouteMatch(PathMatcher path, std::vector<HeaderMatcher> headers,
-             std::vector<QueryParameterMatcher> query_parameters);
+  RouteMatch(PathMatcher path, std::vector<matcher::HeaderMatcher> headers,
+             std::vector<matcher::QueryParameterMatcher> query_parameters);
 
   // `full_path` is :path as received; a request without :path (CONNECT) matches no route,
   // because meshproxy implements no connect_matcher.
@@ -25,8 +25,8 @@ class RouteMatch {
 
  private:
   PathMatcher path_;
-  std::vector<HeaderMatcher> headers_;
-  std::vector<QueryParameterMatcher> query_parameters_;
+  std::vector<matcher::HeaderMatcher> headers_;
+  std::vector<matcher::QueryParameterMatcher> query_parameters_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

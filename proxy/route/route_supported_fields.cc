@@ -1,9 +1,9 @@
-#include "proxy/router/route_supported_fields.h"
+#include "proxy/route/route_supported_fields.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
-const config::SupportedFields& routeConfigurationFields() {
-  static const config::SupportedFields fields = {
+const protobuf::SupportedFields& routeConfigurationFields() {
+  static const protobuf::SupportedFields fields = {
       {"envoy.config.route.v3.RouteConfiguration",
        {"name", "virtual_hosts", "internal_only_headers", "request_headers_to_add",
         "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
@@ -51,4 +51,4 @@ const config::SupportedFields& routeConfigurationFields() {
   return fields;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

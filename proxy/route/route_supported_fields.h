@@ -1,11 +1,11 @@
 #pragma once
 
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/supported_fields.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // The RouteConfiguration fields meshproxy implements; anything else set is a config error
 // that names the field.
-const config::SupportedFields& routeConfigurationFields();
+const protobuf::SupportedFields& routeConfigurationFields();
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

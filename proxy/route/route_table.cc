@@ -1,6 +1,6 @@
-#include "proxy/router/route_table.h"
+#include "proxy/route/route_table.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 const Route* RouteTable::match(const http::HeaderMap& request_headers, uint64_t random) const {
   const VirtualHost* vhost = index_.find(request_headers);
@@ -11,4 +11,4 @@ void RouteTable::removeInternalOnlyHeaders(http::HeaderMap& request_headers) con
   for (const std::string& name : internal_only_headers_) request_headers.remove(name);
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -8,20 +8,21 @@
 
 #include "absl/status/statusor.h"
 #include "proxy/http/header_map.h"
-#include "proxy/router/regex.h"
-#include "proxy/router/route.h"
-#include "proxy/router/virtual_host.h"
-#include "proxy/router/virtual_host_index.h"
+#include "proxy/http/route_config.h"
+#include "proxy/matcher/regex.h"
+#include "proxy/route/route.h"
+#include "proxy/route/virtual_host.h"
+#include "proxy/route/virtual_host_index.h"
 
 namespace envoy::config::route::v3 {
 class RouteConfiguration;
 }
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 struct RouteTableOptions {
   // Envoy's runtime key re2.max_program_size.error_level.
-  uint32_t max_regex_program_size = kDefaultMaxRegexProgramSize;
+  uint32_t max_regex_program_size = matcher::kDefaultMaxRegexProgramSize;
 };
 
 // A RouteConfiguration, translated once on the main thread into an immutable table that
@@ -40,7 +41,7 @@ struct RouteTableOptions {
 //     kRedirect: respond route->responseCode() with Location: route->location(headers)
 //     kDirectResponse: respond route->directResponse()->status / body (+ location() if any)
 //   and apply applyResponseHeaderMutations() to local responses too.
-class RouteTable {
+class RouteTable : public http::RouteConfig {
  public:
   // Validates and translates. Every field meshproxy does not implement is an InvalidArgument
   // naming it ("unsupported field ..."), as are Envoy's own rejections (bad regex, duplicate
@@ -59,7 +60,7 @@ class RouteTable {
   // The first matching route of the matching virtual host, or nullptr (no virtual host, no
   // route, or no :path). `random` is the stream's random value: nothing in matching uses it yet
   // (runtime_fraction is not implemented); give the same value to Route::clusterName().
-  const Route* match(const http::HeaderMap& request_headers, uint64_t random) const;
+  const Route* match(const http::HeaderMap& request_headers, uint64_t random) const override;
 
   // internal_only_headers (lower case): the connection manager removes them from requests that
   // are not internal (Envoy: from external requests, before any filter).
@@ -86,4 +87,4 @@ class RouteTable {
   std::vector<std::string> cluster_names_;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

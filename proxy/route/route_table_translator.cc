@@ -4,13 +4,18 @@
 #include <algorithm>
 
 #include "envoy/config/route/v3/route.pb.h"
-#include "proxy/router/header_mutations_translator.h"
-#include "proxy/router/route_supported_fields.h"
-#include "proxy/router/route_table.h"
-#include "proxy/router/route_translator.h"
-#include "proxy/router/translation_util.h"
+#include "proxy/route/header_mutations_translator.h"
+#include "proxy/route/route_supported_fields.h"
+#include "proxy/route/route_table.h"
+#include "proxy/route/route_translator.h"
+#include "proxy/core/ascii_case.h"
+#include "proxy/http/header_validation.h"
+#include "proxy/protobuf/proto_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
+
+using http::isValidHeaderName;
+using http::isValidHeaderValue;
 namespace {
 
 using envoy::config::route::v3::RouteConfiguration;
@@ -39,10 +44,10 @@ absl::StatusOr<std::unique_ptr<VirtualHost>> translateVirtualHost(
   vhost->route_config = &common;
   auto request =
       translateHeaderMutations(proto.request_headers_to_add(), proto.request_headers_to_remove());
-  if (!request.ok()) return withContext(request.status(), "request_headers_to_add/remove");
+  if (!request.ok()) return protobuf::withContext(request.status(), "request_headers_to_add/remove");
   auto response =
       translateHeaderMutations(proto.response_headers_to_add(), proto.response_headers_to_remove());
-  if (!response.ok()) return withContext(response.status(), "response_headers_to_add/remove");
+  if (!response.ok()) return protobuf::withContext(response.status(), "response_headers_to_add/remove");
   vhost->request_mutations = std::move(*request);
   vhost->response_mutations = std::move(*response);
 
@@ -50,7 +55,7 @@ absl::StatusOr<std::unique_ptr<VirtualHost>> translateVirtualHost(
   for (int i = 0; i < proto.routes_size(); ++i) {
     auto route = translateRoute(proto.routes(i), *vhost, limits);
     if (!route.ok()) {
-      return withContext(route.status(),
+      return protobuf::withContext(route.status(),
                          fmt::format("route '{}' (routes[{}])", proto.routes(i).name(), i));
     }
     vhost->routes.push_back(std::move(*route));
@@ -74,7 +79,7 @@ void collectClusterNames(const VirtualHost& vhost, std::vector<std::string>& out
 absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::create(
     const RouteConfiguration& proto, const RouteTableOptions& options) {
   const std::string where = fmt::format("route configuration '{}'", proto.name());
-  if (auto s = routeConfigurationFields().check(proto); !s.ok()) return withContext(s, where);
+  if (auto s = routeConfigurationFields().check(proto); !s.ok()) return protobuf::withContext(s, where);
 
   std::shared_ptr<RouteTable> table(new RouteTable(proto.ignore_port_in_host_matching()));
   table->name_ = proto.name();
@@ -84,12 +89,12 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::create(
   auto request =
       translateHeaderMutations(proto.request_headers_to_add(), proto.request_headers_to_remove());
   if (!request.ok()) {
-    return withContext(request.status(), where + ": request_headers_to_add/remove");
+    return protobuf::withContext(request.status(), where + ": request_headers_to_add/remove");
   }
   auto response =
       translateHeaderMutations(proto.response_headers_to_add(), proto.response_headers_to_remove());
   if (!response.ok()) {
-    return withContext(response.status(), where + ": response_headers_to_add/remove");
+    return protobuf::withContext(response.status(), where + ": response_headers_to_add/remove");
   }
   common.request_mutations = std::move(*request);
   common.response_mutations = std::move(*response);
@@ -114,10 +119,10 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::create(
     const std::string vhost_where =
         fmt::format("{}: virtual host '{}' (virtual_hosts[{}])", where, vhost_proto.name(), i);
     auto vhost = translateVirtualHost(vhost_proto, common, limits);
-    if (!vhost.ok()) return withContext(vhost.status(), vhost_where);
+    if (!vhost.ok()) return protobuf::withContext(vhost.status(), vhost_where);
     for (const std::string& domain : vhost_proto.domains()) {
       auto s = table->index_.add(domain, vhost->get(), proto.name());
-      if (!s.ok()) return withContext(s, vhost_where);
+      if (!s.ok()) return protobuf::withContext(s, vhost_where);
     }
     collectClusterNames(**vhost, table->cluster_names_);
     table->virtual_hosts_.push_back(std::move(*vhost));
@@ -129,4 +134,4 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::create(
   return std::shared_ptr<const RouteTable>(std::move(table));
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

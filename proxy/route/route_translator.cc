@@ -1,14 +1,19 @@
-#include "proxy/router/route_translator.h"
+#include "proxy/route/route_translator.h"
 
 #include <fmt/format.h>
 
 #include "envoy/config/route/v3/route_components.pb.h"
-#include "proxy/router/header_mutations_translator.h"
-#include "proxy/router/match_translator.h"
-#include "proxy/router/route_action_translator.h"
-#include "proxy/router/translation_util.h"
+#include "proxy/route/header_mutations_translator.h"
+#include "proxy/matcher/matcher_translator.h"
+#include "proxy/route/route_match_translator.h"
+#include "proxy/route/route_action_translator.h"
+#include "proxy/core/ascii_case.h"
+#include "proxy/http/header_validation.h"
+#include "proxy/protobuf/proto_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
+
+using http::isValidHeaderValue;
 namespace {
 
 using envoy::config::route::v3::DirectResponseAction;
@@ -50,7 +55,7 @@ absl::StatusOr<Redirect> translateRedirect(const RedirectAction& proto,
   auto rewrite = translatePathRewrite(proto.prefix_rewrite(),
                                       proto.has_regex_rewrite() ? &proto.regex_rewrite() : nullptr,
                                       max_regex_program_size);
-  if (!rewrite.ok()) return withContext(rewrite.status(), "redirect");
+  if (!rewrite.ok()) return protobuf::withContext(rewrite.status(), "redirect");
   redirect.rewrite = std::move(*rewrite);
   redirect.strip_query = proto.strip_query();
   redirect.response_code = redirectCode(proto.response_code());
@@ -90,7 +95,7 @@ absl::StatusOr<Route::Action> translateAction(const envoy::config::route::v3::Ro
   switch (proto.action_case()) {
     case envoy::config::route::v3::Route::kRoute: {
       auto action = translateRouteAction(proto.route(), limits.max_regex_program_size);
-      if (!action.ok()) return withContext(action.status(), "route");
+      if (!action.ok()) return protobuf::withContext(action.status(), "route");
       return Route::Action(std::move(*action));
     }
     case envoy::config::route::v3::Route::kRedirect: {
@@ -121,12 +126,12 @@ absl::StatusOr<Route> translateRoute(const envoy::config::route::v3::Route& prot
   if (!action.ok()) return action.status();
   auto request =
       translateHeaderMutations(proto.request_headers_to_add(), proto.request_headers_to_remove());
-  if (!request.ok()) return withContext(request.status(), "request_headers_to_add/remove");
+  if (!request.ok()) return protobuf::withContext(request.status(), "request_headers_to_add/remove");
   auto response =
       translateHeaderMutations(proto.response_headers_to_add(), proto.response_headers_to_remove());
-  if (!response.ok()) return withContext(response.status(), "response_headers_to_add/remove");
+  if (!response.ok()) return protobuf::withContext(response.status(), "response_headers_to_add/remove");
   return Route(virtual_host, proto.name(), std::move(*match), std::move(*action),
                std::move(*request), std::move(*response));
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

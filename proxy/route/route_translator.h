@@ -3,13 +3,13 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
-#include "proxy/router/route.h"
+#include "proxy/route/route.h"
 
 namespace envoy::config::route::v3 {
 class Route;
 }
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 struct RouteTranslationLimits {
   uint32_t max_regex_program_size;
@@ -22,4 +22,4 @@ absl::StatusOr<Route> translateRoute(const envoy::config::route::v3::Route& prot
                                      const VirtualHost& virtual_host,
                                      const RouteTranslationLimits& limits);
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

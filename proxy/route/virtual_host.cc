@@ -1,6 +1,6 @@
-#include "proxy/router/virtual_host.h"
+#include "proxy/route/virtual_host.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 const Route* VirtualHost::match(const http::HeaderMap& request_headers) const {
   std::optional<std::string_view> path = request_headers.get(http::headers::kPath);
@@ -11,4 +11,4 @@ const Route* VirtualHost::match(const http::HeaderMap& request_headers) const {
   return nullptr;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "proxy/http/header_map.h"
-#include "proxy/router/header_mutations.h"
-#include "proxy/router/route.h"
+#include "proxy/route/header_mutations.h"
+#include "proxy/route/route.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 // What every virtual host of a RouteConfiguration shares.
 struct RouteConfigCommon {
@@ -31,4 +31,4 @@ struct VirtualHost {
   const Route* match(const http::HeaderMap& request_headers) const;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

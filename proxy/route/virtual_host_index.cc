@@ -1,11 +1,11 @@
-#include "proxy/router/virtual_host_index.h"
+#include "proxy/route/virtual_host_index.h"
 
 #include <fmt/format.h>
 
 #include "proxy/core/strings.h"
-#include "proxy/router/ascii_case.h"
+#include "proxy/core/ascii_case.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 // Envoy's HeaderUtility::getPortStart(): the ':' that starts the port, or npos. A ':' inside
@@ -89,4 +89,4 @@ const VirtualHost* VirtualHostIndex::findLowercase(std::string_view host) const 
   return default_;
 }
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

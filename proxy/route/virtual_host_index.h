@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "proxy/http/header_map.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 
 struct VirtualHost;
 
@@ -52,4 +52,4 @@ class VirtualHostIndex {
   const VirtualHost* default_ = nullptr;
 };
 
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

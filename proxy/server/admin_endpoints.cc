@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/core/json.h"
 #include "proxy/server/server.h"
 #include "proxy/tls/secret_manager.h"

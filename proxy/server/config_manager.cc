@@ -5,10 +5,10 @@
 #include "proxy/config/cluster_translator.h"
 #include "proxy/config/endpoint_translator.h"
 #include "proxy/config/listener_translator.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/core/json.h"
 #include "proxy/core/log.h"
-#include "proxy/router/route_table.h"
+#include "proxy/route/route_table.h"
 #include "proxy/tls/secret_manager.h"
 #include "xds/client/type_urls.h"
 
@@ -59,7 +59,7 @@ absl::Status ConfigManager::loadStatic(const config::Bootstrap& bootstrap) {
     entry.proto = proto;
     entry.meta.last_updated = Clock::now();
     entry.base = *cluster;
-    entry.hash = config::contentHash(proto);
+    entry.hash = protobuf::contentHash(proto);
     clusters_.emplace(proto.name(), std::move(entry));
   }
   std::vector<std::shared_ptr<const network::ListenerConfig>> configs;
@@ -154,7 +154,7 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
   for (const auto* source : {&dynamic.cds_config(), &dynamic.lds_config()}) {
     if (source->has_initial_fetch_timeout()) {
       init_timeout =
-          std::max(init_timeout, config::toMilliseconds(source->initial_fetch_timeout()));
+          std::max(init_timeout, protobuf::toMilliseconds(source->initial_fetch_timeout()));
     }
   }
   xds_ = std::make_unique<xds::XdsManager>(loop_, proto.node(), target, context_.stats);
@@ -269,7 +269,7 @@ absl::Status ConfigManager::applyClusters(const std::vector<google::protobuf::An
           absl::StrCat("cluster '", name, "' is static and cannot be replaced by CDS"));
     }
     ClusterEntry entry;
-    entry.hash = config::contentHash(*proto);
+    entry.hash = protobuf::contentHash(*proto);
     entry.proto = std::move(*proto);
     entry.dynamic = true;
     auto active = clusters_.find(name);
@@ -386,7 +386,7 @@ absl::Status ConfigManager::applyListeners(const std::vector<google::protobuf::A
           absl::StrCat("listener '", name, "' is static and cannot be replaced by LDS"));
     }
     ListenerEntry entry;
-    entry.hash = config::contentHash(*proto);
+    entry.hash = protobuf::contentHash(*proto);
     entry.proto = std::move(*proto);
     entry.dynamic = true;
     auto warming = warming_listeners_.find(name);
@@ -466,9 +466,9 @@ absl::Status ConfigManager::applyRoutes(const std::vector<google::protobuf::Any>
     const std::string name = proto->name();
     if (name.empty())
       return absl::InvalidArgumentError(absl::StrCat("route configuration ", i, " has no name"));
-    auto table = router::RouteTable::create(*proto);
+    auto table = route::RouteTable::create(*proto);
     if (!table.ok())
-      return config::withContext(table.status(), absl::StrCat("route_configuration '", name, "'"));
+      return protobuf::withContext(table.status(), absl::StrCat("route_configuration '", name, "'"));
     RouteEntry entry;
     entry.proto = std::move(*proto);
     entry.meta = {version, Clock::now()};
@@ -659,7 +659,7 @@ std::string timeJson(Clock::time_point t) {
 
 template <typename Proto>
 std::string typed(const Proto& proto) {
-  std::string body = config::messageToJson(proto);
+  std::string body = protobuf::messageToJson(proto);
   std::string out =
       absl::StrCat("{\"@type\":\"type.googleapis.com/", Proto::descriptor()->full_name(), "\"");
   if (body.size() > 2)
@@ -754,7 +754,7 @@ std::string ConfigManager::configDumpJson(
   std::string out = "{\"configs\":[";
   absl::StrAppend(
       &out, "{\"@type\":\"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump\",\"bootstrap\":",
-      config::messageToJson(bootstrap), "}");
+      protobuf::messageToJson(bootstrap), "}");
   absl::StrAppend(&out, ",{\"@type\":\"type.googleapis.com/envoy.admin.v3.ClustersConfigDump\"");
   if (xds_ != nullptr)
     absl::StrAppend(&out,

@@ -19,6 +19,7 @@
 #include "proxy/config/bootstrap_loader.h"
 #include "proxy/config/snapshot.h"
 #include "proxy/config/translation_context.h"
+#include "proxy/route/route_table.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
 #include "proxy/server/listener_manager.h"
@@ -91,7 +92,7 @@ class ConfigManager : public xds::ResourceHandler {
   struct RouteEntry {
     envoy::config::route::v3::RouteConfiguration proto;
     Meta meta;
-    std::shared_ptr<const router::RouteTable> table;
+    std::shared_ptr<const route::RouteTable> table;
   };
   struct EndpointEntry {
     envoy::config::endpoint::v3::ClusterLoadAssignment proto;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/accesslog/access_log_manager.h"
 #include "proxy/core/log.h"
+#include "proxy/filters/builtin_extensions.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/server/admin_endpoints.h"
 
@@ -51,6 +52,7 @@ int Server::run() {
 }
 
 absl::Status Server::initialize() {
+  filters::registerBuiltinExtensions();
   auto bootstrap = config::loadBootstrapFile(options_.config_path);
   if (!bootstrap.ok()) return bootstrap.status();
   bootstrap_ = std::move(*bootstrap);

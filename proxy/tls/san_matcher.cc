@@ -6,8 +6,8 @@
 #include "envoy/extensions/transport_sockets/tls/v3/common.pb.h"
 #include "envoy/type/matcher/v3/string.pb.h"
 #include "proxy/core/strings.h"
-#include "proxy/router/match_translator.h"
-#include "proxy/router/regex.h"
+#include "proxy/matcher/matcher_translator.h"
+#include "proxy/matcher/regex.h"
 #include "proxy/tls/certificate.h"
 
 namespace meshproxy::tls {
@@ -17,7 +17,7 @@ using ProtoSanMatcher = envoy::extensions::transport_sockets::tls::v3::SubjectAl
 
 absl::StatusOr<SanMatcher> build(SanMatcher::Type type,
                                  const envoy::type::matcher::v3::StringMatcher& proto) {
-  auto matcher = router::translateStringMatcher(proto, router::kDefaultMaxRegexProgramSize);
+  auto matcher = matcher::translateStringMatcher(proto, matcher::kDefaultMaxRegexProgramSize);
   if (!matcher.ok()) return matcher.status();
   std::optional<std::string> exact;
   if (proto.match_pattern_case() == envoy::type::matcher::v3::StringMatcher::kExact &&
@@ -45,7 +45,7 @@ std::string_view typeName(SanMatcher::Type type) {
 
 }  // namespace
 
-SanMatcher::SanMatcher(Type type, router::StringMatcher matcher, std::optional<std::string> exact)
+SanMatcher::SanMatcher(Type type, matcher::StringMatcher matcher, std::optional<std::string> exact)
     : type_(type), matcher_(std::move(matcher)), exact_(std::move(exact)) {}
 
 absl::StatusOr<SanMatcher> SanMatcher::fromProto(const ProtoSanMatcher& proto) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "proxy/router/string_matcher.h"
+#include "proxy/matcher/string_matcher.h"
 
 namespace envoy::extensions::transport_sockets::tls::v3 {
 class SubjectAltNameMatcher;
@@ -26,7 +26,7 @@ class SanMatcher {
   // kAny: the legacy match_subject_alt_names, which tries every SAN type.
   enum class Type { kDns, kUri, kEmail, kIpAddress, kAny };
 
-  SanMatcher(Type type, router::StringMatcher matcher, std::optional<std::string> exact);
+  SanMatcher(Type type, matcher::StringMatcher matcher, std::optional<std::string> exact);
 
   static absl::StatusOr<SanMatcher> fromProto(
       const envoy::extensions::transport_sockets::tls::v3::SubjectAltNameMatcher& proto);
@@ -39,7 +39,7 @@ class SanMatcher {
 
  private:
   Type type_;
-  router::StringMatcher matcher_;
+  matcher::StringMatcher matcher_;
   // An exact pattern, kept to match wildcard DNS SANs ("*.example.com") as Envoy does.
   std::optional<std::string> exact_;
 };

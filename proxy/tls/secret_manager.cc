@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/core/json.h"
 #include "proxy/core/log.h"
 #include "proxy/stats/store.h"
@@ -74,18 +74,18 @@ SecretManager::~SecretManager() = default;
 absl::StatusOr<SecretManager::Entry> SecretManager::parse(const Secret& secret) {
   std::string where = absl::StrCat("secret '", secret.name(), "'");
   if (secret.name().empty()) return absl::InvalidArgumentError("secret without a name");
-  if (auto s = tlsSupportedFields().check(secret); !s.ok()) return config::withContext(s, where);
+  if (auto s = tlsSupportedFields().check(secret); !s.ok()) return protobuf::withContext(s, where);
   Entry entry;
   std::string source = absl::StrCat("sds:", secret.name());
   if (secret.has_tls_certificate()) {
     auto spec = translateTlsCertificate(secret.tls_certificate());
-    if (!spec.ok()) return config::withContext(spec.status(), where + " tls_certificate");
+    if (!spec.ok()) return protobuf::withContext(spec.status(), where + " tls_certificate");
     auto material = CertificateMaterial::load(*spec, source);
-    if (!material.ok()) return config::withContext(material.status(), where + " tls_certificate");
+    if (!material.ok()) return protobuf::withContext(material.status(), where + " tls_certificate");
     entry.certificate = *material;
   } else if (secret.has_validation_context()) {
     auto spec = translateValidationContext(secret.validation_context());
-    if (!spec.ok()) return config::withContext(spec.status(), where + " validation_context");
+    if (!spec.ok()) return protobuf::withContext(spec.status(), where + " validation_context");
     if (!spec->trusted_ca.has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, " validation_context: trusted_ca is required"));
@@ -95,7 +95,7 @@ absl::StatusOr<SecretManager::Entry> SecretManager::parse(const Secret& secret) 
     secret.validation_context().SerializeToString(&identity);
     auto material = ValidationMaterial::load(*spec, std::move(matchers), source, identity);
     if (!material.ok())
-      return config::withContext(material.status(), where + " validation_context");
+      return protobuf::withContext(material.status(), where + " validation_context");
     entry.validation = *material;
   } else {
     return absl::InvalidArgumentError(

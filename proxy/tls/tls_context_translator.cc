@@ -4,7 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/core/strings.h"
 #include "proxy/tls/openssl_ptr.h"
 
@@ -94,7 +94,7 @@ absl::StatusOr<std::string> sdsName(const SdsSecretConfig& sds, std::string_view
   if (sds.name().empty()) return invalid(absl::StrCat(toAbsl(field), ": name is required"));
   if (sds.sds_config().has_initial_fetch_timeout()) {
     config.sds_initial_fetch_timeout =
-        config::toMilliseconds(sds.sds_config().initial_fetch_timeout());
+        protobuf::toMilliseconds(sds.sds_config().initial_fetch_timeout());
   }
   // Without sds_config Envoy takes the secret from static_resources.secrets; with it, only
   // ADS is supported. Either way the SecretManager holds it under its name.
@@ -113,7 +113,7 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
   }
   if (proto.tls_certificates_size() == 1) {
     auto cert = translateTlsCertificate(proto.tls_certificates(0));
-    if (!cert.ok()) return config::withContext(cert.status(), "tls_certificates[0]");
+    if (!cert.ok()) return protobuf::withContext(cert.status(), "tls_certificates[0]");
     config.certificate = std::move(*cert);
   } else if (proto.tls_certificate_sds_secret_configs_size() == 1) {
     auto name = sdsName(proto.tls_certificate_sds_secret_configs(0),
@@ -124,7 +124,7 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
   switch (proto.validation_context_type_case()) {
     case CommonTlsContext::kValidationContext: {
       auto v = translateValidationContext(proto.validation_context());
-      if (!v.ok()) return config::withContext(v.status(), "validation_context");
+      if (!v.ok()) return protobuf::withContext(v.status(), "validation_context");
       config.validation = std::move(*v);
       break;
     }
@@ -139,7 +139,7 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
       const auto& combined = proto.combined_validation_context();
       auto v = translateValidationContext(combined.default_validation_context());
       if (!v.ok()) {
-        return config::withContext(v.status(),
+        return protobuf::withContext(v.status(),
                                    "combined_validation_context.default_validation_context");
       }
       config.validation = std::move(*v);
@@ -164,8 +164,8 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
 
 }  // namespace
 
-const config::SupportedFields& tlsSupportedFields() {
-  static const config::SupportedFields fields = {
+const protobuf::SupportedFields& tlsSupportedFields() {
+  static const protobuf::SupportedFields fields = {
       {"envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
        {"common_tls_context", "require_client_certificate", "session_ticket_keys",
         "disable_stateless_session_resumption"}},
@@ -246,7 +246,7 @@ absl::StatusOr<ValidationSpec> translateValidationContext(
   for (int i = 0; i < proto.match_typed_subject_alt_names_size(); ++i) {
     auto m = SanMatcher::fromProto(proto.match_typed_subject_alt_names(i));
     if (!m.ok()) {
-      return config::withContext(m.status(),
+      return protobuf::withContext(m.status(),
                                  absl::StrCat("match_typed_subject_alt_names[", i, "]"));
     }
     spec.san_matchers.push_back(std::move(*m));
@@ -257,7 +257,7 @@ absl::StatusOr<ValidationSpec> translateValidationContext(
   for (int i = 0; i < proto.match_subject_alt_names_size(); ++i) {
     auto m = SanMatcher::fromLegacyProto(proto.match_subject_alt_names(i));
     if (!m.ok()) {
-      return config::withContext(m.status(), absl::StrCat("match_subject_alt_names[", i, "]"));
+      return protobuf::withContext(m.status(), absl::StrCat("match_subject_alt_names[", i, "]"));
     }
     spec.san_matchers.push_back(std::move(*m));
   }
@@ -271,9 +271,9 @@ absl::StatusOr<std::shared_ptr<const TlsContextConfig>> translateDownstreamTlsCo
   auto config = std::make_shared<TlsContextConfig>();
   config->server = true;
   config->owner = std::move(owner);
-  config->config_hash = config::contentHash(proto);
+  config->config_hash = protobuf::contentHash(proto);
   if (auto s = translateCommon(proto.common_tls_context(), true, *config); !s.ok()) {
-    return config::withContext(s, "common_tls_context");
+    return protobuf::withContext(s, "common_tls_context");
   }
   if (!config->certificate.has_value() && config->certificate_sds.empty()) {
     return invalid(
@@ -291,7 +291,7 @@ absl::StatusOr<std::shared_ptr<const TlsContextConfig>> translateDownstreamTlsCo
       auto spec = translateDataSource(proto.session_ticket_keys().keys(i), field);
       if (!spec.ok()) return spec.status();
       auto key = readDataSource(*spec);
-      if (!key.ok()) return config::withContext(key.status(), field);
+      if (!key.ok()) return protobuf::withContext(key.status(), field);
       if (key->size() != 80) return invalid(absl::StrCat(field, ": a key must be 80 bytes"));
       config->session_ticket_keys.push_back(std::move(*key));
     }
@@ -307,9 +307,9 @@ absl::StatusOr<std::shared_ptr<const TlsContextConfig>> translateUpstreamTlsCont
   auto config = std::make_shared<TlsContextConfig>();
   config->server = false;
   config->owner = std::move(owner);
-  config->config_hash = config::contentHash(proto);
+  config->config_hash = protobuf::contentHash(proto);
   if (auto s = translateCommon(proto.common_tls_context(), false, *config); !s.ok()) {
-    return config::withContext(s, "common_tls_context");
+    return protobuf::withContext(s, "common_tls_context");
   }
   config->sni = proto.sni();
   if (proto.has_max_session_keys()) config->max_session_keys = proto.max_session_keys().value();

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/supported_fields.h"
 #include "proxy/tls/tls_context_config.h"
 
 namespace envoy::config::core::v3 {
@@ -24,7 +24,7 @@ namespace meshproxy::tls {
 namespace tlsv3 = envoy::extensions::transport_sockets::tls::v3;
 
 // Fields of the TLS messages meshproxy implements (contexts and Secret).
-const config::SupportedFields& tlsSupportedFields();
+const protobuf::SupportedFields& tlsSupportedFields();
 
 absl::StatusOr<DataSourceSpec> translateDataSource(const envoy::config::core::v3::DataSource& proto,
                                                    std::string_view field);

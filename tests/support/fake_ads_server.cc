@@ -2,7 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/config/yaml_to_json.h"
 #include "tests/support/ports.h"
 
@@ -109,7 +109,7 @@ int FakeAdsServer::streamsSeen() const {
 google::protobuf::Any anyFromYaml(const std::string& yaml) {
   google::protobuf::Any any;
   auto json = config::yamlToJson(yaml);
-  if (json.ok()) (void)config::jsonToMessage(*json, &any);
+  if (json.ok()) (void)protobuf::jsonToMessage(*json, &any);
   return any;
 }
 

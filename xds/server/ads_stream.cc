@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/core/log.h"
 #include "xds/server/resource_version.h"
 #include "xds/server/type_urls.h"
@@ -67,7 +67,7 @@ grpc::Status AdsStream::run() {
   info.stream_id = id_;
   info.node_id = node_.id();
   info.cluster = node_.cluster();
-  info.metadata_json = node_.has_metadata() ? config::messageToJson(node_.metadata()) : "{}";
+  info.metadata_json = node_.has_metadata() ? protobuf::messageToJson(node_.metadata()) : "{}";
   info.user_agent = userAgent(node_);
   info.peer = context_->peer();
   info.connected_since = absl::Now();

@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/config/yaml_to_json.h"
 #include "proxy/core/strings.h"
 #include "xds/server/resource_builder.h"
@@ -37,7 +37,7 @@ absl::Status checkItem(const Value& value, const std::string& where) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": ", std::string(s.message())));
   }
   google::protobuf::Any any;
-  if (auto s = config::jsonToMessage(json, &any); !s.ok()) {
+  if (auto s = protobuf::jsonToMessage(json, &any); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, " (", type->second.string_value(), "): ", s.message()));
   }
@@ -59,7 +59,7 @@ absl::StatusOr<std::vector<Resource>> parseResourceJson(std::string_view json,
   // the original text (as a DiscoveryResponse, whose `resources` is exactly a list of Any), so
   // numbers keep every digit instead of going through a double.
   Value root;
-  if (auto s = config::jsonToMessage(json, &root); !s.ok()) {
+  if (auto s = protobuf::jsonToMessage(json, &root); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("not valid JSON: ", s.message()));
   }
   std::string wrapped;
@@ -95,7 +95,7 @@ absl::StatusOr<std::vector<Resource>> parseResourceJson(std::string_view json,
   if (!item_check.ok()) return item_check;
 
   DiscoveryResponse response;
-  if (auto s = config::jsonToMessage(wrapped, &response); !s.ok()) return s;
+  if (auto s = protobuf::jsonToMessage(wrapped, &response); !s.ok()) return s;
   std::vector<Resource> out;
   for (int i = 0; i < response.resources_size(); ++i) {
     auto resource = buildResource(response.resources(i), source);

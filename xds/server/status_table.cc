@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 
 namespace meshproxy::xds_server {
 namespace {
@@ -74,7 +74,7 @@ std::string render(const std::vector<Row>& rows) {
 
 absl::StatusOr<std::string> formatStatusTable(std::string_view nodes_json) {
   Struct root;
-  if (auto s = config::jsonToMessage(nodes_json, &root); !s.ok()) {
+  if (auto s = protobuf::jsonToMessage(nodes_json, &root); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("/nodes is not JSON: ", s.message()));
   }
   auto nodes = root.fields().find("nodes");

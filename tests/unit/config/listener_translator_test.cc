@@ -7,7 +7,7 @@
 
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "proxy/config/bootstrap_loader.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/config/yaml_to_json.h"
 #include "proxy/stats/store.h"
 
@@ -27,7 +27,7 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translate(const s
   auto json = yamlToJson(yaml);
   if (!json.ok()) return json.status();
   envoy::config::listener::v3::Listener proto;
-  if (auto s = jsonToMessage(*json, &proto); !s.ok()) return s;
+  if (auto s = protobuf::jsonToMessage(*json, &proto); !s.ok()) return s;
   static stats::Store store;
   TranslationContext context{store, 1};
   return translateListener(proto, context);

@@ -1,4 +1,4 @@
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/supported_fields.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(SupportedFieldsTest, AllowsListedFieldsAndLeafTypes) {
-  SupportedFields fields = {{"envoy.config.cluster.v3.Cluster", {"name", "connect_timeout"}}};
+  protobuf::SupportedFields fields = {{"envoy.config.cluster.v3.Cluster", {"name", "connect_timeout"}}};
   envoy::config::cluster::v3::Cluster c;
   c.set_name("x");
   c.mutable_connect_timeout()->set_seconds(1);  // a Duration: a leaf, not entered
@@ -19,7 +19,7 @@ TEST(SupportedFieldsTest, AllowsListedFieldsAndLeafTypes) {
 }
 
 TEST(SupportedFieldsTest, NamesTheFirstUnlistedFieldWithItsPath) {
-  SupportedFields fields = {
+  protobuf::SupportedFields fields = {
       {"envoy.config.cluster.v3.Cluster", {"name", "load_assignment"}},
       {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"endpoints"}},
       {"envoy.config.endpoint.v3.LocalityLbEndpoints", {"lb_endpoints"}},
@@ -38,22 +38,22 @@ TEST(SupportedFieldsTest, NamesTheFirstUnlistedFieldWithItsPath) {
 }
 
 TEST(SupportedFieldsTest, UnknownMessageTypeIsUnsupported) {
-  SupportedFields fields = {{"envoy.config.cluster.v3.Cluster", {"name", "load_assignment"}}};
+  protobuf::SupportedFields fields = {{"envoy.config.cluster.v3.Cluster", {"name", "load_assignment"}}};
   envoy::config::cluster::v3::Cluster c;
   c.mutable_load_assignment()->set_cluster_name("y");
   EXPECT_FALSE(fields.check(c).ok());
 }
 
 TEST(SupportedFieldsTest, DelegatedFieldsAreNotEntered) {
-  SupportedFields fields = {{"envoy.config.cluster.v3.Cluster", {"load_assignment*"}}};
+  protobuf::SupportedFields fields = {{"envoy.config.cluster.v3.Cluster", {"load_assignment*"}}};
   envoy::config::cluster::v3::Cluster c;
   c.mutable_load_assignment()->set_cluster_name("y");
   EXPECT_TRUE(fields.check(c).ok());
 }
 
 TEST(SupportedFieldsTest, MergeUnions) {
-  SupportedFields a = {{"envoy.config.cluster.v3.Cluster", {"name"}}};
-  SupportedFields b = {{"envoy.config.cluster.v3.Cluster", {"alt_stat_name"}}};
+  protobuf::SupportedFields a = {{"envoy.config.cluster.v3.Cluster", {"name"}}};
+  protobuf::SupportedFields b = {{"envoy.config.cluster.v3.Cluster", {"alt_stat_name"}}};
   a.merge(b);
   envoy::config::cluster::v3::Cluster c;
   c.set_name("x");

@@ -1,5 +1,5 @@
 // envoy.transport_sockets.tls on listeners and clusters: what is accepted, what is refused.
-#include "proxy/tls/transport_socket_translator.h"
+#include "proxy/config/transport_socket_translator.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,14 +9,14 @@
 #include "envoy/config/core/v3/base.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "proxy/config/listener_translator.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/config/yaml_to_json.h"
 #include "proxy/tls/secret_manager.h"
 #include "proxy/tls/ssl_socket_factory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certs.h"
 
-namespace meshproxy::tls {
+namespace meshproxy::config {
 namespace {
 
 using ::testing::HasSubstr;
@@ -34,9 +34,9 @@ class TransportSocketTranslatorTest : public ::testing::Test {
   absl::StatusOr<network::TransportSocketFactorySharedPtr> translate(const std::string& yaml,
                                                                      TransportSide side) {
     envoy::config::core::v3::TransportSocket proto;
-    auto json = config::yamlToJson(yaml);
+    auto json = yamlToJson(yaml);
     EXPECT_TRUE(json.ok()) << json.status();
-    auto s = config::jsonToMessage(*json, &proto);
+    auto s = protobuf::jsonToMessage(*json, &proto);
     EXPECT_TRUE(s.ok()) << s;
     secrets_list_.clear();
     return translateTransportSocket(proto, side, store_.scope("listener", "test"), context_,
@@ -63,8 +63,8 @@ class TransportSocketTranslatorTest : public ::testing::Test {
   meshproxy::testing::TestCa ca_;
   std::string cert_path_, key_path_, ca_path_, other_key_path_;
   stats::Store store_;
-  SecretManager secrets_{nullptr, &store_};
-  config::TranslationContext context_{.stats = store_, .concurrency = 1, .secrets = &secrets_};
+  tls::SecretManager secrets_{nullptr, &store_};
+  TranslationContext context_{.stats = store_, .concurrency = 1, .secrets = &secrets_};
   std::vector<std::string> secrets_list_;
 };
 
@@ -100,7 +100,7 @@ TEST_F(TransportSocketTranslatorTest, DownstreamWithFilesAndValidation) {
                 TransportSide::kDownstream);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_NE(*r, nullptr);
-  auto* factory = dynamic_cast<const SslSocketFactory*>(r->get());
+  auto* factory = dynamic_cast<const tls::SslSocketFactory*>(r->get());
   ASSERT_NE(factory, nullptr);
   auto context = factory->provider()->current();
   ASSERT_NE(context, nullptr);
@@ -206,9 +206,9 @@ TEST_F(TransportSocketTranslatorTest, ListenerRecordsItsSecrets) {
       "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: "
       "in, cluster: app }\n";
   envoy::config::listener::v3::Listener proto;
-  auto json = config::yamlToJson(yaml);
+  auto json = yamlToJson(yaml);
   ASSERT_TRUE(json.ok()) << json.status();
-  ASSERT_TRUE(config::jsonToMessage(*json, &proto).ok());
+  ASSERT_TRUE(protobuf::jsonToMessage(*json, &proto).ok());
   auto listener = config::translateListener(proto, context_);
   ASSERT_TRUE(listener.ok()) << listener.status();
   EXPECT_THAT((*listener)->secrets, ::testing::ElementsAre("default"));
@@ -216,4 +216,4 @@ TEST_F(TransportSocketTranslatorTest, ListenerRecordsItsSecrets) {
 }
 
 }  // namespace
-}  // namespace meshproxy::tls
+}  // namespace meshproxy::config

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/router/route_table_test_util.h"
+#include "tests/unit/route/route_table_test_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 using testing::buildTable;
@@ -235,4 +235,4 @@ virtual_hosts: []
 }
 
 }  // namespace
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

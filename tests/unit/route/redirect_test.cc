@@ -1,9 +1,9 @@
 // Redirect Location URLs and direct responses, as Envoy builds them.
 #include <gtest/gtest.h>
 
-#include "tests/unit/router/route_table_test_util.h"
+#include "tests/unit/route/route_table_test_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 using testing::buildTable;
@@ -145,4 +145,4 @@ virtual_hosts:
 }
 
 }  // namespace
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -3,9 +3,9 @@
 
 #include <chrono>
 
-#include "tests/unit/router/route_table_test_util.h"
+#include "tests/unit/route/route_table_test_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 using std::chrono::milliseconds;
@@ -254,4 +254,4 @@ virtual_hosts:
 }
 
 }  // namespace
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

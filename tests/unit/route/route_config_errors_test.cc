@@ -2,9 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/router/route_table_test_util.h"
+#include "tests/unit/route/route_table_test_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 using testing::createError;
@@ -270,4 +270,4 @@ virtual_hosts:
 }
 
 }  // namespace
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
-#include "tests/unit/router/route_table_test_util.h"
+#include "tests/unit/route/route_table_test_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 using testing::buildTable;
@@ -360,4 +360,4 @@ virtual_hosts:
 }
 
 }  // namespace
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

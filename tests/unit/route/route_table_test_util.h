@@ -7,21 +7,21 @@
 #include <string_view>
 
 #include "envoy/config/route/v3/route.pb.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "proxy/config/yaml_to_json.h"
 #include "proxy/core/strings.h"
 #include "proxy/http/header_map.h"
-#include "proxy/router/route_table.h"
+#include "proxy/route/route_table.h"
 
 // Helpers for router tests: route configurations written as Envoy YAML, requests as header maps.
-namespace meshproxy::router::testing {
+namespace meshproxy::route::testing {
 
 inline envoy::config::route::v3::RouteConfiguration routeConfigFromYaml(std::string_view yaml) {
   envoy::config::route::v3::RouteConfiguration proto;
   auto json = config::yamlToJson(yaml);
   EXPECT_TRUE(json.ok()) << json.status();
   if (!json.ok()) return proto;
-  auto status = config::jsonToMessage(*json, &proto);
+  auto status = protobuf::jsonToMessage(*json, &proto);
   EXPECT_TRUE(status.ok()) << status;
   return proto;
 }
@@ -59,4 +59,4 @@ inline std::string routeName(const RouteTable& table, const http::HeaderMap& hea
   return route == nullptr ? "<none>" : route->name();
 }
 
-}  // namespace meshproxy::router::testing
+}  // namespace meshproxy::route::testing

@@ -1,9 +1,9 @@
 // Virtual host selection by :authority, as Envoy's RouteMatcher::findVirtualHost does it.
 #include <gtest/gtest.h>
 
-#include "tests/unit/router/route_table_test_util.h"
+#include "tests/unit/route/route_table_test_util.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 namespace {
 
 using testing::buildTable;
@@ -110,4 +110,4 @@ virtual_hosts:
 }
 
 }  // namespace
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route

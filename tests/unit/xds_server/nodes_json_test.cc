@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/time/clock.h"
-#include "proxy/config/proto_util.h"
+#include "proxy/protobuf/proto_util.h"
 #include "xds/server/type_urls.h"
 
 namespace meshproxy::xds_server {
@@ -40,7 +40,7 @@ TEST(NodesJsonTest, ConnectedThenDisconnectedWithTypeState) {
 
   std::string json = nodesJson(registry);
   google::protobuf::Struct parsed;
-  ASSERT_TRUE(config::jsonToMessage(json, &parsed).ok()) << json;
+  ASSERT_TRUE(protobuf::jsonToMessage(json, &parsed).ok()) << json;
   const auto& nodes = parsed.fields().at("nodes").list_value();
   ASSERT_EQ(nodes.values_size(), 2);
   const auto& first = nodes.values(0).struct_value().fields();

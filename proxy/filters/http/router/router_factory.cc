@@ -1,8 +1,8 @@
 #include "proxy/filters/http/router/router_factory.h"
 
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/supported_fields.h"
 #include "proxy/core/recycled.h"
 #include "proxy/filters/http/router/router_filter.h"
 
@@ -11,13 +11,13 @@ namespace meshproxy::filters::router {
 absl::StatusOr<http::HttpFilterFactory> createRouterFactory(
     const google::protobuf::Any& typed_config, config::TranslationContext&) {
   using envoy::extensions::filters::http::router::v3::Router;
-  auto proto = config::unpackAny<Router>(typed_config, "router");
+  auto proto = protobuf::unpackAny<Router>(typed_config, "router");
   if (!proto.ok()) return proto.status();
-  static const config::SupportedFields fields = {
+  static const protobuf::SupportedFields fields = {
       {"envoy.extensions.filters.http.router.v3.Router",
        {"suppress_envoy_headers", "dynamic_stats"}},
   };
-  if (auto s = fields.check(*proto); !s.ok()) return config::withContext(s, "router");
+  if (auto s = fields.check(*proto); !s.ok()) return protobuf::withContext(s, "router");
   auto config = std::make_shared<RouterConfig>();
   config->suppress_envoy_headers = proto->suppress_envoy_headers();
   return http::HttpFilterFactory(

@@ -4,7 +4,7 @@
 #include "proxy/core/log.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/network/connection.h"
-#include "proxy/router/route.h"
+#include "proxy/route/route.h"
 
 namespace meshproxy::filters::router {
 
@@ -30,7 +30,7 @@ void RouterFilter::setDecoderFilterCallbacks(http::StreamDecoderFilterCallbacks&
   callbacks_ = &callbacks;
 }
 
-FilterHeadersStatus RouterFilter::routeDirectly(const ::meshproxy::router::Route& route,
+FilterHeadersStatus RouterFilter::routeDirectly(const route::Route& route,
                                                 http::HeaderMap& headers) {
   auto response = std::make_unique<http::HeaderMap>();
   if (const auto* redirect = route.redirect(); redirect != nullptr) {
@@ -86,19 +86,19 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   request_headers_ = &headers;
   request_complete_ = end_stream;
   auto& info = callbacks_->streamInfo();
-  route_ = callbacks_->route();
+  route_ = static_cast<const route::Route*>(callbacks_->route());
   if (route_ == nullptr) {
     info.setResponseFlag(ResponseFlag::kNoRouteFound);
     callbacks_->sendLocalReply(404, "", "route_not_found");
     return FilterHeadersStatus::kStopIteration;
   }
-  if (route_->kind() != ::meshproxy::router::Route::Kind::kCluster) return routeDirectly(*route_, headers);
+  if (route_->kind() != route::Route::Kind::kCluster) return routeDirectly(*route_, headers);
 
   WorkerContext& worker = callbacks_->worker();
   const auto* action = route_->routeAction();
   uint64_t random = worker.random();
   std::string_view cluster_name;
-  if (action->cluster_specifier == ::meshproxy::router::RouteAction::ClusterSpecifier::kWeightedClusters) {
+  if (action->cluster_specifier == route::RouteAction::ClusterSpecifier::kWeightedClusters) {
     weighted_cluster_ = route_->pickWeightedCluster(random);
     if (weighted_cluster_ != nullptr) cluster_name = weighted_cluster_->name;
   } else {

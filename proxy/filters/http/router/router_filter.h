@@ -9,10 +9,10 @@
 #include "proxy/upstream/cluster_manager.h"
 #include "proxy/upstream/conn_pool.h"
 
-namespace meshproxy::router {
+namespace meshproxy::route {
 class Route;
 struct WeightedCluster;
-}  // namespace meshproxy::router
+}  // namespace meshproxy::route
 
 namespace meshproxy::filters::router {
 
@@ -76,7 +76,7 @@ class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCall
   void onUpstreamData(Buffer& data, bool end_stream);
   void onUpstreamTrailers(std::unique_ptr<http::HeaderMap> trailers);
   void onUpstreamReset(http::StreamResetReason reason);
-  http::FilterHeadersStatus routeDirectly(const ::meshproxy::router::Route& route, http::HeaderMap& headers);
+  http::FilterHeadersStatus routeDirectly(const route::Route& route, http::HeaderMap& headers);
   void sendUpstreamRequestBody();
   std::optional<network::Address> originalDestination(const upstream::ClusterConfig& cluster,
                                                       const http::HeaderMap& headers);
@@ -90,8 +90,8 @@ class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCall
   http::StreamDecoderFilterCallbacks* callbacks_ = nullptr;
   DownstreamWatermarks downstream_watermarks_{*this};
   UpstreamResponse upstream_response_{*this};
-  const ::meshproxy::router::Route* route_ = nullptr;
-  const ::meshproxy::router::WeightedCluster* weighted_cluster_ = nullptr;
+  const route::Route* route_ = nullptr;
+  const route::WeightedCluster* weighted_cluster_ = nullptr;
   upstream::WorkerClusterSharedPtr cluster_;
   std::shared_ptr<upstream::HostState> host_state_;
   std::string upstream_host_;

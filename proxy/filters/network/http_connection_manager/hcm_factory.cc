@@ -3,11 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "proxy/accesslog/access_log_config.h"
-#include "proxy/config/http_filter_registry.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/config/supported_fields.h"
+#include "proxy/config/extension_registry.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/supported_fields.h"
 #include "proxy/http/conn_manager.h"
-#include "proxy/router/route_table.h"
+#include "proxy/route/route_table.h"
 
 namespace meshproxy::filters::hcm {
 
@@ -15,8 +15,8 @@ using envoy::extensions::filters::network::http_connection_manager::v3::HttpConn
 
 namespace {
 
-const config::SupportedFields& hcmFields() {
-  static const config::SupportedFields fields = {
+const protobuf::SupportedFields& hcmFields() {
+  static const protobuf::SupportedFields fields = {
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
        {"stat_prefix", "codec_type", "route_config*", "rds", "http_filters", "common_http_protocol_options",
         "stream_idle_timeout", "request_timeout", "request_headers_timeout", "max_request_headers_kb",
@@ -61,7 +61,7 @@ std::shared_ptr<const http::ConnManagerStats> makeStats(const stats::Scope& s) {
 
 absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConnectionManager(
     const HttpConnectionManager& proto, config::TranslationContext& context) {
-  if (auto s = hcmFields().check(proto); !s.ok()) return config::withContext(s, "http_connection_manager");
+  if (auto s = hcmFields().check(proto); !s.ok()) return protobuf::withContext(s, "http_connection_manager");
   if (proto.stat_prefix().empty()) {
     return absl::InvalidArgumentError("http_connection_manager: stat_prefix is required");
   }
@@ -89,9 +89,9 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
       context.dependencies->rds_route_configs.push_back(c->rds_route_config_name);
     }
   } else if (proto.has_route_config()) {
-    auto table = router::RouteTable::create(proto.route_config());
-    if (!table.ok()) return config::withContext(table.status(), "http_connection_manager route_config");
-    c->route_table = *table;
+    auto table = route::RouteTable::create(proto.route_config());
+    if (!table.ok()) return protobuf::withContext(table.status(), "http_connection_manager route_config");
+    c->route_config = *table;
     if (context.dependencies != nullptr) {
       for (const auto& name : (*table)->clusterNames()) context.dependencies->clusters.push_back(name);
     }
@@ -115,7 +115,7 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
           absl::StrCat(where, ": unsupported http filter type '", f.typed_config().type_url(), "'"));
     }
     auto factory = (*translator)(f.typed_config(), context);
-    if (!factory.ok()) return config::withContext(factory.status(), where);
+    if (!factory.ok()) return protobuf::withContext(factory.status(), where);
     c->filter_factories.push_back(std::move(*factory));
   }
   if (proto.http_filters(proto.http_filters_size() - 1).typed_config().type_url() !=
@@ -124,14 +124,14 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   }
 
   const auto& common = proto.common_http_protocol_options();
-  if (common.has_idle_timeout()) c->idle_timeout = config::toMilliseconds(common.idle_timeout());
+  if (common.has_idle_timeout()) c->idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
   if (common.has_max_headers_count()) c->max_headers_count = common.max_headers_count().value();
-  if (proto.has_stream_idle_timeout()) c->stream_idle_timeout = config::toMilliseconds(proto.stream_idle_timeout());
-  if (proto.has_request_timeout()) c->request_timeout = config::toMilliseconds(proto.request_timeout());
+  if (proto.has_stream_idle_timeout()) c->stream_idle_timeout = protobuf::toMilliseconds(proto.stream_idle_timeout());
+  if (proto.has_request_timeout()) c->request_timeout = protobuf::toMilliseconds(proto.request_timeout());
   if (proto.has_request_headers_timeout()) {
-    c->request_headers_timeout = config::toMilliseconds(proto.request_headers_timeout());
+    c->request_headers_timeout = protobuf::toMilliseconds(proto.request_headers_timeout());
   }
-  if (proto.has_drain_timeout()) c->drain_timeout = config::toMilliseconds(proto.drain_timeout());
+  if (proto.has_drain_timeout()) c->drain_timeout = protobuf::toMilliseconds(proto.drain_timeout());
   if (proto.has_max_request_headers_kb()) {
     c->max_request_headers_kb = proto.max_request_headers_kb().value();
     if (c->max_request_headers_kb == 0 || c->max_request_headers_kb > 8192) {
@@ -194,7 +194,7 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
     c->upgrade_types.push_back(type);
   }
   auto loggers = accesslog::createAccessLoggers(proto.access_log());
-  if (!loggers.ok()) return config::withContext(loggers.status(), "http_connection_manager access_log");
+  if (!loggers.ok()) return protobuf::withContext(loggers.status(), "http_connection_manager access_log");
   c->access_logs = std::move(*loggers);
   c->stats = makeStats(context.stats.scope("http", c->stat_prefix));
   return std::shared_ptr<const http::ConnManagerConfig>(std::move(c));
@@ -202,7 +202,7 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
 
 absl::StatusOr<network::NetworkFilterFactory> createHttpConnectionManagerFactory(
     const google::protobuf::Any& typed_config, config::TranslationContext& context) {
-  auto proto = config::unpackAny<HttpConnectionManager>(typed_config, "http_connection_manager");
+  auto proto = protobuf::unpackAny<HttpConnectionManager>(typed_config, "http_connection_manager");
   if (!proto.ok()) return proto.status();
   auto config = translateHttpConnectionManager(*proto, context);
   if (!config.ok()) return config.status();

@@ -3,8 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
 #include "proxy/accesslog/access_log_config.h"
-#include "proxy/config/proto_util.h"
-#include "proxy/config/supported_fields.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/supported_fields.h"
 #include "proxy/filters/network/tcp_proxy/tcp_proxy.h"
 #include "proxy/filters/network/tcp_proxy/tcp_proxy_factory.h"
 
@@ -13,8 +13,8 @@ namespace meshproxy::filters::tcp_proxy {
 using envoy::extensions::filters::network::tcp_proxy::v3::TcpProxy;
 
 namespace {
-const config::SupportedFields& tcpProxyFields() {
-  static const config::SupportedFields fields = {
+const protobuf::SupportedFields& tcpProxyFields() {
+  static const protobuf::SupportedFields fields = {
       {"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
        {"stat_prefix", "cluster", "idle_timeout", "access_log", "max_connect_attempts"}},
       // The access logger checks its own fields.
@@ -26,7 +26,7 @@ const config::SupportedFields& tcpProxyFields() {
 
 absl::StatusOr<std::shared_ptr<const TcpProxyConfig>> translateTcpProxy(const TcpProxy& proto,
                                                                         const stats::Scope& root) {
-  if (auto s = tcpProxyFields().check(proto); !s.ok()) return config::withContext(s, "tcp_proxy");
+  if (auto s = tcpProxyFields().check(proto); !s.ok()) return protobuf::withContext(s, "tcp_proxy");
   if (proto.stat_prefix().empty()) {
     return absl::InvalidArgumentError("tcp_proxy: stat_prefix is required");
   }
@@ -36,7 +36,7 @@ absl::StatusOr<std::shared_ptr<const TcpProxyConfig>> translateTcpProxy(const Tc
   auto config = std::make_shared<TcpProxyConfig>();
   config->stat_prefix = proto.stat_prefix();
   config->cluster = proto.cluster();
-  if (proto.has_idle_timeout()) config->idle_timeout = config::toMilliseconds(proto.idle_timeout());
+  if (proto.has_idle_timeout()) config->idle_timeout = protobuf::toMilliseconds(proto.idle_timeout());
   if (proto.has_max_connect_attempts()) {
     if (proto.max_connect_attempts().value() < 1) {
       return absl::InvalidArgumentError("tcp_proxy: max_connect_attempts must be >= 1");
@@ -44,7 +44,7 @@ absl::StatusOr<std::shared_ptr<const TcpProxyConfig>> translateTcpProxy(const Tc
     config->max_connect_attempts = proto.max_connect_attempts().value();
   }
   auto loggers = accesslog::createAccessLoggers(proto.access_log());
-  if (!loggers.ok()) return config::withContext(loggers.status(), "tcp_proxy access_log");
+  if (!loggers.ok()) return protobuf::withContext(loggers.status(), "tcp_proxy access_log");
   config->access_logs = std::move(*loggers);
   stats::Scope s = root.scope("tcp", config->stat_prefix);
   config->stats = std::make_shared<const TcpProxyStats>(TcpProxyStats{
@@ -58,7 +58,7 @@ absl::StatusOr<std::shared_ptr<const TcpProxyConfig>> translateTcpProxy(const Tc
 
 absl::StatusOr<network::NetworkFilterFactory> createTcpProxyFactory(
     const google::protobuf::Any& typed_config, config::TranslationContext& context) {
-  auto proto = config::unpackAny<TcpProxy>(typed_config, "tcp_proxy");
+  auto proto = protobuf::unpackAny<TcpProxy>(typed_config, "tcp_proxy");
   if (!proto.ok()) return proto.status();
   auto config = translateTcpProxy(*proto, context.stats.rootScope());
   if (!config.ok()) return config.status();

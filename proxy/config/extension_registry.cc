@@ -1,0 +1,30 @@
+#include "proxy/config/extension_registry.h"
+
+#include "proxy/core/strings.h"
+
+namespace meshproxy::config {
+
+ExtensionRegistry& ExtensionRegistry::global() {
+  static auto* registry = new ExtensionRegistry();
+  return *registry;
+}
+
+void ExtensionRegistry::addNetworkFilter(std::string type_url, NetworkFilterTranslator translator) {
+  network_filters_.insert_or_assign(std::move(type_url), std::move(translator));
+}
+
+void ExtensionRegistry::addHttpFilter(std::string type_url, HttpFilterTranslator translator) {
+  http_filters_.insert_or_assign(std::move(type_url), std::move(translator));
+}
+
+const NetworkFilterTranslator* ExtensionRegistry::networkFilter(std::string_view type_url) const {
+  auto it = network_filters_.find(toAbsl(type_url));
+  return it == network_filters_.end() ? nullptr : &it->second;
+}
+
+const HttpFilterTranslator* ExtensionRegistry::httpFilter(std::string_view type_url) const {
+  auto it = http_filters_.find(toAbsl(type_url));
+  return it == http_filters_.end() ? nullptr : &it->second;
+}
+
+}  // namespace meshproxy::config

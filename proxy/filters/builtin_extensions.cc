@@ -1,0 +1,28 @@
+#include "proxy/filters/builtin_extensions.h"
+
+#include <mutex>
+
+#include "proxy/config/extension_registry.h"
+#include "proxy/filters/http/router/router_factory.h"
+#include "proxy/filters/network/http_connection_manager/hcm_factory.h"
+#include "proxy/filters/network/tcp_proxy/tcp_proxy_factory.h"
+
+namespace meshproxy::filters {
+
+void registerBuiltinExtensions() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto& registry = config::ExtensionRegistry::global();
+    registry.addNetworkFilter(
+        "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+        &tcp_proxy::createTcpProxyFactory);
+    registry.addNetworkFilter(
+        "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
+        "HttpConnectionManager",
+        &hcm::createHttpConnectionManagerFactory);
+    registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+                           &router::createRouterFactory);
+  });
+}
+
+}  // namespace meshproxy::filters
