@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libuv1-dev node-llhttp libssl-dev openssl
-  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc grpc-proto
   libabsl-dev libfmt-dev libnghttp2-dev libre2-dev libyaml-cpp-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc
