@@ -61,10 +61,12 @@ setup_pinning() {
 }
 
 # Temp dir and process bookkeeping: every server is started by the script as a child and its PID
-# added to PIDS; only those are killed on exit.
+# added to PIDS (or, from a subshell, appended to $TMP/pids); only those are killed on exit.
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  # Processes started in subshells (a load generator under $(...)) register in $TMP/pids.
+  [[ -f "${TMP:-}/pids" ]] && PIDS+=($(cat "$TMP/pids"))
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 50); do
     local alive=0

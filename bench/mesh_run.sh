@@ -304,9 +304,10 @@ run_load() {
     lead=0.3
   fi
   win="$(awk -v d="$DURATION" 'BEGIN { w = d - 0.6; print (w < 0.2 ? 0.2 : w) }')"
-  [[ -n "${SCRAPE_PORTS[$t]:-}" ]] && { scrape_loop ${SCRAPE_PORTS[$t]} & spid=$!; }
+  [[ -n "${SCRAPE_PORTS[$t]:-}" ]] && { scrape_loop ${SCRAPE_PORTS[$t]} & spid=$!; echo "$spid" >> "$TMP/pids"; }
   timeout $((WARMUP + DURATION + 30)) "${cmd[@]}" > "$out" 2> "$out.err" &
   tpid=$!
+  echo "$tpid" >> "$TMP/pids"   # killed by cleanup if the script is interrupted
   sleep "$lead"
   lpid="$(child_pids "$tpid")"
   s0="$(snapshot "$t" "$lpid")"
@@ -318,6 +319,7 @@ run_load() {
   local rc=0
   wait "$tpid" || rc=$?
   if [[ -n $spid ]]; then kill "$spid" $(child_pids "$spid") 2>/dev/null || true; wait "$spid" 2>/dev/null || true; fi
+  sed -i "/^\(${tpid}\|${spid:-x}\)\$/d" "$TMP/pids"   # gone: never signal a recycled PID
   [[ $rc == 0 ]] || { log "$kind load on $t failed (exit $rc):"; cat "$out" "$out.err" >&2; return 1; }
   awk -v hz="$CLK_TCK" -v n="$NCPU" -v np="${CLIENT_PIDS[$t]:+1}" -v cr="$crss" -v sr="$srss" \
       -v a="$s0" -v b="$s1" 'BEGIN {
