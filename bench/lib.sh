@@ -1,4 +1,4 @@
-# Shared helpers for the benchmark scripts (bench/run.sh, bench/tls_run.sh); sourced, not run.
+# Shared helpers for bench/run.sh, bench/tls_run.sh and bench/mesh_run.sh; sourced, not run.
 #
 # Globals the callers set: NCPU, CLK_TCK, IDLE_DEADLINE, OUR_PIDS (every server we started, for
 # background-CPU accounting), PORT / CPU_PIDS (per target: port, PIDs whose CPU is the target's),
@@ -61,10 +61,12 @@ setup_pinning() {
 }
 
 # Temp dir and process bookkeeping: every server is started by the script as a child and its PID
-# added to PIDS; only those are killed on exit.
+# added to PIDS (or, from a subshell, appended to $TMP/pids); only those are killed on exit.
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  # Processes started in subshells (a load generator under $(...)) register in $TMP/pids.
+  [[ -f "${TMP:-}/pids" ]] && PIDS+=($(cat "$TMP/pids"))
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 50); do
     local alive=0
@@ -110,9 +112,9 @@ wait_body() {
   return 1
 }
 
-nginx_common() {  # $1 = dir
+nginx_common() {  # $1 = dir, $2 = worker processes (default 1)
   cat <<EOF
-worker_processes 1;
+worker_processes ${2:-1};
 pid $1/nginx.pid;
 error_log $1/error.log warn;
 events { worker_connections 4096; }
@@ -214,3 +216,16 @@ measure() {
 }
 
 vmhwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# The PIDs of PID's direct children (e.g. an nginx master's workers), space-separated.
+child_pids() { { cat "/proc/$1/task/$1/children" 2>/dev/null || true; } | xargs; }
+# Sum of a /proc/PID/status field (VmRSS, VmHWM: in kB) over the given PIDs.
+status_kb() {
+  local field=$1 p sum=0 v
+  shift
+  for p in "$@"; do
+    v="$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$p/status" 2>/dev/null)"
+    sum=$((sum + ${v:-0}))
+  done
+  echo "$sum"
+}
