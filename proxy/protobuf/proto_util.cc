@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/core/strings.h"
 #include "proxy/protobuf/api_types.h"
+#include "proxy/protobuf/typed_config.h"
 
 namespace meshproxy::protobuf {
 
@@ -36,6 +37,16 @@ absl::Status jsonToMessage(std::string_view json, google::protobuf::Message* mes
   std::string binary;
   auto status = google::protobuf::util::JsonToBinaryString(&protobuf::apiTypeResolver(), type_url,
                                                            input, &binary, options);
+  if (!status.ok() && std::string(status.message()).find("unknown type") != std::string::npos) {
+    // A type outside the Envoy API (Istio's own extensions): wrapped as a TypedStruct, the
+    // config parses and the extension registry names it.
+    auto wrapped = wrapTypesOutsideTheApi(json);
+    if (wrapped.ok() && wrapped->has_value()) {
+      binary.clear();
+      status = google::protobuf::util::JsonToBinaryString(&protobuf::apiTypeResolver(), type_url,
+                                                          **wrapped, &binary, options);
+    }
+  }
   if (!status.ok()) return absl::InvalidArgumentError(std::string(status.message()));
   if (!message->ParseFromString(binary)) {
     return absl::InvalidArgumentError(absl::StrCat("cannot decode ", type_url));

@@ -134,7 +134,46 @@ class Unwrapper {
   }
 };
 
+// Returns whether anything was rewritten.
+bool wrapUnknown(google::protobuf::Value& value, int depth) {
+  if (depth > 256) return false;  // the YAML/JSON loaders bound nesting well below this
+  bool changed = false;
+  if (value.has_list_value()) {
+    for (auto& v : *value.mutable_list_value()->mutable_values())
+      changed |= wrapUnknown(v, depth + 1);
+    return changed;
+  }
+  if (!value.has_struct_value()) return false;
+  auto* fields = value.mutable_struct_value()->mutable_fields();
+  auto type = fields->find("@type");
+  if (type != fields->end() && type->second.has_string_value() &&
+      findApiType(type->second.string_value()) == nullptr) {
+    google::protobuf::Struct wrapped;
+    auto& out = *wrapped.mutable_fields();
+    out["@type"].set_string_value(absl::StrCat("type.googleapis.com/", toAbsl(kUdpaTypedStruct)));
+    out["type_url"].set_string_value(type->second.string_value());
+    fields->erase(type);
+    *out["value"].mutable_struct_value() = value.struct_value();
+    *value.mutable_struct_value() = std::move(wrapped);
+    return true;
+  }
+  for (auto& [key, v] : *fields) changed |= wrapUnknown(v, depth + 1);
+  return changed;
+}
+
 }  // namespace
+
+absl::StatusOr<std::optional<std::string>> wrapTypesOutsideTheApi(std::string_view json) {
+  google::protobuf::Value value;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &value);
+  if (!status.ok()) return absl::InvalidArgumentError(std::string(status.message()));
+  if (!wrapUnknown(value, 0)) return std::nullopt;
+  std::string out;
+  status = google::protobuf::util::MessageToJsonString(value, &out);
+  if (!status.ok()) return absl::InvalidArgumentError(std::string(status.message()));
+  return std::optional<std::string>(std::move(out));
+}
 
 bool isTypedStruct(const Any& any) {
   std::string_view name = typeName(any.type_url());

@@ -38,6 +38,14 @@ absl::StatusOr<std::optional<T>> withTypedStructsUnwrapped(const T& message) {
   return std::optional<T>(std::move(copy));
 }
 
+// Config JSON in which every object whose "@type" names a type outside the Envoy API (Istio's
+// own extensions: stats.PluginConfig, envoy.tcp.metadataexchange...) is rewritten as the
+// udpa TypedStruct of that type, so the JSON parses and the extension registries can reject it
+// by name and type URL instead of the parser refusing the whole file. nullopt when there is no
+// such object. Only used after a parse failed on an unknown type: the JSON goes through
+// google.protobuf.Value, whose numbers are doubles (integers above 2^53 would lose precision).
+absl::StatusOr<std::optional<std::string>> wrapTypesOutsideTheApi(std::string_view json);
+
 // InvalidArgument "unsupported extension 'NAME' (TYPE_URL)", with the wrapped type URL for a
 // TypedStruct: what every registry answers for a type meshproxy does not implement.
 absl::Status unsupportedExtension(std::string_view name, const google::protobuf::Any& typed_config);

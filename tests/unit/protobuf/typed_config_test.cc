@@ -135,6 +135,33 @@ TEST(TypedStructTest, AWrapperOfATypeOutsideTheApiStaysAndIsNamedByItsTypeUrl) {
             "unsupported extension 'istio.stats' (type.googleapis.com/stats.PluginConfig)");
 }
 
+TEST(TypedStructTest, ATypeOutsideTheApiParsesAsATypedStructOfThatType) {
+  // Istio writes its own extensions' configs directly, not wrapped.
+  Bootstrap b;
+  auto s = jsonToMessage(
+      bootstrapWithFilter(
+          R"({"@type": "type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange",
+                                                 "protocol": "istio-peer-exchange", "port": 15001})"),
+      &b);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(isTypedStruct(filterConfig(b)));
+  EXPECT_EQ(unsupportedExtension("istio.metadata_exchange", filterConfig(b)).message(),
+            "unsupported extension 'istio.metadata_exchange' "
+            "(type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange)");
+  // The rest of the config is unchanged; an unknown field of a known type is still an error.
+  EXPECT_EQ(b.static_resources().listeners(0).name(), "l");
+  s = jsonToMessage(R"({"static_resources": {"listeners": [{"name": "l", "bogus": 1,
+      "filter_chains": [{"filters": [{"name": "f", "typed_config": {"@type": "type.googleapis.com/x.Y"}}]}]}]}})",
+                    &b);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("bogus"));
+  // Nothing to wrap: nothing changes.
+  auto none = wrapTypesOutsideTheApi(
+      R"({"a": [1, {"@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua"}]})");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
 TEST(TypedStructTest, AStructThatDoesNotFitItsTypeIsAnErrorNamingThePath) {
   Bootstrap b;
   ASSERT_TRUE(
