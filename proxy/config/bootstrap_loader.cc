@@ -3,10 +3,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "proxy/config/address_translator.h"
+#include "proxy/config/bootstrap_defaults.h"
+#include "proxy/config/static_route_clusters.h"
+#include "proxy/config/yaml_to_json.h"
 #include "proxy/protobuf/common_supported_fields.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
-#include "proxy/config/yaml_to_json.h"
 
 namespace meshproxy::config {
 namespace {
@@ -38,6 +40,7 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   if (auto s = protobuf::jsonToMessage(json, &b.proto); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("bootstrap: ", s.message()));
   }
+  if (auto s = applyEnvoyDefaults(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
   if (auto s = bootstrapFields().check(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
@@ -57,6 +60,8 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
       return absl::InvalidArgumentError(absl::StrCat("bootstrap: duplicate cluster name '", c.name(), "'"));
     }
   }
+  if (auto s = checkStaticRouteClusters(b.proto); !s.ok())
+    return protobuf::withContext(s, "bootstrap");
   return b;
 }
 

@@ -127,7 +127,7 @@ filter_chains: [ { filters: [ { name: x, typed_config: { "@type": type.googleapi
   ASSERT_TRUE(lds_nack.has_value());
   EXPECT_EQ(lds_nack->version_info(), "l1");
   EXPECT_EQ(lds_nack->response_nonce(), lds_nonce);
-  EXPECT_THAT(lds_nack->error_detail().message(), HasSubstr("unsupported network filter type"));
+  EXPECT_THAT(lds_nack->error_detail().message(), HasSubstr("unsupported extension"));
   EXPECT_EQ(httpGet("127.0.0.1", listener_port_, "/still").status, 200);
 }
 

@@ -113,9 +113,11 @@ TEST(BootstrapLoaderTest, UnsupportedTypedConfigIsRejectedWithItsTypeUrl) {
       kValid, "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy\n          stat_prefix: tcp\n          cluster: backend\n          idle_timeout: 30s",
       "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"));
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.message()),
-              HasSubstr("unsupported network filter type "
-                        "'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer'"));
+  EXPECT_THAT(
+      std::string(s.message()),
+      HasSubstr(
+          "unsupported extension 'envoy.filters.network.tcp_proxy' "
+          "(type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer)"));
 }
 
 TEST(BootstrapLoaderTest, TypeUrlOutsideTheApiIsRejected) {
