@@ -21,7 +21,11 @@ const char* toString(ServerState state) {
 }
 
 Server::Server(Options options)
-    : options_(std::move(options)), start_time_(std::chrono::system_clock::now()) {}
+    : options_(std::move(options)),
+      // Each worker claims a thread shard (1..concurrency) and gets its own copy of every counter
+      // and histogram.
+      stats_(stats::StoreOptions{.worker_shards = options_.concurrency}),
+      start_time_(std::chrono::system_clock::now()) {}
 
 Server::~Server() {
   for (auto& w : workers_) w->shutdown();
