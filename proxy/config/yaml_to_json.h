@@ -33,7 +33,9 @@ absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text);
 // UTF-8 byte-order mark is dropped.
 // Errors: NotFound / PermissionDenied / other errno-derived codes when the file cannot be read;
 // FailedPrecondition past the size cap (`-c /dev/zero` included); InvalidArgument from
-// yamlToJson, prefixed with the path. Every message names the file.
+// yamlToJson, or for JSON nested deeper than 256 levels (protobuf's parser bounds messages but
+// not Struct/ListValue, where deep nesting costs seconds), prefixed with the path. Every
+// message names the file.
 absl::StatusOr<std::string> loadConfigFileAsJson(const std::string& path);
 
 }  // namespace meshproxy::config

@@ -246,6 +246,19 @@ TEST_F(LoadConfigFileTest, RefusesFilesPastTheCapWithTheirName) {
       << zero.status();
 }
 
+TEST_F(LoadConfigFileTest, DeepJsonIsRefusedBeforeProtobufSeesIt) {
+  const std::string deep = R"({"node": {"metadata": {"a": )" + std::string(10000, '[') +
+                           std::string(10000, ']') + "}}}";
+  absl::StatusOr<std::string> json = loadConfigFileAsJson(writeFile(".json", deep));
+  ASSERT_FALSE(json.ok());
+  EXPECT_NE(json.status().message().find("JSON nested deeper than 256 levels (at byte 281)"),
+            std::string::npos)
+      << json.status();
+  // Brackets inside strings are text, and an escaped quote does not end a string.
+  const std::string text = R"({"a": ")" + std::string(1000, '[') + R"("{{{{", "b": [[1]]})";
+  EXPECT_EQ(*loadConfigFileAsJson(writeFile(".json", text)), text);
+}
+
 TEST_F(LoadConfigFileTest, ReportsErrors) {
   EXPECT_EQ(loadConfigFileAsJson("/nonexistent/meshproxy.yaml").status().code(),
             absl::StatusCode::kNotFound);
