@@ -106,6 +106,9 @@ void Server::waitForRequests(std::chrono::milliseconds bound) {
 
 absl::Status Server::initialize() {
   filters::registerBuiltinExtensions();
+  // First: a SIGHUP or SIGUSR1 during start-up must not kill the process either (they are
+  // handled once the loop runs).
+  installSignalHandlers();
   auto bootstrap = config::loadBootstrapFile(options_.config_path);
   if (!bootstrap.ok()) return bootstrap.status();
   bootstrap_ = std::move(*bootstrap);
@@ -151,7 +154,6 @@ absl::Status Server::initialize() {
     log::info("listener '{}' on {}", h.config->name, h.sockets->address().str());
   }
   if (auto s = startAdmin(); !s.ok()) return s;
-  installSignalHandlers();
   if (auto s = config_->startXds(bootstrap_,
                                  [this] {
                                    xds_initialized_ = true;
@@ -210,19 +212,44 @@ absl::Status Server::startAdmin() {
 void Server::installSignalHandlers() {
   // A peer closing mid-write must be an error code, not a process kill.
   std::signal(SIGPIPE, SIG_IGN);
-  for (int signum : {SIGTERM, SIGINT}) {
+  // Every signal a supervisor or logrotate may send is caught: left at its default action,
+  // SIGHUP, SIGUSR1 and SIGUSR2 killed the process with its requests in flight.
+  for (int signum : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
     auto* handle = new uv_signal_t;
     uv_signal_init(loop_.uv(), handle);
     handle->data = this;
     uv_signal_start(
-        handle,
-        [](uv_signal_t* h, int sig) {
-          auto* self = static_cast<Server*>(h->data);
-          log::info("received signal {}: draining", sig);
-          self->shutdown(true);
-        },
+        handle, [](uv_signal_t* h, int sig) { static_cast<Server*>(h->data)->onSignal(sig); },
         signum);
     signals_.push_back(handle);
+  }
+}
+
+void Server::onSignal(int signum) {
+  switch (signum) {
+    case SIGTERM:
+    case SIGINT:
+      log::info("received {}: draining", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+      shutdown(true);
+      return;
+    case SIGHUP:
+      // Envoy ignores it too: config comes from the bootstrap and xDS, there is nothing to
+      // reload, and a hangup from a closed terminal must not end a sidecar.
+      log::info("received SIGHUP: ignored");
+      return;
+    case SIGUSR1: {
+      // logrotate's postrotate: the file was renamed; new records go to a new file at the
+      // configured path. A file that cannot be reopened keeps receiving records.
+      log::info("received SIGUSR1: reopening access logs");
+      absl::Status s = accesslog::AccessLogManager::global().reopenAll();
+      if (!s.ok()) log::warn("access logs: not every file could be reopened: {}", s.message());
+      return;
+    }
+    case SIGUSR2:
+      log::info("received SIGUSR2: ignored");
+      return;
+    default:
+      return;
   }
 }
 

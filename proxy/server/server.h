@@ -72,7 +72,10 @@ class Server {
   bool requestsDone();
   // How long a DNS lookup already running on the thread pool may delay exit.
   static constexpr std::chrono::milliseconds kRequestWait{2000};
+  // SIGTERM/SIGINT drain and exit; SIGHUP and SIGUSR2 are logged and ignored; SIGUSR1
+  // reopens the access log files.
   void installSignalHandlers();
+  void onSignal(int signum);
   void checkDrained();
   void finishShutdown();
 
