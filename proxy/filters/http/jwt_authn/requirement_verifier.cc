@@ -135,7 +135,10 @@ JwtStatus RequirementVerifier::verifyToken(const ExtractedToken& token,
     if (provider == nullptr) return JwtStatus::kJwtUnknownIssuer;
   }
   s = checkClaims(*jwt, provider->claims, audiences, ctx.now);
-  if (s != JwtStatus::kOk) return s;
+  if (s != JwtStatus::kOk) {
+    ctx.result.failed.push_back({provider, s});
+    return s;
+  }
   std::shared_ptr<const Jwks> keys = ctx.jwks.find(*provider);
   if (!keys) {
     addOnce(ctx.result.jwks_needed, provider);
@@ -146,7 +149,10 @@ JwtStatus RequirementVerifier::verifyToken(const ExtractedToken& token,
   if (s == JwtStatus::kJwksKidAlgMismatch && provider->remote_jwks) {
     addOnce(ctx.result.unknown_kid, provider);
   }
-  if (s != JwtStatus::kOk) return s;
+  if (s != JwtStatus::kOk) {
+    ctx.result.failed.push_back({provider, s});
+    return s;
+  }
   ctx.result.verified.push_back(VerifiedJwt{provider, std::move(jwt), token});
   return JwtStatus::kOk;
 }

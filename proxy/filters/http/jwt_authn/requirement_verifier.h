@@ -34,6 +34,12 @@ struct VerifiedJwt {
   ExtractedToken source;
 };
 
+// A token that named a provider (by location or issuer) and failed its checks.
+struct FailedJwt {
+  const JwtProviderConfig* provider = nullptr;
+  JwtStatus status = JwtStatus::kOk;
+};
+
 struct VerifyResult {
   // kOk: the request may pass. When pending(), kJwksFetchFail (never kOk), so a caller that
   // ignores pending() fails closed.
@@ -41,6 +47,8 @@ struct VerifyResult {
   // Tokens verified on the way (also under allow_missing_or_failed); the caller applies them
   // (jwt_outputs.h) when status is kOk.
   std::vector<VerifiedJwt> verified;
+  // Tokens that failed once their provider was known (failed_status_in_metadata).
+  std::vector<FailedJwt> failed;
   // remote_jwks providers whose keys are not cached: fetch them, then verify again.
   std::vector<const JwtProviderConfig*> jwks_needed;
   // remote_jwks providers whose cached keys lack a token's kid: JwksCache decides whether to
