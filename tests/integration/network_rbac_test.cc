@@ -137,6 +137,34 @@ TEST_F(NetworkRbacTest, ShadowRulesCountWhatWouldBeDeniedButBlockNothing) {
   EXPECT_EQ(stat("cluster.app.upstream_cx_total"), 2);
 }
 
+TEST_F(NetworkRbacTest, InFrontOfTheHttpConnectionManager) {
+  // The connection manager starts only once RBAC let the connection through.
+  TlsListenerSpec listener{.port = port_,
+                           .stat_prefix = "inbound_http",
+                           .transport_socket = downstreamTls(server_, pki_.caPath(), true, {}),
+                           .filters_before = rbacFilter(kAllowFrontend)};
+  proxy_ = std::make_unique<MeshproxyProcess>(
+      tlsBootstrapYaml({listener}, {{.name = "app", .port = app_.port()}}),
+      MeshproxyOptions{.concurrency = 2});
+  ASSERT_TRUE(proxy_->ready());
+  auto as = [&](const CertFiles& client) {
+    return curlTls(port_, {"--cacert", pki_.caPath(), "--cert", client.cert, "--key", client.key},
+                   "/orders");
+  };
+  for (int i = 0; i < 3; ++i) {
+    auto allowed = as(frontend_);
+    EXPECT_TRUE(allowed.ok()) << allowed.stderr_text;
+    EXPECT_THAT(allowed.stdout_text, HasSubstr("\n200"));
+  }
+  auto denied = as(batch_);
+  EXPECT_FALSE(denied.ok());
+  EXPECT_THAT(denied.stdout_text, Not(HasSubstr("200")));
+  EXPECT_TRUE(proxy_->waitForCounterAtLeast("tcp_orders.rbac.denied", 1));
+  EXPECT_EQ(stat("tcp_orders.rbac.allowed"), 3);
+  EXPECT_EQ(stat("http.inbound_http.downstream_rq_total"), 3);
+  EXPECT_EQ(stat("http.inbound_http.downstream_cx_total"), 3);
+}
+
 TEST_F(NetworkRbacTest, PlaintextListenerIsDecidedOnThePeerAddress) {
   // Loopback clients are outside 10.0.0.0/8: denied at accept, before tcp_proxy starts.
   TlsListenerSpec listener{
