@@ -4,6 +4,8 @@
 
 #include "envoy/extensions/filters/http/decompressor/v3/decompressor.pb.h"
 #include "proxy/core/strings.h"
+#include "proxy/filters/http/decompressor/decompressor_stats.h"
+#include "proxy/stats/store.h"
 #include "tests/unit/filters/proto_yaml.h"
 
 namespace meshproxy::filters::decompressor {
@@ -108,6 +110,23 @@ TEST(DecompressorConfig, MarkDecompressed) {
   http::HeaderMap two = {{"content-encoding", "gzip, br"}};
   markDecompressed(two);
   EXPECT_EQ(two.get("content-encoding"), "br");
+}
+
+TEST(DecompressorConfig, StatsNames) {
+  stats::Store store;
+  auto c = config();
+  const DecompressorStats s = makeDecompressorStats(store.rootScope().scope("http", "ingress"), *c);
+  s.response.decompressed.inc();
+  s.request.total_compressed_bytes.inc();
+  s.decompression_error.inc();
+  const std::string text = store.renderText();
+  EXPECT_NE(text.find("http.ingress.decompressor.gz.gzip.response.decompressed: 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("http.ingress.decompressor.gz.gzip.request.total_compressed_bytes: 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("http.ingress.decompressor.gz.gzip.decompression_error: 1"),
+            std::string::npos);
 }
 
 }  // namespace
