@@ -107,12 +107,21 @@ class StreamEncoderFilter {
   virtual void onDestroy() {}
 };
 
-// Where a filter factory adds the filters of one stream.
+// Where a filter factory adds the filters of one stream. Decoder filters see the request in
+// chain order; encoder filters see the response in the reverse order (Envoy's rule).
 class FilterChainBuilder {
  public:
   virtual ~FilterChainBuilder() = default;
   virtual void addDecoderFilter(std::shared_ptr<StreamDecoderFilter> filter) = 0;
   virtual void addEncoderFilter(std::shared_ptr<StreamEncoderFilter> filter) = 0;
+  // A filter of both directions: a decoder and an encoder filter that is told onDestroy() once.
+  template <typename Filter>
+  void addStreamFilter(std::shared_ptr<Filter> filter) {
+    addStreamFilter(std::shared_ptr<StreamDecoderFilter>(filter),
+                    std::shared_ptr<StreamEncoderFilter>(filter));
+  }
+  virtual void addStreamFilter(std::shared_ptr<StreamDecoderFilter> decoder,
+                               std::shared_ptr<StreamEncoderFilter> encoder) = 0;
 };
 
 // Made once per filter config; called for every stream (Envoy's FilterFactoryCb).

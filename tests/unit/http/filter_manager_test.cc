@@ -1,0 +1,235 @@
+#include "proxy/http/filter_manager.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <uv.h>
+
+#include <chrono>
+#include <memory>
+
+#include "proxy/core/timer.h"
+#include "tests/unit/http/filter_manager_test_support.h"
+
+namespace meshproxy::http::testing {
+namespace {
+
+using ::testing::ElementsAre;
+
+class FilterManagerTest : public ::testing::Test {
+ protected:
+  static constexpr uint32_t kBufferLimit = 64;
+
+  // Filters "a" then "b", each in both directions: the request meets a then b, the response b
+  // then a.
+  void SetUp() override {
+    fm_.addStreamFilter(a_);
+    fm_.addStreamFilter(b_);
+  }
+
+  void startRequest(bool end_stream, std::string_view method = "GET") {
+    fm_.setRequestHeaders(requestHeaders(method), end_stream);
+    fm_.decodeHeaders();
+  }
+  void requestData(std::string_view text, bool end_stream) {
+    Buffer data = bufferOf(text);
+    fm_.decodeData(data, end_stream);
+  }
+  void clearLog() { log_.clear(); }
+
+  CallLog log_;
+  FakeStream stream_{log_};
+  accesslog::StreamInfo info_;
+  FilterManager fm_{stream_, info_, 1, kBufferLimit};
+  std::shared_ptr<ScriptedFilter> a_ = std::make_shared<ScriptedFilter>("a", log_);
+  std::shared_ptr<ScriptedFilter> b_ = std::make_shared<ScriptedFilter>("b", log_);
+};
+
+TEST_F(FilterManagerTest, RequestPassesEveryDecoderFilterInOrder) {
+  startRequest(false);
+  requestData("hello", false);
+  fm_.decodeTrailers(trailers());
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=0)", "b:decodeHeaders(end=0)",
+                                "a:decodeData(hello,end=0)", "b:decodeData(hello,end=0)",
+                                "a:decodeTrailers", "b:decodeTrailers"));
+  EXPECT_TRUE(fm_.remoteDecodeComplete());
+}
+
+TEST_F(FilterManagerTest, ResponsePassesEveryEncoderFilterThenTheCodec) {
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(201), false);
+    Buffer body = bufferOf("made");
+    b_->decoder->encodeData(body, false);
+    b_->decoder->encodeTrailers(trailers());
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)", "b:decodeHeaders(end=1)",
+                                "b:encodeHeaders(201,end=0)", "a:encodeHeaders(201,end=0)",
+                                "codec:headers(201,end=0)", "b:encodeData(made,end=0)",
+                                "a:encodeData(made,end=0)", "codec:data(made,end=0)",
+                                "b:encodeTrailers", "a:encodeTrailers", "codec:trailers"));
+  EXPECT_TRUE(fm_.responseComplete());
+}
+
+TEST_F(FilterManagerTest, StoppedHeadersWaitForContinueDecoding) {
+  a_->on_decode_headers = [](HeaderMap&, bool) { return FilterHeadersStatus::kStopIteration; };
+  a_->on_decode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+  startRequest(false);
+  requestData("body", true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=0)", "a:decodeData(body,end=1)"));
+  clearLog();
+  a_->decoder->continueDecoding();
+  EXPECT_THAT(log_, ElementsAre("b:decodeHeaders(end=0)", "b:decodeData(body,end=1)"));
+}
+
+TEST_F(FilterManagerTest, StoppedHeadersOfABodylessRequestContinueWithEndStream) {
+  a_->on_decode_headers = [](HeaderMap&, bool) { return FilterHeadersStatus::kStopIteration; };
+  startRequest(true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)"));
+  clearLog();
+  a_->decoder->continueDecoding();
+  EXPECT_THAT(log_, ElementsAre("b:decodeHeaders(end=1)"));
+}
+
+TEST_F(FilterManagerTest, BufferedBodyGoesOnWholeAfterContinueDecoding) {
+  a_->on_decode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+  startRequest(false);
+  requestData("one,", false);
+  requestData("two", true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=0)", "b:decodeHeaders(end=0)",
+                                "a:decodeData(one,,end=0)", "a:decodeData(two,end=1)"));
+  clearLog();
+  a_->decoder->continueDecoding();
+  EXPECT_THAT(log_, ElementsAre("b:decodeData(one,two,end=1)"));
+}
+
+TEST_F(FilterManagerTest, StoppedResponseHeadersWaitForContinueEncoding) {
+  b_->on_encode_headers = [](HeaderMap&, bool) { return FilterHeadersStatus::kStopIteration; };
+  b_->on_encode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    Buffer body = bufferOf("resp");
+    b_->decoder->encodeData(body, true);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_FALSE(fm_.responseHeadersSent());
+  clearLog();
+  b_->encoder->continueEncoding();
+  EXPECT_THAT(log_, ElementsAre("a:encodeHeaders(200,end=0)", "codec:headers(200,end=0)",
+                                "a:encodeData(resp,end=1)", "codec:data(resp,end=1)"));
+  EXPECT_TRUE(fm_.responseComplete());
+}
+
+TEST_F(FilterManagerTest, ContinueDecodingFromATimer) {
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  {
+    // An async filter: it stops, and a timer resumes the request later.
+    Timer timer(&loop, [this] { a_->decoder->continueDecoding(); });
+    a_->on_decode_headers = [&timer](HeaderMap&, bool) {
+      timer.enable(std::chrono::milliseconds(1));
+      return FilterHeadersStatus::kStopIteration;
+    };
+    startRequest(true);
+    EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)"));
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)", "b:decodeHeaders(end=1)"));
+  }
+  Timer::releasePool(&loop);
+  for (int i = 0; i < 16 && uv_loop_alive(&loop) != 0; ++i) uv_run(&loop, UV_RUN_NOWAIT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+TEST_F(FilterManagerTest, BufferingPastTheLimitAnswers413) {
+  a_->on_decode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+  startRequest(false);
+  requestData(std::string(kBufferLimit, 'x'), false);
+  EXPECT_FALSE(fm_.responseHeadersSent());
+  requestData("y", false);
+  EXPECT_EQ(stream_.too_large, 1);
+  EXPECT_EQ(stream_.response_headers.status(), 413u);
+  EXPECT_EQ(stream_.response_headers.get("x-meshproxy-reason"), "request_payload_too_large");
+  EXPECT_EQ(info_.response_code_details, "request_payload_too_large");
+  EXPECT_TRUE(fm_.responseComplete());
+}
+
+TEST_F(FilterManagerTest, LocalReplyCarriesBodyAndReason) {
+  a_->on_decode_headers = [this](HeaderMap&, bool) {
+    a_->decoder->sendLocalReply(403, "denied", "rbac_access_denied");
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_EQ(stream_.response_headers.status(), 403u);
+  EXPECT_EQ(stream_.response_headers.get("content-length"), "6");
+  EXPECT_EQ(stream_.response_headers.get("content-type"), "text/plain");
+  EXPECT_EQ(stream_.response_headers.get("x-meshproxy-reason"), "rbac_access_denied");
+  EXPECT_EQ(stream_.body, "denied");
+  EXPECT_TRUE(stream_.complete);
+}
+
+TEST_F(FilterManagerTest, LocalReplyToHeadHasNoBody) {
+  a_->on_decode_headers = [this](HeaderMap&, bool) {
+    a_->decoder->sendLocalReply(404, "not here", "route_not_found");
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true, "HEAD");
+  EXPECT_EQ(stream_.response_headers.status(), 404u);
+  EXPECT_EQ(stream_.body, "");
+  EXPECT_TRUE(stream_.complete);
+}
+
+TEST_F(FilterManagerTest, LocalReplyAfterResponseHeadersResetsTheStream) {
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    b_->decoder->sendLocalReply(504, "upstream request timeout", "upstream_response_timeout");
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_EQ(stream_.resets, 1);
+  EXPECT_EQ(stream_.response_headers.status(), 200u);
+}
+
+TEST_F(FilterManagerTest, DecoderWatermarksPauseTheRequestOnceAndResumeWhenAllAreBelow) {
+  startRequest(false);
+  a_->decoder->onDecoderFilterAboveWriteBufferHighWatermark();
+  b_->decoder->onDecoderFilterAboveWriteBufferHighWatermark();
+  EXPECT_EQ(stream_.read_disabled, 1);
+  a_->decoder->onDecoderFilterBelowWriteBufferLowWatermark();
+  EXPECT_EQ(stream_.read_disabled, 1);
+  b_->decoder->onDecoderFilterBelowWriteBufferLowWatermark();
+  EXPECT_EQ(stream_.read_disabled, 0);
+}
+
+TEST_F(FilterManagerTest, DownstreamWatermarksReachSubscribedFilters) {
+  struct Counting : DownstreamWatermarkCallbacks {
+    void onAboveWriteBufferHighWatermark() override { ++above; }
+    void onBelowWriteBufferLowWatermark() override { ++below; }
+    int above = 0;
+    int below = 0;
+  } subscriber, removed;
+  startRequest(false);
+  b_->decoder->addDownstreamWatermarkCallbacks(subscriber);
+  b_->decoder->addDownstreamWatermarkCallbacks(removed);
+  b_->decoder->removeDownstreamWatermarkCallbacks(removed);
+  fm_.onDownstreamAboveWriteBufferHighWatermark();
+  fm_.onDownstreamBelowWriteBufferLowWatermark();
+  EXPECT_EQ(subscriber.above, 1);
+  EXPECT_EQ(subscriber.below, 1);
+  EXPECT_EQ(removed.above, 0);
+}
+
+TEST_F(FilterManagerTest, FiltersAreDestroyedOnceWhenTheStreamFinishes) {
+  startRequest(true);
+  fm_.onStreamFinished();
+  fm_.onStreamFinished();
+  EXPECT_EQ(a_->destroyed, 1);
+  EXPECT_EQ(b_->destroyed, 1);
+  // Nothing reaches a filter after onDestroy().
+  clearLog();
+  requestData("late", true);
+  EXPECT_TRUE(log_.empty());
+}
+
+}  // namespace
+}  // namespace meshproxy::http::testing
