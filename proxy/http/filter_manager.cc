@@ -6,19 +6,48 @@
 
 namespace meshproxy::http {
 
-// The callbacks object each decoder filter sees; it knows its place in the chain, so
-// continueDecoding() resumes after the right filter.
-struct FilterManager::DecoderFilter : public StreamDecoderFilterCallbacks,
+// Where one filter stands in its chain (Envoy's ActiveStreamFilterBase), and the base of the
+// callbacks object it sees; the iteration calls filters only through this.
+struct FilterManager::FilterEntry {
+  FilterEntry(FilterManager& p, bool is_decoder) : parent(p), decoder(is_decoder) {}
+  virtual ~FilterEntry() = default;
+  virtual FilterHeadersStatus callHeaders(HeaderMap& headers, bool end_stream) = 0;
+  virtual FilterDataStatus callData(Buffer& data, bool end_stream) = 0;
+  virtual FilterTrailersStatus callTrailers(HeaderMap& trailers) = 0;
+  virtual void callOnDestroy() = 0;
+  Chain& chain() { return decoder ? parent.decode_ : parent.encode_; }
+
+  FilterManager& parent;
+  const bool decoder;
+  size_t index = 0;
+  // This filter returned a stop and has not continued yet.
+  bool stopped = false;
+  // The headers went past this filter.
+  bool headers_continued = false;
+  // This filter has seen the end of the stream (guards against delivering it twice).
+  bool end_stream = false;
+};
+
+// The callbacks object each decoder filter sees.
+struct FilterManager::DecoderFilter : public FilterEntry,
+                                      public StreamDecoderFilterCallbacks,
                                       public Recycled<DecoderFilter> {
-  DecoderFilter(FilterManager& m, std::shared_ptr<StreamDecoderFilter> f, size_t i)
-      : parent(m), filter(std::move(f)), index(i) {}
+  DecoderFilter(FilterManager& m, std::shared_ptr<StreamDecoderFilter> f)
+      : FilterEntry(m, true), filter(std::move(f)) {}
+  FilterHeadersStatus callHeaders(HeaderMap& h, bool end) override {
+    return filter->decodeHeaders(h, end);
+  }
+  FilterDataStatus callData(Buffer& d, bool end) override { return filter->decodeData(d, end); }
+  FilterTrailersStatus callTrailers(HeaderMap& t) override { return filter->decodeTrailers(t); }
+  void callOnDestroy() override { filter->onDestroy(); }
+
   WorkerContext& worker() override { return parent.callbacks_.worker(); }
   accesslog::StreamInfo& streamInfo() override { return parent.info_; }
   const network::Connection& connection() override { return parent.callbacks_.connection(); }
   const Route* route() override { return parent.callbacks_.route(); }
   void clearRouteCache() override { parent.callbacks_.clearRouteCache(); }
   uint64_t streamId() const override { return parent.stream_id_; }
-  void continueDecoding() override { parent.continueDecoding(index); }
+  void continueDecoding() override { parent.continueFrom(parent.decode_, index); }
   void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override {
     parent.sendLocalReply(status, body, details);
   }
@@ -30,7 +59,7 @@ struct FilterManager::DecoderFilter : public StreamDecoderFilterCallbacks,
   void encodeTrailers(std::unique_ptr<HeaderMap> t) override {
     parent.encodeTrailers(std::move(t));
   }
-  HeaderMap* requestHeaders() override { return parent.request_headers_.get(); }
+  HeaderMap* requestHeaders() override { return parent.decode_.headers.get(); }
   void onDecoderFilterAboveWriteBufferHighWatermark() override {
     parent.onDecoderFilterAboveWriteBufferHighWatermark();
   }
@@ -38,39 +67,47 @@ struct FilterManager::DecoderFilter : public StreamDecoderFilterCallbacks,
     parent.onDecoderFilterBelowWriteBufferLowWatermark();
   }
   void addDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& cb) override {
-    parent.watermark_callbacks_.push_back(&cb);
+    parent.addDownstreamWatermarkCallbacks(cb);
   }
   void removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& cb) override {
-    auto& cbs = parent.watermark_callbacks_;
-    cbs.erase(std::remove(cbs.begin(), cbs.end(), &cb), cbs.end());
+    parent.removeDownstreamWatermarkCallbacks(cb);
   }
   uint32_t bufferLimit() const override { return parent.buffer_limit_; }
   void resetStream() override { parent.callbacks_.resetStream(); }
 
-  FilterManager& parent;
   std::shared_ptr<StreamDecoderFilter> filter;
-  size_t index;
 };
 
-struct FilterManager::EncoderFilter : public StreamEncoderFilterCallbacks,
+struct FilterManager::EncoderFilter : public FilterEntry,
+                                      public StreamEncoderFilterCallbacks,
                                       public Recycled<EncoderFilter> {
-  EncoderFilter(FilterManager& m, std::shared_ptr<StreamEncoderFilter> f, size_t i)
-      : parent(m), filter(std::move(f)), index(i) {}
+  EncoderFilter(FilterManager& m, std::shared_ptr<StreamEncoderFilter> f)
+      : FilterEntry(m, false), filter(std::move(f)) {}
+  FilterHeadersStatus callHeaders(HeaderMap& h, bool end) override {
+    return filter->encodeHeaders(h, end);
+  }
+  FilterDataStatus callData(Buffer& d, bool end) override { return filter->encodeData(d, end); }
+  FilterTrailersStatus callTrailers(HeaderMap& t) override { return filter->encodeTrailers(t); }
+  void callOnDestroy() override {
+    if (!dual) filter->onDestroy();
+  }
+
   WorkerContext& worker() override { return parent.callbacks_.worker(); }
   accesslog::StreamInfo& streamInfo() override { return parent.info_; }
   const network::Connection& connection() override { return parent.callbacks_.connection(); }
   const Route* route() override { return parent.callbacks_.route(); }
   void clearRouteCache() override { parent.callbacks_.clearRouteCache(); }
   uint64_t streamId() const override { return parent.stream_id_; }
-  void continueEncoding() override { parent.continueEncoding(index); }
-  HeaderMap* responseHeaders() override { return parent.response_headers_.get(); }
+  void continueEncoding() override { parent.continueFrom(parent.encode_, index); }
+  HeaderMap* responseHeaders() override { return parent.encode_.headers.get(); }
 
-  FilterManager& parent;
   std::shared_ptr<StreamEncoderFilter> filter;
-  size_t index;
   // Also a decoder filter: told onDestroy() through that side only.
   bool dual = false;
 };
+
+FilterManager::Chain::Chain(bool is_decode) : decode(is_decode) {}
+FilterManager::Chain::~Chain() = default;
 
 FilterManager::FilterManager(FilterManagerCallbacks& callbacks, accesslog::StreamInfo& info,
                              uint64_t stream_id, uint32_t buffer_limit)
@@ -79,125 +116,169 @@ FilterManager::FilterManager(FilterManagerCallbacks& callbacks, accesslog::Strea
 FilterManager::~FilterManager() = default;
 
 void FilterManager::addDecoderFilter(std::shared_ptr<StreamDecoderFilter> filter) {
-  auto wrapper = std::make_unique<DecoderFilter>(*this, std::move(filter), decoder_filters_.size());
-  wrapper->filter->setDecoderFilterCallbacks(*wrapper);
-  decoder_filters_.push_back(std::move(wrapper));
+  auto entry = std::make_unique<DecoderFilter>(*this, std::move(filter));
+  entry->index = decode_.filters.size();
+  entry->filter->setDecoderFilterCallbacks(*entry);
+  decode_.filters.push_back(std::move(entry));
 }
 
 // Encoder filters run in the reverse order of the chain, as in Envoy: the response meets the
 // filter nearest the upstream first.
 void FilterManager::addEncoderFilter(std::shared_ptr<StreamEncoderFilter> filter) {
-  auto wrapper = std::make_unique<EncoderFilter>(*this, std::move(filter), 0);
-  wrapper->filter->setEncoderFilterCallbacks(*wrapper);
-  encoder_filters_.insert(encoder_filters_.begin(), std::move(wrapper));
-  for (size_t i = 0; i < encoder_filters_.size(); ++i) encoder_filters_[i]->index = i;
+  auto entry = std::make_unique<EncoderFilter>(*this, std::move(filter));
+  entry->filter->setEncoderFilterCallbacks(*entry);
+  encode_.filters.insert(encode_.filters.begin(), std::move(entry));
+  for (size_t i = 0; i < encode_.filters.size(); ++i) encode_.filters[i]->index = i;
 }
 
 void FilterManager::addStreamFilter(std::shared_ptr<StreamDecoderFilter> decoder,
                                     std::shared_ptr<StreamEncoderFilter> encoder) {
   addDecoderFilter(std::move(decoder));
   addEncoderFilter(std::move(encoder));
-  encoder_filters_.front()->dual = true;
+  static_cast<EncoderFilter&>(*encode_.filters.front()).dual = true;
 }
 
-// ---- request path ------------------------------------------------------------------------
+// ---- the iteration, for both directions --------------------------------------------------
 
-void FilterManager::setRequestHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) {
-  request_headers_ = std::move(headers);
-  info_.request_headers = request_headers_.get();
-  state_.request_complete = end_stream;
+void FilterManager::iterateHeaders(Chain& chain, size_t start, bool end_stream) {
+  // A filter that adds a body to a headers-only message (addDecodedData) makes the rest of
+  // the chain see headers without end_stream, then that body.
+  const size_t n = chain.filters.size();
+  for (size_t i = start; i < n; ++i) {
+    FilterEntry& entry = *chain.filters[i];
+    entry.end_stream = end_stream;
+    const FilterHeadersStatus status = entry.callHeaders(*chain.headers, end_stream);
+    if (interrupted(chain)) return;
+    if (status != FilterHeadersStatus::kContinue) {
+      entry.stopped = true;
+      return;
+    }
+    entry.headers_continued = true;
+  }
+  if (!chain.decode) writeHeaders(end_stream);
 }
 
-void FilterManager::decodeHeaders() { decodeHeadersFrom(0); }
+void FilterManager::iterateData(Chain& chain, size_t start, Buffer& data, bool end_stream) {
+  const size_t n = chain.filters.size();
+  for (size_t i = start; i < n; ++i) {
+    FilterEntry& entry = *chain.filters[i];
+    // Only a filter that has not seen the end yet takes data (continue may re-enter).
+    if (entry.end_stream) return;
+    entry.end_stream = end_stream && chain.trailers == nullptr;
+    const FilterDataStatus status = entry.callData(data, entry.end_stream);
+    if (interrupted(chain)) return;
+    if (!afterData(chain, entry, status, data)) return;
+  }
+  if (chain.decode) {
+    data.clear();  // past the last decoder filter: nothing takes it
+    return;
+  }
+  writeData(data, end_stream);
+}
 
-void FilterManager::decodeHeadersFrom(size_t index) {
-  size_t n = decoder_filters_.size();
-  bool end_stream = state_.request_complete && buffered_request_data_.empty() && !request_trailers_;
-  for (size_t i = index; i < n; ++i) {
-    state_.decoding_stopped_at = i + 1;  // filters before this index have seen the headers
-    auto status = decoder_filters_[i]->filter->decodeHeaders(*request_headers_, end_stream);
-    if (state_.finished || state_.local_reply_in_progress) return;
-    if (status == FilterHeadersStatus::kStopIteration) {
-      state_.decoding_stopped = true;
+bool FilterManager::afterData(Chain& chain, FilterEntry& entry, FilterDataStatus status,
+                              Buffer& data) {
+  if (status == FilterDataStatus::kContinue) {
+    if (!entry.stopped) return true;
+    // A stopped filter that lets data through continues everything it held back: the headers,
+    // then what it buffered followed by this data.
+    bufferData(chain, data);
+    continueFrom(chain, entry.index);
+    return false;
+  }
+  entry.stopped = true;
+  if (status == FilterDataStatus::kStopIterationAndBuffer) {
+    bufferData(chain, data);
+  } else if (chain.complete && chain.trailers == nullptr && !chain.buffered.has_value()) {
+    // The filter took the last data: continue must still carry the end of stream.
+    chain.buffered.emplace();
+  }
+  return false;
+}
+
+void FilterManager::bufferData(Chain& chain, Buffer& data) {
+  if (!chain.buffered.has_value()) chain.buffered.emplace();
+  chain.buffered->move(data);
+  if (chain.decode && chain.buffered->length() > buffer_limit_) {
+    callbacks_.onRequestDataTooLarge();
+    sendLocalReply(413, "Payload Too Large", "request_payload_too_large");
+  }
+}
+
+void FilterManager::iterateTrailers(Chain& chain, size_t start) {
+  const size_t n = chain.filters.size();
+  for (size_t i = start; i < n; ++i) {
+    FilterEntry& entry = *chain.filters[i];
+    const FilterTrailersStatus status = entry.callTrailers(*chain.trailers);
+    entry.end_stream = true;
+    if (interrupted(chain)) return;
+    if (status != FilterTrailersStatus::kContinue) {
+      entry.stopped = true;
+      return;
+    }
+    if (entry.stopped) {
+      // The filter had stopped earlier (headers or data); continuing the trailers continues
+      // everything it held.
+      continueFrom(chain, i);
       return;
     }
   }
-  state_.decoding_stopped = false;
-  state_.decoding_stopped_at = n;
+  if (!chain.decode) writeTrailers();
 }
 
+bool FilterManager::canContinue(const Chain& chain) const {
+  if (state_.finished || chain.aborted) return false;
+  // Once the response is complete, the request has nowhere to go (Envoy's rule).
+  return chain.decode ? !encode_.complete : !state_.response_complete;
+}
+
+void FilterManager::continueFrom(Chain& chain, size_t index) {
+  if (!canContinue(chain)) return;
+  FilterEntry& entry = *chain.filters[index];
+  if (!entry.stopped) return;  // nothing held here
+  entry.stopped = false;
+  const size_t next = index + 1;
+  if (!entry.headers_continued) {
+    entry.headers_continued = true;
+    iterateHeaders(chain, next,
+                   chain.complete && !chain.buffered.has_value() && chain.trailers == nullptr);
+    if (interrupted(chain)) return;
+  }
+  // Trailers that arrived while the data was held go after it.
+  const bool had_trailers = chain.trailers != nullptr;
+  if (chain.buffered.has_value()) {
+    Buffer data = std::move(*chain.buffered);
+    chain.buffered.reset();
+    iterateData(chain, next, data, chain.complete && !had_trailers);
+    if (interrupted(chain)) return;
+  }
+  if (had_trailers) iterateTrailers(chain, next);
+}
+
+// ---- the request, from the codec --------------------------------------------------------
+
+void FilterManager::setRequestHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) {
+  decode_.headers = std::move(headers);
+  info_.request_headers = decode_.headers.get();
+  decode_.complete = end_stream;
+}
+
+void FilterManager::decodeHeaders() { iterateHeaders(decode_, 0, decode_.complete); }
+
 void FilterManager::decodeData(Buffer& data, bool end_stream) {
-  if (end_stream) state_.request_complete = true;
-  if (state_.finished || state_.local_reply_in_progress || state_.response_complete) {
+  if (end_stream) decode_.complete = true;
+  if (!canContinue(decode_)) {
     data.clear();
     return;
   }
-  decodeDataFrom(0, data, end_stream);
-}
-
-void FilterManager::decodeDataFrom(size_t index, Buffer& data, bool end_stream) {
-  // Data reaches only the filters that have seen the headers.
-  size_t limit = state_.decoding_stopped ? state_.decoding_stopped_at : decoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = decoder_filters_[i]->filter->decodeData(data, end_stream);
-    if (state_.finished || state_.local_reply_in_progress) return;
-    if (status == FilterDataStatus::kStopIterationAndBuffer) {
-      buffered_request_data_.move(data);
-      if (buffered_request_data_.length() > buffer_limit_) {
-        callbacks_.onRequestDataTooLarge();
-        sendLocalReply(413, "Payload Too Large", "request_payload_too_large");
-      }
-      return;
-    }
-    if (status == FilterDataStatus::kStopIterationNoBuffer) return;
-    if (i + 1 == limit && state_.decoding_stopped && limit < decoder_filters_.size()) {
-      // The filter that stopped the headers let data through: that resumes iteration.
-      state_.decoding_stopped = false;
-      decodeHeadersFrom(limit);
-      if (state_.finished || state_.local_reply_in_progress) return;
-      limit = state_.decoding_stopped ? state_.decoding_stopped_at : decoder_filters_.size();
-    }
-  }
-  if (limit == decoder_filters_.size() && !state_.decoding_stopped) data.clear();
+  iterateData(decode_, 0, data, end_stream);
 }
 
 void FilterManager::decodeTrailers(std::unique_ptr<HeaderMap> trailers) {
-  request_trailers_ = std::move(trailers);
-  state_.request_complete = true;
-  if (state_.finished || state_.local_reply_in_progress || state_.response_complete) return;
-  if (!buffered_request_data_.empty() || state_.decoding_stopped) {
-    state_.decode_trailers_pending = true;
-    // Filters that have seen the headers still get the trailers now.
-    if (!buffered_request_data_.empty()) return;
-  }
-  decodeTrailersFrom(0);
-}
-
-void FilterManager::decodeTrailersFrom(size_t index) {
-  size_t limit = state_.decoding_stopped ? state_.decoding_stopped_at : decoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = decoder_filters_[i]->filter->decodeTrailers(*request_trailers_);
-    if (state_.finished || state_.local_reply_in_progress) return;
-    if (status == FilterTrailersStatus::kStopIteration) return;
-  }
-  if (limit == decoder_filters_.size()) state_.decode_trailers_pending = false;
-}
-
-void FilterManager::continueDecoding(size_t filter_index) {
-  if (state_.finished || state_.local_reply_in_progress) return;
-  size_t next = filter_index + 1;
-  if (state_.decoding_stopped && state_.decoding_stopped_at == next) {
-    state_.decoding_stopped = false;
-    decodeHeadersFrom(next);
-    if (state_.finished || state_.local_reply_in_progress) return;
-  }
-  if (!buffered_request_data_.empty()) {
-    Buffer data = std::move(buffered_request_data_);
-    bool end_stream = state_.request_complete && !request_trailers_;
-    decodeDataFrom(next, data, end_stream);
-    if (state_.finished || state_.local_reply_in_progress) return;
-  }
-  if (request_trailers_ && state_.decode_trailers_pending) decodeTrailersFrom(next);
+  decode_.trailers = std::move(trailers);
+  decode_.complete = true;
+  if (!canContinue(decode_)) return;
+  iterateTrailers(decode_, 0);
 }
 
 void FilterManager::onDecoderFilterAboveWriteBufferHighWatermark() {
@@ -210,7 +291,7 @@ void FilterManager::onDecoderFilterBelowWriteBufferLowWatermark() {
   }
 }
 
-// ---- response path -----------------------------------------------------------------------
+// ---- the response, from the decoder filters ---------------------------------------------
 
 void FilterManager::encode1xx(std::unique_ptr<HeaderMap> headers) {
   if (state_.response_headers_sent) return;
@@ -218,104 +299,36 @@ void FilterManager::encode1xx(std::unique_ptr<HeaderMap> headers) {
 }
 
 void FilterManager::encodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) {
-  response_headers_ = std::move(headers);
-  info_.response_headers = response_headers_.get();
-  state_.encode_end_stream_pending = end_stream;
+  if (state_.finished || encode_.headers != nullptr) return;
+  encode_.headers = std::move(headers);
+  info_.response_headers = encode_.headers.get();
+  encode_.complete = end_stream;
   callbacks_.resetIdleTimer();
-  encodeHeadersFrom(0);
-}
-
-void FilterManager::encodeHeadersFrom(size_t index) {
-  bool end_stream =
-      state_.encode_end_stream_pending && buffered_response_data_.empty() && !response_trailers_;
-  for (size_t i = index; i < encoder_filters_.size(); ++i) {
-    state_.encoding_stopped_at = i + 1;
-    auto status = encoder_filters_[i]->filter->encodeHeaders(*response_headers_, end_stream);
-    if (state_.finished) return;
-    if (status == FilterHeadersStatus::kStopIteration) {
-      state_.encoding_stopped = true;
-      return;
-    }
-  }
-  state_.encoding_stopped = false;
-  state_.encoding_stopped_at = encoder_filters_.size();
-  writeHeaders(end_stream);
+  iterateHeaders(encode_, 0, end_stream);
 }
 
 void FilterManager::encodeData(Buffer& data, bool end_stream) {
-  callbacks_.resetIdleTimer();
-  if (end_stream) state_.encode_end_stream_pending = true;
-  encodeDataFrom(0, data, end_stream);
-}
-
-void FilterManager::encodeDataFrom(size_t index, Buffer& data, bool end_stream) {
-  size_t limit = state_.encoding_stopped ? state_.encoding_stopped_at : encoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = encoder_filters_[i]->filter->encodeData(data, end_stream);
-    if (state_.finished) return;
-    if (status == FilterDataStatus::kStopIterationAndBuffer) {
-      buffered_response_data_.move(data);
-      return;
-    }
-    if (status == FilterDataStatus::kStopIterationNoBuffer) return;
-  }
-  if (state_.encoding_stopped) {
-    buffered_response_data_.move(data);
+  if (!canContinue(encode_) || encode_.headers == nullptr) {
+    data.clear();
     return;
   }
-  writeData(data, end_stream);
+  callbacks_.resetIdleTimer();
+  if (end_stream) encode_.complete = true;
+  iterateData(encode_, 0, data, end_stream);
 }
 
 void FilterManager::encodeTrailers(std::unique_ptr<HeaderMap> trailers) {
-  response_trailers_ = std::move(trailers);
-  info_.response_trailers = response_trailers_.get();
-  state_.encode_end_stream_pending = true;
-  encodeTrailersFrom(0);
-}
-
-void FilterManager::encodeTrailersFrom(size_t index) {
-  size_t limit = state_.encoding_stopped ? state_.encoding_stopped_at : encoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = encoder_filters_[i]->filter->encodeTrailers(*response_trailers_);
-    if (state_.finished) return;
-    if (status == FilterTrailersStatus::kStopIteration) {
-      state_.encode_trailers_pending = true;
-      return;
-    }
-  }
-  if (state_.encoding_stopped || !buffered_response_data_.empty()) {
-    state_.encode_trailers_pending = true;
-    return;
-  }
-  writeTrailers();
-}
-
-void FilterManager::continueEncoding(size_t filter_index) {
-  if (state_.finished) return;
-  size_t next = filter_index + 1;
-  if (state_.encoding_stopped && state_.encoding_stopped_at == next &&
-      !state_.response_headers_sent) {
-    state_.encoding_stopped = false;
-    encodeHeadersFrom(next);
-    if (state_.finished) return;
-  } else {
-    state_.encoding_stopped = false;
-  }
-  if (!buffered_response_data_.empty()) {
-    Buffer data = std::move(buffered_response_data_);
-    encodeDataFrom(next, data, state_.encode_end_stream_pending && !response_trailers_);
-    if (state_.finished) return;
-  }
-  if (response_trailers_ && state_.encode_trailers_pending) {
-    state_.encode_trailers_pending = false;
-    encodeTrailersFrom(next);
-  }
+  if (!canContinue(encode_) || encode_.headers == nullptr) return;
+  encode_.trailers = std::move(trailers);
+  info_.response_trailers = encode_.trailers.get();
+  encode_.complete = true;
+  iterateTrailers(encode_, 0);
 }
 
 void FilterManager::writeHeaders(bool end_stream) {
   state_.response_headers_sent = true;
   if (end_stream) state_.response_complete = true;
-  callbacks_.encodeHeaders(*response_headers_, end_stream);
+  callbacks_.encodeHeaders(*encode_.headers, end_stream);
 }
 
 void FilterManager::writeData(Buffer& data, bool end_stream) {
@@ -325,7 +338,7 @@ void FilterManager::writeData(Buffer& data, bool end_stream) {
 
 void FilterManager::writeTrailers() {
   state_.response_complete = true;
-  callbacks_.encodeTrailers(*response_trailers_);
+  callbacks_.encodeTrailers(*encode_.trailers);
 }
 
 // ---- local replies, watermarks, teardown -------------------------------------------------
@@ -341,7 +354,9 @@ void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
     return;
   }
   // The filters that were handling the request must stop; their upstream work is moot.
-  state_.local_reply_in_progress = true;
+  decode_.aborted = true;
+  encode_.aborted = true;
+  encode_.complete = true;
   destroyFilters();
   auto headers = std::make_unique<HeaderMap>();
   headers->addLowercase(std::string(headers::kStatus), std::to_string(status));
@@ -351,10 +366,10 @@ void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
   }
   headers->addLowercase("content-length", std::to_string(body_text.size()));
   if (!details.empty()) headers->addLowercase("x-meshproxy-reason", std::string(details));
-  response_headers_ = std::move(headers);
-  info_.response_headers = response_headers_.get();
+  encode_.headers = std::move(headers);
+  info_.response_headers = encode_.headers.get();
   // Local replies go straight to the codec: the filters were told to stop above.
-  if (body_text.empty() || (request_headers_ && request_headers_->method() == "HEAD")) {
+  if (body_text.empty() || (decode_.headers && decode_.headers->method() == "HEAD")) {
     writeHeaders(true);
     return;
   }
@@ -365,11 +380,26 @@ void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
   writeData(data, true);
 }
 
+void FilterManager::addDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks) {
+  watermark_callbacks_.push_back(&callbacks);
+  // A subscriber that arrives while the downstream is full learns it at once.
+  for (int i = 0; i < downstream_above_watermark_; ++i) {
+    callbacks.onAboveWriteBufferHighWatermark();
+  }
+}
+
+void FilterManager::removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks) {
+  auto& cbs = watermark_callbacks_;
+  cbs.erase(std::remove(cbs.begin(), cbs.end(), &callbacks), cbs.end());
+}
+
 void FilterManager::onDownstreamAboveWriteBufferHighWatermark() {
+  ++downstream_above_watermark_;
   for (auto* cb : watermark_callbacks_) cb->onAboveWriteBufferHighWatermark();
 }
 
 void FilterManager::onDownstreamBelowWriteBufferLowWatermark() {
+  if (downstream_above_watermark_ > 0) --downstream_above_watermark_;
   for (auto* cb : watermark_callbacks_) cb->onBelowWriteBufferLowWatermark();
 }
 
@@ -383,10 +413,8 @@ void FilterManager::onStreamFinished() {
 void FilterManager::destroyFilters() {
   if (state_.destroyed) return;
   state_.destroyed = true;
-  for (auto& f : decoder_filters_) f->filter->onDestroy();
-  for (auto& f : encoder_filters_) {
-    if (!f->dual) f->filter->onDestroy();
-  }
+  for (auto& f : decode_.filters) f->callOnDestroy();
+  for (auto& f : encode_.filters) f->callOnDestroy();
   watermark_callbacks_.clear();
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -84,34 +85,63 @@ class FilterManager : public FilterChainBuilder {
   // The stream is over (complete or reset): filters get onDestroy() (once) and no further call.
   void onStreamFinished();
 
-  HeaderMap* requestHeaders() const { return request_headers_.get(); }
-  HeaderMap* requestTrailers() const { return request_trailers_.get(); }
-  HeaderMap* responseHeaders() const { return response_headers_.get(); }
-  HeaderMap* responseTrailers() const { return response_trailers_.get(); }
+  HeaderMap* requestHeaders() const { return decode_.headers.get(); }
+  HeaderMap* requestTrailers() const { return decode_.trailers.get(); }
+  HeaderMap* responseHeaders() const { return encode_.headers.get(); }
+  HeaderMap* responseTrailers() const { return encode_.trailers.get(); }
   // The whole request came from the codec.
-  bool remoteDecodeComplete() const { return state_.request_complete; }
+  bool remoteDecodeComplete() const { return decode_.complete; }
   bool responseHeadersSent() const { return state_.response_headers_sent; }
   // The end of the response reached the codec.
   bool responseComplete() const { return state_.response_complete; }
-  bool localReplyInProgress() const { return state_.local_reply_in_progress; }
   uint32_t bufferLimit() const { return buffer_limit_; }
   uint64_t streamId() const { return stream_id_; }
 
  private:
+  struct FilterEntry;
   struct DecoderFilter;
   struct EncoderFilter;
+  friend struct FilterEntry;
   friend struct DecoderFilter;
   friend struct EncoderFilter;
 
-  // Filter iteration, resumable from a given filter (after a StopIteration).
-  void decodeHeadersFrom(size_t index);
-  void decodeDataFrom(size_t index, Buffer& data, bool end_stream);
-  void decodeTrailersFrom(size_t index);
-  void continueDecoding(size_t filter_index);
-  void encodeHeadersFrom(size_t index);
-  void encodeDataFrom(size_t index, Buffer& data, bool end_stream);
-  void encodeTrailersFrom(size_t index);
-  void continueEncoding(size_t filter_index);
+  // One direction: the request through the decoder filters, or the response through the
+  // encoder filters. The iteration below is written once for both.
+  struct Chain {
+    // Out of line: FilterEntry is complete only in the .cc.
+    explicit Chain(bool is_decode);
+    ~Chain();
+    const bool decode;
+    // Inline: a chain is a handful of filters, and these are built once per request.
+    absl::InlinedVector<std::unique_ptr<FilterEntry>, 4> filters;
+    std::unique_ptr<HeaderMap> headers;
+    std::unique_ptr<HeaderMap> trailers;
+    // Data held for a stopped filter (StopIterationAndBuffer), or an empty body standing for
+    // the end of stream a NoBuffer filter withheld; set means "continue has data to pass".
+    std::optional<Buffer> buffered;
+    // Request: the codec delivered the end. Response: the filter producing it did.
+    bool complete = false;
+    // Iteration of this chain must stop: a local reply or a reset happened inside it.
+    bool aborted = false;
+  };
+
+  // The iteration: from filter `start` of `chain` onward. A filter that does not continue
+  // stops the headers (and what follows) at itself until it calls continue; data and trailers
+  // still reach it (Envoy's StopIteration is a single-iteration stop).
+  void iterateHeaders(Chain& chain, size_t start, bool end_stream);
+  void iterateData(Chain& chain, size_t start, Buffer& data, bool end_stream);
+  void iterateTrailers(Chain& chain, size_t start);
+  // Bookkeeping after a filter's data callback; false when iteration stops there.
+  bool afterData(Chain& chain, FilterEntry& entry, FilterDataStatus status, Buffer& data);
+  void bufferData(Chain& chain, Buffer& data);
+  // continueDecoding()/continueEncoding() of the filter at `index`.
+  void continueFrom(Chain& chain, size_t index);
+  bool canContinue(const Chain& chain) const;
+  // Iteration of `chain` must end now: the stream is over, a local reply cut it short, or
+  // (request side) the response is already complete.
+  bool interrupted(const Chain& chain) const {
+    return state_.finished || chain.aborted || (chain.decode && encode_.complete);
+  }
 
   // From the decoder filters (the router) toward the downstream.
   void encode1xx(std::unique_ptr<HeaderMap> headers);
@@ -126,39 +156,27 @@ class FilterManager : public FilterChainBuilder {
 
   void onDecoderFilterAboveWriteBufferHighWatermark();
   void onDecoderFilterBelowWriteBufferLowWatermark();
+  void addDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks);
+  void removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks);
   void destroyFilters();
 
   FilterManagerCallbacks& callbacks_;
   accesslog::StreamInfo& info_;
   const uint64_t stream_id_;
   const uint32_t buffer_limit_;
-  std::unique_ptr<HeaderMap> request_headers_;
-  std::unique_ptr<HeaderMap> request_trailers_;
-  std::unique_ptr<HeaderMap> response_headers_;
-  std::unique_ptr<HeaderMap> response_trailers_;
-  // Inline: a chain is a handful of filters, and these are built once per request.
-  absl::InlinedVector<std::unique_ptr<DecoderFilter>, 4> decoder_filters_;
-  absl::InlinedVector<std::unique_ptr<EncoderFilter>, 4> encoder_filters_;
+  Chain decode_{true};
+  Chain encode_{false};
   absl::InlinedVector<DownstreamWatermarkCallbacks*, 2> watermark_callbacks_;
-  Buffer buffered_request_data_;
-  Buffer buffered_response_data_;
   std::string response_code_details_;
   int upstream_above_watermark_ = 0;
+  // Downstream high watermarks not yet matched by a low one: told to late subscribers.
+  int downstream_above_watermark_ = 0;
 
   struct State {
-    bool request_complete = false;  // the codec delivered the whole request
-    bool decoding_stopped = false;  // a decoder filter stopped iteration
-    size_t decoding_stopped_at = 0;
-    bool decode_trailers_pending = false;
-    bool encoding_stopped = false;
-    size_t encoding_stopped_at = 0;
-    bool encode_trailers_pending = false;
-    bool encode_end_stream_pending = false;
     bool response_headers_sent = false;  // reached the codec
     bool response_complete = false;      // end of response reached the codec
-    bool local_reply_in_progress = false;
-    bool destroyed = false;  // filters were told onDestroy()
-    bool finished = false;   // the stream is over
+    bool destroyed = false;              // filters were told onDestroy()
+    bool finished = false;               // the stream is over
   } state_;
 };
 

@@ -91,6 +91,106 @@ TEST_F(FilterManagerTest, StoppedHeadersOfABodylessRequestContinueWithEndStream)
   EXPECT_THAT(log_, ElementsAre("b:decodeHeaders(end=1)"));
 }
 
+// The bug this catches: a filter that stopped the trailers had no way to let them go on, so a
+// request with trailers that met an asynchronous filter never reached the router.
+TEST_F(FilterManagerTest, TrailersStoppedByAnAsyncFilterGoOnWhenItContinues) {
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  {
+    Timer timer(&loop, [this] { a_->decoder->continueDecoding(); });
+    a_->on_decode_trailers = [&timer](HeaderMap&) {
+      timer.enable(std::chrono::milliseconds(1));
+      return FilterTrailersStatus::kStopIteration;
+    };
+    startRequest(false);
+    requestData("body", false);
+    fm_.decodeTrailers(trailers());
+    EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=0)", "b:decodeHeaders(end=0)",
+                                  "a:decodeData(body,end=0)", "b:decodeData(body,end=0)",
+                                  "a:decodeTrailers"));
+    clearLog();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_THAT(log_, ElementsAre("b:decodeTrailers"));
+  }
+  Timer::releasePool(&loop);
+  for (int i = 0; i < 16 && uv_loop_alive(&loop) != 0; ++i) uv_run(&loop, UV_RUN_NOWAIT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+TEST_F(FilterManagerTest, StoppedResponseTrailersGoOnWhenTheFilterContinues) {
+  b_->on_encode_trailers = [](HeaderMap&) { return FilterTrailersStatus::kStopIteration; };
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    b_->decoder->encodeTrailers(trailers());
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_FALSE(fm_.responseComplete());
+  clearLog();
+  b_->encoder->continueEncoding();
+  EXPECT_THAT(log_, ElementsAre("a:encodeTrailers", "codec:trailers"));
+  EXPECT_TRUE(fm_.responseComplete());
+}
+
+TEST_F(FilterManagerTest, DataThatContinuesResumesStoppedHeaders) {
+  // Envoy's rule: a filter that stopped headers but lets data through resumes the headers.
+  a_->on_decode_headers = [](HeaderMap&, bool) { return FilterHeadersStatus::kStopIteration; };
+  startRequest(false);
+  requestData("x", true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=0)", "a:decodeData(x,end=1)",
+                                "b:decodeHeaders(end=0)", "b:decodeData(x,end=1)"));
+}
+
+// Envoy's buffer filter: stop the headers, buffer each chunk, continue at the end of stream;
+// the next filter then gets the whole body at once (the chunks held before included).
+TEST_F(FilterManagerTest, FilterThatBuffersTheBodyPassesItWholeAtTheEnd) {
+  a_->on_decode_headers = [](HeaderMap&, bool end_stream) {
+    return end_stream ? FilterHeadersStatus::kContinue : FilterHeadersStatus::kStopIteration;
+  };
+  a_->on_decode_data = [](Buffer&, bool end_stream) {
+    return end_stream ? FilterDataStatus::kContinue : FilterDataStatus::kStopIterationAndBuffer;
+  };
+  startRequest(false);
+  requestData("one,", false);
+  requestData("two,", false);
+  requestData("three", true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=0)", "a:decodeData(one,,end=0)",
+                                "a:decodeData(two,,end=0)", "a:decodeData(three,end=1)",
+                                "b:decodeHeaders(end=0)", "b:decodeData(one,two,three,end=1)"));
+}
+
+TEST_F(FilterManagerTest, AsyncFilterHoldingHeadersBodyAndTrailersReleasesThemInOrder) {
+  a_->on_decode_headers = [](HeaderMap&, bool) { return FilterHeadersStatus::kStopIteration; };
+  a_->on_decode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+  a_->on_decode_trailers = [](HeaderMap&) { return FilterTrailersStatus::kStopIteration; };
+  startRequest(false);
+  requestData("body", false);
+  fm_.decodeTrailers(trailers());
+  clearLog();
+  a_->decoder->continueDecoding();
+  EXPECT_THAT(
+      log_, ElementsAre("b:decodeHeaders(end=0)", "b:decodeData(body,end=0)", "b:decodeTrailers"));
+}
+
+TEST_F(FilterManagerTest, FilterThatTookTheLastDataStillEndsTheStreamOnContinue) {
+  a_->on_decode_data = [](Buffer& data, bool) {
+    data.clear();
+    return FilterDataStatus::kStopIterationNoBuffer;
+  };
+  startRequest(false);
+  requestData("taken", true);
+  clearLog();
+  a_->decoder->continueDecoding();
+  EXPECT_THAT(log_, ElementsAre("b:decodeData(,end=1)"));
+}
+
+TEST_F(FilterManagerTest, ContinueWithoutAStopIsIgnored) {
+  startRequest(true);
+  clearLog();
+  a_->decoder->continueDecoding();
+  EXPECT_TRUE(log_.empty());
+}
+
 TEST_F(FilterManagerTest, BufferedBodyGoesOnWholeAfterContinueDecoding) {
   a_->on_decode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
   startRequest(false);
