@@ -83,6 +83,10 @@ class StreamDecoderFilterCallbacks : public virtual StreamFilterCallbacks {
 class StreamEncoderFilterCallbacks : public virtual StreamFilterCallbacks {
  public:
   virtual void continueEncoding() = 0;
+  // Replaces the response with a local one (see StreamDecoderFilterCallbacks::sendLocalReply);
+  // from an encoder filter it goes to the codec directly, or resets the stream once response
+  // headers went out.
+  virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) = 0;
   virtual HeaderMap* responseHeaders() = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "proxy/core/recycled.h"
+#include "proxy/http/local_reply.h"
 
 namespace meshproxy::http {
 
@@ -99,6 +100,9 @@ struct FilterManager::EncoderFilter : public FilterEntry,
   void clearRouteCache() override { parent.callbacks_.clearRouteCache(); }
   uint64_t streamId() const override { return parent.stream_id_; }
   void continueEncoding() override { parent.continueFrom(parent.encode_, index); }
+  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override {
+    parent.sendLocalReply(status, body, details);
+  }
   HeaderMap* responseHeaders() override { return parent.encode_.headers.get(); }
 
   std::shared_ptr<StreamEncoderFilter> filter;
@@ -138,6 +142,16 @@ void FilterManager::addStreamFilter(std::shared_ptr<StreamDecoderFilter> decoder
   static_cast<EncoderFilter&>(*encode_.filters.front()).dual = true;
 }
 
+struct FilterManager::CallScope {
+  explicit CallScope(FilterManager& m) : manager(m) { ++manager.state_.call_depth; }
+  ~CallScope() {
+    if (--manager.state_.call_depth == 0 && manager.state_.destroy_pending) {
+      manager.destroyFilters();
+    }
+  }
+  FilterManager& manager;
+};
+
 // ---- the iteration, for both directions --------------------------------------------------
 
 void FilterManager::iterateHeaders(Chain& chain, size_t start, bool end_stream) {
@@ -147,7 +161,11 @@ void FilterManager::iterateHeaders(Chain& chain, size_t start, bool end_stream) 
   for (size_t i = start; i < n; ++i) {
     FilterEntry& entry = *chain.filters[i];
     entry.end_stream = end_stream;
-    const FilterHeadersStatus status = entry.callHeaders(*chain.headers, end_stream);
+    FilterHeadersStatus status;
+    {
+      CallScope scope(*this);
+      status = entry.callHeaders(*chain.headers, end_stream);
+    }
     if (interrupted(chain)) return;
     if (status != FilterHeadersStatus::kContinue) {
       entry.stopped = true;
@@ -165,7 +183,11 @@ void FilterManager::iterateData(Chain& chain, size_t start, Buffer& data, bool e
     // Only a filter that has not seen the end yet takes data (continue may re-enter).
     if (entry.end_stream) return;
     entry.end_stream = end_stream && chain.trailers == nullptr;
-    const FilterDataStatus status = entry.callData(data, entry.end_stream);
+    FilterDataStatus status;
+    {
+      CallScope scope(*this);
+      status = entry.callData(data, entry.end_stream);
+    }
     if (interrupted(chain)) return;
     if (!afterData(chain, entry, status, data)) return;
   }
@@ -209,7 +231,11 @@ void FilterManager::iterateTrailers(Chain& chain, size_t start) {
   const size_t n = chain.filters.size();
   for (size_t i = start; i < n; ++i) {
     FilterEntry& entry = *chain.filters[i];
-    const FilterTrailersStatus status = entry.callTrailers(*chain.trailers);
+    FilterTrailersStatus status;
+    {
+      CallScope scope(*this);
+      status = entry.callTrailers(*chain.trailers);
+    }
     entry.end_stream = true;
     if (interrupted(chain)) return;
     if (status != FilterTrailersStatus::kContinue) {
@@ -353,30 +379,30 @@ void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
     callbacks_.resetStream();
     return;
   }
-  // The filters that were handling the request must stop; their upstream work is moot.
+  // The request goes no further, whoever asked.
   decode_.aborted = true;
-  encode_.aborted = true;
-  encode_.complete = true;
-  destroyFilters();
-  auto headers = std::make_unique<HeaderMap>();
-  headers->addLowercase(std::string(headers::kStatus), std::to_string(status));
-  std::string body_text(body);
-  if (!body_text.empty()) {
-    headers->addLowercase("content-type", "text/plain");
-  }
-  headers->addLowercase("content-length", std::to_string(body_text.size()));
-  if (!details.empty()) headers->addLowercase("x-meshproxy-reason", std::string(details));
-  encode_.headers = std::move(headers);
-  info_.response_headers = encode_.headers.get();
-  // Local replies go straight to the codec: the filters were told to stop above.
-  if (body_text.empty() || (decode_.headers && decode_.headers->method() == "HEAD")) {
-    writeHeaders(true);
+  LocalReply reply = makeLocalReply(decode_.headers.get(), status, body, details);
+  const bool end_stream = reply.body.empty();
+  if (encode_.headers == nullptr) {
+    // Like any response: encoder filters (CORS, stats) see a 403 or 429 too.
+    encodeHeaders(std::move(reply.headers), end_stream);
+    if (end_stream || !canContinue(encode_)) return;
+    Buffer data;
+    data.add(reply.body);
+    encodeData(data, true);
     return;
   }
-  writeHeaders(false);
-  if (state_.finished) return;
+  // Encoder filters are partway through another response: stop them and answer directly.
+  encode_.aborted = true;
+  encode_.headers = std::move(reply.headers);
+  encode_.trailers.reset();
+  encode_.buffered.reset();
+  encode_.complete = true;
+  info_.response_headers = encode_.headers.get();
+  writeHeaders(end_stream);
+  if (end_stream || state_.finished) return;
   Buffer data;
-  data.add(body_text);
+  data.add(reply.body);
   writeData(data, true);
 }
 
@@ -394,11 +420,13 @@ void FilterManager::removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallba
 }
 
 void FilterManager::onDownstreamAboveWriteBufferHighWatermark() {
+  if (state_.finished) return;
   ++downstream_above_watermark_;
   for (auto* cb : watermark_callbacks_) cb->onAboveWriteBufferHighWatermark();
 }
 
 void FilterManager::onDownstreamBelowWriteBufferLowWatermark() {
+  if (state_.finished) return;
   if (downstream_above_watermark_ > 0) --downstream_above_watermark_;
   for (auto* cb : watermark_callbacks_) cb->onBelowWriteBufferLowWatermark();
 }
@@ -408,10 +436,14 @@ void FilterManager::onStreamFinished() {
   state_.finished = true;
 }
 
-// Filters are told once; the objects live until the FilterManager itself is deleted (with its
-// stream, deferred), since this is often reached from inside one of their own calls.
+// Filters are told once, never from inside one of their own callbacks; the objects live until
+// the FilterManager itself is deleted (with its stream, deferred).
 void FilterManager::destroyFilters() {
   if (state_.destroyed) return;
+  if (state_.call_depth > 0) {
+    state_.destroy_pending = true;
+    return;
+  }
   state_.destroyed = true;
   for (auto& f : decode_.filters) f->callOnDestroy();
   for (auto& f : encode_.filters) f->callOnDestroy();

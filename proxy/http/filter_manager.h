@@ -73,16 +73,22 @@ class FilterManager : public FilterChainBuilder {
   void decodeData(Buffer& data, bool end_stream);
   void decodeTrailers(std::unique_ptr<HeaderMap> trailers);
 
-  // Answers the request locally: `status` with `body`; `details` becomes
-  // %RESPONSE_CODE_DETAILS% and the x-meshproxy-reason header. Once response headers reached
-  // the codec, resets the stream instead.
+  // Answers the request locally (Envoy's sendLocalReply): `status` with `body`, or for a gRPC
+  // request a trailers-only gRPC status (local_reply.h); `details` becomes
+  // %RESPONSE_CODE_DETAILS% and the x-meshproxy-reason header. The request goes no further.
+  // - Nothing of a response yet: the reply passes the encoder filters like any response.
+  // - Encoder filters hold a response whose headers the codec has not seen: the reply goes
+  //   to the codec directly (those filters' state belongs to the other response).
+  // - Response headers already reached the codec: the stream is reset instead.
   void sendLocalReply(uint32_t status, std::string_view body, std::string_view details);
 
   // The downstream can(not) take more response data; told to the watermark subscribers.
   void onDownstreamAboveWriteBufferHighWatermark();
   void onDownstreamBelowWriteBufferLowWatermark();
 
-  // The stream is over (complete or reset): filters get onDestroy() (once) and no further call.
+  // The stream is over (complete or reset): no filter is called again, and each gets
+  // onDestroy() once; if this happens inside a filter's callback (a local reply that completed
+  // the response), after that callback returns.
   void onStreamFinished();
 
   HeaderMap* requestHeaders() const { return decode_.headers.get(); }
@@ -159,6 +165,8 @@ class FilterManager : public FilterChainBuilder {
   void addDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks);
   void removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks);
   void destroyFilters();
+  // Around every call into a filter: teardown waits until no filter callback is running.
+  struct CallScope;
 
   FilterManagerCallbacks& callbacks_;
   accesslog::StreamInfo& info_;
@@ -176,7 +184,9 @@ class FilterManager : public FilterChainBuilder {
     bool response_headers_sent = false;  // reached the codec
     bool response_complete = false;      // end of response reached the codec
     bool destroyed = false;              // filters were told onDestroy()
+    bool destroy_pending = false;        // ... once the running filter callback returns
     bool finished = false;               // the stream is over
+    uint32_t call_depth = 0;             // filter callbacks on the stack
   } state_;
 };
 

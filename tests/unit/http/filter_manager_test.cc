@@ -24,6 +24,8 @@ class FilterManagerTest : public ::testing::Test {
   void SetUp() override {
     fm_.addStreamFilter(a_);
     fm_.addStreamFilter(b_);
+    // As ActiveStream does: a complete response ends the stream.
+    stream_.on_complete = [this] { fm_.onStreamFinished(); };
   }
 
   void startRequest(bool end_stream, std::string_view method = "GET") {
@@ -266,6 +268,95 @@ TEST_F(FilterManagerTest, LocalReplyCarriesBodyAndReason) {
   EXPECT_EQ(stream_.response_headers.get("x-meshproxy-reason"), "rbac_access_denied");
   EXPECT_EQ(stream_.body, "denied");
   EXPECT_TRUE(stream_.complete);
+}
+
+// The bug this catches (with the next test): local replies went straight to the codec, so an
+// encoder filter (CORS, stats) never saw a 403 or 429.
+TEST_F(FilterManagerTest, LocalReplyPassesTheEncoderFilters) {
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->sendLocalReply(429, "slow down", "local_rate_limited");
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)", "b:decodeHeaders(end=1)",
+                                "b:encodeHeaders(429,end=0)", "a:encodeHeaders(429,end=0)",
+                                "codec:headers(429,end=0)", "b:encodeData(slow down,end=1)",
+                                "a:encodeData(slow down,end=1)", "codec:data(slow down,end=1)"));
+}
+
+// The filter that sends the local reply is still inside its decodeHeaders: the stream it
+// completes must not tell it onDestroy() until that call returned.
+TEST_F(FilterManagerTest, LocalReplyDoesNotDestroyTheFilterInsideItsCallback) {
+  a_->on_decode_headers = [this](HeaderMap&, bool) {
+    a_->decoder->sendLocalReply(403, "", "rbac_access_denied");
+    EXPECT_EQ(a_->destroyed, 0);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_TRUE(stream_.complete);
+  EXPECT_FALSE(a_->destroyed_inside_callback);
+  EXPECT_EQ(a_->destroyed, 1);
+  EXPECT_EQ(b_->destroyed, 1);
+  // b never saw the request: the local reply ended it.
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)", "b:encodeHeaders(403,end=1)",
+                                "a:encodeHeaders(403,end=1)", "codec:headers(403,end=1)"));
+}
+
+TEST_F(FilterManagerTest, EncoderFilterMaySendALocalReplyOfItsOwn) {
+  // An encoder filter that rejects the upstream's response while its headers are held.
+  a_->on_encode_headers = [this](HeaderMap&, bool) {
+    a_->encoder->sendLocalReply(502, "bad upstream", "filter_rejected_response");
+    return FilterHeadersStatus::kStopIteration;
+  };
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    Buffer late = bufferOf("upstream body");
+    b_->decoder->encodeData(late, true);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  // Straight to the codec: the encoder filters' state belongs to the replaced response.
+  EXPECT_EQ(stream_.response_headers.status(), 502u);
+  EXPECT_EQ(stream_.body, "bad upstream");
+  EXPECT_FALSE(a_->destroyed_inside_callback);
+  EXPECT_EQ(a_->destroyed, 1);
+}
+
+TEST_F(FilterManagerTest, LocalReplyWhileAnEncoderFilterHoldsTheResponseGoesStraightOut) {
+  b_->on_encode_headers = [](HeaderMap&, bool) { return FilterHeadersStatus::kStopIteration; };
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_FALSE(fm_.responseHeadersSent());
+  clearLog();
+  b_->decoder->sendLocalReply(504, "upstream request timeout", "upstream_response_timeout");
+  EXPECT_THAT(
+      log_, ElementsAre("codec:headers(504,end=0)", "codec:data(upstream request timeout,end=1)"));
+  // The held response cannot come back afterwards.
+  b_->encoder->continueEncoding();
+  EXPECT_EQ(stream_.response_headers.status(), 504u);
+}
+
+TEST_F(FilterManagerTest, GrpcRequestsGetATrailersOnlyGrpcStatus) {
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->sendLocalReply(503, "no healthy upstream", "no_healthy_upstream");
+    return FilterHeadersStatus::kStopIteration;
+  };
+  auto headers = requestHeaders("POST");
+  headers->add("content-type", "application/grpc+proto");
+  fm_.setRequestHeaders(std::move(headers), false);
+  fm_.decodeHeaders();
+  EXPECT_EQ(stream_.response_headers.status(), 200u);
+  EXPECT_EQ(stream_.response_headers.get("content-type"), "application/grpc");
+  EXPECT_EQ(stream_.response_headers.get("grpc-status"), "14");
+  EXPECT_EQ(stream_.response_headers.get("grpc-message"), "no healthy upstream");
+  EXPECT_EQ(stream_.response_headers.get("x-meshproxy-reason"), "no_healthy_upstream");
+  EXPECT_EQ(stream_.body, "");
+  // Trailers-only, through the encoder filters.
+  EXPECT_THAT(log_, ::testing::Contains("a:encodeHeaders(200,end=1)"));
+  EXPECT_THAT(log_, ::testing::Contains("codec:headers(200,end=1)"));
 }
 
 TEST_F(FilterManagerTest, LocalReplyToHeadHasNoBody) {

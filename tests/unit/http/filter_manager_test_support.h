@@ -110,18 +110,18 @@ class FakeStream : public FilterManagerCallbacks {
     response_headers = headers;
     log_.push_back("codec:headers(" + std::to_string(headers.status()) +
                    ",end=" + std::to_string(end_stream) + ")");
-    if (end_stream) complete = true;
+    if (end_stream) onComplete();
   }
   void encodeData(Buffer& data, bool end_stream) override {
     body += data.toString();
     log_.push_back("codec:data(" + data.toString() + ",end=" + std::to_string(end_stream) + ")");
     data.clear();
-    if (end_stream) complete = true;
+    if (end_stream) onComplete();
   }
   void encodeTrailers(HeaderMap& trailers) override {
     response_trailers = trailers;
     log_.push_back("codec:trailers");
-    complete = true;
+    onComplete();
   }
   void onDecoderFilterAboveWriteBufferHighWatermark() override { ++read_disabled; }
   void onDecoderFilterBelowWriteBufferLowWatermark() override { --read_disabled; }
@@ -142,6 +142,8 @@ class FakeStream : public FilterManagerCallbacks {
   const Route* route() override { return nullptr; }
   void clearRouteCache() override {}
 
+  // Called when the response is complete, as ActiveStream then finishes the stream.
+  std::function<void()> on_complete;
   HeaderMap response_headers;
   HeaderMap response_trailers;
   std::string body;
@@ -151,6 +153,10 @@ class FakeStream : public FilterManagerCallbacks {
   int too_large = 0;
 
  private:
+  void onComplete() {
+    complete = true;
+    if (on_complete) on_complete();
+  }
   CallLog& log_;
 };
 
