@@ -5,6 +5,7 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "proxy/core/buffer.h"
 #include "proxy/http/codec.h"
 #include "proxy/http/header_map.h"
@@ -27,8 +28,13 @@ namespace meshproxy::http {
 enum class FilterHeadersStatus { kContinue, kStopIteration };
 enum class FilterDataStatus {
   kContinue,
-  kStopIterationAndBuffer,  // hold the data (bounded by the buffer limit) until continue
-  kStopIterationNoBuffer,   // the filter took the data
+  // Hold the data until continue. Past the buffer limit: a request is answered 413, a
+  // response 500 (or reset once its headers went out), as in Envoy.
+  kStopIterationAndBuffer,
+  // Hold the data until continue; past the buffer limit, apply backpressure instead (stop
+  // reading the downstream request / pause the upstream response) until it is drained.
+  kStopIterationAndWatermark,
+  kStopIterationNoBuffer,  // the filter took the data
 };
 enum class FilterTrailersStatus { kContinue, kStopIteration };
 
@@ -78,6 +84,22 @@ class StreamDecoderFilterCallbacks : public virtual StreamFilterCallbacks {
   virtual uint32_t bufferLimit() const = 0;
   // Resets the downstream stream (HTTP/1: closes the connection).
   virtual void resetStream() = 0;
+
+  // The request body held by the FilterManager for a stopped filter (what earlier
+  // StopIterationAndBuffer/AndWatermark returns kept), nullptr when none. The chunk being
+  // passed to decodeData is not in it until that call returns a stop (or addDecodedData).
+  virtual const Buffer* decodingBuffer() = 0;
+  // Edits the held request body in place (the filter that holds it).
+  virtual void modifyDecodingBuffer(absl::FunctionRef<void(Buffer&)> callback) = 0;
+  // Adds to the request body. From decodeHeaders of a headers-only request: the request gets
+  // a body (the rest of the chain sees headers without end of stream, then this data). From
+  // decodeData, or from no callback at all: appended to the held body (sent on continue).
+  // From decodeTrailers: passed to the following filters at once, before the trailers.
+  // `streaming`: past the buffer limit apply backpressure rather than 413.
+  virtual void addDecodedData(Buffer& data, bool streaming) = 0;
+  // Adds request trailers; only from decodeData with end_stream (the following filters see
+  // the data without end of stream, then these trailers). Returns them to fill.
+  virtual HeaderMap& addDecodedTrailers() = 0;
 };
 
 class StreamEncoderFilterCallbacks : public virtual StreamFilterCallbacks {
@@ -88,6 +110,15 @@ class StreamEncoderFilterCallbacks : public virtual StreamFilterCallbacks {
   // headers went out.
   virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) = 0;
   virtual HeaderMap* responseHeaders() = 0;
+  // The response-side twins of decodingBuffer() and the rest.
+  virtual const Buffer* encodingBuffer() = 0;
+  virtual void modifyEncodingBuffer(absl::FunctionRef<void(Buffer&)> callback) = 0;
+  virtual void addEncodedData(Buffer& data, bool streaming) = 0;
+  virtual HeaderMap& addEncodedTrailers() = 0;
+  // The filter's downstream side is full / drained: the producer (the router) should pause /
+  // resume the upstream response (told to the DownstreamWatermarkCallbacks).
+  virtual void onEncoderFilterAboveWriteBufferHighWatermark() = 0;
+  virtual void onEncoderFilterBelowWriteBufferLowWatermark() = 0;
 };
 
 class StreamDecoderFilter {
@@ -97,7 +128,10 @@ class StreamDecoderFilter {
   virtual FilterHeadersStatus decodeHeaders(HeaderMap& headers, bool end_stream) = 0;
   virtual FilterDataStatus decodeData(Buffer& data, bool end_stream) = 0;
   virtual FilterTrailersStatus decodeTrailers(HeaderMap& trailers) = 0;
-  // The stream is going away (complete or reset): cancel timers and upstream work.
+  // The stream is going away (complete or reset): cancel timers and upstream work. Called
+  // once, never while the FilterManager is inside one of this filter's callbacks. A filter
+  // that calls sendLocalReply/encode* from its own event (a timer, an upstream callback) may
+  // get it before that call returns: touch nothing onDestroy released afterwards.
   virtual void onDestroy() {}
 };
 

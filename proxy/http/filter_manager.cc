@@ -25,8 +25,10 @@ struct FilterManager::FilterEntry {
   bool stopped = false;
   // The headers went past this filter.
   bool headers_continued = false;
-  // This filter has seen the end of the stream (guards against delivering it twice).
+  // This filter has seen the end of the stream / the trailers (guards against delivering
+  // them twice when continue re-enters).
   bool end_stream = false;
+  bool trailers_seen = false;
 };
 
 // The callbacks object each decoder filter sees.
@@ -75,6 +77,16 @@ struct FilterManager::DecoderFilter : public FilterEntry,
   }
   uint32_t bufferLimit() const override { return parent.buffer_limit_; }
   void resetStream() override { parent.callbacks_.resetStream(); }
+  const Buffer* decodingBuffer() override {
+    return parent.decode_.buffered.has_value() ? &*parent.decode_.buffered : nullptr;
+  }
+  void modifyDecodingBuffer(absl::FunctionRef<void(Buffer&)> callback) override {
+    if (parent.decode_.buffered.has_value()) callback(*parent.decode_.buffered);
+  }
+  void addDecodedData(Buffer& data, bool streaming) override {
+    parent.addData(parent.decode_, *this, data, streaming);
+  }
+  HeaderMap& addDecodedTrailers() override { return parent.addTrailers(parent.decode_); }
 
   std::shared_ptr<StreamDecoderFilter> filter;
 };
@@ -104,6 +116,22 @@ struct FilterManager::EncoderFilter : public FilterEntry,
     parent.sendLocalReply(status, body, details);
   }
   HeaderMap* responseHeaders() override { return parent.encode_.headers.get(); }
+  const Buffer* encodingBuffer() override {
+    return parent.encode_.buffered.has_value() ? &*parent.encode_.buffered : nullptr;
+  }
+  void modifyEncodingBuffer(absl::FunctionRef<void(Buffer&)> callback) override {
+    if (parent.encode_.buffered.has_value()) callback(*parent.encode_.buffered);
+  }
+  void addEncodedData(Buffer& data, bool streaming) override {
+    parent.addData(parent.encode_, *this, data, streaming);
+  }
+  HeaderMap& addEncodedTrailers() override { return parent.addTrailers(parent.encode_); }
+  void onEncoderFilterAboveWriteBufferHighWatermark() override {
+    parent.onDownstreamAboveWriteBufferHighWatermark();
+  }
+  void onEncoderFilterBelowWriteBufferLowWatermark() override {
+    parent.onDownstreamBelowWriteBufferLowWatermark();
+  }
 
   std::shared_ptr<StreamEncoderFilter> filter;
   // Also a decoder filter: told onDestroy() through that side only.
@@ -143,41 +171,66 @@ void FilterManager::addStreamFilter(std::shared_ptr<StreamDecoderFilter> decoder
 }
 
 struct FilterManager::CallScope {
-  explicit CallScope(FilterManager& m) : manager(m) { ++manager.state_.call_depth; }
+  CallScope(FilterManager& m, Chain& c, Chain::Call call)
+      : manager(m), chain(c), previous(c.calling) {
+    ++manager.state_.call_depth;
+    chain.calling = call;
+  }
   ~CallScope() {
+    chain.calling = previous;
     if (--manager.state_.call_depth == 0 && manager.state_.destroy_pending) {
       manager.destroyFilters();
     }
   }
   FilterManager& manager;
+  Chain& chain;
+  const Chain::Call previous;
 };
 
 // ---- the iteration, for both directions --------------------------------------------------
 
 void FilterManager::iterateHeaders(Chain& chain, size_t start, bool end_stream) {
   // A filter that adds a body to a headers-only message (addDecodedData) makes the rest of
-  // the chain see headers without end_stream, then that body.
+  // the chain see headers without end_stream, then that body, continued from that filter.
+  int body_added_at = -1;
+  auto continueAddedBody = [&] {
+    if (body_added_at < 0) return;
+    chain.filters[static_cast<size_t>(body_added_at)]->stopped = true;
+    continueFrom(chain, static_cast<size_t>(body_added_at));
+  };
   const size_t n = chain.filters.size();
   for (size_t i = start; i < n; ++i) {
     FilterEntry& entry = *chain.filters[i];
-    entry.end_stream = end_stream;
+    entry.end_stream = end_stream && body_added_at < 0;
     FilterHeadersStatus status;
     {
-      CallScope scope(*this);
-      status = entry.callHeaders(*chain.headers, end_stream);
+      CallScope scope(*this, chain, Chain::Call::kHeaders);
+      status = entry.callHeaders(*chain.headers, entry.end_stream);
     }
     if (interrupted(chain)) return;
     if (status != FilterHeadersStatus::kContinue) {
       entry.stopped = true;
+      continueAddedBody();
       return;
     }
     entry.headers_continued = true;
+    if (end_stream && body_added_at < 0 && chain.buffered.has_value()) {
+      body_added_at = static_cast<int>(i);
+    }
   }
-  if (!chain.decode) writeHeaders(end_stream);
+  if (!chain.decode) {
+    const bool write_end = end_stream && body_added_at < 0;
+    writeHeaders(write_end);
+    if (write_end || interrupted(chain)) return;
+  }
+  continueAddedBody();
 }
 
 void FilterManager::iterateData(Chain& chain, size_t start, Buffer& data, bool end_stream) {
   const size_t n = chain.filters.size();
+  const bool had_trailers = chain.trailers != nullptr;
+  int trailers_added_at = -1;
+  bool passed_all = true;
   for (size_t i = start; i < n; ++i) {
     FilterEntry& entry = *chain.filters[i];
     // Only a filter that has not seen the end yet takes data (continue may re-enter).
@@ -185,17 +238,32 @@ void FilterManager::iterateData(Chain& chain, size_t start, Buffer& data, bool e
     entry.end_stream = end_stream && chain.trailers == nullptr;
     FilterDataStatus status;
     {
-      CallScope scope(*this);
+      CallScope scope(*this, chain, Chain::Call::kData);
       status = entry.callData(data, entry.end_stream);
     }
     if (interrupted(chain)) return;
-    if (!afterData(chain, entry, status, data)) return;
+    if (!had_trailers && chain.trailers != nullptr && trailers_added_at < 0) {
+      // This filter added trailers: the following ones see no end of stream on the data.
+      end_stream = false;
+      trailers_added_at = static_cast<int>(i);
+    }
+    if (!afterData(chain, entry, status, data)) {
+      passed_all = false;
+      break;
+    }
   }
-  if (chain.decode) {
-    data.clear();  // past the last decoder filter: nothing takes it
-    return;
+  if (passed_all) {
+    if (chain.decode) {
+      data.clear();  // past the last decoder filter: nothing takes it
+    } else {
+      writeData(data, end_stream);
+      if (interrupted(chain)) return;
+    }
   }
-  writeData(data, end_stream);
+  // Added trailers follow the data; on the response side only once the data went out.
+  if (trailers_added_at >= 0 && (chain.decode || passed_all) && !interrupted(chain)) {
+    iterateTrailers(chain, static_cast<size_t>(trailers_added_at) + 1);
+  }
 }
 
 bool FilterManager::afterData(Chain& chain, FilterEntry& entry, FilterDataStatus status,
@@ -209,7 +277,9 @@ bool FilterManager::afterData(Chain& chain, FilterEntry& entry, FilterDataStatus
     return false;
   }
   entry.stopped = true;
-  if (status == FilterDataStatus::kStopIterationAndBuffer) {
+  if (status == FilterDataStatus::kStopIterationAndBuffer ||
+      status == FilterDataStatus::kStopIterationAndWatermark) {
+    chain.streaming = status == FilterDataStatus::kStopIterationAndWatermark;
     bufferData(chain, data);
   } else if (chain.complete && chain.trailers == nullptr && !chain.buffered.has_value()) {
     // The filter took the last data: continue must still carry the end of stream.
@@ -220,20 +290,71 @@ bool FilterManager::afterData(Chain& chain, FilterEntry& entry, FilterDataStatus
 
 void FilterManager::bufferData(Chain& chain, Buffer& data) {
   if (!chain.buffered.has_value()) chain.buffered.emplace();
-  chain.buffered->move(data);
-  if (chain.decode && chain.buffered->length() > buffer_limit_) {
+  if (&*chain.buffered != &data) chain.buffered->move(data);
+  if (chain.buffered->length() <= buffer_limit_ || chain.above_limit) return;
+  if (chain.streaming) {
+    // Backpressure: the request stops being read / the upstream response pauses until the
+    // held data drains.
+    chain.above_limit = true;
+    if (chain.decode) {
+      onDecoderFilterAboveWriteBufferHighWatermark();
+    } else {
+      onDownstreamAboveWriteBufferHighWatermark();
+    }
+    return;
+  }
+  if (chain.decode) {
     callbacks_.onRequestDataTooLarge();
     sendLocalReply(413, "Payload Too Large", "request_payload_too_large");
+  } else {
+    // Envoy: 500 while the response headers are still here, a reset once they went out.
+    sendLocalReply(500, "Internal Server Error", "response_payload_too_large");
   }
+}
+
+void FilterManager::onBufferedDataDrained(Chain& chain) {
+  if (!chain.above_limit) return;
+  chain.above_limit = false;
+  if (chain.decode) {
+    onDecoderFilterBelowWriteBufferLowWatermark();
+  } else {
+    onDownstreamBelowWriteBufferLowWatermark();
+  }
+}
+
+void FilterManager::addData(Chain& chain, FilterEntry& entry, Buffer& data, bool streaming) {
+  if (!canContinue(chain)) {
+    data.clear();
+    return;
+  }
+  if (chain.calling == Chain::Call::kTrailers && !entry.stopped) {
+    // From a trailers callback that will continue: the data goes on now, before the trailers.
+    iterateData(chain, entry.index + 1, data, false);
+    return;
+  }
+  // From headers or data callbacks, or outside any: held, sent on with the next continue
+  // (or right after a headers-only message's headers).
+  chain.streaming = streaming;
+  bufferData(chain, data);
+}
+
+HeaderMap& FilterManager::addTrailers(Chain& chain) {
+  if (chain.trailers == nullptr) {
+    chain.trailers = std::make_unique<HeaderMap>();
+    if (!chain.decode) info_.response_trailers = chain.trailers.get();
+  }
+  return *chain.trailers;
 }
 
 void FilterManager::iterateTrailers(Chain& chain, size_t start) {
   const size_t n = chain.filters.size();
   for (size_t i = start; i < n; ++i) {
     FilterEntry& entry = *chain.filters[i];
+    if (entry.trailers_seen) return;
+    entry.trailers_seen = true;
     FilterTrailersStatus status;
     {
-      CallScope scope(*this);
+      CallScope scope(*this, chain, Chain::Call::kTrailers);
       status = entry.callTrailers(*chain.trailers);
     }
     entry.end_stream = true;
@@ -275,6 +396,7 @@ void FilterManager::continueFrom(Chain& chain, size_t index) {
   if (chain.buffered.has_value()) {
     Buffer data = std::move(*chain.buffered);
     chain.buffered.reset();
+    onBufferedDataDrained(chain);
     iterateData(chain, next, data, chain.complete && !had_trailers);
     if (interrupted(chain)) return;
   }

@@ -129,6 +129,12 @@ class FilterManager : public FilterChainBuilder {
     bool complete = false;
     // Iteration of this chain must stop: a local reply or a reset happened inside it.
     bool aborted = false;
+    // Past the buffer limit, backpressure (StopIterationAndWatermark, streaming
+    // addDecodedData) instead of 413/500; above_limit: that backpressure is applied.
+    bool streaming = false;
+    bool above_limit = false;
+    // Which callback of this chain's filters is running (addDecodedData depends on it).
+    enum class Call : uint8_t { kNone, kHeaders, kData, kTrailers } calling = Call::kNone;
   };
 
   // The iteration: from filter `start` of `chain` onward. A filter that does not continue
@@ -140,6 +146,10 @@ class FilterManager : public FilterChainBuilder {
   // Bookkeeping after a filter's data callback; false when iteration stops there.
   bool afterData(Chain& chain, FilterEntry& entry, FilterDataStatus status, Buffer& data);
   void bufferData(Chain& chain, Buffer& data);
+  void onBufferedDataDrained(Chain& chain);
+  // addDecodedData/addEncodedData and addDecodedTrailers/addEncodedTrailers.
+  void addData(Chain& chain, FilterEntry& entry, Buffer& data, bool streaming);
+  HeaderMap& addTrailers(Chain& chain);
   // continueDecoding()/continueEncoding() of the filter at `index`.
   void continueFrom(Chain& chain, size_t index);
   bool canContinue(const Chain& chain) const;

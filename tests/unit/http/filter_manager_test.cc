@@ -422,5 +422,155 @@ TEST_F(FilterManagerTest, FiltersAreDestroyedOnceWhenTheStreamFinishes) {
   EXPECT_TRUE(log_.empty());
 }
 
+// ---- filter API: the held body, added data and trailers, watermarks, response limit ----
+
+TEST_F(FilterManagerTest, FilterReadsAndRewritesTheBufferedBody) {
+  a_->on_decode_data = [this](Buffer& data, bool end_stream) {
+    if (!end_stream) return FilterDataStatus::kStopIterationAndBuffer;
+    a_->decoder->addDecodedData(data, false);
+    EXPECT_EQ(a_->decoder->decodingBuffer()->toString(), "secret=1&secret=2");
+    a_->decoder->modifyDecodingBuffer([](Buffer& body) {
+      body.clear();
+      body.add("redacted");
+    });
+    return FilterDataStatus::kContinue;
+  };
+  startRequest(false);
+  EXPECT_EQ(a_->decoder->decodingBuffer(), nullptr);
+  requestData("secret=1&", false);
+  requestData("secret=2", true);
+  EXPECT_THAT(log_, ::testing::Contains("b:decodeData(redacted,end=1)"));
+  EXPECT_EQ(a_->decoder->decodingBuffer(), nullptr);
+}
+
+TEST_F(FilterManagerTest, DataAddedToAHeadersOnlyRequestFollowsItsHeaders) {
+  a_->on_decode_headers = [this](HeaderMap&, bool) {
+    Buffer body = bufferOf("injected");
+    a_->decoder->addDecodedData(body, false);
+    return FilterHeadersStatus::kContinue;
+  };
+  startRequest(true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)", "b:decodeHeaders(end=0)",
+                                "b:decodeData(injected,end=1)"));
+}
+
+TEST_F(FilterManagerTest, TrailersAddedAtTheEndOfTheRequestFollowTheData) {
+  a_->on_decode_data = [this](Buffer&, bool end_stream) {
+    if (end_stream) a_->decoder->addDecodedTrailers().add("x-checksum", "c0ffee");
+    return FilterDataStatus::kContinue;
+  };
+  HeaderMap seen;
+  b_->on_decode_trailers = [&seen](HeaderMap& t) {
+    seen = t;
+    return FilterTrailersStatus::kContinue;
+  };
+  startRequest(false);
+  requestData("body", true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=0)", "b:decodeHeaders(end=0)",
+                                "a:decodeData(body,end=1)", "b:decodeData(body,end=0)",
+                                "b:decodeTrailers"));
+  EXPECT_EQ(seen.get("x-checksum"), "c0ffee");
+}
+
+TEST_F(FilterManagerTest, DataAddedFromTrailersGoesBeforeThem) {
+  a_->on_decode_trailers = [this](HeaderMap&) {
+    Buffer tail = bufferOf("tail");
+    a_->decoder->addDecodedData(tail, false);
+    return FilterTrailersStatus::kContinue;
+  };
+  startRequest(false);
+  fm_.decodeTrailers(trailers());
+  EXPECT_THAT(log_,
+              ElementsAre("a:decodeHeaders(end=0)", "b:decodeHeaders(end=0)", "a:decodeTrailers",
+                          "b:decodeData(tail,end=0)", "b:decodeTrailers"));
+}
+
+TEST_F(FilterManagerTest, StopIterationAndWatermarkPausesTheRequestInsteadOf413) {
+  a_->on_decode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndWatermark; };
+  startRequest(false);
+  requestData(std::string(kBufferLimit, 'x'), false);
+  EXPECT_EQ(stream_.read_disabled, 0);
+  requestData("yy", false);
+  EXPECT_EQ(stream_.read_disabled, 1);  // backpressure, not a 413
+  EXPECT_EQ(stream_.too_large, 0);
+  EXPECT_FALSE(fm_.responseHeadersSent());
+  a_->decoder->continueDecoding();
+  EXPECT_EQ(stream_.read_disabled, 0);
+  EXPECT_THAT(log_,
+              ::testing::Contains("b:decodeData(" + std::string(kBufferLimit, 'x') + "yy,end=0)"));
+}
+
+TEST_F(FilterManagerTest, ResponseOverTheBufferLimitBeforeItsHeadersAnswers500) {
+  a_->on_encode_headers = [](HeaderMap&, bool) { return FilterHeadersStatus::kStopIteration; };
+  a_->on_encode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    Buffer big = bufferOf(std::string(kBufferLimit + 1, 'r'));
+    b_->decoder->encodeData(big, false);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_EQ(stream_.response_headers.status(), 500u);
+  EXPECT_EQ(stream_.response_headers.get("x-meshproxy-reason"), "response_payload_too_large");
+  EXPECT_TRUE(stream_.complete);
+}
+
+TEST_F(FilterManagerTest, ResponseOverTheBufferLimitAfterItsHeadersResets) {
+  a_->on_encode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    Buffer big = bufferOf(std::string(kBufferLimit + 1, 'r'));
+    b_->decoder->encodeData(big, false);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_EQ(stream_.response_headers.status(), 200u);
+  EXPECT_EQ(stream_.resets, 1);
+}
+
+TEST_F(FilterManagerTest, ResponseWatermarksPauseTheProducer) {
+  struct Counting : DownstreamWatermarkCallbacks {
+    void onAboveWriteBufferHighWatermark() override { ++above; }
+    void onBelowWriteBufferLowWatermark() override { ++below; }
+    int above = 0;
+    int below = 0;
+  } router;
+  a_->on_encode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndWatermark; };
+  b_->on_decode_headers = [this, &router](HeaderMap&, bool) {
+    b_->decoder->addDownstreamWatermarkCallbacks(router);
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    Buffer big = bufferOf(std::string(kBufferLimit + 1, 'r'));
+    b_->decoder->encodeData(big, false);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_EQ(router.above, 1);
+  EXPECT_EQ(stream_.resets, 0);
+  a_->encoder->continueEncoding();
+  EXPECT_EQ(router.below, 1);
+  EXPECT_EQ(stream_.body.size(), kBufferLimit + 1);
+}
+
+TEST_F(FilterManagerTest, TrailersAddedAtTheEndOfTheResponse) {
+  b_->on_encode_data = [this](Buffer&, bool end_stream) {
+    if (end_stream) b_->encoder->addEncodedTrailers().add("grpc-status", "0");
+    return FilterDataStatus::kContinue;
+  };
+  b_->on_decode_headers = [this](HeaderMap&, bool) {
+    b_->decoder->encodeHeaders(responseHeaders(200), false);
+    Buffer body = bufferOf("msg");
+    b_->decoder->encodeData(body, true);
+    return FilterHeadersStatus::kStopIteration;
+  };
+  startRequest(true);
+  EXPECT_THAT(log_, ElementsAre("a:decodeHeaders(end=1)", "b:decodeHeaders(end=1)",
+                                "b:encodeHeaders(200,end=0)", "a:encodeHeaders(200,end=0)",
+                                "codec:headers(200,end=0)", "b:encodeData(msg,end=1)",
+                                "a:encodeData(msg,end=0)", "codec:data(msg,end=0)",
+                                "a:encodeTrailers", "codec:trailers"));
+  EXPECT_EQ(stream_.response_trailers.get("grpc-status"), "0");
+  EXPECT_EQ(info_.response_trailers->get("grpc-status"), "0");
+}
+
 }  // namespace
 }  // namespace meshproxy::http::testing
