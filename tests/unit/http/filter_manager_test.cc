@@ -1,6 +1,7 @@
 #include "proxy/http/filter_manager.h"
 
 #include <gmock/gmock.h>
+#include <google/protobuf/struct.pb.h>
 #include <gtest/gtest.h>
 #include <uv.h>
 
@@ -420,6 +421,26 @@ TEST_F(FilterManagerTest, FiltersAreDestroyedOnceWhenTheStreamFinishes) {
   clearLog();
   requestData("late", true);
   EXPECT_TRUE(log_.empty());
+}
+
+TEST_F(FilterManagerTest, FiltersHandFactsOnThroughDynamicMetadata) {
+  // jwt_authn's claims for rbac, say: one stream info, shared by every filter.
+  a_->on_decode_headers = [this](HeaderMap&, bool) {
+    google::protobuf::Value sub;
+    sub.set_string_value("alice");
+    (*a_->decoder->streamInfo().dynamic_metadata.mutableNamespace("jwt").mutable_fields())["sub"] =
+        sub;
+    return FilterHeadersStatus::kContinue;
+  };
+  std::string seen;
+  b_->on_decode_headers = [this, &seen](HeaderMap&, bool) {
+    const auto* value = b_->decoder->streamInfo().dynamic_metadata.find({"jwt", "sub"});
+    if (value != nullptr) seen = value->string_value();
+    return FilterHeadersStatus::kContinue;
+  };
+  startRequest(true);
+  EXPECT_EQ(seen, "alice");
+  EXPECT_EQ(info_.dynamic_metadata.find({"jwt", "sub"})->string_value(), "alice");
 }
 
 // ---- filter API: the held body, added data and trailers, watermarks, response limit ----
