@@ -80,20 +80,29 @@ WorkerContext& ActiveStream::worker() { return manager_.worker(); }
 
 const network::Connection& ActiveStream::connection() { return manager_.connection(); }
 
+uint64_t ActiveStream::routeRandom() {
+  if (!route_random_.has_value()) route_random_ = manager_.worker().random();
+  return *route_random_;
+}
+
+const RouteConfig* ActiveStream::routeConfig() {
+  if (route_table_ == nullptr) {
+    if (config_.route_config != nullptr) {
+      route_table_ = config_.route_config;
+    } else if (const auto* routes = manager_.worker().routes; routes != nullptr) {
+      auto it = routes->tables.find(config_.rds_route_config_name);
+      if (it != routes->tables.end()) route_table_ = it->second;
+    }
+  }
+  return route_table_.get();
+}
+
 const Route* ActiveStream::route() {
   if (!cached_route_.has_value()) {
     const Route* r = nullptr;
-    if (route_table_ == nullptr) {
-      if (config_.route_config != nullptr) {
-        route_table_ = config_.route_config;
-      } else if (const auto* routes = manager_.worker().routes; routes != nullptr) {
-        auto it = routes->tables.find(config_.rds_route_config_name);
-        if (it != routes->tables.end()) route_table_ = it->second;
-      }
-    }
     const HeaderMap* request_headers = filter_manager_.requestHeaders();
-    if (route_table_ != nullptr && request_headers != nullptr) {
-      r = route_table_->match(*request_headers, manager_.worker().random());
+    if (const RouteConfig* table = routeConfig(); table != nullptr && request_headers != nullptr) {
+      r = table->match(*request_headers, routeRandom());
     }
     cached_route_ = r;
     info_.route_name = r == nullptr ? std::string_view() : std::string_view(r->name());
@@ -132,8 +141,23 @@ void ActiveStream::decodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_st
   if (end_stream) onRequestComplete();
   resetIdleTimer();
   if (!prepareRequest()) return;
-  for (const auto& factory : config_.filter_factories) factory(filter_manager_);
+  createFilterChain();
   filter_manager_.decodeHeaders();
+}
+
+// FilterConfig.disabled in typed_per_filter_config leaves a filter out of the chain of the
+// requests its route matches; only then is the route matched before the chain exists (Envoy
+// decides on this initial route too).
+void ActiveStream::createFilterChain() {
+  const Route* initial = nullptr;
+  if (const RouteConfig* table = routeConfig(); table != nullptr && table->disablesFilters()) {
+    initial = route();
+  }
+  for (const auto& filter : config_.filter_factories) {
+    if (initial != nullptr && initial->filterDisabled(filter.name)) continue;
+    filter_manager_.setFilterConfigName(filter.name);
+    filter.factory(filter_manager_);
+  }
 }
 
 void ActiveStream::onRequestComplete() {

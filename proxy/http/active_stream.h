@@ -66,8 +66,11 @@ class ActiveStream : public RequestDecoder,
   const network::Connection& connection() override;
   const Route* route() override;
   void clearRouteCache() override { cached_route_.reset(); }
+  uint64_t routeRandom() override;
 
   bool prepareRequest();
+  const RouteConfig* routeConfig();
+  void createFilterChain();
   void mutateResponseHeaders(HeaderMap& headers);
   void onStreamIdleTimeout();
   void onRequestTimeout();
@@ -86,6 +89,8 @@ class ActiveStream : public RequestDecoder,
   uint64_t idle_deadline_ms_ = 0;
   std::chrono::milliseconds idle_timeout_{0};
   std::optional<const Route*> cached_route_;
+  // Drawn once per stream: matching and the weighted cluster pick use the same value.
+  std::optional<uint64_t> route_random_;
   // The table the cached route came from; held so an RDS update cannot free it mid-stream.
   RouteConfigSharedPtr route_table_;
   std::string downstream_remote_address_;

@@ -49,6 +49,13 @@ class StreamFilterCallbacks {
   virtual const Route* route() = 0;
   // Forgets the cached route after a filter changed what routing depends on.
   virtual void clearRouteCache() = 0;
+  // This filter's per-route config (typed_per_filter_config keyed by the name the filter has in
+  // the HTTP connection manager): the weighted cluster's, else the route's, else the virtual
+  // host's, else the route configuration's; nullptr when none. Downcast to the filter's type.
+  virtual const RouteSpecificFilterConfig* mostSpecificPerFilterConfig() = 0;
+  // The random value the route was matched with; a weighted cluster picked with it is the one
+  // whose per-route config mostSpecificPerFilterConfig() returned.
+  virtual uint64_t routeRandom() = 0;
   virtual uint64_t streamId() const = 0;
 };
 
@@ -160,6 +167,9 @@ class FilterChainBuilder {
   }
   virtual void addStreamFilter(std::shared_ptr<StreamDecoderFilter> decoder,
                                std::shared_ptr<StreamEncoderFilter> encoder) = 0;
+  // The configured name of the filters the factory about to run adds (the connection manager
+  // sets it before each factory).
+  virtual void setFilterConfigName(std::string_view name) = 0;
 };
 
 // Made once per filter config; called for every stream (Envoy's FilterFactoryCb).

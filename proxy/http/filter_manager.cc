@@ -21,6 +21,8 @@ struct FilterManager::FilterEntry {
   FilterManager& parent;
   const bool decoder;
   size_t index = 0;
+  // The name the filter has in the connection manager's config: keys its per-route config.
+  std::string_view config_name;
   // This filter returned a stop and has not continued yet.
   bool stopped = false;
   // The headers went past this filter.
@@ -49,6 +51,10 @@ struct FilterManager::DecoderFilter : public FilterEntry,
   const network::Connection& connection() override { return parent.callbacks_.connection(); }
   const Route* route() override { return parent.callbacks_.route(); }
   void clearRouteCache() override { parent.callbacks_.clearRouteCache(); }
+  const RouteSpecificFilterConfig* mostSpecificPerFilterConfig() override {
+    return parent.perFilterConfig(config_name);
+  }
+  uint64_t routeRandom() override { return parent.callbacks_.routeRandom(); }
   uint64_t streamId() const override { return parent.stream_id_; }
   void continueDecoding() override { parent.continueFrom(parent.decode_, index); }
   void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override {
@@ -110,6 +116,10 @@ struct FilterManager::EncoderFilter : public FilterEntry,
   const network::Connection& connection() override { return parent.callbacks_.connection(); }
   const Route* route() override { return parent.callbacks_.route(); }
   void clearRouteCache() override { parent.callbacks_.clearRouteCache(); }
+  const RouteSpecificFilterConfig* mostSpecificPerFilterConfig() override {
+    return parent.perFilterConfig(config_name);
+  }
+  uint64_t routeRandom() override { return parent.callbacks_.routeRandom(); }
   uint64_t streamId() const override { return parent.stream_id_; }
   void continueEncoding() override { parent.continueFrom(parent.encode_, index); }
   void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override {
@@ -150,6 +160,7 @@ FilterManager::~FilterManager() = default;
 void FilterManager::addDecoderFilter(std::shared_ptr<StreamDecoderFilter> filter) {
   auto entry = std::make_unique<DecoderFilter>(*this, std::move(filter));
   entry->index = decode_.filters.size();
+  entry->config_name = filter_config_name_;
   entry->filter->setDecoderFilterCallbacks(*entry);
   decode_.filters.push_back(std::move(entry));
 }
@@ -158,6 +169,7 @@ void FilterManager::addDecoderFilter(std::shared_ptr<StreamDecoderFilter> filter
 // filter nearest the upstream first.
 void FilterManager::addEncoderFilter(std::shared_ptr<StreamEncoderFilter> filter) {
   auto entry = std::make_unique<EncoderFilter>(*this, std::move(filter));
+  entry->config_name = filter_config_name_;
   entry->filter->setEncoderFilterCallbacks(*entry);
   encode_.filters.insert(encode_.filters.begin(), std::move(entry));
   for (size_t i = 0; i < encode_.filters.size(); ++i) encode_.filters[i]->index = i;
@@ -551,6 +563,12 @@ void FilterManager::onDownstreamBelowWriteBufferLowWatermark() {
   if (state_.finished) return;
   if (downstream_above_watermark_ > 0) --downstream_above_watermark_;
   for (auto* cb : watermark_callbacks_) cb->onBelowWriteBufferLowWatermark();
+}
+
+const RouteSpecificFilterConfig* FilterManager::perFilterConfig(std::string_view filter_name) {
+  const Route* route = callbacks_.route();
+  if (route == nullptr || filter_name.empty()) return nullptr;
+  return route->mostSpecificPerFilterConfig(filter_name, callbacks_.routeRandom());
 }
 
 void FilterManager::onStreamFinished() {

@@ -46,6 +46,7 @@ class FilterManagerCallbacks {
   virtual const network::Connection& connection() = 0;
   virtual const Route* route() = 0;
   virtual void clearRouteCache() = 0;
+  virtual uint64_t routeRandom() = 0;
 };
 
 // Runs the HTTP filters of one stream, Envoy's FilterManager at our size: the request through
@@ -65,6 +66,8 @@ class FilterManager : public FilterChainBuilder {
   void addStreamFilter(std::shared_ptr<StreamDecoderFilter> decoder,
                        std::shared_ptr<StreamEncoderFilter> encoder) override;
   using FilterChainBuilder::addStreamFilter;
+  // `name` must outlive the FilterManager (it lives in the connection manager's config).
+  void setFilterConfigName(std::string_view name) override { filter_config_name_ = name; }
 
   // The request as the codec delivers it. The headers are set first (the stream sanitizes them
   // before any filter runs), then decodeHeaders() starts the filters.
@@ -175,6 +178,7 @@ class FilterManager : public FilterChainBuilder {
   void addDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks);
   void removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& callbacks);
   void destroyFilters();
+  const RouteSpecificFilterConfig* perFilterConfig(std::string_view filter_name);
   // Around every call into a filter: teardown waits until no filter callback is running.
   struct CallScope;
 
@@ -182,6 +186,7 @@ class FilterManager : public FilterChainBuilder {
   accesslog::StreamInfo& info_;
   const uint64_t stream_id_;
   const uint32_t buffer_limit_;
+  std::string_view filter_config_name_;
   Chain decode_{true};
   Chain encode_{false};
   absl::InlinedVector<DownstreamWatermarkCallbacks*, 2> watermark_callbacks_;

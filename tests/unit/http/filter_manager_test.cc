@@ -443,6 +443,42 @@ TEST_F(FilterManagerTest, FiltersHandFactsOnThroughDynamicMetadata) {
   EXPECT_EQ(info_.dynamic_metadata.find({"jwt", "sub"})->string_value(), "alice");
 }
 
+TEST(FilterManagerPerRouteTest, FiltersFindTheirPerRouteConfigByTheirConfiguredName) {
+  struct Config : RouteSpecificFilterConfig {
+    explicit Config(std::string v) : value(std::move(v)) {}
+    std::string value;
+  };
+  // A route whose most specific configs are known per filter name and weighted-cluster pick.
+  struct FakeRoute : Route {
+    const std::string& name() const override { return name_; }
+    std::optional<std::chrono::milliseconds> idleTimeout() const override { return {}; }
+    const RouteSpecificFilterConfig* mostSpecificPerFilterConfig(std::string_view filter,
+                                                                 uint64_t random) const override {
+      if (filter == "authz") return random == 7 ? &authz : nullptr;
+      return nullptr;
+    }
+    std::string name_ = "r";
+    Config authz{"for authz"};
+  } route;
+  CallLog log;
+  FakeStream stream(log);
+  stream.route_ = &route;
+  accesslog::StreamInfo info;
+  FilterManager fm(stream, info, 1, 1024);
+  auto authz = std::make_shared<ScriptedFilter>("authz", log);
+  auto other = std::make_shared<ScriptedFilter>("other", log);
+  fm.setFilterConfigName("authz");
+  fm.addStreamFilter(authz);
+  fm.setFilterConfigName("other");
+  fm.addDecoderFilter(other);
+  const auto* config = authz->decoder->mostSpecificPerFilterConfig();
+  ASSERT_NE(config, nullptr);
+  EXPECT_EQ(static_cast<const Config*>(config)->value, "for authz");
+  EXPECT_EQ(authz->encoder->mostSpecificPerFilterConfig(), config);
+  EXPECT_EQ(other->decoder->mostSpecificPerFilterConfig(), nullptr);
+  EXPECT_EQ(authz->decoder->routeRandom(), 7u);
+}
+
 // ---- filter API: the held body, added data and trailers, watermarks, response limit ----
 
 TEST_F(FilterManagerTest, FilterReadsAndRewritesTheBufferedBody) {

@@ -139,8 +139,11 @@ class FakeStream : public FilterManagerCallbacks {
     ADD_FAILURE() << "the fakes have no connection";
     std::abort();
   }
-  const Route* route() override { return nullptr; }
+  const Route* route() override { return route_; }
   void clearRouteCache() override {}
+  uint64_t routeRandom() override { return 7; }
+
+  const Route* route_ = nullptr;
 
   // Called when the response is complete, as ActiveStream then finishes the stream.
   std::function<void()> on_complete;

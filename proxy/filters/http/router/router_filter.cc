@@ -96,7 +96,9 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
 
   WorkerContext& worker = callbacks_->worker();
   const auto* action = route_->routeAction();
-  uint64_t random = worker.random();
+  // The value the route was matched with: the weighted cluster picked here is the one whose
+  // typed_per_filter_config the other filters saw.
+  uint64_t random = callbacks_->routeRandom();
   std::string_view cluster_name;
   if (action->cluster_specifier == route::RouteAction::ClusterSpecifier::kWeightedClusters) {
     weighted_cluster_ = route_->pickWeightedCluster(random);
