@@ -9,7 +9,7 @@ namespace meshproxy::server {
 absl::StatusOr<std::string> adsTarget(const envoy::config::core::v3::ApiConfigSource& ads,
                                       const ClusterStore& clusters) {
   if (ads.api_type() != envoy::config::core::v3::ApiConfigSource::GRPC ||
-      ads.transport_api_version() != envoy::config::core::v3::V3) {
+      ads.transport_api_version() == envoy::config::core::v3::V2) {  // unset (AUTO) is V3
     return absl::InvalidArgumentError(
         "dynamic_resources.ads_config: api_type GRPC and transport_api_version V3 are required");
   }
