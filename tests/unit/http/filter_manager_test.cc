@@ -244,6 +244,63 @@ TEST_F(FilterManagerTest, ContinueDecodingFromATimer) {
   EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
+// An async filter that holds the body (an ext_authz check of the whole request, say): the
+// timer's continue sends the held chunks on as one, with the end of stream.
+TEST_F(FilterManagerTest, HeldBodyContinuedFromATimer) {
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  {
+    Timer timer(&loop, [this] { a_->decoder->continueDecoding(); });
+    a_->on_decode_data = [&timer](Buffer&, bool end_stream) {
+      if (end_stream) timer.enable(std::chrono::milliseconds(1));
+      return FilterDataStatus::kStopIterationAndBuffer;
+    };
+    startRequest(false);
+    requestData("one,", false);
+    requestData("two", true);
+    clearLog();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_THAT(log_, ElementsAre("b:decodeData(one,two,end=1)"));
+  }
+  Timer::releasePool(&loop);
+  for (int i = 0; i < 16 && uv_loop_alive(&loop) != 0; ++i) uv_run(&loop, UV_RUN_NOWAIT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+// The response direction: an encoder filter stops headers, body and trailers, and a timer
+// lets them go to the codec in order.
+TEST_F(FilterManagerTest, ResponseContinuedFromATimer) {
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  {
+    Timer timer(&loop, [this] { b_->encoder->continueEncoding(); });
+    b_->on_encode_headers = [&timer](HeaderMap&, bool) {
+      timer.enable(std::chrono::milliseconds(1));
+      return FilterHeadersStatus::kStopIteration;
+    };
+    b_->on_encode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
+    b_->on_encode_trailers = [](HeaderMap&) { return FilterTrailersStatus::kStopIteration; };
+    b_->on_decode_headers = [this](HeaderMap&, bool) {
+      b_->decoder->encodeHeaders(responseHeaders(200), false);
+      Buffer body = bufferOf("resp");
+      b_->decoder->encodeData(body, false);
+      b_->decoder->encodeTrailers(trailers());
+      return FilterHeadersStatus::kStopIteration;
+    };
+    startRequest(true);
+    EXPECT_FALSE(fm_.responseHeadersSent());
+    clearLog();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_THAT(log_, ElementsAre("a:encodeHeaders(200,end=0)", "codec:headers(200,end=0)",
+                                  "a:encodeData(resp,end=0)", "codec:data(resp,end=0)",
+                                  "a:encodeTrailers", "codec:trailers"));
+    EXPECT_TRUE(fm_.responseComplete());
+  }
+  Timer::releasePool(&loop);
+  for (int i = 0; i < 16 && uv_loop_alive(&loop) != 0; ++i) uv_run(&loop, UV_RUN_NOWAIT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
 TEST_F(FilterManagerTest, BufferingPastTheLimitAnswers413) {
   a_->on_decode_data = [](Buffer&, bool) { return FilterDataStatus::kStopIterationAndBuffer; };
   startRequest(false);
