@@ -42,8 +42,8 @@ ActiveStream::ActiveStream(ConnectionManager& manager, ResponseEncoder& encoder,
       encoder_(encoder),
       id_(id),
       info_(accesslog::StreamInfo::startingNow()),
-      filter_manager_(*this, info_, id, manager.callbacks().connection().bufferLimit()) {
-  encoder_.stream().setCallbacks(this);
+      filter_manager_(*this, info_, id, encoder.stream().bufferLimit()) {
+  encoder_.stream().addCallbacks(*this);
   const auto& conn = manager_.connection();
   info_.downstream_direct_remote_address = conn.remoteAddress().str();
   info_.downstream_remote_address = conn.remoteAddress().str();
@@ -167,23 +167,10 @@ void ActiveStream::onRequestComplete() {
 
 bool ActiveStream::prepareRequest() {
   HeaderMap& h = *filter_manager_.requestHeaders();
+  // The codec checked what its protocol requires of the head (HTTP/1: origin-form target or
+  // OPTIONS *, Host in 1.1): the path is not empty here.
   std::string_view path = h.path();
-  std::string_view method = h.method();
-  // Requests the codec framed correctly but that no server may act on are protocol errors:
-  // answered 400, and the connection goes, as Envoy does.
-  if (path.empty() || (path[0] != '/' && !(method == "OPTIONS" && path == "*"))) {
-    config_.stats->downstream_cx_protocol_error.inc();
-    manager_.closeAfterResponse();
-    sendLocalReply(400, "Bad Request", "http1.invalid_path");
-    return false;
-  }
-  if (h.authority().empty() && manager_.codec().protocol() == Protocol::kHttp11) {
-    config_.stats->downstream_cx_protocol_error.inc();
-    manager_.closeAfterResponse();
-    sendLocalReply(400, "missing host header", "missing_host_header");
-    return false;
-  }
-  if (config_.normalize_path && path[0] == '/') {
+  if (config_.normalize_path && !path.empty() && path[0] == '/') {
     auto normalized = normalizePath(path);
     if (!normalized) {
       sendLocalReply(400, "Bad Request", "path_normalization_failed");
@@ -315,15 +302,10 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
     case ServerHeaderTransformation::kPassThrough:
       break;
   }
-  if (manager_.callbacks().draining() && !(upgrade_ && status == 101)) {
-    // The listener is being replaced: this connection carries no further request.
-    manager_.closeAfterResponse();
-  }
-  if (manager_.closing() || manager_.codec().wantsToClose() ||
-      !filter_manager_.remoteDecodeComplete()) {
-    // The connection will not carry another request: say so.
-    if (!(upgrade_ && status == 101)) h.set("connection", "close");
-  }
+  // The listener is being replaced: this connection takes no further request. The codec says
+  // so in its protocol (HTTP/1: Connection: close on this response, as it does for every
+  // response after which the connection ends).
+  if (manager_.callbacks().draining()) manager_.codec().goAway();
 }
 
 void ActiveStream::encodeHeaders(HeaderMap& h, bool end_stream) {
@@ -350,10 +332,6 @@ void ActiveStream::encodeHeaders(HeaderMap& h, bool end_stream) {
     default:
       s.downstream_rq_5xx.inc();
       break;
-  }
-  if (!filter_manager_.remoteDecodeComplete() && !(upgrade_ && status == 101)) {
-    // An HTTP/1 response that ends before its request cannot leave the connection usable.
-    manager_.closeAfterResponse();
   }
   encoder_.encodeHeaders(h, end_stream);
   if (end_stream) maybeEndStream();
@@ -382,11 +360,13 @@ void ActiveStream::resetStream(StreamResetReason reason) {
   if (finished_) return;
   config_.stats->downstream_rq_tx_reset.inc();
   info_.setResponseFlag(accesslog::ResponseFlag::kLocalReset);
+  codec_stream_reset_ = true;
   encoder_.stream().resetStream(reason);
   finishStream();
 }
 
 void ActiveStream::onResetStream(StreamResetReason reason) {
+  codec_stream_reset_ = true;
   if (finished_) return;
   if (reason != StreamResetReason::kLocalReset) {
     config_.stats->downstream_rq_rx_reset.inc();
@@ -435,7 +415,7 @@ void ActiveStream::onRequestTimeout() {
 void ActiveStream::maybeEndStream() {
   if (finished_ || !filter_manager_.responseComplete()) return;
   // HTTP/1: once the response is complete the exchange is over; an unfinished request body
-  // means the connection closes (closeAfterResponse was called when headers went out).
+  // means the connection closes (the codec decided so when the headers went out).
   finishStream();
 }
 
@@ -443,6 +423,9 @@ void ActiveStream::finishStream() {
   if (finished_) return;
   filter_manager_.onStreamFinished();
   finished_ = true;
+  // A reset stream is not called again (codec.h's lifetime rule); a finished one is told we
+  // are gone, since this object outlives it only until the deferred delete.
+  if (!codec_stream_reset_) encoder_.stream().removeCallbacks(*this);
   idle_timer_.reset();
   request_timer_.reset();
   auto now = std::chrono::steady_clock::now();

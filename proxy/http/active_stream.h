@@ -40,8 +40,8 @@ class ActiveStream : public RequestDecoder,
   void onAboveWriteBufferHighWatermark() override;
   void onBelowWriteBufferLowWatermark() override;
 
-  // Answers without the filters having produced a response (codec errors, no route...).
-  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details);
+  // Answers without the filters having produced a response (codec errors, timeouts).
+  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override;
   bool responseStarted() const { return filter_manager_.responseHeadersSent(); }
   // Resets from our side (connection closing, timeouts).
   void resetStream(StreamResetReason reason);
@@ -96,6 +96,8 @@ class ActiveStream : public RequestDecoder,
   std::string downstream_remote_address_;
   bool finished_ = false;
   bool upgrade_ = false;
+  // The codec reset the stream (or we did): it must not be called again.
+  bool codec_stream_reset_ = false;
 };
 
 }  // namespace meshproxy::http

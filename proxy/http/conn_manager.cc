@@ -70,31 +70,15 @@ void ConnectionManager::onRequestHeadersReceived() {
   if (headers_timer_ != nullptr) headers_timer_->disable();
 }
 
+// The codec has answered the malformed input itself (codec.h); what is left here is to count
+// it, log it, and close once no stream is left to finish its answer.
 void ConnectionManager::handleCodecError(const absl::Status& status) {
   config_->stats->downstream_cx_protocol_error.inc();
-  uint32_t code = httpStatusForCodecError(status);
   log::debug("http {}: connection {} protocol error ({}): {}", config_->stat_prefix,
-             connection().id(), code, status.message());
+             connection().id(), httpStatusForCodecError(status), status.message());
   closing_ = true;
-  // Answer on the stream being parsed if it has not been answered yet; otherwise there is
-  // nothing well-formed left to say, and the connection just closes.
-  for (auto& stream : streams_) {
-    if (!stream->responseStarted()) {
-      stream->sendLocalReply(code, code == 431 ? "Request Header Fields Too Large" : "Bad Request",
-                             toStd(status.message()));
-      break;
-    }
-  }
-  if (streams_.empty() && !wrote_raw_error_) {
-    wrote_raw_error_ = true;
-    Buffer response;
-    response.add(rawErrorResponse(code));
-    connection().write(response, false);
-  }
   if (streams_.empty()) connection().close(network::CloseType::kFlushWrite);
 }
-
-void ConnectionManager::closeAfterResponse() { closing_ = true; }
 
 void ConnectionManager::onStreamFinished(ActiveStream& stream) {
   auto owned = std::move(*stream.position);

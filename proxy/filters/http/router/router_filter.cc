@@ -196,7 +196,7 @@ void RouterFilter::onRequestComplete() {
 void RouterFilter::onPoolReady(upstream::PooledStream& stream) {
   pending_ = nullptr;
   upstream_ = &stream;
-  stream.encoder().stream().setCallbacks(&upstream_response_);
+  stream.encoder().stream().addCallbacks(upstream_response_);
   callbacks_->streamInfo().upstream_local_address = stream.connection().localAddress().str();
   upstream_ssl_ = stream.connection().ssl();
   if (upstream_ssl_ != nullptr) {
@@ -284,7 +284,7 @@ void RouterFilter::finishUpstream(bool reset) {
     pending_ = nullptr;
   }
   if (upstream_ != nullptr) {
-    upstream_->encoder().stream().setCallbacks(nullptr);
+    upstream_->encoder().stream().removeCallbacks(upstream_response_);
     if (upstream_read_disabled_) {
       upstream_read_disabled_ = false;
       upstream_->encoder().stream().readDisable(false);
