@@ -66,6 +66,10 @@ ActiveStream::ActiveStream(ConnectionManager& manager, ResponseEncoder& encoder,
     request_timer_ = std::make_unique<Timer>(loop, [this] { onRequestTimeout(); });
     request_timer_->enable(config_.request_timeout);
   }
+  if (config_.request_headers_timeout.count() > 0) {
+    request_headers_timer_ = std::make_unique<Timer>(loop, [this] { onRequestHeadersTimeout(); });
+    request_headers_timer_->enable(config_.request_headers_timeout);
+  }
 }
 
 ActiveStream::~ActiveStream() {
@@ -137,7 +141,9 @@ void ActiveStream::resetIdleTimer() {
 
 void ActiveStream::decodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) {
   filter_manager_.setRequestHeaders(std::move(headers), end_stream);
-  manager_.onRequestHeadersReceived();
+  request_headers_timer_.reset();
+  // The codec knows the version once it has parsed the start line.
+  info_.protocol = toString(manager_.codec().protocol());
   if (end_stream) onRequestComplete();
   resetIdleTimer();
   if (!prepareRequest()) return;
@@ -412,6 +418,15 @@ void ActiveStream::onRequestTimeout() {
   }
 }
 
+// Envoy's answer: 408 (the codec then closes an HTTP/1 connection, whose request never
+// completed).
+void ActiveStream::onRequestHeadersTimeout() {
+  if (finished_ || filter_manager_.requestHeaders() != nullptr) return;
+  config_.stats->downstream_rq_header_timeout.inc();
+  log::debug("http {}: stream {} request headers timeout", config_.stat_prefix, id_);
+  sendLocalReply(408, "request header timeout", "request_header_timeout");
+}
+
 void ActiveStream::maybeEndStream() {
   if (finished_ || !filter_manager_.responseComplete()) return;
   // HTTP/1: once the response is complete the exchange is over; an unfinished request body
@@ -428,6 +443,7 @@ void ActiveStream::finishStream() {
   if (!codec_stream_reset_) encoder_.stream().removeCallbacks(*this);
   idle_timer_.reset();
   request_timer_.reset();
+  request_headers_timer_.reset();
   auto now = std::chrono::steady_clock::now();
   info_.markComplete(now);
   const auto& s = *config_.stats;

@@ -74,6 +74,7 @@ class ActiveStream : public RequestDecoder,
   void mutateResponseHeaders(HeaderMap& headers);
   void onStreamIdleTimeout();
   void onRequestTimeout();
+  void onRequestHeadersTimeout();
   void onRequestComplete();
   void maybeEndStream();
   void finishStream();
@@ -86,6 +87,8 @@ class ActiveStream : public RequestDecoder,
   FilterManager filter_manager_;
   std::unique_ptr<Timer> idle_timer_;
   std::unique_ptr<Timer> request_timer_;
+  // request_headers_timeout: from the stream's first byte to its complete headers.
+  std::unique_ptr<Timer> request_headers_timer_;
   uint64_t idle_deadline_ms_ = 0;
   std::chrono::milliseconds idle_timeout_{0};
   std::optional<const Route*> cached_route_;

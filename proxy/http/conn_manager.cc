@@ -30,9 +30,6 @@ network::FilterStatus ConnectionManager::onNewConnection() {
     idle_timer_ = std::make_unique<Timer>(loop, [this] { onIdleTimeout(); });
     idle_timer_->enable(config_->idle_timeout);
   }
-  if (config_->request_headers_timeout.count() > 0) {
-    headers_timer_ = std::make_unique<Timer>(loop, [this] { onRequestHeadersTimeout(); });
-  }
   return network::FilterStatus::kContinue;
 }
 
@@ -41,10 +38,6 @@ network::FilterStatus ConnectionManager::onData(Buffer& data, bool) {
   if (closing_ && streams_.empty()) {
     data.clear();
     return network::FilterStatus::kStopIteration;
-  }
-  if (headers_timer_ != nullptr && !awaiting_headers_ && !data.empty()) {
-    awaiting_headers_ = true;
-    headers_timer_->enable(config_->request_headers_timeout);
   }
   auto status = codec_->dispatch(data);
   if (!status.ok()) handleCodecError(status);
@@ -63,11 +56,6 @@ RequestDecoder& ConnectionManager::newStream(ResponseEncoder& encoder) {
   }
   raw->position = std::prev(streams_.end());
   return *raw;
-}
-
-void ConnectionManager::onRequestHeadersReceived() {
-  awaiting_headers_ = false;
-  if (headers_timer_ != nullptr) headers_timer_->disable();
 }
 
 // The codec has answered the malformed input itself (codec.h); what is left here is to count
@@ -102,18 +90,9 @@ void ConnectionManager::onIdleTimeout() {
   connection().close(network::CloseType::kFlushWrite);
 }
 
-void ConnectionManager::onRequestHeadersTimeout() {
-  if (!awaiting_headers_) return;
-  config_->stats->downstream_rq_header_timeout.inc();
-  log::debug("http {}: connection {} request headers timeout", config_->stat_prefix,
-             connection().id());
-  connection().close(network::CloseType::kFlushWrite);
-}
-
 void ConnectionManager::onEvent(network::ConnectionEvent event) {
   if (event == network::ConnectionEvent::kConnected) return;
   idle_timer_.reset();
-  headers_timer_.reset();
   // Streams still open lose their connection; each finishes (and logs) as reset.
   while (!streams_.empty()) streams_.front()->onConnectionClose();
   if (codec_ != nullptr) {

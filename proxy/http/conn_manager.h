@@ -39,13 +39,10 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
 
   // Called by a stream when both directions are done (or it was reset).
   void onStreamFinished(ActiveStream& stream);
-  // The current request's headers are complete (stops request_headers_timeout).
-  void onRequestHeadersReceived();
 
  private:
   void handleCodecError(const absl::Status& status);
   void onIdleTimeout();
-  void onRequestHeadersTimeout();
 
   std::shared_ptr<const ConnManagerConfig> config_;
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
@@ -55,8 +52,6 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
   // connections would otherwise allocate and free a node per request).
   std::list<std::unique_ptr<ActiveStream>> spare_node_;
   std::unique_ptr<Timer> idle_timer_;
-  std::unique_ptr<Timer> headers_timer_;
-  bool awaiting_headers_ = false;
   uint64_t next_stream_id_ = 1;
   // The codec found malformed input: no further bytes are read.
   bool closing_ = false;

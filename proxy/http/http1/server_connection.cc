@@ -90,6 +90,12 @@ void ServerConnectionImpl::processInput(Buffer& in) {
 
 bool ServerConnectionImpl::parsingPaused() const { return closed_ || stream_read_disabled_ > 0; }
 
+// The stream opens with the request's first byte, as in Envoy: its request headers timeout
+// and idle timers cover a head that arrives slowly.
+void ServerConnectionImpl::onMessageBegin() {
+  if (!stream_active_) startStream();
+}
+
 MessageParserCallbacks::HeadAction ServerConnectionImpl::onMessageHead(
     std::unique_ptr<HeaderMap> headers, const MessageHead& head) {
   protocol_ = head.minor_version == 0 ? Protocol::kHttp10 : Protocol::kHttp11;

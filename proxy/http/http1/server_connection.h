@@ -17,7 +17,7 @@
 namespace meshproxy::http::http1 {
 
 // The HTTP/1.1 codec of one downstream connection: parses requests, one at a time, and
-// writes their responses.
+// writes their responses. A stream opens (newStream) with the first byte of a request.
 //
 // Pipelining: after a request is complete the parser stops until its response has been
 // written; later bytes wait in the codec (reading stops above max_buffered_input_bytes) and
@@ -92,6 +92,7 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   };
 
   // MessageParserCallbacks
+  void onMessageBegin() override;
   HeadAction onMessageHead(std::unique_ptr<HeaderMap> headers, const MessageHead& head) override;
   void onMessageData(Buffer& data, bool end_stream) override;
   void onMessageTrailers(std::unique_ptr<HeaderMap> trailers) override;

@@ -825,6 +825,31 @@ TEST(ServerCodecTest, WatermarksReachEverySubscriber) {
   EXPECT_EQ(late.above_watermark_calls, 1);
 }
 
+// The stream opens with the first byte of a request (as in Envoy), so its timers (request
+// headers timeout, stream idle timeout) cover a head that arrives slowly; the next request of
+// a keep-alive connection opens its own stream the same way.
+TEST(ServerCodecTest, StreamOpensWithTheFirstByteOfARequest) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer start = bufferOf("GET / HT");
+  ASSERT_TRUE(codec.dispatch(start).ok());
+  ASSERT_EQ(callbacks.exchanges.size(), 1u);
+  EXPECT_EQ(callbacks.decoder(0).headers, nullptr);
+  Buffer rest = bufferOf("TP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(rest).ok());
+  ASSERT_EQ(callbacks.exchanges.size(), 1u);
+  ASSERT_NE(callbacks.decoder(0).headers, nullptr);
+  auto headers = responseHeaders("204");
+  callbacks.encoder(0).encodeHeaders(*headers, true);
+  Buffer empty_lines = bufferOf("\r\n");
+  ASSERT_TRUE(codec.dispatch(empty_lines).ok());
+  EXPECT_EQ(callbacks.exchanges.size(), 1u);
+  Buffer next = bufferOf("G");
+  ASSERT_TRUE(codec.dispatch(next).ok());
+  EXPECT_EQ(callbacks.exchanges.size(), 2u);
+}
+
 TEST(ServerCodecTest, StreamBufferLimitComesFromTheSettings) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
