@@ -383,7 +383,12 @@ void ActiveStream::onResetStream(StreamResetReason reason) {
   finishStream();
 }
 
-void ActiveStream::onConnectionClose() { onResetStream(StreamResetReason::kConnectionTermination); }
+// The connection manager saw the connection close; the codec did not reset the stream, so it
+// still knows this object as a subscriber: unsubscribe before the deferred delete frees it.
+void ActiveStream::onConnectionClose() {
+  if (!finished_ && !codec_stream_reset_) encoder_.stream().removeCallbacks(*this);
+  onResetStream(StreamResetReason::kConnectionTermination);
+}
 
 void ActiveStream::onAboveWriteBufferHighWatermark() {
   filter_manager_.onDownstreamAboveWriteBufferHighWatermark();
