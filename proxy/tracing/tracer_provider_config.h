@@ -32,14 +32,18 @@ struct OpenTelemetryTracerConfig {
   std::vector<std::pair<std::string, std::string>> resource_attributes;
 };
 
-// envoy.tracers.zipkin (envoy.config.trace.v3.ZipkinConfig). Spans go as Zipkin v2 JSON
-// (collector_endpoint_version HTTP_JSON); HTTP_PROTO and GRPC are refused at translation.
+// Zipkin v2 over HTTP: JSON (collector_endpoint_version HTTP_JSON, or unset) or protobuf
+// (HTTP_PROTO). GRPC is refused at translation.
+enum class ZipkinEncoding { kJson, kProto };
+
+// envoy.tracers.zipkin (envoy.config.trace.v3.ZipkinConfig).
 struct ZipkinTracerConfig {
   std::string collector_cluster;
   std::string collector_endpoint;  // request path, e.g. /api/v2/spans
   std::string collector_hostname;  // Host header; empty: the cluster name
   bool trace_id_128bit = false;
   bool shared_span_context = true;  // Envoy's default
+  ZipkinEncoding encoding = ZipkinEncoding::kJson;
 };
 
 struct TracerProviderConfig {

@@ -227,17 +227,21 @@ absl::StatusOr<ZipkinTracerConfig> translateZipkin(const ZipkinConfig& proto) {
     return absl::InvalidArgumentError(
         "zipkin: collector_cluster and collector_endpoint are required");
   }
+  ZipkinTracerConfig out;
   switch (proto.collector_endpoint_version()) {
     case ZipkinConfig::HTTP_JSON:
-    case ZipkinConfig::DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE:  // unset
+    case static_cast<ZipkinConfig::CollectorEndpointVersion>(0):  // unset (deprecated name)
+      out.encoding = ZipkinEncoding::kJson;
+      break;
+    case ZipkinConfig::HTTP_PROTO:
+      out.encoding = ZipkinEncoding::kProto;
       break;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           "zipkin: unsupported collector_endpoint_version ",
           ZipkinConfig::CollectorEndpointVersion_Name(proto.collector_endpoint_version()),
-          " (HTTP_JSON only)"));
+          " (HTTP_JSON and HTTP_PROTO only)"));
   }
-  ZipkinTracerConfig out;
   out.collector_cluster = proto.collector_cluster();
   out.collector_endpoint = proto.collector_endpoint();
   out.collector_hostname = proto.collector_hostname();

@@ -51,7 +51,7 @@ absl::StatusOr<RouteTracingConfig> translateRouteTracing(
 //    Envoy. `sampler` is refused.
 //  - Zipkin: collector_cluster and collector_endpoint (required), collector_hostname,
 //    trace_id_128bit, shared_span_context (default true), collector_endpoint_version HTTP_JSON
-//    (unset counts as HTTP_JSON; HTTP_PROTO and GRPC are refused by name).
+//    (unset counts as HTTP_JSON) or HTTP_PROTO; GRPC is refused by name.
 absl::StatusOr<TracerProviderConfig> translateTracingProvider(
     const envoy::config::trace::v3::Tracing_Http& proto);
 
