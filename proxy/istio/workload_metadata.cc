@@ -98,9 +98,13 @@ std::optional<ServiceLabels> serviceFromClusterName(std::string_view cluster) {
   if (parts.size() != 4 || (parts[0] != "outbound" && parts[0] != "inbound") || parts[3].empty()) {
     return std::nullopt;
   }
+  return serviceFromHost(toStd(parts[3]));
+}
+
+ServiceLabels serviceFromHost(std::string_view host) {
   ServiceLabels out;
-  out.host = std::string(parts[3]);
-  std::vector<absl::string_view> labels = absl::StrSplit(parts[3], '.');
+  out.host = std::string(host);
+  std::vector<absl::string_view> labels = absl::StrSplit(toAbsl(host), '.');
   out.name = std::string(labels[0]);
   if (labels.size() >= 3 && labels[2] == "svc") out.namespace_name = std::string(labels[1]);
   return out;

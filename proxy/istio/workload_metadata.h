@@ -65,5 +65,7 @@ struct ServiceLabels {
   std::string namespace_name;
 };
 std::optional<ServiceLabels> serviceFromClusterName(std::string_view cluster);
+// The same labels from a host name ("reviews.bookinfo.svc.cluster.local", "reviews").
+ServiceLabels serviceFromHost(std::string_view host);
 
 }  // namespace meshproxy::istio
