@@ -17,14 +17,35 @@ namespace meshproxy::istio {
 
 namespace {
 
-// Distinct peer metadata header values remembered per thread; past it the memo starts over
-// (peers are the workloads this one talks to: few, in practice).
+// Distinct peer metadata values (and cluster names, Host values) each memo keeps per thread;
+// past it the memo starts over (peers are the workloads this one talks to: few, in practice).
 constexpr size_t kMaxPeersPerThread = 1024;
 
 struct ThreadState {
   explicit ThreadState(IstioMetrics& metrics) : recorder(metrics) {}
   IstioRecorder recorder;
   absl::flat_hash_map<std::string, WorkloadMetadata> peers;
+  // Service labels by cluster name and by Host value (nullopt: not an Istio cluster name), so a
+  // request costs a lookup, not a parse and three string copies.
+  absl::flat_hash_map<std::string, std::optional<ServiceLabels>> clusters;
+  absl::flat_hash_map<std::string, ServiceLabels> hosts;
+
+  const ServiceLabels* clusterService(std::string_view cluster) {
+    auto it = clusters.find(toAbsl(cluster));
+    if (it == clusters.end()) {
+      if (clusters.size() >= kMaxPeersPerThread) clusters.clear();
+      it = clusters.emplace(std::string(cluster), serviceFromClusterName(cluster)).first;
+    }
+    return it->second.has_value() ? &*it->second : nullptr;
+  }
+  const ServiceLabels* hostService(std::string_view host) {
+    auto it = hosts.find(toAbsl(host));
+    if (it == hosts.end()) {
+      if (hosts.size() >= kMaxPeersPerThread) hosts.clear();
+      it = hosts.emplace(std::string(host), serviceFromHost(host)).first;
+    }
+    return &it->second;
+  }
 
   // The peer named by a header value; nullptr when the header is absent or undecodable.
   const WorkloadMetadata* peer(std::optional<std::string_view> header) {
@@ -98,8 +119,8 @@ void IstioStatsObserver::onStreamComplete(const accesslog::StreamInfo& info) con
           state.peer(response != nullptr ? response->get(kPeerMetadataHeader) : std::nullopt);
       r.destination_principal = info.upstream_peer_uri_san;
     }
-    std::optional<ServiceLabels> service = serviceFromClusterName(info.upstream_cluster);
-    if (!service.has_value() && !config_.disable_host_header_fallback && request != nullptr) {
+    const ServiceLabels* service = state.clusterService(info.upstream_cluster);
+    if (service == nullptr && !config_.disable_host_header_fallback && request != nullptr) {
       std::string_view host = view(request->get(":authority"));
       if (host.empty()) host = view(request->get("host"));
       if (!host.empty()) {
@@ -107,10 +128,10 @@ void IstioStatsObserver::onStreamComplete(const accesslog::StreamInfo& info) con
             colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
           host = host.substr(0, colon);
         }
-        service = serviceFromHost(host);
+        service = state.hostService(host);
       }
     }
-    if (service.has_value()) r.service = &*service;
+    r.service = service;
     const std::string_view content_type =
         request != nullptr ? view(request->get("content-type")) : std::string_view();
     const bool grpc = content_type.substr(0, 16) == "application/grpc";
