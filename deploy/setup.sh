@@ -13,6 +13,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc
   python3 python3-yaml python3-jwt python3-cryptography nodejs
+  prometheus
 )
 
 missing=()
@@ -34,8 +35,10 @@ if ! command -v npm >/dev/null 2>&1; then
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
 fi
 
-# The Envoy v3 API protos ship in @grpc/grpc-js-xds's deps/ folder, pinned by proto/package-lock.json.
-if [ ! -d "$top/proto/node_modules/@grpc/grpc-js-xds/deps/envoy-api" ]; then
+# The Envoy v3 API protos ship in @grpc/grpc-js-xds's deps/ folder and the OTLP protos in
+# @opentelemetry/otlp-grpc-exporter-base's build/protos, both pinned by proto/package-lock.json.
+if [ ! -d "$top/proto/node_modules/@grpc/grpc-js-xds/deps/envoy-api" ] \
+  || [ ! -d "$top/proto/node_modules/@opentelemetry/otlp-grpc-exporter-base/build/protos" ]; then
   (cd "$top/proto" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 fi
 echo "setup: ok"

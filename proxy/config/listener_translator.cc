@@ -126,6 +126,13 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
   if (!unwrapped.ok()) return protobuf::withContext(unwrapped.status(), where);
   const Listener& proto = unwrapped->has_value() ? **unwrapped : input;
   if (auto s = listenerFields().check(proto); !s.ok()) return protobuf::withContext(s, where);
+  // The filters below may ask which way traffic flows (istio.stats' reporter).
+  struct DirectionScope {
+    TranslationContext& context;
+    int saved;
+    ~DirectionScope() { context.traffic_direction = saved; }
+  } direction{context, context.traffic_direction};
+  context.traffic_direction = static_cast<int>(proto.traffic_direction());
 
   auto config = std::make_shared<network::ListenerConfig>();
   config->name = proto.name();

@@ -6,6 +6,10 @@
 
 #include "proxy/stats/store.h"
 
+namespace google::protobuf {
+class Struct;
+}
+
 namespace meshproxy::tls {
 class SecretManager;
 }
@@ -30,6 +34,11 @@ struct TranslationContext {
   // Certificates by SDS name, and the registry of TLS contexts (rebuilt when a secret or a
   // certificate file changes). Null: TLS configs that name SDS secrets are refused.
   tls::SecretManager* secrets = nullptr;
+  // The bootstrap's node.metadata (Istio's own workload metadata); null: none.
+  const google::protobuf::Struct* node_metadata = nullptr;
+  // Set while translating a listener: its traffic_direction (envoy.config.core.v3
+  // .TrafficDirection: 0 unspecified, 1 INBOUND, 2 OUTBOUND).
+  int traffic_direction = 0;
 };
 
 }  // namespace meshproxy::config

@@ -457,6 +457,7 @@ void ActiveStream::finishStream() {
   s.downstream_rq_time.record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(*info_.request_complete).count()));
   for (const auto& logger : config_.access_logs) logger->log(info_);
+  for (const auto& observer : config_.stream_observers) observer->onStreamComplete(info_);
   manager_.onStreamFinished(*this);
 }
 

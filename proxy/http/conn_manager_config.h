@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/accesslog/access_log.h"
+#include "proxy/accesslog/stream_observer.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/forwarded_client_cert.h"
 #include "proxy/http/route_config.h"
@@ -85,6 +86,8 @@ struct ConnManagerConfig {
   std::vector<std::string> upgrade_types;
 
   std::vector<std::shared_ptr<const accesslog::AccessLogger>> access_logs;
+  // Told of every finished request after the access logs (native istio.stats).
+  std::vector<std::shared_ptr<const accesslog::StreamObserver>> stream_observers;
   std::shared_ptr<const ConnManagerStats> stats;
 };
 

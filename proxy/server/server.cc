@@ -129,8 +129,10 @@ absl::Status Server::initialize() {
   secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
   config_ = std::make_unique<ConfigManager>(
       loop_,
-      config::TranslationContext{
-          .stats = stats_, .concurrency = options_.concurrency, .secrets = secrets_.get()},
+      config::TranslationContext{.stats = stats_,
+                                 .concurrency = options_.concurrency,
+                                 .secrets = secrets_.get(),
+                                 .node_metadata = &bootstrap_.proto.node().metadata()},
       *listener_manager_,
       [this](std::shared_ptr<const config::Snapshot> s) { publish(std::move(s)); },
       std::chrono::seconds(options_.drain_time_s));

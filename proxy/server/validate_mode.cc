@@ -41,8 +41,10 @@ absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
   EventLoop loop;
   stats::Store stats;
   tls::SecretManager secrets(loop.uv(), &stats);
-  config::TranslationContext context{
-      .stats = stats, .concurrency = options.concurrency, .secrets = &secrets};
+  config::TranslationContext context{.stats = stats,
+                                     .concurrency = options.concurrency,
+                                     .secrets = &secrets,
+                                     .node_metadata = &bootstrap->proto.node().metadata()};
 
   std::vector<std::string> lines;
   const auto& resources = bootstrap->proto.static_resources();

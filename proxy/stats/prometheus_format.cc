@@ -33,8 +33,10 @@ std::vector<Series> sortedSeries(const std::vector<const T*>& stats) {
   std::vector<Series> series;
   series.reserve(stats.size());
   for (size_t i = 0; i < stats.size(); ++i) {
-    series.push_back(Series{prometheusMetricName(stats[i]->name().tag_extracted),
-                            formatLabels(stats[i]->name().tags), i});
+    const StatName& name = stats[i]->name();
+    series.push_back(Series{name.prometheus_name.empty() ? prometheusMetricName(name.tag_extracted)
+                                                         : name.prometheus_name,
+                            formatLabels(name.tags), i});
   }
   std::sort(series.begin(), series.end());
   return series;

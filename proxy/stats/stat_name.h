@@ -23,6 +23,9 @@ struct StatName {
   std::string tag_extracted;
   // Labels in scope order, outermost first.
   std::vector<Tag> tags;
+  // When set, the Prometheus metric name as is, without the "envoy_" prefix and the derivation
+  // from tag_extracted: metrics defined by another convention (istio_requests_total).
+  std::string prometheus_name;
 };
 
 }  // namespace meshproxy::stats

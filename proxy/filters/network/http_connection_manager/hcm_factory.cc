@@ -5,6 +5,7 @@
 #include "proxy/accesslog/access_log_config.h"
 #include "proxy/config/extension_registry.h"
 #include "proxy/http/conn_manager.h"
+#include "proxy/istio/istio_stats_observer.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/protobuf/typed_config.h"
@@ -131,6 +132,18 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
     std::string where = absl::StrCat("http_connection_manager http_filters[", i, "] '", f.name(), "'");
     if (!f.has_typed_config()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": typed_config is required"));
+    }
+    if (protobuf::extensionTypeUrl(f.typed_config()) == istio::kIstioStatsTypeUrl) {
+      // Native Istio metrics: an observer of finished requests, not a filter on the stream.
+      if (context.traffic_direction != 1 && context.traffic_direction != 2) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": the listener needs traffic_direction INBOUND or OUTBOUND (the reporter)"));
+      }
+      auto observer = istio::translateIstioStats(f.typed_config(), context.traffic_direction == 1,
+                                                 context.node_metadata, context.stats);
+      if (!observer.ok()) return protobuf::withContext(observer.status(), where);
+      c->stream_observers.push_back(std::move(*observer));
+      continue;
     }
     const auto* translator = config::findHttpFilter(f.typed_config().type_url());
     if (translator == nullptr) {
