@@ -42,6 +42,9 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
     if (!address.ok()) return address.status();
+    if (address->isPipe()) {
+      return absl::InvalidArgumentError("bootstrap admin.address: a pipe is not supported");
+    }
     b.admin_address = *address;
   }
   // Names are keys (stats, xDS, admin): duplicates would make two resources one.
