@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/config_source.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/config/yaml_to_json.h"
@@ -16,18 +17,13 @@ const protobuf::SupportedFields& bootstrapFields() {
     protobuf::SupportedFields f = {
         {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin", "dynamic_resources"}},
         {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources", {"lds_config", "cds_config", "ads_config"}},
-        {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
-        {"envoy.config.core.v3.AggregatedConfigSource", {}},
-        {"envoy.config.core.v3.ApiConfigSource",
-         {"api_type", "transport_api_version", "grpc_services", "set_node_on_first_message_only"}},
-        {"envoy.config.core.v3.GrpcService", {"envoy_grpc", "google_grpc", "timeout"}},
-        {"envoy.config.core.v3.GrpcService.EnvoyGrpc", {"cluster_name"}},
-        {"envoy.config.core.v3.GrpcService.GoogleGrpc", {"target_uri", "stat_prefix"}},
         {"envoy.config.core.v3.Node", {"id", "cluster", "metadata", "locality"}},
         {"envoy.config.bootstrap.v3.Bootstrap.StaticResources", {"listeners*", "clusters*"}},
         {"envoy.config.bootstrap.v3.Admin", {"address"}},
     };
     f.merge(protobuf::commonSupportedFields());
+    // ads_config, lds_config, cds_config: ADS (SotW or delta), api_config_source, files.
+    f.merge(protobuf::configSourceSupportedFields());
     return f;
   }();
   return fields;
