@@ -1,6 +1,9 @@
 #include "proxy/server/xds_sources.h"
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "proxy/core/log.h"
 #include "proxy/core/strings.h"
 #include "proxy/protobuf/config_source.h"
@@ -89,9 +92,9 @@ absl::Status XdsSources::configureType(const ConfigSource& config, std::string_v
       return s;
     out.kind = Kind::kFile;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        toAbsl(where), ": needs ads, api_config_source or path_config_source (",
-        toAbsl(type_url), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(toAbsl(where), ": needs ads, api_config_source or path_config_source (",
+                     toAbsl(type_url), ")"));
   }
   return absl::OkStatus();
 }
@@ -116,17 +119,17 @@ absl::StatusOr<std::unique_ptr<xds::XdsClient>> XdsSources::makeGrpcClient(
 absl::Status XdsSources::start(const ClusterStore& clusters) {
   clusters_ = &clusters;
   if (has_ads_) {
-    auto resolved =
-        resolveGrpcSource(ads_config_, /*aggregated=*/true, clusters, "dynamic_resources.ads_config");
+    auto resolved = resolveGrpcSource(ads_config_, /*aggregated=*/true, clusters,
+                                      "dynamic_resources.ads_config");
     if (!resolved.ok()) return resolved.status();
-    ads_ = xds::makeXdsClient(resolved->delta, loop_, node_,
-                              {.grpc = resolved->grpc,
-                               .service = xds::DiscoveryService::kAggregated,
-                               .set_node_on_first_message_only =
-                                   resolved->set_node_on_first_message_only,
-                               .label = "ADS",
-                               .report_connected_state = true},
-                              stats_);
+    ads_ = xds::makeXdsClient(
+        resolved->delta, loop_, node_,
+        {.grpc = resolved->grpc,
+         .service = xds::DiscoveryService::kAggregated,
+         .set_node_on_first_message_only = resolved->set_node_on_first_message_only,
+         .label = "ADS",
+         .report_connected_state = true},
+        stats_);
     if (cds_.kind == Kind::kAds) ads_->subscribe(xds::kClusterType, handler_, true);
     ads_->subscribe(xds::kEndpointType, handler_, false);
     if (lds_.kind == Kind::kAds) ads_->subscribe(xds::kListenerType, handler_, true);
@@ -142,6 +145,37 @@ absl::Status XdsSources::start(const ClusterStore& clusters) {
   if (auto s = startType(cds_, xds::kClusterType, "dynamic_resources.cds_config"); !s.ok())
     return s;
   return startType(lds_, xds::kListenerType, "dynamic_resources.lds_config");
+}
+
+absl::StatusOr<std::vector<std::string>> XdsSources::describe(const ClusterStore& clusters) {
+  clusters_ = &clusters;
+  std::vector<std::string> lines;
+  if (has_ads_) {
+    auto resolved = resolveGrpcSource(ads_config_, /*aggregated=*/true, clusters,
+                                      "dynamic_resources.ads_config");
+    if (!resolved.ok()) return resolved.status();
+    std::vector<std::string> apis;
+    if (resolved->delta) apis.push_back("delta");
+    if (cds_.kind == Kind::kAds) apis.push_back("CDS");
+    if (lds_.kind == Kind::kAds) apis.push_back("LDS");
+    lines.push_back(
+        absl::StrCat("ADS to ", resolved->grpc.target,
+                     apis.empty() ? "" : absl::StrCat(" (", absl::StrJoin(apis, ", "), ")")));
+  }
+  for (const auto& [source, name, where] :
+       {std::tuple{&cds_, "CDS", "dynamic_resources.cds_config"},
+        std::tuple{&lds_, "LDS", "dynamic_resources.lds_config"}}) {
+    if (source->kind == Kind::kGrpc) {
+      auto resolved = resolveGrpcSource(source->config.api_config_source(), /*aggregated=*/false,
+                                        clusters, absl::StrCat(where, ".api_config_source"));
+      if (!resolved.ok()) return resolved.status();
+      lines.push_back(
+          absl::StrCat(name, " from ", resolved->grpc.target, resolved->delta ? " (delta)" : ""));
+    } else if (source->kind == Kind::kFile) {
+      lines.push_back(absl::StrCat(name, " from file ", filePath(source->config)));
+    }
+  }
+  return lines;
 }
 
 absl::Status XdsSources::startType(TypeSource& source, std::string_view type_url,
@@ -169,8 +203,7 @@ absl::Status XdsSources::checkSdsSource(const ConfigSource* source) const {
   }
   if (source->has_api_config_source()) {
     if (clusters_ != nullptr) {
-      return resolveGrpcSource(source->api_config_source(), false, *clusters_,
-                               "api_config_source")
+      return resolveGrpcSource(source->api_config_source(), false, *clusters_, "api_config_source")
           .status();
     }
     return checkGrpcSource(source->api_config_source(), false, "api_config_source");
@@ -183,8 +216,8 @@ absl::StatusOr<XdsSources::SecretSource> XdsSources::makeSecretSource(const Conf
   SecretSource out;
   if (config.has_api_config_source()) {
     if (clusters_ == nullptr) return absl::FailedPreconditionError("SDS source before start");
-    auto client =
-        makeGrpcClient(config.api_config_source(), xds::kSecretType, "sds_config.api_config_source");
+    auto client = makeGrpcClient(config.api_config_source(), xds::kSecretType,
+                                 "sds_config.api_config_source");
     if (!client.ok()) return client.status();
     out.client = std::move(*client);
     out.client->subscribe(xds::kSecretType, handler_, /*wildcard=*/false);
@@ -195,7 +228,8 @@ absl::StatusOr<XdsSources::SecretSource> XdsSources::makeSecretSource(const Conf
                                             std::string(xds::kSecretType), handler_, stats_);
     return out;
   }
-  return absl::InvalidArgumentError("sds_config needs ads, api_config_source or path_config_source");
+  return absl::InvalidArgumentError(
+      "sds_config needs ads, api_config_source or path_config_source");
 }
 
 void XdsSources::setResourceNames(std::string_view type_url, const std::set<std::string>& names) {
@@ -207,8 +241,7 @@ void XdsSources::setResourceNames(std::string_view type_url, const std::set<std:
   }
 }
 
-absl::Status XdsSources::setSecretNames(
-    const std::map<std::string, const ConfigSource*>& names) {
+absl::Status XdsSources::setSecretNames(const std::map<std::string, const ConfigSource*>& names) {
   std::set<std::string> from_ads;
   std::map<std::string, std::pair<const ConfigSource*, std::set<std::string>>> by_source;
   for (const auto& [name, source] : names) {
@@ -249,7 +282,7 @@ absl::Status XdsSources::setSecretNames(
 }
 
 std::string XdsSources::acceptedVersion(std::string_view type_url) const {
-  const TypeSource* source = type_url == xds::kClusterType   ? &cds_
+  const TypeSource* source = type_url == xds::kClusterType    ? &cds_
                              : type_url == xds::kListenerType ? &lds_
                                                               : nullptr;
   if (source == nullptr || source->kind == Kind::kAds)

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "envoy/config/bootstrap/v3/bootstrap.pb.h"
@@ -41,6 +42,10 @@ class XdsSources {
   // Resolves the gRPC sources against the static clusters and starts them: ADS (if
   // configured), then CDS's and LDS's own sources (a file is read at once).
   absl::Status start(const ClusterStore& clusters);
+
+  // Validate mode: resolves every source as start() would (gRPC targets against the static
+  // clusters, files) without connecting or reading; one summary line per source.
+  absl::StatusOr<std::vector<std::string>> describe(const ClusterStore& clusters);
 
   bool hasAds() const { return has_ads_; }
   bool cdsDynamic() const { return cds_.kind != Kind::kNone; }
@@ -87,7 +92,8 @@ class XdsSources {
   absl::StatusOr<std::unique_ptr<xds::XdsClient>> makeGrpcClient(
       const envoy::config::core::v3::ApiConfigSource& api, std::string_view type_url,
       std::string_view where);
-  absl::StatusOr<SecretSource> makeSecretSource(const envoy::config::core::v3::ConfigSource& config);
+  absl::StatusOr<SecretSource> makeSecretSource(
+      const envoy::config::core::v3::ConfigSource& config);
 
   EventLoop& loop_;
   stats::Store& stats_;

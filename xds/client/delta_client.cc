@@ -10,9 +10,12 @@
 
 namespace meshproxy::xds {
 
-DeltaClient::DeltaClient(EventLoop& loop, envoy::config::core::v3::Node node,
-                         ClientOptions options, stats::Store& stats)
-    : node_(std::move(node)), options_(std::move(options)), scope_(stats.rootScope()) {
+DeltaClient::DeltaClient(EventLoop& loop, envoy::config::core::v3::Node node, ClientOptions options,
+                         stats::Store& stats)
+    : node_(std::move(node)),
+      options_(std::move(options)),
+      scope_(stats.rootScope()),
+      response_too_large_(scope_.scope("control_plane").counter("response_too_large")) {
   node_.set_user_agent_name("meshproxy");
   node_.set_user_agent_version(MESHPROXY_VERSION);
   if (options_.report_connected_state)
@@ -73,6 +76,8 @@ void DeltaClient::onStreamEstablished() {
   }
 }
 
+void DeltaClient::onResponseTooLarge() { response_too_large_.inc(); }
+
 void DeltaClient::onStreamClosed(const std::string& reason) {
   if (connected_) {
     log::warn("xds: {} (delta) disconnected from {} ({}); serving the last good config",
@@ -112,8 +117,8 @@ void DeltaClient::onResponse(std::unique_ptr<DeltaDiscoveryResponse> response) {
   }
   state->stats->update_attempt.inc();
   auto reject = [&](const std::string& error) {
-    log::warn("xds: rejected {} delta (system version '{}', nonce {}): {}", state->protocol.typeUrl(),
-              response->system_version_info(), response->nonce(), error);
+    log::warn("xds: rejected {} delta (system version '{}', nonce {}): {}",
+              state->protocol.typeUrl(), response->system_version_info(), response->nonce(), error);
     state->stats->update_rejected.inc();
     send(state->protocol.ackRequest(response->nonce(), error));
   };
@@ -129,8 +134,7 @@ void DeltaClient::onResponse(std::unique_ptr<DeltaDiscoveryResponse> response) {
     update.versions.push_back(r.version());
     versions[r.name()] = r.version();
   }
-  update.removed.assign(response->removed_resources().begin(),
-                        response->removed_resources().end());
+  update.removed.assign(response->removed_resources().begin(), response->removed_resources().end());
   update.system_version = response->system_version_info();
   absl::Status status = state->handler->onDeltaUpdate(state->protocol.typeUrl(), update);
   if (!status.ok()) {
@@ -146,8 +150,8 @@ void DeltaClient::onResponse(std::unique_ptr<DeltaDiscoveryResponse> response) {
 }
 
 std::unique_ptr<XdsClient> makeXdsClient(bool delta, EventLoop& loop,
-                                         envoy::config::core::v3::Node node,
-                                         ClientOptions options, stats::Store& stats) {
+                                         envoy::config::core::v3::Node node, ClientOptions options,
+                                         stats::Store& stats) {
   if (delta) return std::make_unique<DeltaClient>(loop, std::move(node), std::move(options), stats);
   return std::make_unique<SotwClient>(loop, std::move(node), std::move(options), stats);
 }

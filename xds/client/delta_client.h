@@ -36,6 +36,7 @@ class DeltaClient : public XdsClient, public DeltaStream::Callbacks {
   void onStreamEstablished() override;
   void onResponse(std::unique_ptr<DeltaDiscoveryResponse> response) override;
   void onStreamClosed(const std::string& reason) override;
+  void onResponseTooLarge() override;
 
  private:
   struct TypeState {
@@ -53,6 +54,8 @@ class DeltaClient : public XdsClient, public DeltaStream::Callbacks {
   const ClientOptions options_;
   stats::Scope scope_;
   stats::Gauge* connected_state_ = nullptr;
+  // Streams lost to a response past kMaxXdsReceiveMessageBytes (every source counts here).
+  stats::Counter& response_too_large_;
   std::unique_ptr<DeltaStream> stream_;
   std::vector<std::unique_ptr<TypeState>> types_;  // in typeOrder
   bool connected_ = false;

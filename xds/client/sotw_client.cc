@@ -9,7 +9,10 @@ namespace meshproxy::xds {
 
 SotwClient::SotwClient(EventLoop& loop, envoy::config::core::v3::Node node, ClientOptions options,
                        stats::Store& stats)
-    : node_(std::move(node)), options_(std::move(options)), scope_(stats.rootScope()) {
+    : node_(std::move(node)),
+      options_(std::move(options)),
+      scope_(stats.rootScope()),
+      response_too_large_(scope_.scope("control_plane").counter("response_too_large")) {
   node_.set_user_agent_name("meshproxy");
   node_.set_user_agent_version(MESHPROXY_VERSION);
   if (options_.report_connected_state)
@@ -82,6 +85,8 @@ void SotwClient::onStreamEstablished() {
     if (interested(*t)) sendRequest(*t);
   }
 }
+
+void SotwClient::onResponseTooLarge() { response_too_large_.inc(); }
 
 void SotwClient::onStreamClosed(const std::string& reason) {
   if (connected_) {

@@ -33,6 +33,7 @@ class SotwClient : public XdsClient, public SotwStream::Callbacks {
   void onStreamEstablished() override;
   void onResponse(std::unique_ptr<DiscoveryResponse> response) override;
   void onStreamClosed(const std::string& reason) override;
+  void onResponseTooLarge() override;
 
  private:
   struct TypeState {
@@ -52,6 +53,8 @@ class SotwClient : public XdsClient, public SotwStream::Callbacks {
   const ClientOptions options_;
   stats::Scope scope_;
   stats::Gauge* connected_state_ = nullptr;
+  // Streams lost to a response past kMaxXdsReceiveMessageBytes (every source counts here).
+  stats::Counter& response_too_large_;
   std::unique_ptr<SotwStream> stream_;
   // Ordered for the initial requests: clusters before listeners, as Envoy sends them.
   std::vector<std::unique_ptr<TypeState>> types_;

@@ -13,14 +13,19 @@ constexpr std::chrono::milliseconds kInitialBackoff{500};
 constexpr std::chrono::milliseconds kMaxBackoff{30000};
 
 std::shared_ptr<grpc::Channel> makeChannel(const std::string& target) {
-  return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxXdsReceiveMessageBytes);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
 }  // namespace
 
 template <typename Request, typename Response>
 XdsStream<Request, Response>::XdsStream(GrpcServiceSpec spec, Open open, EventLoop& main_loop,
                                         Callbacks& callbacks)
-    : spec_(std::move(spec)), open_(std::move(open)), main_loop_(main_loop), callbacks_(callbacks) {}
+    : spec_(std::move(spec)),
+      open_(std::move(open)),
+      main_loop_(main_loop),
+      callbacks_(callbacks) {}
 
 template <typename Request, typename Response>
 XdsStream<Request, Response>::~XdsStream() {
@@ -94,7 +99,8 @@ bool XdsStream<Request, Response>::runOneStream() {
   auto channel = makeChannel(spec_.target);
   // Wait for the connection in short slices so that stop() is never held up for long.
   auto give_up = std::chrono::system_clock::now() + std::chrono::seconds(5);
-  while (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(250))) {
+  while (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                    std::chrono::milliseconds(250))) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     if (std::chrono::system_clock::now() > give_up) {
@@ -138,7 +144,17 @@ bool XdsStream<Request, Response>::runOneStream() {
     context_ = nullptr;
   }
   std::string reason = status.ok() ? "stream ended" : status.error_message();
-  log::warn("xds: stream to {} closed: {}", spec_.target, reason);
+  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    // gRPC's words: "Received message larger than max (N vs. M)".
+    log::error(
+        "xds: a response from {} is larger than the {} MiB receive limit ({}); it cannot "
+        "be applied or NACKed, the stream reconnects with backoff",
+        spec_.target, kMaxXdsReceiveMessageBytes >> 20, reason);
+    postToMain([this] { callbacks_.onResponseTooLarge(); });
+    received = false;  // no backoff reset: the same response would come back at once
+  } else {
+    log::warn("xds: stream to {} closed: {}", spec_.target, reason);
+  }
   postToMain([this, reason] { callbacks_.onStreamClosed(reason); });
   return received;
 }

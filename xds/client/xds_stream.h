@@ -34,6 +34,12 @@ struct GrpcServiceSpec {
   std::vector<std::pair<std::string, std::string>> initial_metadata;
 };
 
+// gRPC's default receive limit is 4 MiB: a large mesh's route table (5 MB is not rare) made
+// the stream fail and reconnect ~4.5 times a second, stopping every config update. Envoy
+// reads much larger responses; past this bound the stream fails, is logged and counted, and
+// reconnects with growing backoff (up to 30 s) rather than in a tight loop.
+inline constexpr int kMaxXdsReceiveMessageBytes = 100 << 20;
+
 // The gRPC side of one xDS stream (State of the World or delta, any discovery service): one
 // bidirectional call kept alive on its own thread (grpc++'s blocking API must never run on the
 // main loop or a worker). What it receives is handed to the main loop; what the main loop sends
@@ -54,6 +60,9 @@ class XdsStream {
     virtual void onStreamEstablished() = 0;
     virtual void onResponse(std::unique_ptr<Response> response) = 0;
     virtual void onStreamClosed(const std::string& reason) = 0;
+    // The stream ended because a response was larger than kMaxXdsReceiveMessageBytes (it
+    // cannot be read, so it cannot be NACKed either); onStreamClosed follows.
+    virtual void onResponseTooLarge() = 0;
   };
 
   XdsStream(GrpcServiceSpec spec, Open open, EventLoop& main_loop, Callbacks& callbacks);
