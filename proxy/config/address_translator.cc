@@ -7,8 +7,16 @@ namespace meshproxy::config {
 
 absl::StatusOr<network::Address> translateAddress(const envoy::config::core::v3::Address& proto,
                                                   const std::string& where) {
+  if (proto.has_pipe()) {
+    auto address = network::Address::fromPipe(proto.pipe().path(), proto.pipe().mode());
+    if (!address.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": ", address.status().message()));
+    }
+    return address;
+  }
   if (!proto.has_socket_address()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": only socket_address is supported"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": only socket_address and pipe are supported"));
   }
   const auto& sa = proto.socket_address();
   if (sa.protocol() != envoy::config::core::v3::SocketAddress::TCP) {

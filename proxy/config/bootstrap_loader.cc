@@ -7,6 +7,7 @@
 #include "proxy/config/static_route_clusters.h"
 #include "proxy/config/yaml_to_json.h"
 #include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/config_source.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
 
@@ -18,18 +19,13 @@ const protobuf::SupportedFields& bootstrapFields() {
     protobuf::SupportedFields f = {
         {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin", "dynamic_resources"}},
         {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources", {"lds_config", "cds_config", "ads_config"}},
-        {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
-        {"envoy.config.core.v3.AggregatedConfigSource", {}},
-        {"envoy.config.core.v3.ApiConfigSource",
-         {"api_type", "transport_api_version", "grpc_services", "set_node_on_first_message_only"}},
-        {"envoy.config.core.v3.GrpcService", {"envoy_grpc", "google_grpc", "timeout"}},
-        {"envoy.config.core.v3.GrpcService.EnvoyGrpc", {"cluster_name"}},
-        {"envoy.config.core.v3.GrpcService.GoogleGrpc", {"target_uri", "stat_prefix"}},
         {"envoy.config.core.v3.Node", {"id", "cluster", "metadata", "locality"}},
         {"envoy.config.bootstrap.v3.Bootstrap.StaticResources", {"listeners*", "clusters*"}},
         {"envoy.config.bootstrap.v3.Admin", {"address"}},
     };
     f.merge(protobuf::commonSupportedFields());
+    // ads_config, lds_config, cds_config: ADS (SotW or delta), api_config_source, files.
+    f.merge(protobuf::configSourceSupportedFields());
     return f;
   }();
   return fields;
@@ -52,6 +48,9 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
     if (!address.ok()) return address.status();
+    if (address->isPipe()) {
+      return absl::InvalidArgumentError("bootstrap admin.address: a pipe is not supported");
+    }
     b.admin_address = *address;
   }
   // Names are keys (stats, xDS, admin): duplicates would make two resources one.

@@ -37,7 +37,7 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
       std::string ewhere = absl::StrCat(where, " endpoints[", l, "].lb_endpoints[", e, "]");
       auto address = translateAddress(lb_endpoint.endpoint().address(), ewhere);
       if (!address.ok()) return address.status();
-      if (address->port() == 0) {
+      if (address->ephemeral()) {
         return absl::InvalidArgumentError(absl::StrCat(ewhere, ": endpoint port must not be 0"));
       }
       uint32_t weight = 1;

@@ -112,6 +112,9 @@ absl::StatusOr<std::shared_ptr<const network::FilterChain>> translateFilterChain
 
 std::string listenerStatName(const Listener& proto) {
   if (!proto.stat_prefix().empty()) return proto.stat_prefix();
+  // A pipe's path, with the characters that would split the stat name replaced.
+  if (proto.address().has_pipe())
+    return absl::StrReplaceAll(proto.address().pipe().path(), {{".", "_"}, {":", "_"}});
   const auto& sa = proto.address().socket_address();
   return absl::StrReplaceAll(absl::StrCat(sa.address(), ":", sa.port_value()), {{":", "_"}});
 }

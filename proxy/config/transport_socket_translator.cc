@@ -73,6 +73,10 @@ absl::StatusOr<network::TransportSocketFactorySharedPtr> translateTransportSocke
     return absl::InvalidArgumentError(
         absl::StrCat(tls_where, ": SDS secrets need a secret manager (none in this context)"));
   }
+  if (context.secrets != nullptr) {
+    if (auto s = context.secrets->checkSdsSources(**config); !s.ok())
+      return protobuf::withContext(s, tls_where);
+  }
   auto provider = std::make_shared<tls::TlsContextProvider>(*config, tls::SslStats::create(owner_scope));
   if (auto s = provider->rebuild(context.secrets); !s.ok()) {
     return protobuf::withContext(s, tls_where);

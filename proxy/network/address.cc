@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -48,18 +50,60 @@ absl::StatusOr<Address> Address::parse(std::string_view host_port) {
   return fromIpPort(host_port.substr(0, colon), port);
 }
 
-Address Address::fromSockaddr(const sockaddr* sa) {
+absl::StatusOr<Address> Address::fromPipe(std::string_view path, uint32_t mode) {
+  Address a;
+  auto* un = reinterpret_cast<sockaddr_un*>(&a.storage_);
+  if (path.empty()) return absl::InvalidArgumentError("pipe path is empty");
+  if (path.size() >= sizeof(un->sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("pipe path '", toAbsl(path), "' is longer than ",
+                                                   sizeof(un->sun_path) - 1, " bytes"));
+  }
+  if (path.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError("pipe path contains a NUL byte");
+  }
+  if (mode > 0777) {
+    return absl::InvalidArgumentError(absl::StrCat("pipe mode ", mode, " is above 0777"));
+  }
+  bool abstract = path[0] == '@';
+  if (abstract && mode != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pipe '", toAbsl(path), "': mode does not apply to an abstract socket"));
+  }
+  un->sun_family = AF_UNIX;
+  std::memcpy(un->sun_path, path.data(), path.size());
+  if (abstract) un->sun_path[0] = '\0';
+  // An abstract name is exactly its bytes; a path is NUL-terminated.
+  a.pipe_len_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
+  a.pipe_path_ = std::string(path);
+  a.pipe_mode_ = mode;
+  a.refreshString();
+  return a;
+}
+
+Address Address::fromSockaddr(const sockaddr* sa, socklen_t len) {
   Address a;
   if (sa->sa_family == AF_INET) {
     std::memcpy(&a.storage_, sa, sizeof(sockaddr_in));
   } else if (sa->sa_family == AF_INET6) {
     std::memcpy(&a.storage_, sa, sizeof(sockaddr_in6));
+  } else if (sa->sa_family == AF_UNIX) {
+    if (len == 0 || len > sizeof(sockaddr_un)) len = sizeof(sockaddr_un);
+    std::memcpy(&a.storage_, sa, len);
+    const auto* un = reinterpret_cast<const sockaddr_un*>(sa);
+    size_t path_len = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+    if (path_len > 0 && un->sun_path[0] == '\0') {
+      a.pipe_path_ = "@" + std::string(un->sun_path + 1, path_len - 1);  // abstract
+    } else if (path_len > 0) {
+      a.pipe_path_ = std::string(un->sun_path, strnlen(un->sun_path, path_len));
+    }
+    a.pipe_len_ = len;
   }
   a.refreshString();
   return a;
 }
 
 socklen_t Address::sockaddr_len() const {
+  if (isPipe()) return pipe_len_;
   return family() == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
 }
 
@@ -96,6 +140,8 @@ void Address::refreshString() {
     str_ = absl::StrCat(ip(), ":", port());
   } else if (family() == AF_INET6) {
     str_ = absl::StrCat("[", ip(), "]:", port());
+  } else if (isPipe()) {
+    str_ = pipe_path_;
   } else {
     str_.clear();
   }

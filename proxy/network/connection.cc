@@ -115,9 +115,31 @@ std::unique_ptr<Connection> Connection::connect(EventLoop& loop, const Address& 
       conn->attachTransport(std::move(socket), /*client=*/true);
     }
   }
-  if (rc == 0 && source_address != nullptr) rc = conn->bindSource(*source_address);
-  if (rc == 0) {
-    rc = uv_tcp_connect(&s->connect_req, &s->tcp, remote.sockaddr_ptr(), &Connection::onConnect);
+  if (remote.isPipe()) {
+    // An upstream source address is an IP: it cannot be bound for a Unix socket.
+    if (rc == 0 && source_address != nullptr) rc = UV_EAFNOSUPPORT;
+    if (rc == 0) rc = conn->connectPipe(remote);
+    if (rc == 0) {
+      // Connected already; the owner hears of it from the loop, as of a TCP connect. Then
+      // the same timer bounds the TLS handshake, if any.
+      Connection* raw = conn.get();
+      conn->connect_timer_ = std::make_unique<Timer>(loop.uv(), [raw, timeout]() {
+        if (raw->connecting_) {
+          raw->connect_timer_->enable(timeout);
+          raw->handleConnect(0);  // may destroy this timer: nothing may follow
+          return;
+        }
+        log::debug("connect to {} timed out", raw->remote_.str());
+        raw->closeSocket(ConnectionEvent::kConnectTimeout);
+      });
+      conn->connect_timer_->enable(std::chrono::milliseconds(0));
+      return conn;
+    }
+  } else {
+    if (rc == 0 && source_address != nullptr) rc = conn->bindSource(*source_address);
+    if (rc == 0) {
+      rc = uv_tcp_connect(&s->connect_req, &s->tcp, remote.sockaddr_ptr(), &Connection::onConnect);
+    }
   }
   if (rc != 0) {
     // Report asynchronously, like any other connect failure, so callers have one code path.
@@ -160,15 +182,31 @@ int Connection::bindSource(const Address& source) {
   return rc;
 }
 
+// A Unix socket connects at once or fails (no EINPROGRESS), so this is synchronous. The fd
+// goes into the uv_tcp_t like any other: libuv's uv_tcp_open takes any stream socket, and
+// reads, writes and shutdown are the same stream code for both families.
+int Connection::connectPipe(const Address& remote) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return uv_translate_sys_error(errno);
+  if (::connect(fd, remote.sockaddr_ptr(), remote.sockaddr_len()) != 0) {
+    int err = errno;
+    ::close(fd);
+    return uv_translate_sys_error(err);
+  }
+  int rc = uv_tcp_open(&socket_->tcp, fd);
+  if (rc != 0) ::close(fd);
+  return rc;
+}
+
 void Connection::captureAddresses() {
   sockaddr_storage ss{};
   int len = sizeof(ss);
   if (uv_tcp_getpeername(&socket_->tcp, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    remote_ = Address::fromSockaddr(reinterpret_cast<sockaddr*>(&ss));
+    remote_ = Address::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len));
   }
   len = sizeof(ss);
   if (uv_tcp_getsockname(&socket_->tcp, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    local_ = Address::fromSockaddr(reinterpret_cast<sockaddr*>(&ss));
+    local_ = Address::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len));
   }
 }
 

@@ -174,6 +174,7 @@ class Connection : private DeferredFlush {
   static void finishLinger(Socket* s);
   void captureAddresses();
   int bindSource(const Address& source);
+  int connectPipe(const Address& remote);
 
   EventLoop& loop_;
   Socket* socket_ = nullptr;

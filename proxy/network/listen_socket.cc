@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -62,6 +64,41 @@ absl::StatusOr<int> bindOne(const Address& address, const ListenSockets::Options
   return fd;
 }
 
+// A Unix domain socket listener, as Envoy binds one: a stale socket file at the path is
+// removed first, and `mode` is applied to the new one. There is no SO_REUSEPORT balancing for
+// Unix sockets, so the workers share one socket: each gets a duplicate of it and the kernel
+// hands every connection to one of the workers waiting in accept.
+absl::StatusOr<std::vector<int>> bindPipe(const Address& address, int count,
+                                          const ListenSockets::Options& options) {
+  if (options.transparent || options.freebind) {
+    return absl::InvalidArgumentError(absl::StrCat("listener on pipe ", address.str(),
+                                                   ": transparent and freebind need an IP address"));
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket(AF_UNIX): ", std::strerror(errno)));
+  auto fail = [&](const char* what) {
+    int err = errno;
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot ", what, " pipe ", address.str(), ": ", std::strerror(err)));
+  };
+  if (!address.isAbstractPipe()) ::unlink(address.pipePath().c_str());
+  if (::bind(fd, address.sockaddr_ptr(), address.sockaddr_len()) != 0) return fail("bind");
+  if (address.pipeMode() != 0 && ::chmod(address.pipePath().c_str(), address.pipeMode()) != 0)
+    return fail("chmod");
+  if (::listen(fd, options.backlog) != 0) return fail("listen on");
+  std::vector<int> fds{fd};
+  for (int i = 1; i < count; ++i) {
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+      for (int f : fds) ::close(f);
+      return absl::InternalError(absl::StrCat("dup: ", std::strerror(errno)));
+    }
+    fds.push_back(copy);
+  }
+  return fds;
+}
+
 }  // namespace
 
 std::unique_ptr<ListenSockets> ListenSockets::unbound(const Address& address) {
@@ -71,6 +108,11 @@ std::unique_ptr<ListenSockets> ListenSockets::unbound(const Address& address) {
 absl::StatusOr<std::unique_ptr<ListenSockets>> ListenSockets::bind(const Address& address,
                                                                    int count,
                                                                    const Options& options) {
+  if (address.isPipe()) {
+    auto fds = bindPipe(address, count, options);
+    if (!fds.ok()) return fds.status();
+    return std::unique_ptr<ListenSockets>(new ListenSockets(address, std::move(*fds)));
+  }
   std::vector<int> fds;
   Address bound = address;
   auto close_all = [&fds]() {

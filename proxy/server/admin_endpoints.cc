@@ -34,6 +34,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 std::string socketAddressJson(const network::Address& a) {
+  if (a.isPipe()) return absl::StrCat("{\"pipe\":{\"path\":", jsonString(a.pipePath()), "}}");
   return absl::StrCat("{\"socket_address\":{\"address\":", jsonString(a.ip()),
                       ",\"port_value\":", a.port(), "}}");
 }

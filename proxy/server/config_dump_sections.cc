@@ -2,7 +2,7 @@
 
 #include "proxy/tls/secret_manager.h"
 #include "xds/client/type_urls.h"
-#include "xds/client/xds_manager.h"
+#include "proxy/server/xds_sources.h"
 
 namespace meshproxy::server {
 
@@ -26,12 +26,12 @@ std::vector<admin::DumpedResource> active(const Store& store) {
 
 admin::ConfigDumpSections configDumpSections(
     const ResourceStores& stores, const envoy::config::bootstrap::v3::Bootstrap& bootstrap,
-    const xds::XdsManager* xds, const tls::SecretManager* secrets) {
+    const XdsSources* sources, const tls::SecretManager* secrets) {
   admin::ConfigDumpSections d;
   d.bootstrap = &bootstrap;
-  if (xds != nullptr) {
-    d.clusters_version = xds->acceptedVersion(xds::kClusterType);
-    d.listeners_version = xds->acceptedVersion(xds::kListenerType);
+  if (sources != nullptr) {
+    d.clusters_version = sources->acceptedVersion(xds::kClusterType);
+    d.listeners_version = sources->acceptedVersion(xds::kListenerType);
   }
   for (const auto& [name, slot] : stores.clusters.slots()) {
     if (slot.active) {

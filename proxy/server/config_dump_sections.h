@@ -4,14 +4,13 @@
 #include "proxy/admin/config_dump.h"
 #include "proxy/server/resource_stores.h"
 
-namespace meshproxy::xds {
-class XdsManager;
-}
 namespace meshproxy::tls {
 class SecretManager;
 }
 
 namespace meshproxy::server {
+
+class XdsSources;
 
 // What /config_dump shows, read from the stores: static and dynamic resources in each state
 // (active, warming, draining), with the versions xDS accepted. The result borrows from the
@@ -19,6 +18,6 @@ namespace meshproxy::server {
 // The shape lives in admin/, which knows no stores; this is the only code that reads them for it.
 admin::ConfigDumpSections configDumpSections(
     const ResourceStores& stores, const envoy::config::bootstrap::v3::Bootstrap& bootstrap,
-    const xds::XdsManager* xds, const tls::SecretManager* secrets);
+    const XdsSources* sources, const tls::SecretManager* secrets);
 
 }  // namespace meshproxy::server

@@ -3,8 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/core/log.h"
 #include "proxy/protobuf/proto_util.h"
-#include "proxy/server/ads_target.h"
 #include "proxy/server/config_dump_sections.h"
+#include "proxy/tls/secret_manager.h"
 #include "xds/client/type_urls.h"
 
 namespace meshproxy::server {
@@ -19,14 +19,26 @@ ConfigManager::ConfigManager(EventLoop& loop, config::TranslationContext context
       timers_(loopWarmTimers(loop.uv())),
       cluster_type_(context_),
       listener_type_(context_, listeners, stores_.listeners, drain_time),
-      secret_type_(context_.secrets) {}
+      secret_type_(context_.secrets) {
+  sources_ = std::make_unique<XdsSources>(loop, context_.stats, *this);
+  // A TLS context's sds_config is checked when the listener or cluster is translated, so a
+  // source that cannot serve is a NACK (or a bootstrap error), not a silent wait.
+  if (context_.secrets != nullptr) {
+    context_.secrets->setSdsSourceValidator(
+        [this](const envoy::config::core::v3::ConfigSource* source) {
+          return sources_->checkSdsSource(source);
+        });
+  }
+}
 
 ConfigManager::~ConfigManager() {
-  // The stream thread posts to the loop; stop it before anything it reaches goes away.
-  xds_.reset();
+  if (context_.secrets != nullptr) context_.secrets->setSdsSourceValidator(nullptr);
+  // The stream threads post to the loop; stop them before anything they reach goes away.
+  sources_.reset();
 }
 
 absl::Status ConfigManager::loadStatic(const config::Bootstrap& bootstrap) {
+  if (auto s = sources_->configure(bootstrap.proto); !s.ok()) return s;
   const auto& resources = bootstrap.proto.static_resources();
   for (const auto& proto : resources.clusters()) {
     auto cluster = cluster_type_.translate(proto);
@@ -59,26 +71,19 @@ absl::Status ConfigManager::loadStatic(const config::Bootstrap& bootstrap) {
 absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
                                      std::function<void()> initialized) {
   initialized_ = std::move(initialized);
-  const auto& proto = bootstrap.proto;
-  if (!proto.has_dynamic_resources()) {
-    bool needs_xds = false;
+  if (!sources_->hasAds()) {
+    bool needs_ads = false;
     for (const auto& [name, slot] : stores_.listeners.slots())
-      needs_xds |= slot.active && !slot.active->dependencies.waitsForNothing();
+      needs_ads |= slot.active && !slot.active->dependencies.routes.empty();
     for (const auto& [name, slot] : stores_.clusters.slots())
-      needs_xds |= slot.active && !slot.active->dependencies.waitsForNothing();
-    if (needs_xds) {
+      needs_ads |= slot.active && !slot.active->dependencies.endpoints.empty();
+    if (needs_ads) {
       return absl::InvalidArgumentError(
-          "a listener uses rds or SDS, or a cluster uses EDS or SDS, but the bootstrap has no "
+          "a listener uses rds or a cluster uses EDS, but the bootstrap has no "
           "dynamic_resources.ads_config");
     }
-    checkInitialized();
-    return absl::OkStatus();
   }
-  const auto& dynamic = proto.dynamic_resources();
-  auto target = adsTarget(dynamic.ads_config(), stores_.clusters);
-  if (!target.ok()) return target.status();
-  ads_cds_ = dynamic.has_cds_config();
-  ads_lds_ = dynamic.has_lds_config();
+  const auto& dynamic = bootstrap.proto.dynamic_resources();
   std::chrono::milliseconds init_timeout{15000};
   for (const auto* source : {&dynamic.cds_config(), &dynamic.lds_config()}) {
     if (source->has_initial_fetch_timeout()) {
@@ -86,35 +91,35 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
           std::max(init_timeout, protobuf::toMilliseconds(source->initial_fetch_timeout()));
     }
   }
-  xds_ = std::make_unique<xds::XdsManager>(loop_, proto.node(), *target, context_.stats);
-  if (ads_cds_) xds_->subscribe(xds::kClusterType, *this, true);
-  xds_->subscribe(xds::kEndpointType, *this, false);
-  if (ads_lds_) xds_->subscribe(xds::kListenerType, *this, true);
-  xds_->subscribe(xds::kRouteType, *this, false);
-  // Secrets are asked for as soon as a cluster or listener names one (updateSubscriptions).
-  xds_->subscribe(xds::kSecretType, *this, false);
-  updateSubscriptions();
-  log::info("xds: ADS to {} (cds: {}, lds: {})", *target, ads_cds_, ads_lds_);
-  xds_->start();
-  init_timer_ = std::make_unique<Timer>(loop_.uv(), [this] {
-    if (initialized_) {
-      log::warn(
-          "xds: initial fetch not complete after the initial_fetch_timeout; going live with what "
-          "there is");
-      auto done = std::move(initialized_);
-      initialized_ = nullptr;
-      done();
-    }
-  });
-  init_timer_->enable(init_timeout);
+  if (auto s = sources_->start(stores_.clusters); !s.ok()) return s;
+  // A file was read (and applied or rejected) by start(): there is nothing more to wait for.
+  cds_received_ |= sources_->cdsFromFile();
+  lds_received_ |= sources_->ldsFromFile();
+  // The static resources' SDS sources start here; one that cannot is a bootstrap error.
+  if (auto s = updateSubscriptions(); !s.ok()) return s;
+  if (sources_->cdsDynamic() || sources_->ldsDynamic()) {
+    init_timer_ = std::make_unique<Timer>(loop_.uv(), [this] {
+      if (initialized_) {
+        log::warn(
+            "xds: initial fetch not complete after the initial_fetch_timeout; going live with "
+            "what there is");
+        auto done = std::move(initialized_);
+        initialized_ = nullptr;
+        done();
+      }
+    });
+    init_timer_->enable(init_timeout);
+  }
   checkInitialized();
   return absl::OkStatus();
 }
 
 void ConfigManager::checkInitialized() {
   if (!initialized_) return;
-  bool cds_done = !ads_cds_ || (cds_received_ && stores_.clusters.warmingCount() == 0);
-  bool lds_done = !ads_lds_ || (lds_received_ && stores_.listeners.warmingCount() == 0);
+  bool cds_done =
+      !sources_->cdsDynamic() || (cds_received_ && stores_.clusters.warmingCount() == 0);
+  bool lds_done =
+      !sources_->ldsDynamic() || (lds_received_ && stores_.listeners.warmingCount() == 0);
   if (cds_done && lds_done) {
     init_timer_.reset();
     auto done = std::move(initialized_);
@@ -127,6 +132,17 @@ absl::Status ConfigManager::onConfigUpdate(std::string_view type_url,
                                            const std::vector<google::protobuf::Any>& resources,
                                            const std::string& version) {
   return onUpdate(type_url, ResourceUpdate::stateOfTheWorld(resources, version));
+}
+
+absl::Status ConfigManager::onDeltaUpdate(std::string_view type_url,
+                                          const xds::DeltaUpdate& delta) {
+  ResourceUpdate update{.kind = ResourceUpdate::Kind::kDelta,
+                        .resources = &delta.resources,
+                        .version = delta.system_version,
+                        .resource_versions = delta.versions,
+                        .removed = delta.removed,
+                        .names = delta.names};
+  return onUpdate(type_url, update);
 }
 
 absl::Status ConfigManager::onUpdate(std::string_view type_url, const ResourceUpdate& update) {
@@ -198,7 +214,9 @@ void ConfigManager::configChanged(bool dependencies_changed) {
   // while an RDS response is being applied would send a request with the new response's
   // nonce and the old version before the ACK. (So a route configuration or load assignment
   // nobody uses any more is dropped at the next CDS or LDS update.)
-  if (dependencies_changed) updateSubscriptions();
+  if (dependencies_changed) {
+    if (auto s = updateSubscriptions(); !s.ok()) log::error("xds: {}", s.message());
+  }
   rebuild();
   checkInitialized();
 }
@@ -220,18 +238,20 @@ void ConfigManager::clustersActivated(const std::vector<std::string>& names) {
   }
 }
 
-void ConfigManager::updateSubscriptions() {
+absl::Status ConfigManager::updateSubscriptions() {
   WantedNames wanted = wantedNames(stores_);
   // Resources nobody subscribes to any more are forgotten, as an unsubscribe implies. (The
   // SecretManager keeps a secret's material: contexts still draining may use it.)
   stores_.routes.retainOnly(wanted.routes);
   stores_.endpoints.retainOnly(wanted.endpoints);
   stores_.secrets.retainOnly(wanted.secrets);
-  if (xds_ != nullptr) {
-    xds_->setResourceNames(xds::kRouteType, wanted.routes);
-    xds_->setResourceNames(xds::kEndpointType, wanted.endpoints);
-    xds_->setResourceNames(xds::kSecretType, wanted.secrets);
-  }
+  sources_->setResourceNames(xds::kRouteType, wanted.routes);
+  sources_->setResourceNames(xds::kEndpointType, wanted.endpoints);
+  // Each secret from the source its TLS contexts' sds_config names (none: ADS).
+  std::map<std::string, const envoy::config::core::v3::ConfigSource*> secrets;
+  for (const auto& name : wanted.secrets)
+    secrets[name] = context_.secrets == nullptr ? nullptr : context_.secrets->sdsSource(name);
+  return sources_->setSecretNames(secrets);
 }
 
 void ConfigManager::setDnsHosts(const std::string& cluster, upstream::HostVector hosts) {
@@ -258,7 +278,7 @@ void ConfigManager::rebuild() {
 std::string ConfigManager::configDumpJson(
     const envoy::config::bootstrap::v3::Bootstrap& bootstrap) const {
   return admin::renderConfigDump(
-      configDumpSections(stores_, bootstrap, xds_.get(), context_.secrets));
+      configDumpSections(stores_, bootstrap, sources_.get(), context_.secrets));
 }
 
 }  // namespace meshproxy::server

@@ -18,7 +18,8 @@
 #include "proxy/server/resource_update.h"
 #include "proxy/server/snapshot_builder.h"
 #include "proxy/server/warming.h"
-#include "xds/client/xds_manager.h"
+#include "proxy/server/xds_sources.h"
+#include "xds/client/xds_client.h"
 
 namespace meshproxy::server {
 
@@ -40,9 +41,11 @@ namespace meshproxy::server {
 // subscriptions, build and publish a snapshot with the SnapshotBuilder); /config_dump reads the
 // stores through config_dump_sections.h.
 //
-// Where the next config sources plug in (issue 14): a delta ADS stream or a path_config_source
-// file calls onUpdate with a ResourceUpdate (delta: per-resource versions and removed names);
-// subscriptions go to whatever serves each type (updateSubscriptions).
+// Where updates come from is XdsSources' business: ADS (State of the World or delta), an
+// api_config_source of a type's own, or a path_config_source file each call onConfigUpdate
+// (SotW) or onDeltaUpdate (per-resource versions and removed names), which become one
+// ResourceUpdate for onUpdate; subscriptions go to whatever serves each type
+// (updateSubscriptions).
 class ConfigManager : public xds::ResourceHandler {
  public:
   using Publish = std::function<void(std::shared_ptr<const config::Snapshot>)>;
@@ -51,17 +54,18 @@ class ConfigManager : public xds::ResourceHandler {
                 Publish publish, std::chrono::milliseconds drain_time);
   ~ConfigManager() override;
 
+  // Reads the bootstrap's config sources and loads its static resources.
   absl::Status loadStatic(const config::Bootstrap& bootstrap);
-  // Starts xDS if the bootstrap has dynamic_resources; `initialized` runs once the first
-  // CDS/LDS round is applied and warmed (or initial_fetch_timeout passed). Without xDS it
-  // runs at once.
+  // Starts the config sources (ADS, api_config_sources, files); `initialized` runs once the
+  // first CDS/LDS round is applied and warmed (or initial_fetch_timeout passed). Without
+  // dynamic LDS and CDS it runs at once.
   absl::Status startXds(const config::Bootstrap& bootstrap, std::function<void()> initialized);
   // New hosts for a STRICT_DNS cluster.
   void setDnsHosts(const std::string& cluster, upstream::HostVector hosts);
 
   const config::SnapshotSharedPtr& snapshot() const { return snapshot_; }
   std::vector<upstream::ClusterConfigSharedPtr> dnsClusters() const;
-  const xds::XdsManager* xds() const { return xds_.get(); }
+  const XdsSources& sources() const { return *sources_; }
   const ResourceStores& stores() const { return stores_; }
   // What the last published snapshot changed against the one before.
   const SnapshotDiff& lastSnapshotDiff() const { return builder_.lastDiff(); }
@@ -72,10 +76,11 @@ class ConfigManager : public xds::ResourceHandler {
   // was (the caller NACKs).
   absl::Status onUpdate(std::string_view type_url, const ResourceUpdate& update);
 
-  // xds::ResourceHandler (State of the World).
+  // xds::ResourceHandler.
   absl::Status onConfigUpdate(std::string_view type_url,
                               const std::vector<google::protobuf::Any>& resources,
                               const std::string& version) override;
+  absl::Status onDeltaUpdate(std::string_view type_url, const xds::DeltaUpdate& update) override;
 
   // Called for every STRICT_DNS cluster that becomes active (static or from CDS).
   std::function<void(const upstream::ClusterConfigSharedPtr&)> on_dns_cluster;
@@ -90,7 +95,9 @@ class ConfigManager : public xds::ResourceHandler {
   void configChanged(bool dependencies_changed);
   void activateWarmed();
   void clustersActivated(const std::vector<std::string>& names);
-  void updateSubscriptions();
+  // An error names an SDS source that could not start (checked earlier for resources from
+  // xDS: see XdsSources::checkSdsSource).
+  absl::Status updateSubscriptions();
   void rebuild();
   void checkInitialized();
 
@@ -98,7 +105,7 @@ class ConfigManager : public xds::ResourceHandler {
   config::TranslationContext context_;
   ListenerManager& listener_manager_;
   Publish publish_;
-  std::unique_ptr<xds::XdsManager> xds_;
+  std::unique_ptr<XdsSources> sources_;
   WarmTimerFactory timers_;
 
   ResourceStores stores_;
@@ -113,8 +120,6 @@ class ConfigManager : public xds::ResourceHandler {
 
   bool cds_received_ = false;
   bool lds_received_ = false;
-  bool ads_cds_ = false;
-  bool ads_lds_ = false;
   std::function<void()> initialized_;
   std::unique_ptr<Timer> init_timer_;
 };

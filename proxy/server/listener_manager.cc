@@ -11,7 +11,7 @@ absl::StatusOr<std::vector<config::ListenerHandle>> ListenerManager::apply(
   absl::flat_hash_map<std::string, const config::ListenerHandle*> by_address;
   for (const auto& h : current_) {
     existing[h.config->name] = &h;
-    if (h.config->address.port() != 0) by_address[h.config->address.str()] = &h;
+    if (!h.config->address.ephemeral()) by_address[h.config->address.str()] = &h;
   }
 
   absl::flat_hash_set<std::string> addresses;
@@ -19,7 +19,7 @@ absl::StatusOr<std::vector<config::ListenerHandle>> ListenerManager::apply(
   next.reserve(listeners.size());
   for (const auto& config : listeners) {
     // Port 0 asks for a fresh ephemeral port each time, so it never collides.
-    if (config->address.port() != 0 && !addresses.insert(config->address.str()).second) {
+    if (!config->address.ephemeral() && !addresses.insert(config->address.str()).second) {
       return absl::InvalidArgumentError(absl::StrCat("listener '", config->name, "': address ",
                                                      config->address.str(),
                                                      " is already used by another listener"));

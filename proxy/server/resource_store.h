@@ -106,6 +106,11 @@ class ResourceStore {
       }
       auto name = type.nameOf(proto, i);
       if (!name.ok()) return name.status();
+      if (i < update.names.size() && update.names[i] != *name) {
+        return absl::InvalidArgumentError(absl::StrCat("resource sent as '", update.names[i],
+                                                       "' is ", toAbsl(type.noun()), " '",
+                                                       *name, "'"));
+      }
       if (type.duplicateNamesRejected() && incoming.contains(*name)) {
         return absl::InvalidArgumentError(
             absl::StrCat("duplicate ", toAbsl(type.noun()), " '", *name, "'"));

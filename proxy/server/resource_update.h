@@ -9,11 +9,11 @@ namespace meshproxy::server {
 
 // One update of one resource type, in the form every config source can produce, so the
 // stores need not know where it came from:
-//  - a State-of-the-World response (ADS today; a path_config_source file, which holds a
-//    DiscoveryResponse, later): `resources` is the whole set of a full-state type (LDS,
+//  - a State-of-the-World response (ADS, an api_config_source, or a path_config_source file,
+//    which holds a DiscoveryResponse): `resources` is the whole set of a full-state type (LDS,
 //    CDS: one left out is removed), or the ones the response carries of the others (RDS,
 //    EDS, SDS: removal is by unsubscribing);
-//  - a delta response (DELTA_GRPC, later): `resources` are added or changed ones, each with
+//  - a delta response (DELTA_GRPC): `resources` are added or changed ones, each with
 //    its own version, and `removed` names the ones to drop.
 struct ResourceUpdate {
   enum class Kind { kStateOfTheWorld, kDelta };
@@ -33,6 +33,9 @@ struct ResourceUpdate {
   std::vector<std::string> resource_versions;
   // Delta: the names removed.
   std::vector<std::string> removed;
+  // Delta: the name each resource was sent under, parallel to `resources` (empty: not
+  // checked). It must be the resource's own name, or removal by name would miss it.
+  std::vector<std::string> names;
 
   const std::string& versionOf(size_t index) const {
     return index < resource_versions.size() ? resource_versions[index] : version;

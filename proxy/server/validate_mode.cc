@@ -10,8 +10,8 @@
 #include "proxy/config/listener_translator.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/filters/builtin_extensions.h"
-#include "proxy/server/ads_target.h"
 #include "proxy/server/cluster_resources.h"
+#include "proxy/server/xds_sources.h"
 #include "proxy/stats/store.h"
 #include "proxy/tls/secret_manager.h"
 
@@ -32,6 +32,18 @@ const char* typeName(upstream::DiscoveryType type) {
   return "?";
 }
 
+// Validate mode applies no update: the sources never start.
+class NoUpdates : public xds::ResourceHandler {
+ public:
+  absl::Status onConfigUpdate(std::string_view, const std::vector<google::protobuf::Any>&,
+                              const std::string&) override {
+    return absl::OkStatus();
+  }
+  absl::Status onDeltaUpdate(std::string_view, const xds::DeltaUpdate&) override {
+    return absl::OkStatus();
+  }
+};
+
 // Everything `serve` checks before it binds; the summary lines on success.
 absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
   filters::registerBuiltinExtensions();
@@ -45,18 +57,26 @@ absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
                                      .concurrency = options.concurrency,
                                      .secrets = &secrets,
                                      .node_metadata = &bootstrap->proto.node().metadata()};
+  // The config sources are read and checked as in serve (each TLS context's sds_config
+  // against them), resolved below; nothing connects and no file is read.
+  NoUpdates no_updates;
+  XdsSources sources(loop, stats, no_updates);
+  if (auto s = sources.configure(bootstrap->proto); !s.ok()) return s;
+  secrets.setSdsSourceValidator([&sources](const envoy::config::core::v3::ConfigSource* source) {
+    return sources.checkSdsSource(source);
+  });
 
   std::vector<std::string> lines;
   const auto& resources = bootstrap->proto.static_resources();
   ClusterResources cluster_type(context);
   ClusterStore clusters;
-  bool needs_xds = false;
+  bool needs_ads = false;
   std::vector<std::string> cluster_lines;
   for (const auto& proto : resources.clusters()) {
     auto cluster = cluster_type.translate(proto);
     if (!cluster.ok()) return cluster.status();
     Dependencies dependencies = cluster_type.dependencies(*cluster);
-    needs_xds |= !dependencies.waitsForNothing();
+    needs_ads |= !dependencies.endpoints.empty();
     clusters.addStatic(proto.name(), proto, *cluster, std::move(dependencies));
     cluster_lines.push_back(
         absl::StrCat("  cluster '", proto.name(), "' ", typeName((*cluster)->type)));
@@ -66,7 +86,7 @@ absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
     auto listener = config::translateListener(proto, context);
     if (!listener.ok()) return listener.status();
     const auto& l = **listener;
-    needs_xds |= !l.rds_route_configs.empty() || !l.secrets.empty();
+    needs_ads |= !l.rds_route_configs.empty();
     listener_lines.push_back(absl::StrCat("  listener '", l.name, "' on ", l.address.str(),
                                           l.bind_to_port ? "" : " (not bound)"));
   }
@@ -74,19 +94,12 @@ absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
   lines.insert(lines.end(), listener_lines.begin(), listener_lines.end());
   lines.push_back(absl::StrCat("clusters: ", cluster_lines.size()));
   lines.insert(lines.end(), cluster_lines.begin(), cluster_lines.end());
-  if (bootstrap->proto.has_dynamic_resources()) {
-    const auto& dynamic = bootstrap->proto.dynamic_resources();
-    auto target = adsTarget(dynamic.ads_config(), clusters);
-    if (!target.ok()) return target.status();
-    std::vector<std::string> apis;
-    if (dynamic.has_cds_config()) apis.push_back("CDS");
-    if (dynamic.has_lds_config()) apis.push_back("LDS");
-    lines.push_back(
-        absl::StrCat("ADS to ", *target,
-                     apis.empty() ? "" : absl::StrCat(" (", absl::StrJoin(apis, ", "), ")")));
-  } else if (needs_xds) {
+  auto sources_lines = sources.describe(clusters);
+  if (!sources_lines.ok()) return sources_lines.status();
+  lines.insert(lines.end(), sources_lines->begin(), sources_lines->end());
+  if (!sources.hasAds() && needs_ads) {
     return absl::InvalidArgumentError(
-        "a listener uses rds or SDS, or a cluster uses EDS or SDS, but the bootstrap has no "
+        "a listener uses rds or a cluster uses EDS, but the bootstrap has no "
         "dynamic_resources.ads_config");
   }
   if (bootstrap->admin_address) lines.push_back("admin on " + bootstrap->admin_address->str());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "proxy/protobuf/config_source.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/core/json.h"
 #include "proxy/core/log.h"
@@ -165,6 +166,41 @@ std::chrono::milliseconds SecretManager::initialFetchTimeout(std::string_view na
     timeout = timeout.has_value() ? std::min(*timeout, t) : t;
   }
   return timeout.value_or(std::chrono::milliseconds(15000));
+}
+
+const envoy::config::core::v3::ConfigSource* SecretManager::sdsSource(std::string_view name) const {
+  for (const auto& provider : liveProviders()) {
+    const auto& sources = provider->config().sds_sources;
+    if (auto it = sources.find(std::string(name)); it != sources.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+absl::Status SecretManager::checkSdsSources(const TlsContextConfig& config) const {
+  for (const auto& name : config.secretNames()) {
+    auto it = config.sds_sources.find(name);
+    const envoy::config::core::v3::ConfigSource* source =
+        it == config.sds_sources.end() ? nullptr : &it->second;
+    for (const auto& provider : liveProviders()) {
+      if (!provider->usesSecret(name)) continue;
+      const auto& other = provider->config().sds_sources;
+      auto o = other.find(name);
+      std::string mine = source == nullptr ? "" : protobuf::configSourceKey(*source);
+      std::string theirs = o == other.end() ? "" : protobuf::configSourceKey(o->second);
+      if (mine != theirs) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "SDS secret '", name, "' comes from another sds_config in ", provider->config().owner,
+            " (secrets are kept by name: give this one another name)"));
+      }
+    }
+    if (validator_) {
+      if (auto s = validator_(source); !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("SDS secret '", name, "' sds_config: ", s.message()));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 void SecretManager::registerProvider(const std::shared_ptr<TlsContextProvider>& provider) {

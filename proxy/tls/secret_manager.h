@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +18,9 @@
 
 namespace envoy::extensions::transport_sockets::tls::v3 {
 class Secret;
+}
+namespace envoy::config::core::v3 {
+class ConfigSource;
 }
 namespace meshproxy::stats {
 class Store;
@@ -65,6 +69,17 @@ class SecretManager {
   // shortest sds_config.initial_fetch_timeout among the live contexts that name it.
   std::chrono::milliseconds initialFetchTimeout(std::string_view name) const;
 
+  // Where secret `name` comes from: the sds_config a live TLS context gives for it, or null
+  // for ADS (the server subscribes to it there).
+  const envoy::config::core::v3::ConfigSource* sdsSource(std::string_view name) const;
+  // A new TLS context's sds_configs, before it is registered: each must be one the server can
+  // serve (the validator, set by the server, checks it against the bootstrap) and agree with
+  // the one live contexts give for the same name (secrets are kept by name, one source each).
+  absl::Status checkSdsSources(const TlsContextConfig& config) const;
+  using SdsSourceValidator =
+      std::function<absl::Status(const envoy::config::core::v3::ConfigSource* source)>;
+  void setSdsSourceValidator(SdsSourceValidator validator) { validator_ = std::move(validator); }
+
   // Translators register each provider they make: it is rebuilt when its secrets or files
   // change, counted for days_until_first_cert_expiring and listed by /certs. Held weakly:
   // a provider goes away with the last config that uses it.
@@ -91,6 +106,7 @@ class SecretManager {
   mutable std::vector<std::weak_ptr<TlsContextProvider>> providers_;
   std::unique_ptr<Timer> file_timer_;
   stats::Gauge* days_until_expiring_ = nullptr;
+  SdsSourceValidator validator_;
 };
 
 }  // namespace meshproxy::tls

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "envoy/config/core/v3/config_source.pb.h"
 #include "proxy/tls/san_matcher.h"
 
 namespace meshproxy::tls {
@@ -59,6 +61,9 @@ struct TlsContextConfig {
   // The validation context: static, SDS, or both (combined_validation_context).
   std::optional<ValidationSpec> validation;
   std::string validation_sds;
+  // Where each SDS secret above comes from when it is not ADS: its sds_config (an
+  // api_config_source of its own, or a path_config_source file), by secret name.
+  std::map<std::string, envoy::config::core::v3::ConfigSource> sds_sources;
   // sds_config.initial_fetch_timeout (the last SDS config that sets one; Envoy's default
   // otherwise): how long a listener or cluster using this context warms for its secrets.
   std::chrono::milliseconds sds_initial_fetch_timeout{15000};

@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
+#include "proxy/protobuf/config_source.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/core/strings.h"
 #include "proxy/tls/openssl_ptr.h"
@@ -96,10 +97,21 @@ absl::StatusOr<std::string> sdsName(const SdsSecretConfig& sds, std::string_view
     config.sds_initial_fetch_timeout =
         protobuf::toMilliseconds(sds.sds_config().initial_fetch_timeout());
   }
-  // Without sds_config Envoy takes the secret from static_resources.secrets; with it, only
-  // ADS is supported. Either way the SecretManager holds it under its name.
-  if (sds.has_sds_config() && !sds.sds_config().has_ads()) {
-    return invalid(absl::StrCat(toAbsl(field), ": unsupported: sds_config other than ads"));
+  // Without sds_config Envoy takes the secret from static_resources.secrets; with it, from
+  // ADS, its own api_config_source or a file. Either way the SecretManager holds it under its
+  // name; the server subscribes to it through the source recorded here.
+  if (sds.has_sds_config()) {
+    const auto& source = sds.sds_config();
+    if (source.has_self()) {
+      return invalid(absl::StrCat(toAbsl(field), ": unsupported: sds_config.self"));
+    }
+    if (!source.has_ads()) {
+      auto [it, inserted] = config.sds_sources.try_emplace(sds.name(), source);
+      if (!inserted && protobuf::configSourceKey(it->second) != protobuf::configSourceKey(source)) {
+        return invalid(absl::StrCat(toAbsl(field), ": secret '", sds.name(),
+                                    "' is named twice with different sds_config"));
+      }
+    }
   }
   return sds.name();
 }
@@ -165,7 +177,8 @@ absl::Status translateCommon(const CommonTlsContext& proto, bool server, TlsCont
 }  // namespace
 
 const protobuf::SupportedFields& tlsSupportedFields() {
-  static const protobuf::SupportedFields fields = {
+  static const protobuf::SupportedFields fields = [] {
+    protobuf::SupportedFields f = {
       {"envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
        {"common_tls_context", "require_client_certificate", "session_ticket_keys",
         "disable_stateless_session_resumption"}},
@@ -191,14 +204,15 @@ const protobuf::SupportedFields& tlsSupportedFields() {
       {"envoy.extensions.transport_sockets.tls.v3.Secret",
        {"name", "tls_certificate", "validation_context"}},
       {"envoy.config.core.v3.DataSource", {"filename", "inline_bytes", "inline_string"}},
-      {"envoy.config.core.v3.ConfigSource",
-       {"ads", "resource_api_version", "initial_fetch_timeout"}},
-      {"envoy.config.core.v3.AggregatedConfigSource", {}},
       {"envoy.type.matcher.v3.StringMatcher",
        {"exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case"}},
       {"envoy.type.matcher.v3.RegexMatcher", {"regex", "google_re2"}},
       {"envoy.type.matcher.v3.RegexMatcher.GoogleRE2", {}},
-  };
+    };
+    // sds_config: ADS, an api_config_source of its own, or a file.
+    f.merge(protobuf::configSourceSupportedFields());
+    return f;
+  }();
   return fields;
 }
 

@@ -106,14 +106,13 @@ TEST(InvalidBootstrapTest, RejectedAtTheAdsCheckWhileDnsLookupsRunExitsOne) {
     std::string message;
   };
   std::vector<Case> cases = {
-      {"delta.yaml",
-       dnsBootstrap(absl::StrReplaceAll(kGoodAds, {{"GRPC", "DELTA_GRPC"}}), kXdsEndpoint),
-       "api_type GRPC and transport_api_version V3 are required"},
+      {"rest.yaml", dnsBootstrap(absl::StrReplaceAll(kGoodAds, {{"GRPC", "REST"}}), kXdsEndpoint),
+       "api_type REST is not supported"},
       {"v2_transport.yaml",
-       dnsBootstrap(absl::StrReplaceAll(kGoodAds, {{"transport_api_version: V3",
-                                                    "transport_api_version: V2"}}),
+       dnsBootstrap(absl::StrReplaceAll(
+                        kGoodAds, {{"transport_api_version: V3", "transport_api_version: V2"}}),
                     kXdsEndpoint),
-       "api_type GRPC and transport_api_version V3 are required"},
+       "transport_api_version must be V3"},
       {"no_endpoints.yaml", dnsBootstrap(kGoodAds, ""),
        "ads_config: cluster 'xds' has no endpoint"},
   };

@@ -460,19 +460,6 @@ TEST_F(MeshControlTest, ARequestWithoutTypeUrlEndsTheStream) {
   EXPECT_THAT(status.error_message(), HasSubstr("type_url"));
 }
 
-TEST_F(MeshControlTest, DeltaIsUnimplemented) {
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = AggregatedDiscoveryService::NewStub(channel);
-  grpc::ClientContext context;
-  auto stream = stub->DeltaAggregatedResources(&context);
-  stream->WritesDone();
-  envoy::service::discovery::v3::DeltaDiscoveryResponse response;
-  while (stream->Read(&response)) {
-  }
-  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
-}
-
 TEST_F(MeshControlTest, SigtermWithAConnectedNodeExitsZero) {
   AdsClient client(grpc_port_, "node-b");
   client.subscribe(kCds);

@@ -119,12 +119,26 @@ static_resources:
 
 std::string adsBootstrapYaml(const std::string& preamble, const std::string& xds_host,
                              int xds_port) {
-  return absl::StrCat(preamble, R"(
+  return adsBootstrapYaml(
+      AdsBootstrap{.preamble = preamble, .xds_host = xds_host, .xds_port = xds_port});
+}
+
+std::string adsBootstrapYaml(const AdsBootstrap& b) {
+  std::string address =
+      b.xds_pipe.empty()
+          ? absl::StrCat("socket_address: { address: ", b.xds_host, ", port_value: ", b.xds_port,
+                         " }")
+          : absl::StrCat("pipe: { path: \"", b.xds_pipe, "\" }");
+  std::string service = "envoy_grpc: { cluster_name: xds }";
+  if (!b.initial_metadata.empty())
+    absl::StrAppend(&service, ", initial_metadata: ", b.initial_metadata);
+  return absl::StrCat(b.preamble, R"(
 dynamic_resources:
   ads_config:
-    api_type: GRPC
+    api_type: )", b.api_type, R"(
     transport_api_version: V3
-    grpc_services: [ { envoy_grpc: { cluster_name: xds } } ]
+    set_node_on_first_message_only: )", b.set_node_on_first_message_only ? "true" : "false", R"(
+    grpc_services: [ { )", service, R"( } ]
   cds_config: { ads: {}, resource_api_version: V3 }
   lds_config: { ads: {}, resource_api_version: V3 }
 static_resources:
@@ -137,8 +151,7 @@ static_resources:
         explicit_http_config: { http2_protocol_options: {} }
     load_assignment:
       cluster_name: xds
-      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: )",
-                      xds_host, ", port_value: ", xds_port, R"( } } } } ] } ]
+      endpoints: [ { lb_endpoints: [ { endpoint: { address: { )", address, R"( } } } ] } ]
 )");
 }
 

@@ -44,4 +44,17 @@ std::string httpBootstrapYaml(const HttpBootstrap& b);
 std::string adsBootstrapYaml(const std::string& preamble, const std::string& xds_host,
                              int xds_port);
 
+// The same with its variations: delta, a Unix socket, metadata, the node on every request.
+struct AdsBootstrap {
+  std::string preamble;  // node:, admin: ...
+  std::string xds_host = "127.0.0.1";
+  int xds_port = 0;
+  std::string xds_pipe;  // non-empty: the `xds` cluster's endpoint is this Unix socket
+  std::string api_type = "GRPC";  // or DELTA_GRPC
+  bool set_node_on_first_message_only = true;  // as Istio's bootstrap sets it
+  // grpc_services[0].initial_metadata in flow style: "[{key: x-consul-token, value: t}]".
+  std::string initial_metadata;
+};
+std::string adsBootstrapYaml(const AdsBootstrap& b);
+
 }  // namespace meshproxy::testing

@@ -46,7 +46,7 @@ int ControlPlane::run() {
   if (auto s = start(); !s.ok()) {
     log::critical("{}", s.message());
     if (grpc_server_) {
-      service_.cancelAll();
+      services_.cancelAll();
       grpc_server_->Shutdown();
     }
     return 1;
@@ -85,13 +85,17 @@ absl::Status ControlPlane::startGrpc() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
   int port = 0;
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service_);
+  services_.registerWith(builder);
   grpc_server_ = builder.BuildAndStart();
   if (!grpc_server_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", options_.listen));
   }
   auto address = network::Address::parse(options_.listen);
-  log::info("serving ADS on {}:{}", address.ok() ? address->ip() : options_.listen, port);
+  if (address.ok()) {
+    log::info("serving ADS on {}:{}", address->ip(), port);
+  } else {
+    log::info("serving ADS on {}", options_.listen);
+  }
   serving_ = true;
   return absl::OkStatus();
 }
@@ -211,7 +215,7 @@ void ControlPlane::shutdown() {
   renew_timer_.reset();
   serving_ = false;
   // Streams never end on their own: cancel them, so Shutdown() does not wait out the deadline.
-  service_.cancelAll();
+  services_.cancelAll();
   if (grpc_server_) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() + kGrpcShutdownDeadline);
   }

@@ -57,7 +57,7 @@ class ControlPlane {
   SnapshotStore store_;
   NodeRegistry registry_;
   LoadState load_;
-  AdsService service_{store_, registry_};
+  DiscoveryServices services_{store_, registry_};
   std::unique_ptr<grpc::Server> grpc_server_;
   std::atomic<bool> serving_{false};
   AdminContext admin_context_{load_, registry_, [this] { return serving_.load(); },

@@ -1,4 +1,4 @@
-// Who is connected, and where each of their subscriptions stands: one entry per ADS stream
+// Who is connected, and where each of their subscriptions stands: one entry per xDS stream
 // (a node that reconnects, or two proxies sharing an id, show up as separate entries). Recently
 // closed streams are kept for a while, marked disconnected, so a node that just dropped off is
 // still visible in /nodes. Thread-safe: streams update it, the admin thread reads it.
@@ -24,6 +24,9 @@ struct StreamInfo {
   std::string metadata_json;  // node.metadata as JSON ("{}" when absent)
   std::string user_agent;     // node.user_agent_name and version, e.g. "envoy 1.28.0"
   std::string peer;           // gRPC peer, e.g. "ipv4:127.0.0.1:40122"
+  // The gRPC method, e.g. "DeltaAggregatedResources": ADS or a type's own service, SotW or
+  // delta.
+  std::string method;
   absl::Time connected_since;
   std::optional<absl::Time> disconnected_at;
   std::map<std::string, TypeStatus> types;  // by type URL

@@ -1,5 +1,6 @@
 #include "xds/server/options.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "proxy/network/address.h"
@@ -8,16 +9,19 @@ namespace meshproxy::xds_server {
 
 std::string usage() {
   return absl::StrCat(R"(Usage:
-  mesh-control --listen HOST:PORT --resources DIR [--admin HOST:PORT] [--log-level LEVEL]
+  mesh-control --listen HOST:PORT|unix:PATH --resources DIR [--admin HOST:PORT]
+               [--log-level LEVEL]
                [--log-format text|json] [--ca-dir DIR | --ca-cert FILE --ca-key FILE]
                [--trust-domain NAME] [--cert-ttl DURATION]
   mesh-control status [--admin HOST:PORT]
   mesh-control inject -f FILE [-o FILE] [--image IMAGE]   (see mesh-control inject --help)
 
 The reference xDS control plane: serves Envoy v3 resources from DIR over ADS
-(State of the World) and pushes a new version when files change.
+(State of the World and delta), and SDS, LDS and CDS on their own services, and pushes
+a new version when files change.
 
-  --listen HOST:PORT     gRPC address for ADS (port 0 picks a free port; see the log)
+  --listen HOST:PORT     gRPC address for xDS (port 0 picks a free port; see the log), or
+                         unix:PATH for a Unix domain socket
   --resources DIR        DIR/all/*.yaml|yml|json go to every node,
                          DIR/nodes/<node-id>/* only to that node (and override `all`)
   --admin HOST:PORT      admin HTTP server: /nodes, /resources, /ready
@@ -124,7 +128,11 @@ absl::StatusOr<Options> parseOptions(int argc, const char* const* argv) {
   }
   if (o.command == Options::Command::kStatus) return o;
   if (o.listen.empty()) return absl::InvalidArgumentError("--listen HOST:PORT is required");
-  if (auto a = network::Address::parse(o.listen); !a.ok()) {
+  if (absl::StartsWith(o.listen, "unix:")) {
+    // A Unix domain socket, as istio-agent serves its sidecar (gRPC's own address syntax).
+    if (auto a = network::Address::fromPipe(o.listen.substr(5)); !a.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--listen: ", a.status().message()));
+  } else if (auto a = network::Address::parse(o.listen); !a.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--listen: ", a.status().message()));
   }
   if (o.resources_dir.empty()) return absl::InvalidArgumentError("--resources DIR is required");

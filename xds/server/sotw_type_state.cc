@@ -1,6 +1,8 @@
 #include "xds/server/sotw_type_state.h"
 
 #include "absl/strings/str_cat.h"
+#include "xds/server/nonce.h"
+#include "xds/server/resource_version.h"
 
 namespace meshproxy::xds_server {
 
@@ -14,6 +16,8 @@ std::string_view toString(RequestKind kind) {
       return "NACK";
     case RequestKind::kStale:
       return "stale";
+    case RequestKind::kChange:
+      return "change";
   }
   return "unknown";
 }
@@ -51,6 +55,20 @@ bool SotwTypeState::shouldRespond(std::string_view version) const {
   if (!requested_) return false;
   if (status_.nonce_sent.empty()) return true;
   return version != status_.version_sent || status_.subscription != sent_for_;
+}
+
+std::optional<SotwTypeState::Response> SotwTypeState::respond(const ResourceMap& available,
+                                                              absl::Time now) {
+  ResourceMap selected = subscription().select(available);
+  std::string version = computeVersion(selected);
+  if (!shouldRespond(version)) return std::nullopt;
+  Response response;
+  response.set_version_info(version);
+  response.set_type_url(status_.type_url);
+  response.set_nonce(nextNonce());
+  for (const auto& [name, resource] : selected) *response.add_resources() = resource->body;
+  onSent(version, response.nonce(), selected.size(), now);
+  return response;
 }
 
 void SotwTypeState::onSent(std::string version, std::string nonce, size_t resources,

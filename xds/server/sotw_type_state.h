@@ -31,7 +31,8 @@
 
 namespace meshproxy::xds_server {
 
-enum class RequestKind { kInitial, kAck, kNack, kStale };
+// kChange: a delta request that only changes the subscription (no nonce, not the first).
+enum class RequestKind { kInitial, kAck, kNack, kStale, kChange };
 std::string_view toString(RequestKind kind);
 
 struct NackInfo {
@@ -59,7 +60,14 @@ struct TypeStatus {
 
 class SotwTypeState {
  public:
+  using Request = envoy::service::discovery::v3::DiscoveryRequest;
+  using Response = envoy::service::discovery::v3::DiscoveryResponse;
+
   explicit SotwTypeState(std::string type_url);
+
+  // The response due for `available` (every resource of the type the node has): what the
+  // subscription selects, if shouldRespond(); recorded with onSent().
+  std::optional<Response> respond(const ResourceMap& available, absl::Time now);
 
   // Classifies a request of this type and applies it (subscription, ACK/NACK bookkeeping).
   RequestKind onRequest(const envoy::service::discovery::v3::DiscoveryRequest& request,

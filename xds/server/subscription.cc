@@ -18,6 +18,13 @@ Subscription Subscription::fromRequest(
   return s;
 }
 
+Subscription Subscription::of(bool wildcard, std::set<std::string> names) {
+  Subscription s;
+  s.wildcard_ = wildcard;
+  s.names_ = std::move(names);
+  return s;
+}
+
 ResourceMap Subscription::select(const ResourceMap& available) const {
   if (wildcard_) return available;
   ResourceMap out;

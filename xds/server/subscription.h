@@ -19,6 +19,8 @@ class Subscription {
   Subscription() = default;
   static Subscription fromRequest(std::string_view type_url,
                                   const google::protobuf::RepeatedPtrField<std::string>& names);
+  // A delta stream's subscription, kept as a wildcard flag and the names subscribed.
+  static Subscription of(bool wildcard, std::set<std::string> names);
 
   bool wildcard() const { return wildcard_; }
   // Explicitly requested names ("*" excluded).

@@ -1,4 +1,4 @@
-#include "xds/client/ads_stream.h"
+#include "xds/client/xds_stream.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -11,12 +11,24 @@ namespace meshproxy::xds {
 namespace {
 constexpr std::chrono::milliseconds kInitialBackoff{500};
 constexpr std::chrono::milliseconds kMaxBackoff{30000};
+
+std::shared_ptr<grpc::Channel> makeChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxXdsReceiveMessageBytes);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
 }  // namespace
 
-AdsStream::AdsStream(std::string target, EventLoop& main_loop, Callbacks& callbacks)
-    : target_(std::move(target)), main_loop_(main_loop), callbacks_(callbacks) {}
+template <typename Request, typename Response>
+XdsStream<Request, Response>::XdsStream(GrpcServiceSpec spec, Open open, EventLoop& main_loop,
+                                        Callbacks& callbacks)
+    : spec_(std::move(spec)),
+      open_(std::move(open)),
+      main_loop_(main_loop),
+      callbacks_(callbacks) {}
 
-AdsStream::~AdsStream() {
+template <typename Request, typename Response>
+XdsStream<Request, Response>::~XdsStream() {
   alive_.reset();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -27,17 +39,20 @@ AdsStream::~AdsStream() {
   if (thread_.joinable()) thread_.join();
 }
 
-void AdsStream::postToMain(std::function<void()> fn) {
+template <typename Request, typename Response>
+void XdsStream<Request, Response>::postToMain(std::function<void()> fn) {
   main_loop_.post([alive = std::weak_ptr<int>(alive_), fn = std::move(fn)] {
     if (!alive.expired()) fn();
   });
 }
 
-void AdsStream::start() {
+template <typename Request, typename Response>
+void XdsStream<Request, Response>::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void AdsStream::send(DiscoveryRequest request) {
+template <typename Request, typename Response>
+void XdsStream<Request, Response>::send(Request request) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stream_up_) return;
@@ -46,12 +61,14 @@ void AdsStream::send(DiscoveryRequest request) {
   cv_.notify_all();
 }
 
-void AdsStream::sleepInterruptibly(std::chrono::milliseconds duration) {
+template <typename Request, typename Response>
+void XdsStream<Request, Response>::sleepInterruptibly(std::chrono::milliseconds duration) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, duration, [this] { return stopping_; });
 }
 
-void AdsStream::run() {
+template <typename Request, typename Response>
+void XdsStream<Request, Response>::run() {
   log::setThreadName("xds");
   std::mt19937_64 random(std::random_device{}());
   auto backoff = kInitialBackoff;
@@ -71,16 +88,15 @@ void AdsStream::run() {
     auto half = backoff.count() / 2;
     std::uniform_int_distribution<long> jitter(0, half);
     auto delay = std::chrono::milliseconds(half + jitter(random));
-    log::info("xds: reconnecting to {} in {} ms", target_, delay.count());
+    log::info("xds: reconnecting to {} in {} ms", spec_.target, delay.count());
     sleepInterruptibly(delay);
     backoff = std::min(backoff * 2, kMaxBackoff);
   }
 }
 
-bool AdsStream::runOneStream() {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-  auto channel = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), args);
+template <typename Request, typename Response>
+bool XdsStream<Request, Response>::runOneStream() {
+  auto channel = makeChannel(spec_.target);
   // Wait for the connection in short slices so that stop() is never held up for long.
   auto give_up = std::chrono::system_clock::now() + std::chrono::seconds(5);
   while (!channel->WaitForConnected(std::chrono::system_clock::now() +
@@ -92,9 +108,9 @@ bool AdsStream::runOneStream() {
       return false;
     }
   }
-  auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
   grpc::ClientContext context;
-  auto stream = stub->StreamAggregatedResources(&context);
+  for (const auto& [key, value] : spec_.initial_metadata) context.AddMetadata(key, value);
+  auto stream = open_(channel, &context);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
@@ -103,16 +119,16 @@ bool AdsStream::runOneStream() {
     outbox_.clear();
   }
   std::thread writer([this, s = stream.get()] { writerLoop(s); });
-  log::info("xds: ADS stream to {} established", target_);
+  log::info("xds: stream to {} established", spec_.target);
   postToMain([this] { callbacks_.onStreamEstablished(); });
 
   bool received = false;
   for (;;) {
-    auto response = std::make_unique<DiscoveryResponse>();
+    auto response = std::make_unique<Response>();
     if (!stream->Read(response.get())) break;
     received = true;
-    postToMain([this, r = std::shared_ptr<DiscoveryResponse>(response.release())]() mutable {
-      callbacks_.onDiscoveryResponse(std::make_unique<DiscoveryResponse>(std::move(*r)));
+    postToMain([this, r = std::shared_ptr<Response>(response.release())]() mutable {
+      callbacks_.onResponse(std::make_unique<Response>(std::move(*r)));
     });
   }
   {
@@ -133,19 +149,20 @@ bool AdsStream::runOneStream() {
     log::error(
         "xds: a response from {} is larger than the {} MiB receive limit ({}); it cannot "
         "be applied or NACKed, the stream reconnects with backoff",
-        target_, kMaxReceiveMessageBytes >> 20, reason);
+        spec_.target, kMaxXdsReceiveMessageBytes >> 20, reason);
     postToMain([this] { callbacks_.onResponseTooLarge(); });
     received = false;  // no backoff reset: the same response would come back at once
   } else {
-    log::warn("xds: ADS stream to {} closed: {}", target_, reason);
+    log::warn("xds: stream to {} closed: {}", spec_.target, reason);
   }
   postToMain([this, reason] { callbacks_.onStreamClosed(reason); });
   return received;
 }
 
-void AdsStream::writerLoop(grpc::ClientReaderWriter<DiscoveryRequest, DiscoveryResponse>* stream) {
+template <typename Request, typename Response>
+void XdsStream<Request, Response>::writerLoop(ReaderWriter* stream) {
   for (;;) {
-    DiscoveryRequest request;
+    Request request;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return !outbox_.empty() || !stream_up_ || stopping_; });
@@ -160,5 +177,8 @@ void AdsStream::writerLoop(grpc::ClientReaderWriter<DiscoveryRequest, DiscoveryR
     }
   }
 }
+
+template class XdsStream<DiscoveryRequest, DiscoveryResponse>;
+template class XdsStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
 }  // namespace meshproxy::xds

@@ -1,27 +1,17 @@
-#include "xds/server/ads_stream.h"
+#include "xds/server/discovery_stream.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <thread>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "proxy/protobuf/proto_util.h"
 #include "proxy/core/log.h"
-#include "xds/server/resource_version.h"
+#include "proxy/protobuf/proto_util.h"
 #include "xds/server/type_urls.h"
 
 namespace meshproxy::xds_server {
 namespace {
-
-// Nonces are unique within the process, so a nonce from another stream (or from before a
-// reconnect) never matches the latest one on this stream.
-std::string nextNonce() {
-  static std::atomic<uint64_t> counter{0};
-  return std::to_string(counter.fetch_add(1, std::memory_order_relaxed) + 1);
-}
 
 std::string userAgent(const envoy::config::core::v3::Node& node) {
   std::string out = node.user_agent_name();
@@ -41,25 +31,60 @@ std::vector<std::string> inPushOrder(const std::set<std::string>& types) {
 // cancelling the call (which fails that write).
 constexpr std::chrono::seconds kWriterExitWait(1);
 
+constexpr bool isDelta(const envoy::service::discovery::v3::DeltaDiscoveryRequest*) { return true; }
+constexpr bool isDelta(const envoy::service::discovery::v3::DiscoveryRequest*) { return false; }
+
+size_t namesIn(const envoy::service::discovery::v3::DiscoveryRequest& r) {
+  return static_cast<size_t>(r.resource_names_size());
+}
+size_t namesIn(const envoy::service::discovery::v3::DeltaDiscoveryRequest& r) {
+  return static_cast<size_t>(r.resource_names_subscribe_size());
+}
+
+// What a response says of itself in the log.
+std::string describe(const envoy::service::discovery::v3::DiscoveryResponse& r) {
+  return absl::StrCat("version ", r.version_info(), " (", r.resources_size(), " resources, nonce ",
+                      r.nonce(), ")");
+}
+std::string describe(const envoy::service::discovery::v3::DeltaDiscoveryResponse& r) {
+  return absl::StrCat("delta ", r.system_version_info(), " (", r.resources_size(),
+                      " added or changed, ", r.removed_resources_size(), " removed, nonce ",
+                      r.nonce(), ")");
+}
+
 }  // namespace
 
-AdsStream::AdsStream(uint64_t id, grpc::ServerContext* context, AdsReaderWriter* stream,
-                     SnapshotStore& store, NodeRegistry& registry)
-    : id_(id), context_(context), stream_(stream), store_(store), registry_(registry) {}
+template <typename TypeState>
+DiscoveryStream<TypeState>::DiscoveryStream(uint64_t id, grpc::ServerContext* context,
+                                            ReaderWriter* stream, SnapshotStore& store,
+                                            NodeRegistry& registry, std::string only_type,
+                                            std::string method)
+    : id_(id),
+      context_(context),
+      stream_(stream),
+      store_(store),
+      registry_(registry),
+      only_type_(std::move(only_type)),
+      method_(std::move(method)) {}
 
-void AdsStream::cancel() { context_->TryCancel(); }
+template <typename TypeState>
+void DiscoveryStream<TypeState>::cancel() {
+  context_->TryCancel();
+}
 
-std::string AdsStream::logName() const {
+template <typename TypeState>
+std::string DiscoveryStream<TypeState>::logName() const {
   return absl::StrCat("node '", node_.id(), "' (stream ", id_, ")");
 }
 
-grpc::Status AdsStream::run() {
-  log::setThreadName(absl::StrCat("ads-", id_));
-  DiscoveryRequest request;
+template <typename TypeState>
+grpc::Status DiscoveryStream<TypeState>::run() {
+  log::setThreadName(absl::StrCat(isDelta(static_cast<Request*>(nullptr)) ? "delta-" : "ads-", id_));
+  Request request;
   if (!stream_->Read(&request)) return grpc::Status::OK;
   if (!request.has_node()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "the first DiscoveryRequest on a stream must carry the node");
+                        "the first request on a stream must carry the node");
   }
   node_ = request.node();
 
@@ -71,9 +96,10 @@ grpc::Status AdsStream::run() {
   info.user_agent = userAgent(node_);
   info.peer = context_->peer();
   info.connected_since = absl::Now();
+  info.method = method_;
   registry_.connect(std::move(info));
-  log::info("{} connected from {} (cluster '{}', {})", logName(), context_->peer(), node_.cluster(),
-            userAgent(node_));
+  log::info("{} connected from {} (cluster '{}', {}, {})", logName(), context_->peer(),
+            node_.cluster(), userAgent(node_), method_);
 
   {
     std::lock_guard lock(mu_);
@@ -111,11 +137,17 @@ grpc::Status AdsStream::run() {
   return status;
 }
 
-grpc::Status AdsStream::handleRequest(const DiscoveryRequest& request) {
-  const std::string& type = request.type_url();
+template <typename TypeState>
+grpc::Status DiscoveryStream<TypeState>::handleRequest(const Request& request) {
+  std::string type = request.type_url();
+  if (type.empty()) type = only_type_;
   if (type.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "type_url is required on an aggregated (ADS) stream");
+  }
+  if (!only_type_.empty() && type != only_type_) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("this service serves ", only_type_, ", not ", type));
   }
   RequestKind kind;
   TypeStatus status;
@@ -136,21 +168,23 @@ grpc::Status AdsStream::handleRequest(const DiscoveryRequest& request) {
                 status.last_nack->version, request.response_nonce(), status.last_nack->message);
       break;
     case RequestKind::kAck:
-      log::debug("{} ACKed {} version {}", logName(), short_type, request.version_info());
+      log::debug("{} ACKed {} version {}", logName(), short_type, status.acked_version);
       break;
     case RequestKind::kStale:
       log::debug("{} sent a stale {} request (nonce {}, latest {})", logName(), short_type,
                  request.response_nonce(), status.nonce_sent);
       break;
     case RequestKind::kInitial:
-      log::debug("{} requests {} ({} names, version '{}')", logName(), short_type,
-                 request.resource_names_size(), request.version_info());
+    case RequestKind::kChange:
+      log::debug("{} requests {} ({}, {} names)", logName(), short_type, toString(kind),
+                 namesIn(request));
       break;
   }
   return grpc::Status::OK;
 }
 
-void AdsStream::wake() {
+template <typename TypeState>
+void DiscoveryStream<TypeState>::wake() {
   {
     std::lock_guard lock(mu_);
     source_changed_ = true;
@@ -158,8 +192,10 @@ void AdsStream::wake() {
   cv_.notify_all();
 }
 
-void AdsStream::writeLoop() {
-  log::setThreadName(absl::StrCat("ads-", id_, "-w"));
+template <typename TypeState>
+void DiscoveryStream<TypeState>::writeLoop() {
+  log::setThreadName(absl::StrCat(isDelta(static_cast<Request*>(nullptr)) ? "delta-" : "ads-", id_,
+                                  "-w"));
   writeUntilDone();
   {
     std::lock_guard lock(mu_);
@@ -168,7 +204,8 @@ void AdsStream::writeLoop() {
   cv_.notify_all();
 }
 
-void AdsStream::writeUntilDone() {
+template <typename TypeState>
+void DiscoveryStream<TypeState>::writeUntilDone() {
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return done_ || source_changed_ || !dirty_.empty(); });
@@ -183,7 +220,7 @@ void AdsStream::writeUntilDone() {
     }
     source_changed_ = false;
     dirty_.clear();
-    std::vector<DiscoveryResponse> responses = collectResponses(types, current);
+    std::vector<Response> responses = collectResponses(types, current);
     lock.unlock();
     for (const auto& response : responses) {
       if (!stream_->Write(response)) {
@@ -191,36 +228,32 @@ void AdsStream::writeUntilDone() {
         context_->TryCancel();
         return;
       }
-      log::info("sent {} version {} ({} resources, nonce {}) to {}",
-                shortTypeName(response.type_url()), response.version_info(),
-                response.resources_size(), response.nonce(), logName());
+      log::info("sent {} {} to {}", shortTypeName(response.type_url()), describe(response),
+                logName());
     }
     lock.lock();
   }
 }
 
-std::vector<DiscoveryResponse> AdsStream::collectResponses(const std::set<std::string>& types,
-                                                           const SnapshotStore::Current& current) {
-  std::vector<DiscoveryResponse> out;
+template <typename TypeState>
+std::vector<typename DiscoveryStream<TypeState>::Response>
+DiscoveryStream<TypeState>::collectResponses(const std::set<std::string>& types,
+                                             const SnapshotStore::Current& current) {
+  std::vector<Response> out;
   absl::Time now = absl::Now();
   for (const auto& type : inPushOrder(types)) {
-    SotwTypeState& state = types_.at(type);
-    ResourceMap selected = state.subscription().select(current.source->resources(node_, type));
-    std::string version = computeVersion(selected);
-    if (!state.shouldRespond(version)) continue;
-
-    DiscoveryResponse response;
-    response.set_version_info(version);
-    response.set_type_url(type);
-    response.set_nonce(nextNonce());
-    response.mutable_control_plane()->set_identifier(
+    TypeState& state = types_.at(type);
+    auto response = state.respond(current.source->resources(node_, type), now);
+    if (!response) continue;
+    response->mutable_control_plane()->set_identifier(
         absl::StrCat("mesh-control ", MESHPROXY_VERSION));
-    for (const auto& [name, resource] : selected) *response.add_resources() = resource->body;
-    state.onSent(version, response.nonce(), selected.size(), now);
     registry_.updateType(id_, state.status());
-    out.push_back(std::move(response));
+    out.push_back(std::move(*response));
   }
   return out;
 }
+
+template class DiscoveryStream<SotwTypeState>;
+template class DiscoveryStream<DeltaTypeState>;
 
 }  // namespace meshproxy::xds_server
