@@ -279,6 +279,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->transport_socket = std::move(*transport);
   }
   config->stats = makeStats(clusterScope(context, config->name));
+  config->resources = upstream::ClusterResources::forCluster(config->name);
   return upstream::ClusterConfigSharedPtr(std::move(config));
 }
 

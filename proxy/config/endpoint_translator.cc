@@ -55,12 +55,13 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
         default:
           break;
       }
-      auto host = std::make_shared<upstream::Host>();
-      host->address = *address;
-      host->weight = weight;
-      host->hostname = lb_endpoint.endpoint().hostname().empty() ? address->str()
-                                                                 : lb_endpoint.endpoint().hostname();
-      hosts.push_back(std::move(host));
+      std::string hostname = lb_endpoint.endpoint().hostname().empty()
+                                 ? address->str()
+                                 : lb_endpoint.endpoint().hostname();
+      upstream::Locality where_it_runs{locality.locality().region(), locality.locality().zone(),
+                                       locality.locality().sub_zone()};
+      hosts.push_back(std::make_shared<upstream::Host>(*address, std::move(hostname), weight,
+                                                       std::move(where_it_runs)));
     }
   }
   return hosts;

@@ -74,9 +74,9 @@ AdminResponse clusters(Server& server, const AdminRequest& req) {
       absl::StrAppend(&out, i ? "," : "", "{\"name\":", jsonString(c->name), ",\"host_statuses\":[");
       for (size_t h = 0; h < c->hosts.size(); ++h) {
         const auto& host = *c->hosts[h];
-        absl::StrAppend(&out, h ? "," : "", "{\"address\":", socketAddressJson(host.address),
+        absl::StrAppend(&out, h ? "," : "", "{\"address\":", socketAddressJson(host.address()),
                         ",\"health_status\":{\"eds_health_status\":\"HEALTHY\"},\"weight\":",
-                        host.weight, ",\"hostname\":", jsonString(host.hostname), "}");
+                        host.weight(), ",\"hostname\":", jsonString(host.hostname()), "}");
       }
       out += "]}";
     }
@@ -87,9 +87,9 @@ AdminResponse clusters(Server& server, const AdminRequest& req) {
   for (const auto* c : sorted) {
     absl::StrAppend(&out, c->name, "::connect_timeout_ms::", c->connect_timeout.count(), "\n");
     for (const auto& host : c->hosts) {
-      std::string prefix = absl::StrCat(c->name, "::", host->address.str(), "::");
-      absl::StrAppend(&out, prefix, "hostname::", host->hostname, "\n", prefix,
-                      "health_flags::healthy\n", prefix, "weight::", host->weight, "\n");
+      std::string prefix = absl::StrCat(c->name, "::", host->address().str(), "::");
+      absl::StrAppend(&out, prefix, "hostname::", host->hostname(), "\n", prefix,
+                      "health_flags::healthy\n", prefix, "weight::", host->weight(), "\n");
     }
   }
   return text(200, std::move(out));

@@ -39,7 +39,7 @@ absl::StatusOr<std::string> adsTarget(const envoy::config::core::v3::ApiConfigSo
     return absl::StrCat("dns:///", cluster.dns_targets[0].name, ":", cluster.dns_targets[0].port);
   }
   if (!cluster.hosts.empty()) {
-    const auto& address = cluster.hosts[0]->address;
+    const auto& address = cluster.hosts[0]->address();
     return absl::StrCat(address.family() == AF_INET6 ? "ipv6:" : "ipv4:", address.str());
   }
   return absl::InvalidArgumentError(

@@ -12,6 +12,7 @@
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
+#include "proxy/upstream/cluster_resources.h"
 #include "proxy/upstream/host.h"
 
 namespace meshproxy::upstream {
@@ -109,6 +110,8 @@ struct ClusterConfig {
   bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;
+  // Open connections and requests across workers (ClusterResources::forCluster(name)).
+  ClusterResourcesSharedPtr resources = std::make_shared<ClusterResources>();
 };
 
 using ClusterConfigSharedPtr = std::shared_ptr<const ClusterConfig>;

@@ -23,10 +23,7 @@ const WorkerCluster::OriginalDstHost& WorkerCluster::originalDstHost(
   auto [it, inserted] = original_dst_hosts.try_emplace(address.str());
   OriginalDstHost& entry = it->second;
   if (inserted) {
-    auto host = std::make_shared<Host>();
-    host->address = address;
-    host->hostname = address.str();
-    entry.host = std::move(host);
+    entry.host = std::make_shared<Host>(address, address.str());
     entry.state = std::make_shared<HostState>();
   }
   entry.last_used_ms = now;
@@ -56,10 +53,10 @@ WorkerClusterSharedPtr WorkerClusterManager::build(const ClusterConfigSharedPtr&
     // Endpoints that stay keep their pools (and their open connections).
     absl::flat_hash_map<std::string, size_t> old_index;
     for (size_t i = 0; i < previous->config->hosts.size(); ++i) {
-      old_index[previous->config->hosts[i]->address.str()] = i;
+      old_index[previous->config->hosts[i]->address().str()] = i;
     }
     for (size_t i = 0; i < n; ++i) {
-      auto it = old_index.find(config->hosts[i]->address.str());
+      auto it = old_index.find(config->hosts[i]->address().str());
       if (it == old_index.end()) continue;
       wc->host_states[i] = previous->host_states[it->second];
       if (wc->host_states[i]->pool != nullptr) wc->host_states[i]->pool->updateCluster(config);

@@ -19,15 +19,18 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
     const ClusterConfig& cluster = *pool.cluster_;
     // With TLS, kConnected comes after the handshake: requests go to authenticated peers only.
     connection_ = network::Connection::connect(
-        pool.worker_.loop, pool.host_->address, cluster.connect_timeout,
+        pool.worker_.loop, pool.host_->address(), cluster.connect_timeout,
         cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
         cluster.source_address ? &*cluster.source_address : nullptr);
     connection_->setCallbacks(this);
     codec_ = http::createClientCodec(*connection_);
     cluster.stats->upstream_cx_total.inc();
     cluster.stats->upstream_cx_http1_total.inc();
+    resources_ = cluster.resources;
+    resources_->connections.inc();
   }
   ~ActiveClient() override {
+    resources_->connections.dec();
     if (connection_ != nullptr) {
       connection_->setCallbacks(nullptr);
       connection_->close(network::CloseType::kNoFlush);
@@ -90,7 +93,7 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
     }
     absl::Status status = codec_->dispatch(data);
     if (!status.ok()) {
-      log::debug("upstream {}: protocol error: {}", pool_.host_->address.str(), status.message());
+      log::debug("upstream {}: protocol error: {}", pool_.host_->address().str(), status.message());
       close();
       return;
     }
@@ -167,6 +170,9 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
   }
 
   Http1ConnPool& pool_;
+  // The cluster's counters as they were when this connection opened (a CDS update keeps the
+  // same object, see ClusterResources::forCluster).
+  ClusterResourcesSharedPtr resources_;
   std::unique_ptr<network::Connection> connection_;
   std::unique_ptr<http::ClientConnection> codec_;
   http::ResponseDecoder* decoder_ = nullptr;
@@ -181,7 +187,10 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
 class Http1ConnPool::PendingRequest : public PendingRequestHandle {
  public:
   PendingRequest(Http1ConnPool& pool, http::ResponseDecoder& decoder, PoolCallbacks& callbacks)
-      : pool(pool), decoder(decoder), callbacks(callbacks) {}
+      : pool(pool), decoder(decoder), callbacks(callbacks), resources(pool.cluster_->resources) {
+    resources->pending_requests.inc();
+  }
+  ~PendingRequest() override { resources->pending_requests.dec(); }
   void cancel() override {
     auto owned = std::move(*position);
     pool.pending_.erase(position);
@@ -197,6 +206,7 @@ class Http1ConnPool::PendingRequest : public PendingRequestHandle {
   Http1ConnPool& pool;
   http::ResponseDecoder& decoder;
   PoolCallbacks& callbacks;
+  ClusterResourcesSharedPtr resources;
   std::list<std::unique_ptr<PendingRequest>>::iterator position;
 };
 

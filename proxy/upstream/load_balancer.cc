@@ -10,8 +10,9 @@ HostState::~HostState() = default;
 RoundRobinLoadBalancer::RoundRobinLoadBalancer(const HostVector& hosts, uint64_t seed)
     : hosts_(hosts), current_(hosts.size(), 0) {
   for (const auto& h : hosts_) {
-    total_weight_ += h->weight;
-    if (h->weight != hosts_.front()->weight) weighted_ = true;
+    weights_.push_back(h->weight());
+    total_weight_ += weights_.back();
+    if (weights_.back() != weights_.front()) weighted_ = true;
   }
   if (!hosts_.empty()) next_ = static_cast<size_t>(seed % hosts_.size());
 }
@@ -25,7 +26,7 @@ int RoundRobinLoadBalancer::chooseHost() {
   }
   size_t best = 0;
   for (size_t i = 0; i < hosts_.size(); ++i) {
-    current_[i] += hosts_[i]->weight;
+    current_[i] += weights_[i];
     if (current_[i] > current_[best]) best = i;
   }
   current_[best] -= total_weight_;
@@ -35,7 +36,9 @@ int RoundRobinLoadBalancer::chooseHost() {
 LeastRequestLoadBalancer::LeastRequestLoadBalancer(const HostVector& hosts,
                                                    const HostStateVector& states,
                                                    std::mt19937_64& random)
-    : hosts_(hosts), states_(states), random_(random) {}
+    : hosts_(hosts), states_(states), random_(random) {
+  for (const auto& h : hosts_) weights_.push_back(h->weight());
+}
 
 int LeastRequestLoadBalancer::chooseHost() {
   size_t n = hosts_.size();
@@ -45,8 +48,8 @@ int LeastRequestLoadBalancer::chooseHost() {
   size_t b = random_() % (n - 1);
   if (b >= a) ++b;  // two distinct hosts
   // Compare active/weight without division: active_a * weight_b vs active_b * weight_a.
-  uint64_t score_a = static_cast<uint64_t>(states_[a]->active_requests) * hosts_[b]->weight;
-  uint64_t score_b = static_cast<uint64_t>(states_[b]->active_requests) * hosts_[a]->weight;
+  uint64_t score_a = static_cast<uint64_t>(states_[a]->active_requests) * weights_[b];
+  uint64_t score_b = static_cast<uint64_t>(states_[b]->active_requests) * weights_[a];
   if (score_a == score_b) return static_cast<int>(random_() & 1 ? a : b);
   return static_cast<int>(score_a < score_b ? a : b);
 }

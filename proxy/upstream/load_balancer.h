@@ -1,8 +1,8 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "proxy/upstream/host.h"
@@ -42,6 +42,7 @@ class RoundRobinLoadBalancer : public LoadBalancer {
 
  private:
   const HostVector& hosts_;
+  std::vector<uint32_t> weights_;  // copied when built: see Host::weight()
   bool weighted_ = false;
   size_t next_ = 0;
   int64_t total_weight_ = 0;
@@ -60,6 +61,7 @@ class LeastRequestLoadBalancer : public LoadBalancer {
 
  private:
   const HostVector& hosts_;
+  std::vector<uint32_t> weights_;
   const HostStateVector& states_;
   std::mt19937_64& random_;
 };

@@ -12,10 +12,8 @@ namespace {
 HostVector makeHosts(std::vector<uint32_t> weights) {
   HostVector hosts;
   for (size_t i = 0; i < weights.size(); ++i) {
-    auto h = std::make_shared<Host>();
-    h->address = *network::Address::fromIpPort("127.0.0.1", static_cast<uint32_t>(8000 + i));
-    h->weight = weights[i];
-    hosts.push_back(h);
+    auto address = *network::Address::fromIpPort("127.0.0.1", static_cast<uint32_t>(8000 + i));
+    hosts.push_back(std::make_shared<Host>(address, address.str(), weights[i]));
   }
   return hosts;
 }

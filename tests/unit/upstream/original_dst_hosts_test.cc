@@ -36,7 +36,7 @@ TEST(OriginalDstHostsTest, MadeOnDemandSharedPerDestinationAndSwept) {
   auto b = *network::Address::parse("10.0.0.2:80");
   const auto& first = cluster->originalDstHost(f.worker, a);
   HostSharedPtr host_a = first.host;
-  EXPECT_EQ(host_a->address.str(), "10.0.0.1:80");
+  EXPECT_EQ(host_a->address().str(), "10.0.0.1:80");
   EXPECT_EQ(cluster->originalDstHost(f.worker, a).host, host_a);     // same destination, same host
   cluster->originalDstHost(f.worker, b).state->active_requests = 1;  // b is busy
   EXPECT_EQ(cluster->originalDstHostCount(), 2u);

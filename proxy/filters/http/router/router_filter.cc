@@ -139,14 +139,15 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
     return FilterHeadersStatus::kStopIteration;
   }
   const upstream::Host& host = *host_ptr;
-  info.upstream_host = host.address.str();
+  info.upstream_host = host.address().str();
   info.upstream_request_attempt_count = 1;
 
   route_->finalizeRequestHeaders(headers, info, weighted_cluster_);
-  if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host.hostname);
+  if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host.hostname());
 
   cluster.stats->upstream_rq_total.inc();
   cluster.stats->upstream_rq_active.inc();
+  cluster.resources->requests.inc();
   ++host_state_->active_requests;
   counted_active_ = true;
   upstream_start_ = std::chrono::steady_clock::now();
@@ -293,6 +294,7 @@ void RouterFilter::finishUpstream(bool reset) {
   if (counted_active_) {
     counted_active_ = false;
     cluster_->config->stats->upstream_rq_active.dec();
+    cluster_->config->resources->requests.dec();
     if (host_state_->active_requests > 0) --host_state_->active_requests;
   }
 }

@@ -82,16 +82,14 @@ void TcpProxyFilter::connectUpstream() {
   }
   ++connect_attempts_;
   info.upstream_request_attempt_count = connect_attempts_;
-  info.upstream_host = host->address.str();
+  info.upstream_host = host->address().str();
   cluster_->stats->upstream_cx_total.inc();
   // With TLS, kConnected comes after the handshake: downstream bytes flow only to an
   // authenticated upstream.
-  upstream_ = network::Connection::connect(callbacks_->worker().loop, host->address,
-                                           cluster_->connect_timeout,
-                                           cluster_->per_connection_buffer_limit,
-                                           cluster_->transport_socket.get(),
-                                           cluster_->source_address ? &*cluster_->source_address
-                                                                    : nullptr);
+  upstream_ = network::Connection::connect(
+      callbacks_->worker().loop, host->address(), cluster_->connect_timeout,
+      cluster_->per_connection_buffer_limit, cluster_->transport_socket.get(),
+      cluster_->source_address ? &*cluster_->source_address : nullptr);
   upstream_->enableHalfClose(true);
   upstream_->setCallbacks(&upstream_callbacks_);
 }
