@@ -10,7 +10,7 @@ Worker::Worker(uint32_t index, std::chrono::milliseconds drain_time)
     : index_(index),
       drain_time_(drain_time),
       random_(std::random_device{}()),
-      clusters_(random_(), random_),
+      clusters_(loop_, index_, random_(), random_),
       context_{loop_, index_, clusters_, random_} {
   context_.listener_index = this;
 }

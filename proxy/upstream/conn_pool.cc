@@ -19,7 +19,7 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
     const ClusterConfig& cluster = *pool.cluster_;
     // With TLS, kConnected comes after the handshake: requests go to authenticated peers only.
     connection_ = network::Connection::connect(
-        pool.worker_.loop, pool.host_->address(), cluster.connect_timeout,
+        pool.loop_, pool.host_->address(), cluster.connect_timeout,
         cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
         cluster.source_address ? &*cluster.source_address : nullptr);
     connection_->setCallbacks(this);
@@ -159,7 +159,7 @@ class Http1ConnPool::ActiveClient : public network::ConnectionCallbacks,
     if (cluster.idle_timeout.count() > 0) {
       // One timer per connection, re-armed per exchange (cheap: see Timer).
       if (idle_timer_ == nullptr) {
-        idle_timer_ = std::make_unique<Timer>(pool_.worker_.loop.uv(), [this] {
+        idle_timer_ = std::make_unique<Timer>(pool_.loop_.uv(), [this] {
           pool_.cluster_->stats->upstream_cx_idle_timeout.inc();
           close();
         });
@@ -200,7 +200,7 @@ class Http1ConnPool::PendingRequest : public PendingRequestHandle {
     };
     auto d = std::make_unique<Doomed>();
     d->p = std::move(owned);
-    pool.worker_.loop.deferredDelete(std::move(d));
+    pool.loop_.deferredDelete(std::move(d));
   }
 
   Http1ConnPool& pool;
@@ -210,9 +210,8 @@ class Http1ConnPool::PendingRequest : public PendingRequestHandle {
   std::list<std::unique_ptr<PendingRequest>>::iterator position;
 };
 
-Http1ConnPool::Http1ConnPool(WorkerContext& worker, HostSharedPtr host,
-                             ClusterConfigSharedPtr cluster)
-    : worker_(worker), host_(std::move(host)), cluster_(std::move(cluster)) {}
+Http1ConnPool::Http1ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster)
+    : loop_(loop), host_(std::move(host)), cluster_(std::move(cluster)) {}
 
 Http1ConnPool::~Http1ConnPool() {
   for (auto& p : pending_) {
@@ -288,7 +287,7 @@ void Http1ConnPool::onClientClosed(ActiveClient& client) {
   std::erase(idle_, &client);
   auto owned = std::move(*client.position);
   clients_.erase(client.position);
-  worker_.loop.deferredDelete(std::move(owned));
+  loop_.deferredDelete(std::move(owned));
   servePending();
 }
 

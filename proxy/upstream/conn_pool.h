@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
-#include "proxy/core/worker_context.h"
 #include "proxy/http/codec.h"
 #include "proxy/network/connection.h"
 #include "proxy/upstream/cluster_config.h"
@@ -49,7 +49,7 @@ class PendingRequestHandle {
 // requests or idle_timeout without use.
 class Http1ConnPool {
  public:
-  Http1ConnPool(WorkerContext& worker, HostSharedPtr host, ClusterConfigSharedPtr cluster);
+  Http1ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster);
   ~Http1ConnPool();
   Http1ConnPool(const Http1ConnPool&) = delete;
   Http1ConnPool& operator=(const Http1ConnPool&) = delete;
@@ -77,7 +77,7 @@ class Http1ConnPool {
   void onClientClosed(ActiveClient& client);
   void servePending();
 
-  WorkerContext& worker_;
+  EventLoop& loop_;
   HostSharedPtr host_;
   ClusterConfigSharedPtr cluster_;
   std::list<std::unique_ptr<ActiveClient>> clients_;

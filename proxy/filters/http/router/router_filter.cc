@@ -60,26 +60,8 @@ FilterHeadersStatus RouterFilter::routeDirectly(const route::Route& route,
   return FilterHeadersStatus::kStopIteration;
 }
 
-// ORIGINAL_DST: the request header (original_dst_lb_config.use_http_header), else the
-// downstream connection's original destination. A destination original_dst did not restore
-// is this listener itself, and going there would loop back into meshproxy.
-std::optional<network::Address> RouterFilter::originalDestination(
-    const upstream::ClusterConfig& cluster, const http::HeaderMap& headers) {
-  std::optional<network::Address> dst;
-  if (cluster.original_dst_use_http_header) {
-    if (auto value = headers.get(cluster.original_dst_http_header); value.has_value()) {
-      auto parsed = network::Address::parse(*value);
-      if (!parsed.ok()) return std::nullopt;  // Envoy: an unusable header is no host
-      dst = *parsed;
-    }
-  }
-  if (!dst.has_value()) {
-    const network::Connection& downstream = callbacks_->connection();
-    if (!downstream.localAddressRestored()) return std::nullopt;
-    dst = downstream.localAddress();
-  }
-  if (cluster.original_dst_port_override != 0) dst->setPort(cluster.original_dst_port_override);
-  return dst;
+const network::Connection* RouterFilter::downstreamConnection() const {
+  return &callbacks_->connection();
 }
 
 FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool end_stream) {
@@ -104,56 +86,45 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   } else {
     cluster_name = route_->clusterName(headers, random);
   }
-  cluster_ = cluster_name.empty() ? nullptr : worker.clusters.getShared(cluster_name);
-  if (cluster_ == nullptr) {
+  upstream::WorkerCluster* cluster =
+      cluster_name.empty() ? nullptr : worker.clusters.get(cluster_name);
+  if (cluster == nullptr) {
     info.setResponseFlag(ResponseFlag::kNoClusterFound);
     callbacks_->sendLocalReply(action->cluster_not_found_response_code, "", "cluster_not_found");
     return FilterHeadersStatus::kStopIteration;
   }
-  const upstream::ClusterConfig& cluster = *cluster_->config;
-  info.upstream_cluster = cluster.name;
-  if (cluster.http2) {
+  cluster_ = upstream::ClusterPin(*cluster);
+  const upstream::ClusterConfig& config = cluster->config();
+  info.upstream_cluster = config.name;
+  if (config.http2) {
     // Said plainly rather than speaking HTTP/1.1 to a server that expects HTTP/2.
     callbacks_->sendLocalReply(503, "upstream HTTP/2 is not supported yet", "unsupported_upstream_protocol");
     return FilterHeadersStatus::kStopIteration;
   }
-  upstream::HostSharedPtr host_ptr;
-  if (cluster.type == upstream::DiscoveryType::kOriginalDst) {
-    std::optional<network::Address> dst = originalDestination(cluster, headers);
-    if (dst.has_value()) {
-      const auto& entry = cluster_->originalDstHost(worker, *dst);
-      host_ptr = entry.host;
-      host_state_ = entry.state;
-    }
-  } else {
-    int index = cluster_->lb->chooseHost();
-    if (index >= 0) {
-      host_ptr = cluster.hosts[static_cast<size_t>(index)];
-      host_state_ = cluster_->host_states[static_cast<size_t>(index)];
-    }
-  }
-  if (host_ptr == nullptr) {
-    cluster.stats->upstream_cx_none_healthy.inc();
+  upstream::WorkerHost* chosen = cluster->chooseHost(*this);
+  if (chosen == nullptr) {
+    config.stats->upstream_cx_none_healthy.inc();
     info.setResponseFlag(ResponseFlag::kNoHealthyUpstream);
     callbacks_->sendLocalReply(503, "no healthy upstream", "no_healthy_upstream");
     return FilterHeadersStatus::kStopIteration;
   }
-  const upstream::Host& host = *host_ptr;
+  host_ = upstream::HostPin(*chosen);
+  const upstream::Host& host = chosen->host();
   info.upstream_host = host.address().str();
   info.upstream_request_attempt_count = 1;
 
   route_->finalizeRequestHeaders(headers, info, weighted_cluster_);
   if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host.hostname());
 
-  cluster.stats->upstream_rq_total.inc();
-  cluster.stats->upstream_rq_active.inc();
-  cluster.resources->requests.inc();
-  ++host_state_->active_requests;
+  config.stats->upstream_rq_total.inc();
+  config.stats->upstream_rq_active.inc();
+  config.resources->requests.inc();
+  ++chosen->active_requests;
   counted_active_ = true;
   upstream_start_ = std::chrono::steady_clock::now();
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
-  upstream::Http1ConnPool& pool = cluster_->pool(worker, host_ptr, *host_state_);
+  upstream::Http1ConnPool& pool = cluster->httpPool(*chosen);
   pending_ = pool.newStream(upstream_response_, *this);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
@@ -244,7 +215,7 @@ void RouterFilter::onUpstreamHeaders(std::unique_ptr<http::HeaderMap> headers, b
   auto now = std::chrono::steady_clock::now();
   info.first_upstream_rx_byte_received = info.sinceStart(now);
   uint32_t status = headers->status();
-  cluster_->config->stats->rqClass(status).inc();
+  cluster_->config().stats->rqClass(status).inc();
   if (!config_->suppress_envoy_headers) {
     headers->set("x-envoy-upstream-service-time",
                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - upstream_start_).count()));
@@ -269,7 +240,7 @@ void RouterFilter::responseCompleted() {
   timeout_timer_.reset();
   auto elapsed = std::chrono::steady_clock::now() - upstream_start_;
   callbacks_->streamInfo().upstream_request_duration = elapsed;
-  const auto& stats = *cluster_->config->stats;
+  const auto& stats = *cluster_->config().stats;
   stats.upstream_rq_completed.inc();
   stats.upstream_rq_time.record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
@@ -293,9 +264,9 @@ void RouterFilter::finishUpstream(bool reset) {
   }
   if (counted_active_) {
     counted_active_ = false;
-    cluster_->config->stats->upstream_rq_active.dec();
-    cluster_->config->resources->requests.dec();
-    if (host_state_->active_requests > 0) --host_state_->active_requests;
+    cluster_->config().stats->upstream_rq_active.dec();
+    cluster_->config().resources->requests.dec();
+    if (host_->active_requests > 0) --host_->active_requests;
   }
 }
 
@@ -303,7 +274,7 @@ void RouterFilter::onUpstreamReset(http::StreamResetReason reason) {
   // The upstream connection is gone (the pool closed it); nothing to reset on our side.
   upstream_ = nullptr;
   if (response_complete_) return;
-  cluster_->config->stats->upstream_rq_rx_reset.inc();
+  cluster_->config().stats->upstream_rq_rx_reset.inc();
   auto& info = callbacks_->streamInfo();
   log::debug("router: upstream {} reset: {}", info.upstream_host, http::toString(reason));
   if (response_started_) {
@@ -334,7 +305,7 @@ void RouterFilter::DownstreamWatermarks::onBelowWriteBufferLowWatermark() {
 }
 
 void RouterFilter::onTimeout() {
-  cluster_->config->stats->upstream_rq_timeout.inc();
+  cluster_->config().stats->upstream_rq_timeout.inc();
   auto& info = callbacks_->streamInfo();
   info.setResponseFlag(ResponseFlag::kUpstreamRequestTimeout);
   if (response_started_) {
@@ -349,12 +320,13 @@ void RouterFilter::onDestroy() {
   if (destroyed_) return;
   destroyed_ = true;
   timeout_timer_.reset();
-  if (callbacks_ != nullptr && cluster_ != nullptr) {
+  if (callbacks_ != nullptr && cluster_) {
     callbacks_->removeDownstreamWatermarkCallbacks(downstream_watermarks_);
   }
   // An exchange cut short leaves the HTTP/1 connection in an unknown state: close it.
-  if (cluster_ != nullptr) {
-    if (upstream_ != nullptr && !response_complete_) cluster_->config->stats->upstream_rq_tx_reset.inc();
+  if (cluster_) {
+    if (upstream_ != nullptr && !response_complete_)
+      cluster_->config().stats->upstream_rq_tx_reset.inc();
     finishUpstream(!response_complete_);
   }
 }

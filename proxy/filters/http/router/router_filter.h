@@ -25,7 +25,9 @@ struct RouterConfig {
 // a host, takes a connection from that host's pool, streams the request up and the response
 // back, and turns every upstream failure into the right local reply: 503 (no cluster, no
 // healthy host, connect failure), 502 (upstream reset or protocol error), 504 (timeout).
-class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCallbacks {
+class RouterFilter : public http::StreamDecoderFilter,
+                     public upstream::PoolCallbacks,
+                     public upstream::LbContext {
  public:
   explicit RouterFilter(std::shared_ptr<const RouterConfig> config);
   ~RouterFilter() override;
@@ -41,6 +43,9 @@ class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCall
   void onPoolReady(upstream::PooledStream& stream) override;
   void onPoolFailure(upstream::PoolFailureReason reason, std::string_view details) override;
 
+  // LbContext
+  const network::Connection* downstreamConnection() const override;
+  const http::HeaderMap* downstreamHeaders() const override { return request_headers_; }
 
  private:
   // The upstream side: its response and its stream events.
@@ -78,8 +83,6 @@ class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCall
   void onUpstreamReset(http::StreamResetReason reason);
   http::FilterHeadersStatus routeDirectly(const route::Route& route, http::HeaderMap& headers);
   void sendUpstreamRequestBody();
-  std::optional<network::Address> originalDestination(const upstream::ClusterConfig& cluster,
-                                                      const http::HeaderMap& headers);
   void onRequestComplete();
   void onTimeout();
   void failWith(uint32_t status, std::string_view details, std::string_view body);
@@ -92,8 +95,11 @@ class RouterFilter : public http::StreamDecoderFilter, public upstream::PoolCall
   UpstreamResponse upstream_response_{*this};
   const route::Route* route_ = nullptr;
   const route::WeightedCluster* weighted_cluster_ = nullptr;
-  upstream::WorkerClusterSharedPtr cluster_;
-  std::shared_ptr<upstream::HostState> host_state_;
+  // Pinned from the cluster lookup until this filter is destroyed (after the access log):
+  // the cluster's config, its Host objects and pools stay valid that long. See
+  // upstream/worker_cluster.h.
+  upstream::ClusterPin cluster_;
+  upstream::HostPin host_;
   std::string upstream_host_;
   // Kept so the access log's %UPSTREAM_PEER_URI_SAN% and failure reason outlive the
   // upstream connection.

@@ -17,9 +17,13 @@ TcpProxyFilter::TcpProxyFilter(std::shared_ptr<const TcpProxyConfig> config)
 TcpProxyFilter::~TcpProxyFilter() {
   if (upstream_ != nullptr) {
     upstream_->setCallbacks(nullptr);
-    if (upstream_connected_ && cluster_ != nullptr) cluster_->stats->upstream_cx_active.dec();
+    if (upstream_connected_ && cluster_) cluster_->config().stats->upstream_cx_active.dec();
     upstream_connected_ = false;
   }
+}
+
+const network::Connection* TcpProxyFilter::downstreamConnection() const {
+  return &callbacks_->connection();
 }
 
 void TcpProxyFilter::initialize(network::NetworkFilterCallbacks& callbacks) {
@@ -44,7 +48,7 @@ FilterStatus TcpProxyFilter::onNewConnection() {
     downstream().close(CloseType::kNoFlush);
     return FilterStatus::kStopIteration;
   }
-  cluster_ = cluster->config;
+  cluster_ = upstream::ClusterPin(*cluster);
   if (config_->idle_timeout.count() > 0) {
     idle_timer_ = std::make_unique<Timer>(callbacks_->worker().loop.uv(), [this]() { onIdleTimeout(); });
     resetIdleTimer();
@@ -55,27 +59,14 @@ FilterStatus TcpProxyFilter::onNewConnection() {
 }
 
 void TcpProxyFilter::connectUpstream() {
-  upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
-  const upstream::Host* host = nullptr;
-  if (cluster != nullptr && cluster->config->type == upstream::DiscoveryType::kOriginalDst) {
-    // Passthrough: where the client meant to go. Only a destination original_dst restored
-    // counts; without one the local address is this listener, and connecting there would
-    // loop back into meshproxy.
-    if (downstream().localAddressRestored()) {
-      network::Address dst = downstream().localAddress();
-      if (cluster->config->original_dst_port_override != 0) {
-        dst.setPort(cluster->config->original_dst_port_override);
-      }
-      original_dst_host_ = cluster->originalDstHost(callbacks_->worker(), dst).host;
-      host = original_dst_host_.get();
-    }
-  } else {
-    int index = cluster == nullptr ? -1 : cluster->lb->chooseHost();
-    host = index < 0 ? nullptr : cluster->config->hosts[static_cast<size_t>(index)].get();
-  }
+  // ORIGINAL_DST (passthrough) goes where the client meant to go: the front end takes the
+  // destination original_dst restored on this connection.
+  upstream::WorkerHost* chosen = cluster_->chooseHost(*this);
+  if (chosen != nullptr) host_ = upstream::HostPin(*chosen);
+  const upstream::Host* host = chosen == nullptr ? nullptr : &chosen->host();
   auto& info = callbacks_->streamInfo();
   if (host == nullptr) {
-    cluster_->stats->upstream_cx_none_healthy.inc();
+    cluster_->config().stats->upstream_cx_none_healthy.inc();
     info.setResponseFlag(accesslog::ResponseFlag::kNoHealthyUpstream);
     downstream().close(CloseType::kNoFlush);
     return;
@@ -83,20 +74,21 @@ void TcpProxyFilter::connectUpstream() {
   ++connect_attempts_;
   info.upstream_request_attempt_count = connect_attempts_;
   info.upstream_host = host->address().str();
-  cluster_->stats->upstream_cx_total.inc();
+  cluster_->config().stats->upstream_cx_total.inc();
   // With TLS, kConnected comes after the handshake: downstream bytes flow only to an
   // authenticated upstream.
+  const upstream::ClusterConfig& cluster = cluster_->config();
   upstream_ = network::Connection::connect(
-      callbacks_->worker().loop, host->address(), cluster_->connect_timeout,
-      cluster_->per_connection_buffer_limit, cluster_->transport_socket.get(),
-      cluster_->source_address ? &*cluster_->source_address : nullptr);
+      callbacks_->worker().loop, host->address(), cluster.connect_timeout,
+      cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
+      cluster.source_address ? &*cluster.source_address : nullptr);
   upstream_->enableHalfClose(true);
   upstream_->setCallbacks(&upstream_callbacks_);
 }
 
 void TcpProxyFilter::onUpstreamConnected() {
   upstream_connected_ = true;
-  cluster_->stats->upstream_cx_active.inc();
+  cluster_->config().stats->upstream_cx_active.inc();
   auto& info = callbacks_->streamInfo();
   info.upstream_local_address = upstream_->localAddress().str();
   if (const auto& ssl = upstream_->ssl(); ssl != nullptr) {
@@ -109,8 +101,9 @@ void TcpProxyFilter::onUpstreamConnected() {
 }
 
 void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
-  cluster_->stats->upstream_cx_connect_fail.inc();
-  if (event == ConnectionEvent::kConnectTimeout) cluster_->stats->upstream_cx_connect_timeout.inc();
+  cluster_->config().stats->upstream_cx_connect_fail.inc();
+  if (event == ConnectionEvent::kConnectTimeout)
+    cluster_->config().stats->upstream_cx_connect_timeout.inc();
   auto& info = callbacks_->streamInfo();
   info.upstream_transport_failure_reason =
       event == ConnectionEvent::kConnectTimeout ? "connect_timeout" : "connect_failed";
@@ -141,7 +134,7 @@ FilterStatus TcpProxyFilter::onData(Buffer& data, bool end_stream) {
   resetIdleTimer();
   if (end_stream) downstream_sent_fin_ = true;
   if (upstream_ != nullptr && upstream_->isOpen()) {
-    cluster_->stats->upstream_cx_tx_bytes_total.add(data.length());
+    cluster_->config().stats->upstream_cx_tx_bytes_total.add(data.length());
     upstream_->write(data, end_stream);
   } else {
     data.clear();
@@ -152,7 +145,7 @@ FilterStatus TcpProxyFilter::onData(Buffer& data, bool end_stream) {
 void TcpProxyFilter::UpstreamCallbacks::onData(Buffer& data, bool end_stream) {
   TcpProxyFilter& p = parent_;
   size_t n = data.length();
-  p.cluster_->stats->upstream_cx_rx_bytes_total.add(n);
+  p.cluster_->config().stats->upstream_cx_rx_bytes_total.add(n);
   p.config_->stats->downstream_cx_tx_bytes_total.add(n);
   p.callbacks_->streamInfo().bytes_sent += n;
   p.resetIdleTimer();
@@ -179,8 +172,8 @@ void TcpProxyFilter::UpstreamCallbacks::onEvent(ConnectionEvent event) {
 
 void TcpProxyFilter::onUpstreamClosed(ConnectionEvent event) {
   if (upstream_connected_) {
-    cluster_->stats->upstream_cx_active.dec();
-    cluster_->stats->upstream_cx_destroy.inc();
+    cluster_->config().stats->upstream_cx_active.dec();
+    cluster_->config().stats->upstream_cx_destroy.inc();
     upstream_connected_ = false;
   }
   // A close after the upstream's FIN is the normal end of a session, not a termination.

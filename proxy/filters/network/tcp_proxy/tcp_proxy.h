@@ -6,14 +6,14 @@
 #include "proxy/filters/network/tcp_proxy/tcp_proxy_config.h"
 #include "proxy/network/connection.h"
 #include "proxy/network/filter.h"
-#include "proxy/upstream/cluster_config.h"
+#include "proxy/upstream/worker_cluster.h"
 
 namespace meshproxy::filters::tcp_proxy {
 
 // Relays bytes between a downstream connection and one upstream connection to a host of the
 // configured cluster. Half-close passes through (a FIN on one side becomes a FIN on the
 // other), and each side's write queue throttles reading on the other side.
-class TcpProxyFilter : public network::NetworkFilter {
+class TcpProxyFilter : public network::NetworkFilter, public upstream::LbContext {
  public:
   explicit TcpProxyFilter(std::shared_ptr<const TcpProxyConfig> config);
   ~TcpProxyFilter() override;
@@ -24,6 +24,9 @@ class TcpProxyFilter : public network::NetworkFilter {
   void onEvent(network::ConnectionEvent event) override;
   void onAboveWriteBufferHighWatermark() override;
   void onBelowWriteBufferLowWatermark() override;
+
+  // LbContext
+  const network::Connection* downstreamConnection() const override;
 
  private:
   class UpstreamCallbacks : public network::ConnectionCallbacks {
@@ -49,9 +52,10 @@ class TcpProxyFilter : public network::NetworkFilter {
 
   std::shared_ptr<const TcpProxyConfig> config_;
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
-  upstream::ClusterConfigSharedPtr cluster_;
-  // ORIGINAL_DST: the host made for this connection's destination.
-  upstream::HostSharedPtr original_dst_host_;
+  // Pinned for the connection's life (after its access log line): the cluster's config,
+  // hosts and the chosen host stay valid. See upstream/worker_cluster.h.
+  upstream::ClusterPin cluster_;
+  upstream::HostPin host_;
   std::unique_ptr<network::Connection> upstream_;
   // The upstream's TLS identity and failure reason, kept for the access log.
   std::shared_ptr<const network::SslConnectionInfo> upstream_ssl_;
