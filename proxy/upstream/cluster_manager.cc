@@ -36,7 +36,7 @@ void WorkerClusterManager::retire(std::unique_ptr<WorkerCluster> cluster) {
   // update() runs from the loop, never inside a stream's callbacks, and every stream that
   // uses a cluster pins it: an unpinned cluster can go at once.
   if (cluster->pins_ == 0) return;
-  cluster->retired_ = true;
+  cluster->retire();
   retired_.push_back(std::move(cluster));
 }
 

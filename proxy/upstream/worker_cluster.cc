@@ -3,7 +3,7 @@
 #include "proxy/http/header_map.h"
 #include "proxy/network/connection.h"
 #include "proxy/upstream/cluster_manager.h"
-#include "proxy/upstream/conn_pool.h"
+#include "proxy/upstream/http1_conn_pool.h"
 
 namespace meshproxy::upstream {
 
@@ -29,7 +29,7 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
       continue;
     }
     hosts_.push_back(*it->second);
-    if (hosts_.back()->http1_pool != nullptr) hosts_.back()->http1_pool->updateCluster(config_);
+    for (const auto& pool : hosts_.back()->pools()) pool->updateCluster(config_);
   }
   if (previous != nullptr && previous->config_->type == DiscoveryType::kOriginalDst &&
       config_->type == DiscoveryType::kOriginalDst) {
@@ -37,7 +37,7 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
     original_dst_hosts_ = std::move(previous->original_dst_hosts_);
     previous->original_dst_hosts_.clear();
     for (auto& [key, entry] : original_dst_hosts_) {
-      if (entry.host->http1_pool != nullptr) entry.host->http1_pool->updateCluster(config_);
+      for (const auto& pool : entry.host->pools()) pool->updateCluster(config_);
     }
   }
   switch (config_->lb_policy) {
@@ -76,11 +76,24 @@ WorkerHost* WorkerCluster::chooseHost(const LbContext& context) {
   return host;
 }
 
-Http1ConnPool& WorkerCluster::httpPool(WorkerHost& host) {
-  if (host.http1_pool == nullptr) {
-    host.http1_pool = std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_);
+ConnPool* WorkerCluster::httpPool(WorkerHost& host, const PoolKey& key) {
+  if (ConnPool* pool = host.pool(key); pool != nullptr) return pool;
+  if (key.protocol == http::Protocol::kHttp2) return nullptr;
+  return &host.addPool(
+      std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_));
+}
+
+void WorkerCluster::retire() {
+  retired_ = true;
+  // Hosts only this cluster still holds left the config: their idle connections close now,
+  // busy ones when their streams end.
+  for (const auto& host : hosts_) {
+    if (host.use_count() > 1) continue;
+    for (const auto& pool : host->pools()) pool->drainConnections();
   }
-  return *host.http1_pool;
+  for (const auto& [key, entry] : original_dst_hosts_) {
+    for (const auto& pool : entry.host->pools()) pool->drainConnections();
+  }
 }
 
 std::optional<network::Address> WorkerCluster::originalDestination(const ClusterConfig& cluster,

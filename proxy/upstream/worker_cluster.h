@@ -37,7 +37,6 @@
 namespace meshproxy::upstream {
 
 class WorkerClusterManager;
-class Http1ConnPool;
 
 class WorkerCluster : public DeferredDeletable {
  public:
@@ -59,8 +58,9 @@ class WorkerCluster : public DeferredDeletable {
   // valid while the caller holds a ClusterPin on this cluster.
   WorkerHost* chooseHost(const LbContext& context);
 
-  // The HTTP/1 connection pool for a host of this cluster, made on first use.
-  Http1ConnPool& httpPool(WorkerHost& host);
+  // The pool of `host` (a host this cluster chose) for `key`, made on first use; null when
+  // the protocol has no pool yet (HTTP/2 upstream: issue 12).
+  ConnPool* httpPool(WorkerHost& host, const PoolKey& key);
 
   const WorkerHostVector& hosts() const { return hosts_; }
   uint32_t pins() const { return pins_; }
@@ -88,6 +88,8 @@ class WorkerCluster : public DeferredDeletable {
 
   void pin() { ++pins_; }
   void unpin();
+  // Replaced or removed while pinned: hosts the successor did not take drain their pools.
+  void retire();
   // Starts the sweep timer; then the host for `address` (made on first use), if any.
   WorkerHost* originalDstHost(const std::optional<network::Address>& address);
 

@@ -5,11 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+#include "proxy/upstream/conn_pool.h"
 #include "proxy/upstream/host.h"
 
 namespace meshproxy::upstream {
-class Http1ConnPool;
-
 // One worker's state for one host: what its load balancer counts and the connections it
 // pools. Owned by the worker's WorkerCluster (shared with the cluster's successor when a
 // rebuild keeps the host, so the pools survive); touched by that worker's thread only.
@@ -29,12 +29,24 @@ class WorkerHost {
   // Holders of a HostPin: an ORIGINAL_DST host is not swept while pinned.
   uint32_t pins() const { return pins_; }
 
-  // The HTTP/1 pool, made on first use by WorkerCluster::httpPool.
-  std::unique_ptr<Http1ConnPool> http1_pool;
+  // The pool for `key`, or null (WorkerCluster::httpPool makes them).
+  ConnPool* pool(const PoolKey& key) const {
+    for (const auto& pool : pools_) {
+      if (pool->key() == key) return pool.get();
+    }
+    return nullptr;
+  }
+  const absl::InlinedVector<std::unique_ptr<ConnPool>, 1>& pools() const { return pools_; }
+  ConnPool& addPool(std::unique_ptr<ConnPool> pool) {
+    pools_.push_back(std::move(pool));
+    return *pools_.back();
+  }
 
  private:
   friend class HostPin;
   HostSharedPtr host_;
+  // One per (protocol, transport options) in use: usually one.
+  absl::InlinedVector<std::unique_ptr<ConnPool>, 1> pools_;
   uint32_t pins_ = 0;
 };
 

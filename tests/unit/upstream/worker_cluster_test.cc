@@ -104,7 +104,9 @@ TEST(WorkerClusterTest, KeptHostsKeepTheirWorkerStateAndPoolsAcrossAnUpdate) {
   f.clusters.update({{"backend", makeCluster(hosts)}});
   WorkerCluster* first = f.clusters.get("backend");
   WorkerHost* kept = first->hosts()[1].get();
-  Http1ConnPool* pool = &first->httpPool(*kept);
+  ConnPool* pool = first->httpPool(*kept, PoolKey{});
+  ASSERT_NE(pool, nullptr);
+  EXPECT_EQ(first->httpPool(*kept, PoolKey{http::Protocol::kHttp2, 0}), nullptr);  // not yet
   kept->active_requests = 3;
 
   // New config (say a new connect_timeout): host 1 stays (same object), host 0 goes, a new
@@ -117,9 +119,9 @@ TEST(WorkerClusterTest, KeptHostsKeepTheirWorkerStateAndPoolsAcrossAnUpdate) {
   EXPECT_EQ(second->config().connect_timeout, std::chrono::milliseconds(123));
   ASSERT_EQ(second->hosts().size(), 2u);
   EXPECT_EQ(second->hosts()[0].get(), kept);
-  EXPECT_EQ(&second->httpPool(*second->hosts()[0]), pool);
+  EXPECT_EQ(second->httpPool(*second->hosts()[0], PoolKey{}), pool);
   EXPECT_EQ(second->hosts()[0]->active_requests, 3u);
-  EXPECT_EQ(second->hosts()[1]->http1_pool, nullptr);
+  EXPECT_TRUE(second->hosts()[1]->pools().empty());
 }
 
 TEST(WorkerClusterTest, APinnedClusterIsRetiredUntilItsLastPinGoes) {

@@ -124,8 +124,8 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   upstream_start_ = std::chrono::steady_clock::now();
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
-  upstream::Http1ConnPool& pool = cluster->httpPool(*chosen);
-  pending_ = pool.newStream(upstream_response_, *this);
+  upstream::ConnPool* pool = cluster->httpPool(*chosen, upstream::PoolKey{});
+  pool->newStream(upstream_response_, *this, upstream_handle_);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
   return FilterHeadersStatus::kStopIteration;
@@ -133,8 +133,8 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
 
 FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
   if (end_stream) request_complete_ = true;
-  if (upstream_ != nullptr) {
-    upstream_->encoder().encodeData(data, end_stream);
+  if (upstream_handle_.stream() != nullptr) {
+    upstream_handle_.stream()->encoder().encodeData(data, end_stream);
   } else {
     pending_body_.move(data);
     // Waiting for a connection: hold the body, but make the client wait too once it is large.
@@ -150,7 +150,8 @@ FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
 FilterTrailersStatus RouterFilter::decodeTrailers(http::HeaderMap& trailers) {
   request_trailers_ = &trailers;
   request_complete_ = true;
-  if (upstream_ != nullptr) upstream_->encoder().encodeTrailers(trailers);
+  if (upstream_handle_.stream() != nullptr)
+    upstream_handle_.stream()->encoder().encodeTrailers(trailers);
   if (!destroyed_) onRequestComplete();
   return FilterTrailersStatus::kStopIteration;
 }
@@ -163,9 +164,8 @@ void RouterFilter::onRequestComplete() {
   timeout_timer_->enable(action->timeout);
 }
 
-void RouterFilter::onPoolReady(upstream::PooledStream& stream) {
-  pending_ = nullptr;
-  upstream_ = &stream;
+void RouterFilter::onPoolReady(upstream::PoolStream& stream) {
+  // upstream_handle_ now holds `stream`.
   stream.encoder().stream().setCallbacks(&upstream_response_);
   callbacks_->streamInfo().upstream_local_address = stream.connection().localAddress().str();
   upstream_ssl_ = stream.connection().ssl();
@@ -174,24 +174,25 @@ void RouterFilter::onPoolReady(upstream::PooledStream& stream) {
   }
   bool end_stream = request_complete_ && pending_body_.empty() && request_trailers_ == nullptr;
   stream.encoder().encodeHeaders(*request_headers_, end_stream);
-  if (destroyed_ || upstream_ == nullptr) return;
+  if (destroyed_ || upstream_handle_.stream() == nullptr) return;
   sendUpstreamRequestBody();
 }
 
 void RouterFilter::sendUpstreamRequestBody() {
   if (!pending_body_.empty()) {
-    upstream_->encoder().encodeData(pending_body_, request_complete_ && request_trailers_ == nullptr);
-    if (destroyed_ || upstream_ == nullptr) return;
+    upstream_handle_.stream()->encoder().encodeData(
+        pending_body_, request_complete_ && request_trailers_ == nullptr);
+    if (destroyed_ || upstream_handle_.stream() == nullptr) return;
     if (above_watermark_) {
       above_watermark_ = false;
       callbacks_->onDecoderFilterBelowWriteBufferLowWatermark();
     }
   }
-  if (request_trailers_ != nullptr) upstream_->encoder().encodeTrailers(*request_trailers_);
+  if (request_trailers_ != nullptr)
+    upstream_handle_.stream()->encoder().encodeTrailers(*request_trailers_);
 }
 
 void RouterFilter::onPoolFailure(upstream::PoolFailureReason reason, std::string_view details) {
-  pending_ = nullptr;
   auto& info = callbacks_->streamInfo();
   info.setResponseFlag(ResponseFlag::kUpstreamConnectionFailure);
   info.upstream_transport_failure_reason =
@@ -249,18 +250,18 @@ void RouterFilter::responseCompleted() {
 }
 
 void RouterFilter::finishUpstream(bool reset) {
-  if (pending_ != nullptr) {
-    pending_->cancel();
-    pending_ = nullptr;
-  }
-  if (upstream_ != nullptr) {
-    upstream_->encoder().stream().setCallbacks(nullptr);
+  if (upstream_handle_.pending()) upstream_handle_.cancel();
+  if (upstream::PoolStream* stream = upstream_handle_.stream(); stream != nullptr) {
+    stream->encoder().stream().setCallbacks(nullptr);
     if (upstream_read_disabled_) {
       upstream_read_disabled_ = false;
-      upstream_->encoder().stream().readDisable(false);
+      stream->encoder().stream().readDisable(false);
     }
-    if (reset) upstream_->reset();
-    upstream_ = nullptr;
+    if (reset) {
+      upstream_handle_.cancel();
+    } else {
+      upstream_handle_.release();
+    }
   }
   if (counted_active_) {
     counted_active_ = false;
@@ -271,8 +272,9 @@ void RouterFilter::finishUpstream(bool reset) {
 }
 
 void RouterFilter::onUpstreamReset(http::StreamResetReason reason) {
-  // The upstream connection is gone (the pool closed it); nothing to reset on our side.
-  upstream_ = nullptr;
+  // The stream is over (the connection closed, or the codec gave up on it): nothing to
+  // reset on our side.
+  upstream_handle_.release();
   if (response_complete_) return;
   cluster_->config().stats->upstream_rq_rx_reset.inc();
   auto& info = callbacks_->streamInfo();
@@ -293,15 +295,15 @@ void RouterFilter::onUpstreamReset(http::StreamResetReason reason) {
 }
 
 void RouterFilter::DownstreamWatermarks::onAboveWriteBufferHighWatermark() {
-  if (parent.upstream_ == nullptr || parent.upstream_read_disabled_) return;
+  if (parent.upstream_handle_.stream() == nullptr || parent.upstream_read_disabled_) return;
   parent.upstream_read_disabled_ = true;
-  parent.upstream_->encoder().stream().readDisable(true);
+  parent.upstream_handle_.stream()->encoder().stream().readDisable(true);
 }
 
 void RouterFilter::DownstreamWatermarks::onBelowWriteBufferLowWatermark() {
-  if (parent.upstream_ == nullptr || !parent.upstream_read_disabled_) return;
+  if (parent.upstream_handle_.stream() == nullptr || !parent.upstream_read_disabled_) return;
   parent.upstream_read_disabled_ = false;
-  parent.upstream_->encoder().stream().readDisable(false);
+  parent.upstream_handle_.stream()->encoder().stream().readDisable(false);
 }
 
 void RouterFilter::onTimeout() {
@@ -325,7 +327,7 @@ void RouterFilter::onDestroy() {
   }
   // An exchange cut short leaves the HTTP/1 connection in an unknown state: close it.
   if (cluster_) {
-    if (upstream_ != nullptr && !response_complete_)
+    if (upstream_handle_.stream() != nullptr && !response_complete_)
       cluster_->config().stats->upstream_rq_tx_reset.inc();
     finishUpstream(!response_complete_);
   }

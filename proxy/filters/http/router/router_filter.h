@@ -40,7 +40,7 @@ class RouterFilter : public http::StreamDecoderFilter,
   void onDestroy() override;
 
   // PoolCallbacks
-  void onPoolReady(upstream::PooledStream& stream) override;
+  void onPoolReady(upstream::PoolStream& stream) override;
   void onPoolFailure(upstream::PoolFailureReason reason, std::string_view details) override;
 
   // LbContext
@@ -105,8 +105,8 @@ class RouterFilter : public http::StreamDecoderFilter,
   // upstream connection.
   std::shared_ptr<const network::SslConnectionInfo> upstream_ssl_;
   std::string transport_failure_;
-  upstream::PendingRequestHandle* pending_ = nullptr;
-  upstream::PooledStream* upstream_ = nullptr;
+  // Pending until the pool has a stream, then the stream until it ends.
+  upstream::PoolHandle upstream_handle_;
   http::HeaderMap* request_headers_ = nullptr;
   http::HeaderMap* request_trailers_ = nullptr;
   Buffer pending_body_;
