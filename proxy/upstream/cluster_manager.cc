@@ -30,6 +30,12 @@ void WorkerClusterManager::update(const ClusterMap& clusters) {
   // What is left was replaced or removed.
   for (auto& [name, cluster] : clusters_) retire(std::move(cluster));
   clusters_ = std::move(next);
+  by_slot_.assign(clusterSlots().size(), nullptr);
+  for (const auto& [name, cluster] : clusters_) {
+    uint32_t slot = clusterSlots().intern(name);
+    if (slot >= by_slot_.size()) by_slot_.resize(slot + 1, nullptr);
+    by_slot_[slot] = cluster.get();
+  }
 }
 
 void WorkerClusterManager::retire(std::unique_ptr<WorkerCluster> cluster) {
@@ -50,7 +56,7 @@ void WorkerClusterManager::onUnpinned(WorkerCluster& cluster) {
   }
 }
 
-WorkerCluster* WorkerClusterManager::get(std::string_view name) {
+WorkerCluster* WorkerClusterManager::get(std::string_view name) const {
   auto it = clusters_.find(toAbsl(name));
   return it == clusters_.end() ? nullptr : it->second.get();
 }

@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "proxy/core/event_loop.h"
+#include "proxy/core/name_slots.h"
 #include "proxy/upstream/cluster_config.h"
 #include "proxy/upstream/worker_cluster.h"
 
@@ -31,7 +32,13 @@ class WorkerClusterManager {
   // stream are retired until the last pin goes (see worker_cluster.h).
   void update(const ClusterMap& clusters);
   // nullptr if no such cluster. Valid until the next update(); pin it to keep it longer.
-  WorkerCluster* get(std::string_view name);
+  // By slot (clusterSlots(), resolved at config time): a vector index, for names routes and
+  // tcp_proxy configure. By name: one hash lookup, for names that come with the request
+  // (cluster_header).
+  WorkerCluster* get(uint32_t slot) const {
+    return slot < by_slot_.size() ? by_slot_[slot] : nullptr;
+  }
+  WorkerCluster* get(std::string_view name) const;
 
   EventLoop& loop() { return loop_; }
   uint32_t workerIndex() const { return worker_index_; }
@@ -51,6 +58,7 @@ class WorkerClusterManager {
   std::mt19937_64& random_;
   absl::flat_hash_map<std::string, std::unique_ptr<WorkerCluster>> clusters_;
   std::vector<std::unique_ptr<WorkerCluster>> retired_;
+  std::vector<WorkerCluster*> by_slot_;  // clusters_ by clusterSlots() number
 };
 
 }  // namespace meshproxy::upstream

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/accesslog/stream_info.h"
 #include "proxy/network/address.h"
 
 namespace meshproxy::upstream {
@@ -43,7 +44,7 @@ struct alignas(64) HostOutcomes {
 // Stable across updates: when EDS, DNS or CDS delivers the cluster again, an endpoint with the
 // same address, hostname and locality keeps its Host object (reconcileHosts), so its health
 // state and each worker's connection pools for it survive the rebuild.
-class Host {
+class Host final : public accesslog::UpstreamHostDescription {
  public:
   Host(network::Address address, std::string hostname, uint32_t weight = 1, Locality locality = {},
        uint32_t priority = 0);
@@ -53,6 +54,10 @@ class Host {
   const network::Address& address() const { return address_; }
   // The name the endpoint was configured with (DNS name or IP), for /clusters and logs.
   const std::string& hostname() const { return hostname_; }
+
+  // accesslog::UpstreamHostDescription
+  std::string_view addressString() const override { return address_.str(); }
+  std::string_view hostnameString() const override { return hostname_; }
   const Locality& locality() const { return locality_; }
 
   // Load balancers copy the weight when they are built (once per host-set change); reading it

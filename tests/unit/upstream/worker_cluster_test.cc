@@ -150,6 +150,19 @@ TEST(WorkerClusterTest, APinnedClusterIsRetiredUntilItsLastPinGoes) {
   uv_run(f.loop.uv(), UV_RUN_NOWAIT);
 }
 
+TEST(WorkerClusterTest, ClustersAreFoundBySlotAndByName) {
+  Fixture f;
+  f.clusters.update({{"backend", makeCluster(makeHosts(1))}});
+  uint32_t slot = clusterSlots().intern("backend");
+  ASSERT_NE(f.clusters.get(slot), nullptr);
+  EXPECT_EQ(f.clusters.get(slot), f.clusters.get("backend"));
+  // A name interned later (a route naming a cluster CDS has not sent) finds nothing.
+  EXPECT_EQ(f.clusters.get(clusterSlots().intern("worker-cluster-test-missing")), nullptr);
+  EXPECT_EQ(f.clusters.get(NameSlots::kNone), nullptr);
+  f.clusters.update({});
+  EXPECT_EQ(f.clusters.get(slot), nullptr);
+}
+
 TEST(WorkerClusterTest, AnUnpinnedReplacedClusterGoesAtOnce) {
   Fixture f;
   f.clusters.update({{"backend", makeCluster(makeHosts(1))}});

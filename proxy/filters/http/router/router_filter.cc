@@ -20,7 +20,7 @@ constexpr std::string_view kResetBody =
     "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
 }  // namespace
 
-RouterFilter::RouterFilter(std::shared_ptr<const RouterConfig> config) : config_(std::move(config)) {}
+RouterFilter::RouterFilter(const RouterConfig& config) : config_(config) {}
 
 RouterFilter::~RouterFilter() {
   if (!destroyed_) onDestroy();
@@ -64,6 +64,28 @@ const network::Connection* RouterFilter::downstreamConnection() const {
   return &callbacks_->connection();
 }
 
+// The cluster for this request. Names in the config were resolved to slots when it was
+// translated (a vector index here); only a cluster_header name costs a hash lookup.
+upstream::WorkerCluster* RouterFilter::resolveCluster(const route::RouteAction& action,
+                                                      const http::HeaderMap& headers) {
+  upstream::WorkerClusterManager& clusters = callbacks_->worker().clusters;
+  switch (action.cluster_specifier) {
+    case route::RouteAction::ClusterSpecifier::kCluster:
+      return action.cluster_slot != NameSlots::kNone ? clusters.get(action.cluster_slot)
+                                                     : clusters.get(action.cluster);
+    case route::RouteAction::ClusterSpecifier::kWeightedClusters:
+      weighted_cluster_ = route_->pickWeightedCluster(callbacks_->worker().random());
+      if (weighted_cluster_ == nullptr) return nullptr;
+      return weighted_cluster_->slot != NameSlots::kNone ? clusters.get(weighted_cluster_->slot)
+                                                         : clusters.get(weighted_cluster_->name);
+    case route::RouteAction::ClusterSpecifier::kClusterHeader: {
+      std::string_view name = route_->clusterName(headers, 0);
+      return name.empty() ? nullptr : clusters.get(name);
+    }
+  }
+  return nullptr;
+}
+
 FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool end_stream) {
   request_headers_ = &headers;
   request_complete_ = end_stream;
@@ -76,18 +98,8 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   }
   if (route_->kind() != route::Route::Kind::kCluster) return routeDirectly(*route_, headers);
 
-  WorkerContext& worker = callbacks_->worker();
   const auto* action = route_->routeAction();
-  uint64_t random = worker.random();
-  std::string_view cluster_name;
-  if (action->cluster_specifier == route::RouteAction::ClusterSpecifier::kWeightedClusters) {
-    weighted_cluster_ = route_->pickWeightedCluster(random);
-    if (weighted_cluster_ != nullptr) cluster_name = weighted_cluster_->name;
-  } else {
-    cluster_name = route_->clusterName(headers, random);
-  }
-  upstream::WorkerCluster* cluster =
-      cluster_name.empty() ? nullptr : worker.clusters.get(cluster_name);
+  upstream::WorkerCluster* cluster = resolveCluster(*action, headers);
   if (cluster == nullptr) {
     info.setResponseFlag(ResponseFlag::kNoClusterFound);
     callbacks_->sendLocalReply(action->cluster_not_found_response_code, "", "cluster_not_found");
@@ -110,7 +122,7 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   }
   host_ = upstream::HostPin(*chosen);
   const upstream::Host& host = chosen->host();
-  info.upstream_host = host.address().str();
+  info.upstream_host = &host;
   info.upstream_request_attempt_count = 1;
 
   route_->finalizeRequestHeaders(headers, info, weighted_cluster_);
@@ -217,7 +229,7 @@ void RouterFilter::onUpstreamHeaders(std::unique_ptr<http::HeaderMap> headers, b
   info.first_upstream_rx_byte_received = info.sinceStart(now);
   uint32_t status = headers->status();
   cluster_->config().stats->rqClass(status).inc();
-  if (!config_->suppress_envoy_headers) {
+  if (!config_.suppress_envoy_headers) {
     headers->set("x-envoy-upstream-service-time",
                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - upstream_start_).count()));
   }
@@ -278,7 +290,7 @@ void RouterFilter::onUpstreamReset(http::StreamResetReason reason) {
   if (response_complete_) return;
   cluster_->config().stats->upstream_rq_rx_reset.inc();
   auto& info = callbacks_->streamInfo();
-  log::debug("router: upstream {} reset: {}", info.upstream_host, http::toString(reason));
+  log::debug("router: upstream {} reset: {}", info.upstreamHostAddress(), http::toString(reason));
   if (response_started_) {
     info.setResponseFlag(ResponseFlag::kUpstreamRemoteReset);
     finishUpstream(false);

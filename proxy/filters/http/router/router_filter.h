@@ -12,6 +12,7 @@
 namespace meshproxy::route {
 class Route;
 struct WeightedCluster;
+struct RouteAction;
 }  // namespace meshproxy::route
 
 namespace meshproxy::filters::router {
@@ -29,7 +30,9 @@ class RouterFilter : public http::StreamDecoderFilter,
                      public upstream::PoolCallbacks,
                      public upstream::LbContext {
  public:
-  explicit RouterFilter(std::shared_ptr<const RouterConfig> config);
+  // `config` is owned by the filter factory, which the connection manager's config keeps for
+  // as long as any stream of it lives: no reference count per request.
+  explicit RouterFilter(const RouterConfig& config);
   ~RouterFilter() override;
 
   // StreamDecoderFilter
@@ -81,6 +84,8 @@ class RouterFilter : public http::StreamDecoderFilter,
   void onUpstreamData(Buffer& data, bool end_stream);
   void onUpstreamTrailers(std::unique_ptr<http::HeaderMap> trailers);
   void onUpstreamReset(http::StreamResetReason reason);
+  upstream::WorkerCluster* resolveCluster(const route::RouteAction& action,
+                                          const http::HeaderMap& headers);
   http::FilterHeadersStatus routeDirectly(const route::Route& route, http::HeaderMap& headers);
   void sendUpstreamRequestBody();
   void onRequestComplete();
@@ -89,7 +94,7 @@ class RouterFilter : public http::StreamDecoderFilter,
   void finishUpstream(bool reset);
   void responseCompleted();
 
-  std::shared_ptr<const RouterConfig> config_;
+  const RouterConfig& config_;
   http::StreamDecoderFilterCallbacks* callbacks_ = nullptr;
   DownstreamWatermarks downstream_watermarks_{*this};
   UpstreamResponse upstream_response_{*this};

@@ -40,7 +40,10 @@ FilterStatus TcpProxyFilter::onNewConnection() {
   auto& info = callbacks_->streamInfo();
   info.upstream_cluster = config_->cluster;
 
-  upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
+  upstream::WorkerClusterManager& clusters = callbacks_->worker().clusters;
+  upstream::WorkerCluster* cluster = config_->cluster_slot != NameSlots::kNone
+                                         ? clusters.get(config_->cluster_slot)
+                                         : clusters.get(config_->cluster);
   if (cluster == nullptr) {
     log::debug("tcp_proxy {}: no cluster '{}'", config_->stat_prefix, config_->cluster);
     config_->stats->downstream_cx_no_route.inc();
@@ -73,7 +76,7 @@ void TcpProxyFilter::connectUpstream() {
   }
   ++connect_attempts_;
   info.upstream_request_attempt_count = connect_attempts_;
-  info.upstream_host = host->address().str();
+  info.upstream_host = host;
   cluster_->config().stats->upstream_cx_total.inc();
   // With TLS, kConnected comes after the handshake: downstream bytes flow only to an
   // authenticated upstream.
@@ -111,7 +114,7 @@ void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
     transport_failure_ = std::string(upstream_->transportFailureReason());
     info.upstream_transport_failure_reason = transport_failure_;
   }
-  log::debug("tcp_proxy {}: upstream {} {}", config_->stat_prefix, info.upstream_host,
+  log::debug("tcp_proxy {}: upstream {} {}", config_->stat_prefix, info.upstreamHostAddress(),
              network::toString(event));
   // The failed connection object is finished; free it after this callback returns.
   struct Doomed : DeferredDeletable {
@@ -264,7 +267,7 @@ void TcpProxyFilter::finish() {
         "tcp {} downstream={} upstream={} cluster={} duration_ms={} bytes_received={} "
         "bytes_sent={} flags={}",
         config_->stat_prefix, info.downstream_remote_address,
-        info.upstream_host.empty() ? "-" : info.upstream_host, config_->cluster,
+        info.upstream_host == nullptr ? "-" : info.upstreamHostAddress(), config_->cluster,
         std::chrono::duration_cast<std::chrono::milliseconds>(*info.request_complete).count(),
         info.bytes_received, info.bytes_sent, flags);
   }
