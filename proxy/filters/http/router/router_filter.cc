@@ -110,50 +110,49 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   info.upstream_cluster = config.name;
   if (config.http2) {
     // Said plainly rather than speaking HTTP/1.1 to a server that expects HTTP/2.
-    callbacks_->sendLocalReply(503, "upstream HTTP/2 is not supported yet", "unsupported_upstream_protocol");
+    callbacks_->sendLocalReply(503, "upstream HTTP/2 is not supported yet",
+                               "unsupported_upstream_protocol");
     return FilterHeadersStatus::kStopIteration;
   }
-  upstream::WorkerHost* chosen = cluster->chooseHost(*this);
-  if (chosen == nullptr) {
+  upstream::WorkerHost* host = cluster->chooseHost(*this);
+  if (host == nullptr) {
     config.stats->upstream_cx_none_healthy.inc();
     info.setResponseFlag(ResponseFlag::kNoHealthyUpstream);
     callbacks_->sendLocalReply(503, "no healthy upstream", "no_healthy_upstream");
     return FilterHeadersStatus::kStopIteration;
   }
-  host_ = upstream::HostPin(*chosen);
-  const upstream::Host& host = chosen->host();
-  info.upstream_host = &host;
-  info.upstream_request_attempt_count = 1;
-
   route_->finalizeRequestHeaders(headers, info, weighted_cluster_);
-  if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host.hostname());
-
-  config.stats->upstream_rq_total.inc();
-  config.stats->upstream_rq_active.inc();
-  config.resources->requests.inc();
-  ++chosen->active_requests;
-  counted_active_ = true;
-  upstream_start_ = std::chrono::steady_clock::now();
+  if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host->host().hostname());
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
-  upstream::ConnPool* pool = cluster->httpPool(*chosen, upstream::PoolKey{});
-  pool->newStream(upstream_response_, *this, upstream_handle_);
+  UpstreamRequest& attempt = newAttempt(*host);
+  attempt.start(*cluster->httpPool(*host, upstream::PoolKey{}), headers, end_stream);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
   return FilterHeadersStatus::kStopIteration;
 }
 
+UpstreamRequest& RouterFilter::newAttempt(upstream::WorkerHost& host) {
+  auto& info = callbacks_->streamInfo();
+  info.upstream_host = &host.host();
+  info.upstream_request_attempt_count = ++attempts_;
+  addTriedHost(host.host());
+  upstream_request_ = std::make_unique<UpstreamRequest>(
+      *this, callbacks_->worker().loop, callbacks_->worker().index, host, cluster_->config(),
+      callbacks_->bufferLimit());
+  return *upstream_request_;
+}
+
 FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
-  if (end_stream) request_complete_ = true;
-  if (upstream_handle_.stream() != nullptr) {
-    upstream_handle_.stream()->encoder().encodeData(data, end_stream);
+  if (end_stream) {
+    request_complete_ = true;
+    retained_.setComplete(nullptr);
+  }
+  retained_.addBody(data);
+  if (upstream_request_ != nullptr) {
+    upstream_request_->encodeData(data, end_stream);
   } else {
-    pending_body_.move(data);
-    // Waiting for a connection: hold the body, but make the client wait too once it is large.
-    if (!above_watermark_ && pending_body_.length() > callbacks_->bufferLimit()) {
-      above_watermark_ = true;
-      callbacks_->onDecoderFilterAboveWriteBufferHighWatermark();
-    }
+    data.clear();
   }
   if (end_stream && !destroyed_) onRequestComplete();
   return FilterDataStatus::kStopIterationNoBuffer;
@@ -162,8 +161,8 @@ FilterDataStatus RouterFilter::decodeData(Buffer& data, bool end_stream) {
 FilterTrailersStatus RouterFilter::decodeTrailers(http::HeaderMap& trailers) {
   request_trailers_ = &trailers;
   request_complete_ = true;
-  if (upstream_handle_.stream() != nullptr)
-    upstream_handle_.stream()->encoder().encodeTrailers(trailers);
+  retained_.setComplete(&trailers);
+  if (upstream_request_ != nullptr) upstream_request_->encodeTrailers(trailers);
   if (!destroyed_) onRequestComplete();
   return FilterTrailersStatus::kStopIteration;
 }
@@ -176,39 +175,20 @@ void RouterFilter::onRequestComplete() {
   timeout_timer_->enable(action->timeout);
 }
 
-void RouterFilter::onPoolReady(upstream::PoolStream& stream) {
-  // upstream_handle_ now holds `stream`.
-  stream.encoder().stream().setCallbacks(&upstream_response_);
-  callbacks_->streamInfo().upstream_local_address = stream.connection().localAddress().str();
+void RouterFilter::onUpstreamStream(UpstreamRequest&, upstream::PoolStream& stream) {
+  auto& info = callbacks_->streamInfo();
+  info.upstream_local_address = stream.connection().localAddress().str();
   upstream_ssl_ = stream.connection().ssl();
-  if (upstream_ssl_ != nullptr) {
-    callbacks_->streamInfo().upstream_peer_uri_san = upstream_ssl_->peerUriSan();
-  }
-  bool end_stream = request_complete_ && pending_body_.empty() && request_trailers_ == nullptr;
-  stream.encoder().encodeHeaders(*request_headers_, end_stream);
-  if (destroyed_ || upstream_handle_.stream() == nullptr) return;
-  sendUpstreamRequestBody();
+  if (upstream_ssl_ != nullptr) info.upstream_peer_uri_san = upstream_ssl_->peerUriSan();
 }
 
-void RouterFilter::sendUpstreamRequestBody() {
-  if (!pending_body_.empty()) {
-    upstream_handle_.stream()->encoder().encodeData(
-        pending_body_, request_complete_ && request_trailers_ == nullptr);
-    if (destroyed_ || upstream_handle_.stream() == nullptr) return;
-    if (above_watermark_) {
-      above_watermark_ = false;
-      callbacks_->onDecoderFilterBelowWriteBufferLowWatermark();
-    }
-  }
-  if (request_trailers_ != nullptr)
-    upstream_handle_.stream()->encoder().encodeTrailers(*request_trailers_);
-}
-
-void RouterFilter::onPoolFailure(upstream::PoolFailureReason reason, std::string_view details) {
+void RouterFilter::onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailureReason reason,
+                                         std::string_view details) {
   auto& info = callbacks_->streamInfo();
   info.setResponseFlag(ResponseFlag::kUpstreamConnectionFailure);
-  info.upstream_transport_failure_reason =
-      reason == upstream::PoolFailureReason::kConnectTimeout ? "connect_timeout" : "connection_failure";
+  info.upstream_transport_failure_reason = reason == upstream::PoolFailureReason::kConnectTimeout
+                                               ? "connect_timeout"
+                                               : "connection_failure";
   if (reason == upstream::PoolFailureReason::kConnectionFailure && !details.empty() &&
       details != "connection_failure") {
     transport_failure_ = std::string(details);  // e.g. the TLS handshake's error
@@ -218,11 +198,16 @@ void RouterFilter::onPoolFailure(upstream::PoolFailureReason reason, std::string
 }
 
 void RouterFilter::failWith(uint32_t status, std::string_view details, std::string_view body) {
-  finishUpstream(true);
+  resetAttempt();
   callbacks_->sendLocalReply(status, body, details);
 }
 
-void RouterFilter::onUpstreamHeaders(std::unique_ptr<http::HeaderMap> headers, bool end_stream) {
+void RouterFilter::resetAttempt() {
+  if (upstream_request_ != nullptr) upstream_request_->resetStream();
+}
+
+void RouterFilter::onUpstreamHeaders(UpstreamRequest& attempt,
+                                     std::unique_ptr<http::HeaderMap> headers, bool end_stream) {
   response_started_ = true;
   auto& info = callbacks_->streamInfo();
   auto now = std::chrono::steady_clock::now();
@@ -231,91 +216,75 @@ void RouterFilter::onUpstreamHeaders(std::unique_ptr<http::HeaderMap> headers, b
   cluster_->config().stats->rqClass(status).inc();
   if (!config_.suppress_envoy_headers) {
     headers->set("x-envoy-upstream-service-time",
-                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - upstream_start_).count()));
+                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    now - attempt.startTime())
+                                    .count()));
   }
   route_->applyResponseHeaderMutations(*headers, info, weighted_cluster_);
-  if (end_stream) responseCompleted();
+  if (end_stream) responseCompleted(attempt);
   callbacks_->encodeHeaders(std::move(headers), end_stream);
 }
 
-void RouterFilter::onUpstreamData(Buffer& data, bool end_stream) {
-  if (end_stream) responseCompleted();
+void RouterFilter::onUpstreamData(UpstreamRequest& attempt, Buffer& data, bool end_stream) {
+  if (end_stream) responseCompleted(attempt);
   callbacks_->encodeData(data, end_stream);
 }
 
-void RouterFilter::onUpstreamTrailers(std::unique_ptr<http::HeaderMap> trailers) {
-  responseCompleted();
+void RouterFilter::onUpstreamTrailers(UpstreamRequest& attempt,
+                                      std::unique_ptr<http::HeaderMap> trailers) {
+  responseCompleted(attempt);
   callbacks_->encodeTrailers(std::move(trailers));
 }
 
-void RouterFilter::responseCompleted() {
+void RouterFilter::responseCompleted(UpstreamRequest& attempt) {
   response_complete_ = true;
   timeout_timer_.reset();
-  auto elapsed = std::chrono::steady_clock::now() - upstream_start_;
+  auto elapsed = std::chrono::steady_clock::now() - attempt.startTime();
   callbacks_->streamInfo().upstream_request_duration = elapsed;
   const auto& stats = *cluster_->config().stats;
   stats.upstream_rq_completed.inc();
   stats.upstream_rq_time.record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
-  // The pool takes the connection back once this response is fully read.
-  finishUpstream(false);
 }
 
-void RouterFilter::finishUpstream(bool reset) {
-  if (upstream_handle_.pending()) upstream_handle_.cancel();
-  if (upstream::PoolStream* stream = upstream_handle_.stream(); stream != nullptr) {
-    stream->encoder().stream().setCallbacks(nullptr);
-    if (upstream_read_disabled_) {
-      upstream_read_disabled_ = false;
-      stream->encoder().stream().readDisable(false);
-    }
-    if (reset) {
-      upstream_handle_.cancel();
-    } else {
-      upstream_handle_.release();
-    }
-  }
-  if (counted_active_) {
-    counted_active_ = false;
-    cluster_->config().stats->upstream_rq_active.dec();
-    cluster_->config().resources->requests.dec();
-    if (host_->active_requests > 0) --host_->active_requests;
-  }
-}
-
-void RouterFilter::onUpstreamReset(http::StreamResetReason reason) {
-  // The stream is over (the connection closed, or the codec gave up on it): nothing to
-  // reset on our side.
-  upstream_handle_.release();
+void RouterFilter::onUpstreamReset(UpstreamRequest&, http::StreamResetReason reason) {
   if (response_complete_) return;
   cluster_->config().stats->upstream_rq_rx_reset.inc();
   auto& info = callbacks_->streamInfo();
   log::debug("router: upstream {} reset: {}", info.upstreamHostAddress(), http::toString(reason));
   if (response_started_) {
     info.setResponseFlag(ResponseFlag::kUpstreamRemoteReset);
-    finishUpstream(false);
     callbacks_->resetStream();
     return;
   }
   if (reason == http::StreamResetReason::kProtocolError) {
     info.setResponseFlag(ResponseFlag::kUpstreamProtocolError);
-    failWith(502, "upstream_reset_before_response_started{protocol_error}", "upstream protocol error");
+    failWith(502, "upstream_reset_before_response_started{protocol_error}",
+             "upstream protocol error");
     return;
   }
   info.setResponseFlag(ResponseFlag::kUpstreamConnectionTermination);
   failWith(502, "upstream_reset_before_response_started{connection_termination}", kResetBody);
 }
 
+// Without a retry policy (issue 13) an attempt that runs out of time ends the request as the
+// route timeout does.
+void RouterFilter::onPerTryTimeout(UpstreamRequest&) { onTimeout(); }
+
+void RouterFilter::onUpstreamAboveWriteBufferHighWatermark() {
+  callbacks_->onDecoderFilterAboveWriteBufferHighWatermark();
+}
+
+void RouterFilter::onUpstreamBelowWriteBufferLowWatermark() {
+  callbacks_->onDecoderFilterBelowWriteBufferLowWatermark();
+}
+
 void RouterFilter::DownstreamWatermarks::onAboveWriteBufferHighWatermark() {
-  if (parent.upstream_handle_.stream() == nullptr || parent.upstream_read_disabled_) return;
-  parent.upstream_read_disabled_ = true;
-  parent.upstream_handle_.stream()->encoder().stream().readDisable(true);
+  if (parent.upstream_request_ != nullptr) parent.upstream_request_->readDisable(true);
 }
 
 void RouterFilter::DownstreamWatermarks::onBelowWriteBufferLowWatermark() {
-  if (parent.upstream_handle_.stream() == nullptr || !parent.upstream_read_disabled_) return;
-  parent.upstream_read_disabled_ = false;
-  parent.upstream_handle_.stream()->encoder().stream().readDisable(false);
+  if (parent.upstream_request_ != nullptr) parent.upstream_request_->readDisable(false);
 }
 
 void RouterFilter::onTimeout() {
@@ -323,7 +292,7 @@ void RouterFilter::onTimeout() {
   auto& info = callbacks_->streamInfo();
   info.setResponseFlag(ResponseFlag::kUpstreamRequestTimeout);
   if (response_started_) {
-    finishUpstream(true);
+    resetAttempt();
     callbacks_->resetStream();
     return;
   }
@@ -337,11 +306,11 @@ void RouterFilter::onDestroy() {
   if (callbacks_ != nullptr && cluster_) {
     callbacks_->removeDownstreamWatermarkCallbacks(downstream_watermarks_);
   }
-  // An exchange cut short leaves the HTTP/1 connection in an unknown state: close it.
-  if (cluster_) {
-    if (upstream_handle_.stream() != nullptr && !response_complete_)
-      cluster_->config().stats->upstream_rq_tx_reset.inc();
-    finishUpstream(!response_complete_);
+  // An exchange cut short leaves the HTTP/1 connection in an unknown state: the attempt
+  // resets it.
+  if (upstream_request_ != nullptr && !response_complete_) {
+    if (upstream_request_->hasStream()) cluster_->config().stats->upstream_rq_tx_reset.inc();
+    upstream_request_->resetStream();
   }
 }
 
