@@ -1,17 +1,19 @@
 #include "proxy/config/yaml_to_json.h"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <exception>
 #include <optional>
+#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "proxy/core/bounded_file.h"
 
 namespace meshproxy::config {
 namespace {
@@ -23,6 +25,10 @@ namespace {
 // self-referencing anchors, and a few nested aliases can expand exponentially ("billion laughs").
 constexpr int kMaxDepth = 256;
 constexpr size_t kMaxJsonBytes = 64u << 20;
+// yaml-cpp's node graph costs about 500 bytes a node (measured: 1.5 M list items, 800 MB), so
+// the node count, not the file size, is what bounds memory; aliases are counted expanded, as
+// the JSON will hold them. Real bootstraps have thousands of nodes; 10,000 clusters ~300,000.
+constexpr uint64_t kMaxNodes = 1'000'000;
 
 // yaml-cpp marks plain scalars with the non-specific tag "?" and quoted or block scalars with
 // "!". Only plain scalars (and explicitly tagged non-strings) are typed by content.
@@ -128,6 +134,86 @@ void appendJsonString(std::string_view text, std::string& out) {
 struct MapEntries {
   std::vector<std::pair<std::string, YAML::Node>> entries;
   absl::flat_hash_set<std::string> keys;
+};
+
+// A limit the event pass found; thrown through yaml-cpp's parser (which is exception-based
+// anyway) and turned into a status by yamlToJson.
+struct YamlLimitExceeded {
+  std::string message;
+};
+
+// Walks yaml-cpp's event stream before any node is built and stops a document that nests too
+// deep, refers to itself, or expands past kMaxNodes. An alias costs the size of the node it
+// names, so a billion-laughs document fails after a few hundred events, not after gigabytes.
+class LimitChecker : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override { anchor_sizes_.clear(); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(mark, anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // Size 0: the anchored node is still open, i.e. the alias sits inside what it names.
+    if (anchor >= anchor_sizes_.size() || anchor_sizes_[anchor] == 0) {
+      throw YamlLimitExceeded{
+          absl::StrCat("YAML alias refers to a node that contains it (a cycle)", markText(mark))};
+    }
+    add(anchor_sizes_[anchor], mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct OpenNode {
+    YAML::anchor_t anchor;
+    uint64_t count_before;
+  };
+
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    add(1, mark);
+    record(anchor, 1);
+  }
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (open_.size() >= static_cast<size_t>(kMaxDepth)) {
+      throw YamlLimitExceeded{
+          absl::StrCat("YAML nested deeper than ", kMaxDepth, " levels", markText(mark))};
+    }
+    open_.push_back({anchor, nodes_});
+    record(anchor, 0);
+    add(1, mark);
+  }
+  void close() {
+    const OpenNode node = open_.back();
+    open_.pop_back();
+    record(node.anchor, nodes_ - node.count_before);
+  }
+  void record(YAML::anchor_t anchor, uint64_t size) {
+    if (anchor == YAML::NullAnchor) return;
+    if (anchor >= anchor_sizes_.size()) anchor_sizes_.resize(anchor + 1, 0);
+    anchor_sizes_[anchor] = size;
+  }
+  void add(uint64_t count, const YAML::Mark& mark) {
+    nodes_ += count;
+    if (nodes_ > kMaxNodes) {
+      throw YamlLimitExceeded{absl::StrCat("YAML has more than ", kMaxNodes,
+                                           " nodes (aliases counted expanded)", markText(mark),
+                                           "; write a config this large as JSON")};
+    }
+  }
+
+  uint64_t nodes_ = 0;
+  std::vector<OpenNode> open_;
+  std::vector<uint64_t> anchor_sizes_;  // by yaml-cpp's anchor id; 0 while the node is open
 };
 
 class JsonWriter {
@@ -272,6 +358,33 @@ std::string_view skipBom(std::string_view text) {
   return text;
 }
 
+// protobuf's JSON parser stops nested messages at depth 100, but not Struct and ListValue
+// (metadata, typed_struct): 10,000 nested lists there cost 20 s of CPU. One linear scan first.
+absl::Status checkJsonNesting(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("JSON nested deeper than ", kMaxDepth, " levels (at byte ", i, ")"));
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool looksLikeJson(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && text[first] == '{';
@@ -282,7 +395,16 @@ bool looksLikeJson(std::string_view text) {
 absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
   // yaml-cpp reports every problem by throwing; nothing may escape this function.
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
+    std::istringstream stream{std::string(yaml_text)};
+    {
+      YAML::Parser parser(stream);
+      LimitChecker checker;
+      while (parser.HandleNextDocument(checker)) {
+      }
+    }
+    stream.clear();
+    stream.seekg(0);
+    const std::vector<YAML::Node> docs = YAML::LoadAll(stream);
     if (docs.empty()) return std::string("null");
     if (docs.size() > 1) {
       return absl::InvalidArgumentError(absl::StrCat("expected one YAML document, found ",
@@ -291,6 +413,11 @@ absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
     JsonWriter writer;
     if (absl::Status s = writer.write(docs.front(), 0); !s.ok()) return s;
     return writer.take();
+  } catch (const YamlLimitExceeded& e) {
+    return absl::InvalidArgumentError(e.message);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own guard (it says only "bad file"); the checker above normally comes first.
+    return absl::InvalidArgumentError(absl::StrCat("YAML nested too deep", markText(e.mark)));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("YAML parse error", markText(e.mark), ": ", e.msg));
@@ -300,23 +427,16 @@ absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
 }
 
 absl::StatusOr<std::string> loadConfigFileAsJson(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open config file ", path));
-  }
-  std::string content;
-  char chunk[64 * 1024];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0) content.append(chunk, n);
-  const bool failed = std::ferror(file) != 0;
-  const int read_errno = errno;
-  std::fclose(file);
-  if (failed) {
-    return absl::ErrnoToStatus(read_errno, absl::StrCat("cannot read config file ", path));
-  }
+  absl::StatusOr<std::string> content = readFileBounded(path, kMaxConfigFileBytes, "config file");
+  if (!content.ok()) return content.status();
 
-  const std::string_view text = skipBom(content);
-  if (path.ends_with(".json") || looksLikeJson(text)) return std::string(text);
+  const std::string_view text = skipBom(*content);
+  if (path.ends_with(".json") || looksLikeJson(text)) {
+    if (absl::Status s = checkJsonNesting(text); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+    }
+    return std::string(text);
+  }
   absl::StatusOr<std::string> json = yamlToJson(text);
   if (!json.ok()) {
     return absl::Status(json.status().code(), absl::StrCat(path, ": ", json.status().message()));

@@ -173,6 +173,21 @@ TEST(BootstrapLoaderTest, YamlSyntaxErrorHasALine) {
   EXPECT_THAT(std::string(b.status().message()), HasSubstr("line"));
 }
 
+TEST(BootstrapLoaderTest, EmptyOrNonMappingDocumentsSaySo) {
+  auto empty = parseBootstrap("");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(std::string(empty.status().message()), HasSubstr("bootstrap: the file is empty"));
+  auto comments = parseBootstrap("# nothing here\n");
+  ASSERT_FALSE(comments.ok());
+  EXPECT_THAT(std::string(comments.status().message()), HasSubstr("the file is empty"));
+  for (const char* text : {"just a string\n", "- a\n- b\n", "42\n"}) {
+    auto b = parseBootstrap(text);
+    ASSERT_FALSE(b.ok());
+    EXPECT_THAT(std::string(b.status().message()),
+                HasSubstr("the top level must be a YAML mapping or a JSON object"));
+  }
+}
+
 TEST(BootstrapLoaderTest, MissingFileIsAClearError) {
   auto b = loadBootstrapFile("/nonexistent/bootstrap.yaml");
   ASSERT_FALSE(b.ok());
