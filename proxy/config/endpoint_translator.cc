@@ -47,11 +47,16 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
           return absl::InvalidArgumentError(absl::StrCat(ewhere, ": load_balancing_weight must be >= 1"));
         }
       }
+      // An endpoint EDS calls unhealthy, draining or timed out stays in the host list with
+      // its flag set: load balancers skip it, and when EDS calls it healthy again the same
+      // Host object (its pools, its outlier state) comes back into use.
+      bool eds_unhealthy = false;
       switch (lb_endpoint.health_status()) {
         case HealthStatus::UNHEALTHY:
         case HealthStatus::DRAINING:
         case HealthStatus::TIMEOUT:
-          continue;
+          eds_unhealthy = true;
+          break;
         default:
           break;
       }
@@ -60,8 +65,10 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
                                  : lb_endpoint.endpoint().hostname();
       upstream::Locality where_it_runs{locality.locality().region(), locality.locality().zone(),
                                        locality.locality().sub_zone()};
-      hosts.push_back(std::make_shared<upstream::Host>(*address, std::move(hostname), weight,
-                                                       std::move(where_it_runs)));
+      auto host = std::make_shared<upstream::Host>(*address, std::move(hostname), weight,
+                                                   std::move(where_it_runs));
+      if (eds_unhealthy) host->setHealthFlag(upstream::HealthFlag::kFailedEdsHealth);
+      hosts.push_back(std::move(host));
     }
   }
   return hosts;

@@ -74,6 +74,9 @@ const upstream::ClusterConfigSharedPtr& SnapshotBuilder::effective(
   }
   e.base = base;
   e.effective->stats->membership_total.set(static_cast<int64_t>(e.effective->hosts.size()));
+  e.effective->stats->membership_healthy.set(static_cast<int64_t>(
+      std::count_if(e.effective->hosts.begin(), e.effective->hosts.end(),
+                    [](const upstream::HostSharedPtr& host) { return host->healthy(); })));
   return e.effective;
 }
 

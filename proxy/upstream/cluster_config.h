@@ -44,6 +44,7 @@ struct ClusterStats {
   stats::Counter& upstream_cx_max_requests;
   stats::Counter& upstream_cx_idle_timeout;
   stats::Gauge& membership_total;
+  stats::Gauge& membership_healthy;
   stats::Counter& upstream_rq_total;
   stats::Gauge& upstream_rq_active;
   stats::Counter& upstream_rq_pending_total;

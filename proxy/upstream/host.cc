@@ -59,6 +59,17 @@ ReconciledHosts reconcileHosts(const HostVector& current, const HostVector& inco
         kept->setWeight(fresh->weight());
         kept->setPriority(fresh->priority());
       }
+      // EDS health_status is discovery's to say; the other flags (health checks, outlier
+      // detection) belong to the kept object and stay as they are.
+      bool eds_unhealthy = fresh->healthFlag(HealthFlag::kFailedEdsHealth);
+      if (kept->healthFlag(HealthFlag::kFailedEdsHealth) != eds_unhealthy) {
+        out.changed = true;
+        if (eds_unhealthy) {
+          kept->setHealthFlag(HealthFlag::kFailedEdsHealth);
+        } else {
+          kept->clearHealthFlag(HealthFlag::kFailedEdsHealth);
+        }
+      }
       if (index != i) out.changed = true;
       out.hosts.push_back(current[index]);
       continue;

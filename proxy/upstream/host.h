@@ -112,9 +112,10 @@ using HostVector = std::vector<HostSharedPtr>;
 
 // The host list of a cluster after an update: `incoming` as discovery delivered it (new Host
 // objects), with every endpoint that `current` already had (same address, hostname and
-// locality) replaced by the current object, whose weight and priority take the incoming
-// values. `changed` is false when the result equals `current` (same objects, same order, same
-// weights and priorities): nothing for the workers to rebuild. Main thread.
+// locality) replaced by the current object, whose weight, priority and EDS health flag take
+// the incoming values. `changed` is false when the result equals `current` (same objects,
+// same order, same weights, priorities and EDS health): nothing for the workers to rebuild.
+// Main thread.
 struct ReconciledHosts {
   HostVector hosts;
   bool changed = false;

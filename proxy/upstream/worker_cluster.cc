@@ -40,17 +40,23 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
       for (const auto& pool : entry.host->pools()) pool->updateCluster(config_);
     }
   }
+  // The balancer picks among healthy hosts only (no panic threshold yet: with none healthy
+  // there is no host). Flags are read once here, per host-set change.
+  healthy_hosts_.reserve(hosts_.size());
+  for (const auto& host : hosts_) {
+    if (host->host().healthy()) healthy_hosts_.push_back(host);
+  }
   switch (config_->lb_policy) {
     case LbPolicy::kRoundRobin:
-      lb_ = std::make_unique<RoundRobinLoadBalancer>(hosts_, manager_.nextSeed());
+      lb_ = std::make_unique<RoundRobinLoadBalancer>(healthy_hosts_, manager_.nextSeed());
       break;
     case LbPolicy::kLeastRequest:
-      lb_ = std::make_unique<LeastRequestLoadBalancer>(hosts_, manager_.random());
+      lb_ = std::make_unique<LeastRequestLoadBalancer>(healthy_hosts_, manager_.random());
       break;
     case LbPolicy::kClusterProvided:
       // ORIGINAL_DST: the destination comes with each request or connection
       // (originalDestination), not from a host list; the balancer has nothing to pick.
-      lb_ = std::make_unique<RoundRobinLoadBalancer>(hosts_, manager_.nextSeed());
+      lb_ = std::make_unique<RoundRobinLoadBalancer>(healthy_hosts_, manager_.nextSeed());
       break;
   }
   if (!original_dst_hosts_.empty()) originalDstHost(std::nullopt);

@@ -63,6 +63,7 @@ class WorkerCluster : public DeferredDeletable {
   ConnPool* httpPool(WorkerHost& host, const PoolKey& key);
 
   const WorkerHostVector& hosts() const { return hosts_; }
+  const WorkerHostVector& healthyHosts() const { return healthy_hosts_; }
   uint32_t pins() const { return pins_; }
   bool retired() const { return retired_; }
 
@@ -96,6 +97,10 @@ class WorkerCluster : public DeferredDeletable {
   WorkerClusterManager& manager_;
   ClusterConfigSharedPtr config_;
   WorkerHostVector hosts_;  // per index of config_->hosts
+  // The hosts without a health flag when this cluster was built: what the balancer picks
+  // from. A flag that flips later (active health checks, outlier detection) must rebuild the
+  // cluster on each worker to take effect, as an EDS update does.
+  WorkerHostVector healthy_hosts_;
   std::unique_ptr<LoadBalancer> lb_;
   absl::flat_hash_map<std::string, OriginalDstHost> original_dst_hosts_;
   std::unique_ptr<Timer> cleanup_timer_;

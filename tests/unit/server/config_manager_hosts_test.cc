@@ -47,7 +47,8 @@ google::protobuf::Any edsCluster(const std::string& name, int connect_timeout_ms
 }
 
 google::protobuf::Any endpoints(const std::string& cluster,
-                                std::vector<std::pair<std::string, uint32_t>> hosts) {
+                                std::vector<std::pair<std::string, uint32_t>> hosts,
+                                const std::string& unhealthy_ip = "") {
   ClusterLoadAssignment cla;
   cla.set_cluster_name(cluster);
   auto* locality = cla.add_endpoints();
@@ -57,6 +58,7 @@ google::protobuf::Any endpoints(const std::string& cluster,
     address->set_address(ip);
     address->set_port_value(8080);
     lb_endpoint->mutable_load_balancing_weight()->set_value(weight);
+    if (ip == unhealthy_ip) lb_endpoint->set_health_status(envoy::config::core::v3::UNHEALTHY);
   }
   google::protobuf::Any any;
   any.PackFrom(cla);
@@ -111,6 +113,43 @@ TEST(ConfigManagerHostsTest, HostStateSurvivesAnEdsUpdateWithTheSameAddresses) {
   EXPECT_EQ(f.hosts("backend")[0], before[0]);
   EXPECT_NE(f.hosts("backend")[1], before[1]);
   EXPECT_TRUE(f.hosts("backend")[1]->healthy());
+}
+
+TEST(ConfigManagerHostsTest, EdsHealthStatusIsAFlagOnTheSameHost) {
+  Fixture f;
+  ASSERT_TRUE(f.manager->onConfigUpdate(xds::kClusterType, {edsCluster("backend", 250)}, "1").ok());
+  ASSERT_TRUE(f.manager
+                  ->onConfigUpdate(xds::kEndpointType,
+                                   {endpoints("backend", {{"10.0.0.1", 1}, {"10.0.0.2", 1}})}, "1")
+                  .ok());
+  upstream::HostVector before = f.hosts("backend");
+  before[1]->outcomes(0).local_origin_failure.fetch_add(2);
+
+  // EDS calls the second endpoint unhealthy: it stays, flagged, as the same object.
+  ASSERT_TRUE(f.manager
+                  ->onConfigUpdate(xds::kEndpointType,
+                                   {endpoints("backend", {{"10.0.0.1", 1}, {"10.0.0.2", 1}},
+                                              "10.0.0.2")},
+                                   "2")
+                  .ok());
+  upstream::ClusterConfigSharedPtr flagged = f.published->clusters.at("backend");
+  ASSERT_EQ(flagged->hosts.size(), 2u);
+  EXPECT_EQ(flagged->hosts[1], before[1]);
+  EXPECT_TRUE(before[1]->healthFlag(upstream::HealthFlag::kFailedEdsHealth));
+  EXPECT_FALSE(before[1]->healthy());
+  EXPECT_EQ(f.store.scope("cluster", "backend").gauge("membership_total").value(), 2);
+  EXPECT_EQ(f.store.scope("cluster", "backend").gauge("membership_healthy").value(), 1);
+
+  // Healthy again: the flag clears on the same object, whose counters survived.
+  ASSERT_TRUE(f.manager
+                  ->onConfigUpdate(xds::kEndpointType,
+                                   {endpoints("backend", {{"10.0.0.1", 1}, {"10.0.0.2", 1}})}, "3")
+                  .ok());
+  EXPECT_NE(f.published->clusters.at("backend"), flagged);  // the workers rebuild
+  EXPECT_EQ(f.hosts("backend")[1], before[1]);
+  EXPECT_TRUE(before[1]->healthy());
+  EXPECT_EQ(before[1]->outcomeTotals().local_origin_failure, 2u);
+  EXPECT_EQ(f.store.scope("cluster", "backend").gauge("membership_healthy").value(), 2);
 }
 
 TEST(ConfigManagerHostsTest, AnUnchangedEdsUpdateDoesNotRebuildTheCluster) {

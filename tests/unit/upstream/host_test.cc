@@ -59,6 +59,26 @@ TEST(ReconcileHostsTest, SameEndpointsKeepTheirObjectsAndState) {
   EXPECT_EQ(next.hosts[1]->outcomeTotals().error, 5u);
 }
 
+TEST(ReconcileHostsTest, TheEdsHealthFlagFollowsDiscoveryAndTheOtherFlagsStay) {
+  HostVector current = {makeHost("10.0.0.1:80"), makeHost("10.0.0.2:80")};
+  current[0]->setHealthFlag(HealthFlag::kFailedActiveHc);
+  HostVector incoming = {makeHost("10.0.0.1:80"), makeHost("10.0.0.2:80")};
+  incoming[1]->setHealthFlag(HealthFlag::kFailedEdsHealth);
+  ReconciledHosts next = reconcileHosts(current, incoming);
+  EXPECT_TRUE(next.changed);
+  EXPECT_EQ(next.hosts[1], current[1]);
+  EXPECT_TRUE(current[1]->healthFlag(HealthFlag::kFailedEdsHealth));
+  // Health checking's flag is not discovery's to clear.
+  EXPECT_TRUE(current[0]->healthFlag(HealthFlag::kFailedActiveHc));
+
+  next = reconcileHosts(next.hosts, {makeHost("10.0.0.1:80"), makeHost("10.0.0.2:80")});
+  EXPECT_TRUE(next.changed);
+  EXPECT_TRUE(current[1]->healthy());
+  EXPECT_TRUE(current[0]->healthFlag(HealthFlag::kFailedActiveHc));
+  EXPECT_FALSE(reconcileHosts(next.hosts, {makeHost("10.0.0.1:80"), makeHost("10.0.0.2:80")})
+                   .changed);
+}
+
 TEST(ReconcileHostsTest, AWeightChangeUpdatesTheKeptObjectAndCountsAsAChange) {
   HostVector current = {makeHost("10.0.0.1:80", 1), makeHost("10.0.0.2:80", 1)};
   ReconciledHosts next =

@@ -91,6 +91,22 @@ TEST(WorkerClusterTest, LeastRequestAlsoAvoidsTriedHosts) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(&cluster->chooseHost(retry)->host(), hosts[1].get());
 }
 
+TEST(WorkerClusterTest, HostsWithAHealthFlagAreNotPicked) {
+  Fixture f;
+  HostVector hosts = makeHosts(3);
+  hosts[0]->setHealthFlag(HealthFlag::kFailedEdsHealth);
+  hosts[2]->setHealthFlag(HealthFlag::kFailedOutlierCheck);
+  f.clusters.update({{"backend", makeCluster(hosts)}});
+  WorkerCluster* cluster = f.clusters.get("backend");
+  EXPECT_EQ(cluster->hosts().size(), 3u);  // kept, with their pools, for when they recover
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(&cluster->chooseHost(LbContext())->host(), hosts[1].get());
+
+  // None healthy: no host (no panic threshold yet).
+  hosts[1]->setHealthFlag(HealthFlag::kFailedActiveHc);
+  f.clusters.update({{"backend", makeCluster(hosts)}});
+  EXPECT_EQ(f.clusters.get("backend")->chooseHost(LbContext()), nullptr);
+}
+
 TEST(WorkerClusterTest, AClusterWithoutHostsHasNone) {
   Fixture f;
   f.clusters.update({{"backend", makeCluster({})}});
