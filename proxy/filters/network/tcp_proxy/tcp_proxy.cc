@@ -20,6 +20,18 @@ TcpProxyFilter::~TcpProxyFilter() {
     if (upstream_connected_ && cluster_) cluster_->config().stats->upstream_cx_active.dec();
     upstream_connected_ = false;
   }
+  releaseConnectionCount();
+}
+
+void TcpProxyFilter::releaseConnectionCount() {
+  if (connection_counted_) {
+    connection_counted_ = false;
+    cluster_->config().resources->connections.dec();
+  }
+}
+
+upstream::HostOutcomes& TcpProxyFilter::hostOutcomes() {
+  return host_->host().outcomes(callbacks_->worker().index);
 }
 
 const network::Connection* TcpProxyFilter::downstreamConnection() const {
@@ -53,7 +65,8 @@ FilterStatus TcpProxyFilter::onNewConnection() {
   }
   cluster_ = upstream::ClusterPin(*cluster);
   if (config_->idle_timeout.count() > 0) {
-    idle_timer_ = std::make_unique<Timer>(callbacks_->worker().loop.uv(), [this]() { onIdleTimeout(); });
+    idle_timer_ =
+        std::make_unique<Timer>(callbacks_->worker().loop.uv(), [this]() { onIdleTimeout(); });
     resetIdleTimer();
     idle_timer_->enable(config_->idle_timeout);
   }
@@ -77,7 +90,11 @@ void TcpProxyFilter::connectUpstream() {
   ++connect_attempts_;
   info.upstream_request_attempt_count = connect_attempts_;
   info.upstream_host = host;
+  addTriedHost(*host);
   cluster_->config().stats->upstream_cx_total.inc();
+  // Counted for circuit breakers (max_connections) like a pooled connection.
+  cluster_->config().resources->connections.inc();
+  connection_counted_ = true;
   // With TLS, kConnected comes after the handshake: downstream bytes flow only to an
   // authenticated upstream.
   const upstream::ClusterConfig& cluster = cluster_->config();
@@ -91,6 +108,7 @@ void TcpProxyFilter::connectUpstream() {
 
 void TcpProxyFilter::onUpstreamConnected() {
   upstream_connected_ = true;
+  hostOutcomes().success.fetch_add(1, std::memory_order_relaxed);
   cluster_->config().stats->upstream_cx_active.inc();
   auto& info = callbacks_->streamInfo();
   info.upstream_local_address = upstream_->localAddress().str();
@@ -98,13 +116,15 @@ void TcpProxyFilter::onUpstreamConnected() {
     upstream_ssl_ = ssl;
     info.upstream_peer_uri_san = ssl->peerUriSan();
   }
-  log::trace("tcp_proxy {}: connection {} -> upstream {}", config_->stat_prefix,
-             downstream().id(), upstream_->remoteAddress().str());
+  log::trace("tcp_proxy {}: connection {} -> upstream {}", config_->stat_prefix, downstream().id(),
+             upstream_->remoteAddress().str());
   downstream().readDisable(false);
 }
 
 void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
   cluster_->config().stats->upstream_cx_connect_fail.inc();
+  hostOutcomes().local_origin_failure.fetch_add(1, std::memory_order_relaxed);
+  releaseConnectionCount();
   if (event == ConnectionEvent::kConnectTimeout)
     cluster_->config().stats->upstream_cx_connect_timeout.inc();
   auto& info = callbacks_->streamInfo();
@@ -174,6 +194,7 @@ void TcpProxyFilter::UpstreamCallbacks::onEvent(ConnectionEvent event) {
 }
 
 void TcpProxyFilter::onUpstreamClosed(ConnectionEvent event) {
+  releaseConnectionCount();
   if (upstream_connected_) {
     cluster_->config().stats->upstream_cx_active.dec();
     cluster_->config().stats->upstream_cx_destroy.inc();
@@ -234,8 +255,8 @@ void TcpProxyFilter::onEvent(ConnectionEvent event) {
 
 void TcpProxyFilter::resetIdleTimer() {
   if (idle_timer_ != nullptr) {
-    idle_deadline_ms_ = callbacks_->worker().loop.nowMs() +
-                        static_cast<uint64_t>(config_->idle_timeout.count());
+    idle_deadline_ms_ =
+        callbacks_->worker().loop.nowMs() + static_cast<uint64_t>(config_->idle_timeout.count());
   }
 }
 

@@ -12,7 +12,9 @@ namespace meshproxy::filters::tcp_proxy {
 
 // Relays bytes between a downstream connection and one upstream connection to a host of the
 // configured cluster. Half-close passes through (a FIN on one side becomes a FIN on the
-// other), and each side's write queue throttles reading on the other side.
+// other), and each side's write queue throttles reading on the other side. The host comes from
+// the cluster front end (chooseHost with this filter as the LbContext: the downstream
+// connection for ORIGINAL_DST, the hosts earlier connect attempts used).
 class TcpProxyFilter : public network::NetworkFilter, public upstream::LbContext {
  public:
   explicit TcpProxyFilter(std::shared_ptr<const TcpProxyConfig> config);
@@ -48,6 +50,9 @@ class TcpProxyFilter : public network::NetworkFilter, public upstream::LbContext
   void onIdleTimeout();
   void resetIdleTimer();
   void finish();
+  void releaseConnectionCount();
+  // The outcome counters of the chosen host, this worker's stripe (outlier detection).
+  upstream::HostOutcomes& hostOutcomes();
   network::Connection& downstream() { return callbacks_->connection(); }
 
   std::shared_ptr<const TcpProxyConfig> config_;
@@ -64,6 +69,7 @@ class TcpProxyFilter : public network::NetworkFilter, public upstream::LbContext
   std::unique_ptr<Timer> idle_timer_;
   uint32_t connect_attempts_ = 0;
   bool upstream_connected_ = false;
+  bool connection_counted_ = false;  // in the cluster's ClusterResources::connections
   bool downstream_read_paused_by_upstream_ = false;
   bool upstream_read_paused_by_downstream_ = false;
   bool finished_ = false;
