@@ -46,9 +46,12 @@ class ConnPoolBase::PendingRequest : public PoolHandleTarget {
     bind(handle, nullptr);
     resources->pending_requests.inc();
   }
-  ~PendingRequest() { resources->pending_requests.dec(); }
+  ~PendingRequest() { uncount(); }
 
   void onHandleCancelled() override {
+    // Out of the queue now, so out of the count now (circuit breakers read it), not when the
+    // memory goes.
+    uncount();
     auto owned = std::move(*position);
     pool.pending_.erase(position);
     // Reached from the owner's call on its handle: free after the current callback.
@@ -67,6 +70,12 @@ class ConnPoolBase::PendingRequest : public PoolHandleTarget {
   }
   // Before a pool failure is reported: the handle is empty in onPoolFailure.
   void detach() { unbind(); }
+  void uncount() {
+    if (counted_) {
+      counted_ = false;
+      resources->pending_requests.dec();
+    }
+  }
 
   ConnPoolBase& pool;
   http::ResponseDecoder& decoder;
@@ -76,6 +85,7 @@ class ConnPoolBase::PendingRequest : public PoolHandleTarget {
 
  private:
   PoolHandle* handle_;
+  bool counted_ = true;
 };
 
 // ---- connections ---------------------------------------------------------------------------

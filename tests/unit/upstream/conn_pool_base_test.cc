@@ -156,6 +156,8 @@ TEST(ConnPoolBaseTest, CancellingAWaitingStreamLeavesTheQueueWithoutACallback) {
     EXPECT_EQ(pool.pendingCount(), 1u);
   }  // destroying the handle cancels
   EXPECT_EQ(pool.pendingCount(), 0u);
+  // Out of the circuit breakers' count at once, not when the deferred delete runs.
+  EXPECT_EQ(f.cluster->resources->pending_requests.value(), 0);
   f.runDeferred();
   EXPECT_EQ(f.cluster->resources->pending_requests.value(), 0);
   pool.connected(*pool.made[0]);
