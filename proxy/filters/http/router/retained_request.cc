@@ -1,6 +1,6 @@
 #include "proxy/filters/http/router/retained_request.h"
 
-#include "proxy/filters/http/router/upstream_request.h"
+#include "proxy/upstream/upstream_request.h"
 
 namespace meshproxy::filters::router {
 

@@ -6,9 +6,13 @@
 #include "proxy/http/header_map.h"
 #include "proxy/upstream/conn_pool.h"
 
+namespace meshproxy::upstream {
+class UpstreamRequest;
+}
+
 namespace meshproxy::filters::router {
 
-class UpstreamRequest;
+using upstream::UpstreamRequest;
 
 // What the router has sent upstream, kept so that another attempt (a retry or a hedge, issue
 // 13) can send the same request again: the request body, copied as it goes up, up to the

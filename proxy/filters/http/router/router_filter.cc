@@ -137,9 +137,12 @@ UpstreamRequest& RouterFilter::newAttempt(upstream::WorkerHost& host) {
   info.upstream_host = &host.host();
   info.upstream_request_attempt_count = ++attempts_;
   addTriedHost(host.host());
-  upstream_request_ = std::make_unique<UpstreamRequest>(
+  // An attempt this one supersedes has been reset by the caller; it stays allocated (it may
+  // be the one whose callback decided to try again).
+  upstream_requests_.push_back(std::make_unique<UpstreamRequest>(
       *this, callbacks_->worker().loop, callbacks_->worker().index, host, cluster_->config(),
-      callbacks_->bufferLimit());
+      callbacks_->bufferLimit()));
+  upstream_request_ = upstream_requests_.back().get();
   return *upstream_request_;
 }
 
@@ -289,6 +292,7 @@ void RouterFilter::DownstreamWatermarks::onBelowWriteBufferLowWatermark() {
 
 void RouterFilter::onTimeout() {
   cluster_->config().stats->upstream_rq_timeout.inc();
+  if (upstream_request_ != nullptr) upstream_request_->timeout();
   auto& info = callbacks_->streamInfo();
   info.setResponseFlag(ResponseFlag::kUpstreamRequestTimeout);
   if (response_started_) {
@@ -312,6 +316,7 @@ void RouterFilter::onDestroy() {
     if (upstream_request_->hasStream()) cluster_->config().stats->upstream_rq_tx_reset.inc();
     upstream_request_->resetStream();
   }
+  for (const auto& attempt : upstream_requests_) attempt->resetStream();
 }
 
 }  // namespace meshproxy::filters::router

@@ -4,12 +4,13 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "proxy/core/timer.h"
 #include "proxy/filters/http/router/retained_request.h"
-#include "proxy/filters/http/router/upstream_request.h"
 #include "proxy/http/filter.h"
 #include "proxy/upstream/cluster_manager.h"
 #include "proxy/upstream/conn_pool.h"
+#include "proxy/upstream/upstream_request.h"
 
 namespace meshproxy::route {
 class Route;
@@ -18,6 +19,9 @@ struct RouteAction;
 }  // namespace meshproxy::route
 
 namespace meshproxy::filters::router {
+
+using upstream::UpstreamRequest;
+using upstream::UpstreamRequestCallbacks;
 
 struct RouterConfig {
   // Adds x-envoy-upstream-service-time to responses (Envoy's default) unless suppressed.
@@ -96,9 +100,10 @@ class RouterFilter : public http::StreamDecoderFilter,
   // the cluster's config, its Host objects and pools stay valid that long. See
   // upstream/worker_cluster.h.
   upstream::ClusterPin cluster_;
-  // The current attempt. Attempts live until this filter is destroyed: StreamInfo points at
-  // their host, and none is deleted from inside its own callbacks.
-  std::unique_ptr<UpstreamRequest> upstream_request_;
+  // Every attempt made, the current one last. Attempts live until this filter is destroyed:
+  // StreamInfo points at their host, and none is deleted from inside its own callbacks.
+  absl::InlinedVector<std::unique_ptr<UpstreamRequest>, 1> upstream_requests_;
+  UpstreamRequest* upstream_request_ = nullptr;  // the current attempt
   // The request as sent, for another attempt.
   RetainedRequest retained_;
   // Kept so the access log's %UPSTREAM_PEER_URI_SAN% and failure reason outlive the

@@ -13,18 +13,19 @@
 #include "proxy/upstream/conn_pool.h"
 #include "proxy/upstream/worker_host.h"
 
-namespace meshproxy::filters::router {
+namespace meshproxy::upstream {
 
 class UpstreamRequest;
 
-// What one attempt tells the router. Every call names the attempt, so that with retries and
-// hedging (issue 13) the router can tell a stale attempt from the current one.
+// What one attempt tells its owner (the router filter, the async HTTP client). Every call
+// names the attempt, so that with retries and hedging (issue 13) the owner can tell a stale
+// attempt from the current one.
 class UpstreamRequestCallbacks {
  public:
   virtual ~UpstreamRequestCallbacks() = default;
   // The pool gave the attempt a stream; the request headers are about to go out.
-  virtual void onUpstreamStream(UpstreamRequest& attempt, upstream::PoolStream& stream) = 0;
-  virtual void onUpstreamPoolFailure(UpstreamRequest& attempt, upstream::PoolFailureReason reason,
+  virtual void onUpstreamStream(UpstreamRequest& attempt, PoolStream& stream) = 0;
+  virtual void onUpstreamPoolFailure(UpstreamRequest& attempt, PoolFailureReason reason,
                                      std::string_view details) = 0;
   virtual void onUpstreamHeaders(UpstreamRequest& attempt, std::unique_ptr<http::HeaderMap> headers,
                                  bool end_stream) = 0;
@@ -38,30 +39,31 @@ class UpstreamRequestCallbacks {
   virtual void onUpstreamBelowWriteBufferLowWatermark() = 0;
 };
 
-// One attempt to send the request to one upstream host (Envoy's UpstreamRequest), owned by
-// the router filter: a retry or a hedge is another object. It holds the host (HostPin) and the
-// pool handle, counts itself as a request in flight to the host and cluster for exactly its
-// own life, sends the request the router gives it (holding body bytes while the stream is not
-// ready yet), and passes the response and the stream's events up. It does not decide anything:
-// whether to retry, time out or answer is the router's call.
+// One attempt to send a request to one upstream host (Envoy's UpstreamRequest), owned by the
+// router filter (filters/http/router) or the async HTTP client: a retry or a hedge is another
+// object. It holds the host (HostPin) and the pool handle, counts itself as a request in
+// flight to the host and cluster for exactly its own life, feeds the host's outcome counters,
+// sends the request its owner gives it (holding body bytes while the stream is not ready
+// yet), and passes the response and the stream's events up. It does not decide anything:
+// whether to retry, time out or answer is the owner's call. Here rather than in the router's
+// folder so that every HTTP request leaving the worker is counted the same way.
 class UpstreamRequest : public http::ResponseDecoder,
                         public http::StreamCallbacks,
-                        public upstream::PoolCallbacks,
+                        public PoolCallbacks,
                         public Recycled<UpstreamRequest> {
  public:
   // `host` must be pinned by the caller's cluster pin (see upstream/worker_cluster.h).
   // `buffer_limit`: body bytes held while waiting for a stream before the downstream pauses.
   // `worker_index` picks the host's outcome-counter stripe.
   UpstreamRequest(UpstreamRequestCallbacks& parent, EventLoop& loop, uint32_t worker_index,
-                  upstream::WorkerHost& host, const upstream::ClusterConfig& cluster,
-                  uint32_t buffer_limit);
+                  WorkerHost& host, const ClusterConfig& cluster, uint32_t buffer_limit);
   ~UpstreamRequest() override;
   UpstreamRequest(const UpstreamRequest&) = delete;
   UpstreamRequest& operator=(const UpstreamRequest&) = delete;
 
   // Asks `pool` for a stream; the headers go out when it is ready (maybe before this returns:
   // the parent may then already have been told anything, up to a failure).
-  void start(upstream::ConnPool& pool, const http::HeaderMap& headers, bool end_stream);
+  void start(ConnPool& pool, const http::HeaderMap& headers, bool end_stream);
   // More of the request. Data is taken from `data` (sent, held until the stream is ready, or
   // dropped once the attempt is over).
   void encodeData(Buffer& data, bool end_stream);
@@ -71,12 +73,15 @@ class UpstreamRequest : public http::ResponseDecoder,
   // Gives up on the attempt: a waiting request leaves the pool's queue, a stream is reset
   // (HTTP/1: its connection closes). The parent hears nothing more from this attempt.
   void resetStream();
+  // Gives up because the owner's timer ran out before the response completed: counted as a
+  // local-origin failure of the host (outlier detection), then as resetStream().
+  void timeout();
 
   // The slot for retry_policy.per_try_timeout (issue 13): parent.onPerTryTimeout(*this) when
   // `timeout` passes before the response completes. Re-arming replaces the deadline.
   void setPerTryTimeout(std::chrono::milliseconds timeout);
 
-  const upstream::Host& host() const { return host_->host(); }
+  const Host& host() const { return host_->host(); }
   std::chrono::steady_clock::time_point startTime() const { return start_time_; }
   bool awaitingStream() const { return handle_.pending(); }
   // It holds a live stream (ready, not yet complete, reset or given up).
@@ -89,8 +94,8 @@ class UpstreamRequest : public http::ResponseDecoder,
   size_t heldBodyBytes() const { return held_body_.length(); }
 
   // PoolCallbacks
-  void onPoolReady(upstream::PoolStream& stream) override;
-  void onPoolFailure(upstream::PoolFailureReason reason, std::string_view details) override;
+  void onPoolReady(PoolStream& stream) override;
+  void onPoolFailure(PoolFailureReason reason, std::string_view details) override;
   // ResponseDecoder
   void decodeHeaders(std::unique_ptr<http::HeaderMap> headers, bool end_stream) override;
   void decodeData(Buffer& data, bool end_stream) override;
@@ -110,10 +115,10 @@ class UpstreamRequest : public http::ResponseDecoder,
   UpstreamRequestCallbacks& parent_;
   EventLoop& loop_;
   const uint32_t worker_index_;
-  upstream::HostPin host_;
-  const upstream::ClusterConfig& cluster_;
+  HostPin host_;
+  const ClusterConfig& cluster_;
   const uint32_t buffer_limit_;
-  upstream::PoolHandle handle_;
+  PoolHandle handle_;
   const http::HeaderMap* headers_ = nullptr;
   const http::HeaderMap* trailers_ = nullptr;  // set if they arrived before the stream
   Buffer held_body_;
@@ -129,4 +134,4 @@ class UpstreamRequest : public http::ResponseDecoder,
   bool response_complete_ = false;
 };
 
-}  // namespace meshproxy::filters::router
+}  // namespace meshproxy::upstream

@@ -1,10 +1,10 @@
-#include "proxy/filters/http/router/upstream_request.h"
+#include "proxy/upstream/upstream_request.h"
 
-namespace meshproxy::filters::router {
+namespace meshproxy::upstream {
 
 UpstreamRequest::UpstreamRequest(UpstreamRequestCallbacks& parent, EventLoop& loop,
-                                 uint32_t worker_index, upstream::WorkerHost& host,
-                                 const upstream::ClusterConfig& cluster, uint32_t buffer_limit)
+                                 uint32_t worker_index, WorkerHost& host,
+                                 const ClusterConfig& cluster, uint32_t buffer_limit)
     : parent_(parent),
       loop_(loop),
       worker_index_(worker_index),
@@ -14,8 +14,7 @@ UpstreamRequest::UpstreamRequest(UpstreamRequestCallbacks& parent, EventLoop& lo
 
 UpstreamRequest::~UpstreamRequest() { finish(/*reset=*/true); }
 
-void UpstreamRequest::start(upstream::ConnPool& pool, const http::HeaderMap& headers,
-                            bool end_stream) {
+void UpstreamRequest::start(ConnPool& pool, const http::HeaderMap& headers, bool end_stream) {
   headers_ = &headers;
   request_complete_ = end_stream;
   start_time_ = std::chrono::steady_clock::now();
@@ -27,7 +26,7 @@ void UpstreamRequest::start(upstream::ConnPool& pool, const http::HeaderMap& hea
   pool.newStream(*this, *this, handle_);
 }
 
-void UpstreamRequest::onPoolReady(upstream::PoolStream& stream) {
+void UpstreamRequest::onPoolReady(PoolStream& stream) {
   // handle_ holds `stream` now.
   stream.encoder().stream().setCallbacks(this);
   parent_.onUpstreamStream(*this, stream);
@@ -53,7 +52,7 @@ void UpstreamRequest::onPoolReady(upstream::PoolStream& stream) {
   }
 }
 
-void UpstreamRequest::onPoolFailure(upstream::PoolFailureReason reason, std::string_view details) {
+void UpstreamRequest::onPoolFailure(PoolFailureReason reason, std::string_view details) {
   host_->host()
       .outcomes(worker_index_)
       .local_origin_failure.fetch_add(1, std::memory_order_relaxed);
@@ -98,6 +97,15 @@ void UpstreamRequest::readDisable(bool disable) {
 }
 
 void UpstreamRequest::resetStream() { finish(/*reset=*/true); }
+
+void UpstreamRequest::timeout() {
+  if (!finished_) {
+    host_->host()
+        .outcomes(worker_index_)
+        .local_origin_failure.fetch_add(1, std::memory_order_relaxed);
+  }
+  finish(/*reset=*/true);
+}
 
 void UpstreamRequest::setPerTryTimeout(std::chrono::milliseconds timeout) {
   if (per_try_timer_ == nullptr) {
@@ -155,7 +163,7 @@ void UpstreamRequest::finish(bool reset) {
   finished_ = true;
   per_try_timer_.reset();
   if (handle_.pending()) handle_.cancel();
-  if (upstream::PoolStream* stream = handle_.stream(); stream != nullptr) {
+  if (PoolStream* stream = handle_.stream(); stream != nullptr) {
     stream->encoder().stream().setCallbacks(nullptr);
     if (read_disabled_) {
       read_disabled_ = false;
@@ -175,4 +183,4 @@ void UpstreamRequest::finish(bool reset) {
   }
 }
 
-}  // namespace meshproxy::filters::router
+}  // namespace meshproxy::upstream

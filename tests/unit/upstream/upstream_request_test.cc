@@ -1,7 +1,7 @@
 // The router's attempts: an UpstreamRequest sends one request to one host through a pool, and
 // RetainedRequest lets a second attempt send the same request again. A fake pool stands in
 // for the connections.
-#include "proxy/filters/http/router/upstream_request.h"
+#include "proxy/upstream/upstream_request.h"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +15,8 @@ namespace meshproxy::filters::router {
 namespace {
 
 using upstream::PoolHandle;
+using upstream::UpstreamRequest;
+using upstream::UpstreamRequestCallbacks;
 
 // One upstream stream: records what the attempt sends.
 class FakeStream : public upstream::PoolStream,
