@@ -8,6 +8,7 @@
 namespace meshproxy {
 namespace upstream {
 class WorkerClusterManager;
+class AsyncHttpClient;
 }
 namespace http {
 struct RouteConfigMap;
@@ -27,6 +28,9 @@ struct WorkerContext {
   const http::RouteConfigMap* routes = nullptr;
   // This worker's listeners by address (use_original_dst hand-off).
   network::ListenerIndex* listener_index = nullptr;
+  // Requests out of the worker, for filters that call other services (remote JWKS,
+  // ext_authz, rate limit services): upstream/async_http_client.h.
+  upstream::AsyncHttpClient* http_client = nullptr;
 };
 
 }  // namespace meshproxy

@@ -11,8 +11,10 @@ Worker::Worker(uint32_t index, std::chrono::milliseconds drain_time)
       drain_time_(drain_time),
       random_(std::random_device{}()),
       clusters_(loop_, index_, random_(), random_),
+      http_client_(clusters_),
       context_{loop_, index_, clusters_, random_} {
   context_.listener_index = this;
+  context_.http_client = &http_client_;
 }
 
 Worker::~Worker() { shutdown(); }
@@ -37,6 +39,7 @@ void Worker::run() {
   by_address_.clear();
   listeners_.clear();
   draining_.clear();
+  http_client_.cancelAll();
   clusters_.update({});
   snapshot_.reset();
   Timer::releasePool(loop_.uv());

@@ -14,6 +14,7 @@
 #include "proxy/core/worker_context.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/network/listener_index.h"
+#include "proxy/upstream/async_http_client.h"
 #include "proxy/upstream/cluster_manager.h"
 
 namespace meshproxy::server {
@@ -52,6 +53,7 @@ class Worker : private network::ListenerIndex {
   std::thread thread_;
   std::mt19937_64 random_;
   upstream::WorkerClusterManager clusters_;
+  upstream::AsyncHttpClient http_client_;
   WorkerContext context_;
   // Loop-thread state.
   config::SnapshotSharedPtr snapshot_;
