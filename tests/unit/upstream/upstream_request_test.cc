@@ -274,9 +274,15 @@ TEST(UpstreamRequestTest, PerTryTimeoutTellsTheRouterWhichAttempt) {
   auto attempt = f.attempt(f.host_a);
   attempt->start(pool, f.headers, true);
   attempt->setPerTryTimeout(std::chrono::milliseconds(5));
-  for (int i = 0; i < 200 && f.router.timed_out == nullptr; ++i) {
+  // A tick keeps every UV_RUN_ONCE bounded: without it, a per-try timer that fires at the
+  // start of an iteration leaves nothing to wait for and the poll blocks for ever (it did,
+  // when setting up took longer than 5 ms).
+  Timer tick(f.loop.uv(), [] {});
+  tick.enableRepeating(std::chrono::milliseconds(1));
+  for (int i = 0; i < 1000 && f.router.timed_out == nullptr; ++i) {
     uv_run(f.loop.uv(), UV_RUN_ONCE);
   }
+  tick.disable();
   EXPECT_EQ(f.router.timed_out, attempt.get());
 }
 
