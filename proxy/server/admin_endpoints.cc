@@ -99,8 +99,9 @@ AdminResponse clusters(Server& server, const AdminRequest& req) {
       for (size_t h = 0; h < c->hosts.size(); ++h) {
         const auto& host = *c->hosts[h];
         absl::StrAppend(&out, h ? "," : "", "{\"address\":", socketAddressJson(host.address()),
-                        ",\"health_status\":", healthStatusJson(host), ",\"weight\":",
-                        host.weight(), ",\"hostname\":", jsonString(host.hostname()), "}");
+                        ",\"health_status\":", healthStatusJson(host),
+                        ",\"weight\":", host.weight(),
+                        ",\"hostname\":", jsonString(host.hostname()), "}");
       }
       out += "]}";
     }

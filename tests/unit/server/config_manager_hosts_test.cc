@@ -127,10 +127,9 @@ TEST(ConfigManagerHostsTest, EdsHealthStatusIsAFlagOnTheSameHost) {
 
   // EDS calls the second endpoint unhealthy: it stays, flagged, as the same object.
   ASSERT_TRUE(f.manager
-                  ->onConfigUpdate(xds::kEndpointType,
-                                   {endpoints("backend", {{"10.0.0.1", 1}, {"10.0.0.2", 1}},
-                                              "10.0.0.2")},
-                                   "2")
+                  ->onConfigUpdate(
+                      xds::kEndpointType,
+                      {endpoints("backend", {{"10.0.0.1", 1}, {"10.0.0.2", 1}}, "10.0.0.2")}, "2")
                   .ok());
   upstream::ClusterConfigSharedPtr flagged = f.published->clusters.at("backend");
   ASSERT_EQ(flagged->hosts.size(), 2u);

@@ -75,8 +75,8 @@ TEST(ReconcileHostsTest, TheEdsHealthFlagFollowsDiscoveryAndTheOtherFlagsStay) {
   EXPECT_TRUE(next.changed);
   EXPECT_TRUE(current[1]->healthy());
   EXPECT_TRUE(current[0]->healthFlag(HealthFlag::kFailedActiveHc));
-  EXPECT_FALSE(reconcileHosts(next.hosts, {makeHost("10.0.0.1:80"), makeHost("10.0.0.2:80")})
-                   .changed);
+  EXPECT_FALSE(
+      reconcileHosts(next.hosts, {makeHost("10.0.0.1:80"), makeHost("10.0.0.2:80")}).changed);
 }
 
 TEST(ReconcileHostsTest, AWeightChangeUpdatesTheKeptObjectAndCountsAsAChange) {
