@@ -44,4 +44,11 @@ inline NameSlots& clusterSlots() {
   return slots;
 }
 
+// The slots of RDS route configuration names: the connection manager's translation interns the
+// name it routes with, and each worker indexes its RDS tables by the same numbers.
+inline NameSlots& routeConfigSlots() {
+  static NameSlots slots;
+  return slots;
+}
+
 }  // namespace meshproxy

@@ -11,7 +11,7 @@ class WorkerClusterManager;
 class AsyncHttpClient;
 }
 namespace http {
-struct RouteConfigMap;
+class WorkerRouteTables;
 }
 namespace network {
 class ListenerIndex;
@@ -24,8 +24,8 @@ struct WorkerContext {
   uint32_t index;
   upstream::WorkerClusterManager& clusters;
   std::mt19937_64& random;
-  // The RDS route tables of the worker's current snapshot.
-  const http::RouteConfigMap* routes = nullptr;
+  // The RDS route tables of the worker's current snapshot (pin them to keep using them).
+  http::WorkerRouteTables* routes = nullptr;
   // This worker's listeners by address (use_original_dst hand-off).
   network::ListenerIndex* listener_index = nullptr;
   // Requests out of the worker, for filters that call other services (remote JWKS,

@@ -113,8 +113,11 @@ class ActiveStream : public RequestDecoder,
   uint64_t idle_deadline_ms_ = 0;
   std::chrono::milliseconds idle_timeout_{0};
   std::optional<const Route*> cached_route_;
-  // The table the cached route came from; held so an RDS update cannot free it mid-stream.
-  RouteConfigSharedPtr route_table_;
+  // The table the cached route came from. An inline table lives as long as the connection's
+  // config; an RDS table is kept by the pin on the worker's tables it came from, so an RDS
+  // update cannot free it mid-stream (no reference count per request).
+  const RouteConfig* route_table_ = nullptr;
+  RouteTablesPin route_tables_pin_;
   std::string local_reply_details_;
   std::string response_code_details_;
   std::string downstream_remote_address_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/accesslog/access_log.h"
+#include "proxy/core/name_slots.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/forwarded_client_cert.h"
 #include "proxy/http/route_config.h"
@@ -53,6 +54,7 @@ struct ConnManagerConfig {
   // Inline route_config, or else the RDS name to look up in the worker's snapshot.
   RouteConfigSharedPtr route_config;
   std::string rds_route_config_name;
+  uint32_t rds_route_config_slot = NameSlots::kNone;  // routeConfigSlots().intern(name)
   std::vector<HttpFilterFactory> filter_factories;
 
   uint32_t max_request_headers_kb = 60;

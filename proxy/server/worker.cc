@@ -1,5 +1,7 @@
 #include "proxy/server/worker.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "proxy/core/log.h"
 #include "proxy/core/thread_shard.h"
@@ -83,8 +85,23 @@ void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
     by_address_[listener->sockets()->address().str()] = listener.get();
   }
   snapshot_ = std::move(snapshot);
-  context_.routes = &snapshot_->routes;
+  if (routes_ != nullptr && routes_->pins() > 0) {
+    routes_->retire();
+    retired_routes_.push_back(std::move(routes_));
+  }
+  http::WorkerRouteTables::Releaser& releaser = *this;
+  routes_ = std::make_unique<http::WorkerRouteTables>(releaser, snapshot_, snapshot_->routes);
+  context_.routes = routes_.get();
   reapDrained();
+}
+
+void Worker::onReleased(http::WorkerRouteTables& tables) {
+  auto it = std::find_if(retired_routes_.begin(), retired_routes_.end(),
+                         [&](const auto& t) { return t.get() == &tables; });
+  if (it == retired_routes_.end()) return;
+  // The last pin is released from inside a stream's teardown.
+  loop_.deferredDelete(std::move(*it));
+  retired_routes_.erase(it);
 }
 
 network::ActiveListener* Worker::findListener(const network::Address& address) {
