@@ -283,7 +283,7 @@ bool Command::appendUntruncated(const StreamInfo& info, std::string& out, bool* 
     case CommandOperator::kProtocol:
       return appendView(info.protocol, out);
     case CommandOperator::kUpstreamHost:
-      return appendView(info.upstream_host, out);
+      return appendView(info.upstreamHostAddress(), out);
     case CommandOperator::kUpstreamCluster:
       return appendView(info.upstream_cluster, out);
     case CommandOperator::kUpstreamLocalAddress:

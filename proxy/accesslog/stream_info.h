@@ -11,6 +11,20 @@
 
 namespace meshproxy::accesslog {
 
+// The upstream host a stream went to, as logs read it (upstream::Host implements it; this
+// layer sits below upstream/). More of the host (locality, metadata) can be added here when a
+// log operator needs it.
+class UpstreamHostDescription {
+ public:
+  // "ip:port" ("[v6]:port").
+  virtual std::string_view addressString() const = 0;
+  // The name the endpoint was configured with (DNS name or IP).
+  virtual std::string_view hostnameString() const = 0;
+
+ protected:
+  ~UpstreamHostDescription() = default;
+};
+
 // What the data path knows about one stream (an HTTP request, or a whole TCP connection) when it
 // is logged. A plain struct so filling it costs a few stores: no virtual calls, no allocation.
 //
@@ -43,7 +57,9 @@ struct StreamInfo {
   std::string_view downstream_peer_uri_san;           // client certificate URI SAN(s)
 
   // Upstream side.
-  std::string_view upstream_host;           // "ip:port" of the chosen endpoint
+  // The chosen endpoint; null until one was chosen. A plain pointer: the stream's pins keep
+  // the host alive until after the log line (see upstream/worker_cluster.h).
+  const UpstreamHostDescription* upstream_host = nullptr;
   std::string_view upstream_cluster;        // cluster name
   std::string_view upstream_local_address;  // our end of the upstream connection
   std::string_view upstream_transport_failure_reason;
@@ -79,6 +95,10 @@ struct StreamInfo {
   // Offset of `now` from the start, for the optional timing fields above.
   Duration sinceStart(MonotonicTime now) const { return now - start_time_monotonic; }
   void markComplete(MonotonicTime now) { request_complete = sinceStart(now); }
+
+  std::string_view upstreamHostAddress() const {
+    return upstream_host == nullptr ? std::string_view() : upstream_host->addressString();
+  }
 
   void setResponseFlag(ResponseFlag flag) { response_flags |= static_cast<uint32_t>(flag); }
   bool hasResponseFlag(ResponseFlag flag) const {

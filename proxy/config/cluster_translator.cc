@@ -57,7 +57,7 @@ std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
       s.counter("upstream_cx_tx_bytes_total"), s.counter("upstream_cx_none_healthy"),
       s.counter("upstream_cx_http1_total"), s.counter("upstream_cx_max_requests"),
       s.counter("upstream_cx_idle_timeout"), s.gauge("membership_total"),
-      s.counter("upstream_rq_total"), s.gauge("upstream_rq_active"),
+      s.gauge("membership_healthy"), s.counter("upstream_rq_total"), s.gauge("upstream_rq_active"),
       s.counter("upstream_rq_pending_total"), s.counter("upstream_rq_completed"),
       s.counter("upstream_rq_timeout"), s.counter("upstream_rq_rx_reset"),
       s.counter("upstream_rq_tx_reset"), s.responseCodeClassCounter("upstream_rq", 1),
@@ -279,6 +279,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->transport_socket = std::move(*transport);
   }
   config->stats = makeStats(clusterScope(context, config->name));
+  config->resources = upstream::ClusterResources::forCluster(config->name);
   return upstream::ClusterConfigSharedPtr(std::move(config));
 }
 

@@ -47,19 +47,27 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
           return absl::InvalidArgumentError(absl::StrCat(ewhere, ": load_balancing_weight must be >= 1"));
         }
       }
+      // An endpoint EDS calls unhealthy, draining or timed out stays in the host list with
+      // its flag set: load balancers skip it, and when EDS calls it healthy again the same
+      // Host object (its pools, its outlier state) comes back into use.
+      bool eds_unhealthy = false;
       switch (lb_endpoint.health_status()) {
         case HealthStatus::UNHEALTHY:
         case HealthStatus::DRAINING:
         case HealthStatus::TIMEOUT:
-          continue;
+          eds_unhealthy = true;
+          break;
         default:
           break;
       }
-      auto host = std::make_shared<upstream::Host>();
-      host->address = *address;
-      host->weight = weight;
-      host->hostname = lb_endpoint.endpoint().hostname().empty() ? address->str()
-                                                                 : lb_endpoint.endpoint().hostname();
+      std::string hostname = lb_endpoint.endpoint().hostname().empty()
+                                 ? address->str()
+                                 : lb_endpoint.endpoint().hostname();
+      upstream::Locality where_it_runs{locality.locality().region(), locality.locality().zone(),
+                                       locality.locality().sub_zone()};
+      auto host = std::make_shared<upstream::Host>(*address, std::move(hostname), weight,
+                                                   std::move(where_it_runs));
+      if (eds_unhealthy) host->setHealthFlag(upstream::HealthFlag::kFailedEdsHealth);
       hosts.push_back(std::move(host));
     }
   }

@@ -8,9 +8,10 @@
 namespace meshproxy {
 namespace upstream {
 class WorkerClusterManager;
+class AsyncHttpClient;
 }
 namespace http {
-struct RouteConfigMap;
+class WorkerRouteTables;
 }
 namespace network {
 class ListenerIndex;
@@ -23,10 +24,13 @@ struct WorkerContext {
   uint32_t index;
   upstream::WorkerClusterManager& clusters;
   std::mt19937_64& random;
-  // The RDS route tables of the worker's current snapshot.
-  const http::RouteConfigMap* routes = nullptr;
+  // The RDS route tables of the worker's current snapshot (pin them to keep using them).
+  http::WorkerRouteTables* routes = nullptr;
   // This worker's listeners by address (use_original_dst hand-off).
   network::ListenerIndex* listener_index = nullptr;
+  // Requests out of the worker, for filters that call other services (remote JWKS,
+  // ext_authz, rate limit services): upstream/async_http_client.h.
+  upstream::AsyncHttpClient* http_client = nullptr;
 };
 
 }  // namespace meshproxy

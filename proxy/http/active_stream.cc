@@ -92,13 +92,13 @@ uint64_t ActiveStream::routeRandom() {
 const RouteConfig* ActiveStream::routeConfig() {
   if (route_table_ == nullptr) {
     if (config_.route_config != nullptr) {
-      route_table_ = config_.route_config;
-    } else if (const auto* routes = manager_.worker().routes; routes != nullptr) {
-      auto it = routes->tables.find(config_.rds_route_config_name);
-      if (it != routes->tables.end()) route_table_ = it->second;
+      route_table_ = config_.route_config.get();
+    } else if (WorkerRouteTables* routes = manager_.worker().routes; routes != nullptr) {
+      route_table_ = routes->get(config_.rds_route_config_slot);
+      if (route_table_ != nullptr) route_tables_pin_ = RouteTablesPin(*routes);
     }
   }
-  return route_table_.get();
+  return route_table_;
 }
 
 const Route* ActiveStream::route() {

@@ -94,8 +94,11 @@ class ActiveStream : public RequestDecoder,
   std::optional<const Route*> cached_route_;
   // Drawn once per stream: matching and the weighted cluster pick use the same value.
   std::optional<uint64_t> route_random_;
-  // The table the cached route came from; held so an RDS update cannot free it mid-stream.
-  RouteConfigSharedPtr route_table_;
+  // The table the cached route came from. An inline table lives as long as the connection's
+  // config; an RDS table is kept by the pin on the worker's tables it came from, so an RDS
+  // update cannot free it mid-stream (no reference count per request).
+  const RouteConfig* route_table_ = nullptr;
+  RouteTablesPin route_tables_pin_;
   std::string downstream_remote_address_;
   bool finished_ = false;
   bool upgrade_ = false;

@@ -8,6 +8,7 @@
 
 #include "proxy/accesslog/access_log.h"
 #include "proxy/accesslog/stream_observer.h"
+#include "proxy/core/name_slots.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/forwarded_client_cert.h"
 #include "proxy/http/route_config.h"
@@ -54,6 +55,7 @@ struct ConnManagerConfig {
   // Inline route_config, or else the RDS name to look up in the worker's snapshot.
   RouteConfigSharedPtr route_config;
   std::string rds_route_config_name;
+  uint32_t rds_route_config_slot = NameSlots::kNone;  // routeConfigSlots().intern(name)
   // The HTTP filters in chain order, each with its configured name (HttpFilter.name), which
   // keys its typed_per_filter_config.
   struct HttpFilter {

@@ -7,9 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "proxy/core/event_loop.h"
 #include "proxy/http/header_map.h"
 
 namespace google::protobuf {
@@ -74,9 +77,76 @@ class RouteConfig {
 
 using RouteConfigSharedPtr = std::shared_ptr<const RouteConfig>;
 
-// RDS route configurations by name, as a worker sees them.
+// RDS route configurations by name, as a snapshot holds them.
 struct RouteConfigMap {
   absl::flat_hash_map<std::string, RouteConfigSharedPtr> tables;
+};
+
+// One worker's RDS tables from one snapshot, by slot (routeConfigSlots(): the connection
+// manager's config carries the slot of the name it routes with), so a request finds its table
+// by a vector index. A stream that routes with one of them pins the whole set (a plain
+// counter on the worker's own object, no atomics) instead of copying the table's shared_ptr,
+// whose count every worker would bump per request. When a snapshot replaces a pinned set, the
+// worker retires it; the set (and the snapshot it keeps) goes with its last pin.
+class WorkerRouteTables : public DeferredDeletable {
+ public:
+  // Told when a retired set lost its last pin (the worker deletes it, deferred).
+  class Releaser {
+   public:
+    virtual void onReleased(WorkerRouteTables& tables) = 0;
+
+   protected:
+    ~Releaser() = default;
+  };
+
+  // `map` must live as long as `keep_alive` (the snapshot that holds it).
+  WorkerRouteTables(Releaser& releaser, std::shared_ptr<const void> keep_alive,
+                    const RouteConfigMap& map);
+
+  const RouteConfig* get(uint32_t slot) const {
+    return slot < by_slot_.size() ? by_slot_[slot] : nullptr;
+  }
+  uint32_t pins() const { return pins_; }
+  bool retired() const { return retired_; }
+  void retire() { retired_ = true; }
+
+ private:
+  friend class RouteTablesPin;
+  void unpin() {
+    if (--pins_ == 0 && retired_) releaser_.onReleased(*this);
+  }
+
+  Releaser& releaser_;
+  std::shared_ptr<const void> keep_alive_;
+  std::vector<const RouteConfig*> by_slot_;
+  uint32_t pins_ = 0;
+  bool retired_ = false;
+};
+
+// Keeps a WorkerRouteTables (and so the tables it points at) alive. Move-only.
+class RouteTablesPin {
+ public:
+  RouteTablesPin() = default;
+  explicit RouteTablesPin(WorkerRouteTables& tables) : tables_(&tables) { ++tables.pins_; }
+  RouteTablesPin(RouteTablesPin&& other) noexcept
+      : tables_(std::exchange(other.tables_, nullptr)) {}
+  RouteTablesPin& operator=(RouteTablesPin&& other) noexcept {
+    if (this != &other) {
+      reset();
+      tables_ = std::exchange(other.tables_, nullptr);
+    }
+    return *this;
+  }
+  RouteTablesPin(const RouteTablesPin&) = delete;
+  RouteTablesPin& operator=(const RouteTablesPin&) = delete;
+  ~RouteTablesPin() { reset(); }
+
+  void reset() {
+    if (tables_ != nullptr) std::exchange(tables_, nullptr)->unpin();
+  }
+
+ private:
+  WorkerRouteTables* tables_ = nullptr;
 };
 
 }  // namespace meshproxy::http

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/core/name_slots.h"
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/path_rewrite.h"
 #include "proxy/route/per_filter_config.h"
@@ -18,6 +19,7 @@ inline constexpr std::chrono::milliseconds kDefaultRouteTimeout{15000};
 // One WeightedCluster.clusters entry.
 struct WeightedCluster {
   std::string name;
+  uint32_t slot = NameSlots::kNone;  // clusterSlots().intern(name): how workers find it
   uint32_t weight = 0;  // relative to the other entries; 0 is never picked
   std::string host_rewrite_literal;
   // Applied before the route's own mutations (Envoy's order).
@@ -34,6 +36,8 @@ struct RouteAction {
   // kCluster: the cluster name. kClusterHeader: the lower-case name of the request header that
   // holds the cluster name.
   std::string cluster;
+  // kCluster: clusterSlots().intern(cluster), so the router indexes instead of hashing.
+  uint32_t cluster_slot = NameSlots::kNone;
   // kWeightedClusters, in configuration order; total_weight is their sum (> 0).
   std::vector<WeightedCluster> weighted_clusters;
   uint64_t total_weight = 0;

@@ -7,12 +7,13 @@
 
 #include "envoy/config/route/v3/route_components.pb.h"
 #include "envoy/type/matcher/v3/regex.pb.h"
-#include "proxy/route/header_mutations_translator.h"
-#include "proxy/matcher/matcher_translator.h"
-#include "proxy/route/route_match_translator.h"
 #include "proxy/core/ascii_case.h"
+#include "proxy/core/name_slots.h"
 #include "proxy/http/header_validation.h"
+#include "proxy/matcher/matcher_translator.h"
 #include "proxy/protobuf/proto_util.h"
+#include "proxy/route/header_mutations_translator.h"
+#include "proxy/route/route_match_translator.h"
 
 namespace meshproxy::route {
 
@@ -35,6 +36,7 @@ absl::StatusOr<WeightedCluster> translateClusterWeight(
   }
   WeightedCluster cluster;
   cluster.name = proto.name();
+  cluster.slot = clusterSlots().intern(cluster.name);
   cluster.weight = proto.has_weight() ? proto.weight().value() : 0;
   cluster.host_rewrite_literal = proto.host_rewrite_literal();
   auto request =
@@ -84,6 +86,7 @@ absl::Status translateClusterSpecifier(const ProtoRouteAction& proto, RouteActio
       if (proto.cluster().empty()) return absl::InvalidArgumentError("cluster must not be empty");
       action.cluster_specifier = RouteAction::ClusterSpecifier::kCluster;
       action.cluster = proto.cluster();
+      action.cluster_slot = clusterSlots().intern(action.cluster);
       return absl::OkStatus();
     case ProtoRouteAction::kClusterHeader:
       if (!isValidHeaderName(proto.cluster_header())) {

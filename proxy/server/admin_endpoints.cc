@@ -39,6 +39,30 @@ std::string socketAddressJson(const network::Address& a) {
                       ",\"port_value\":", a.port(), "}}");
 }
 
+// Envoy's /clusters spelling: "healthy", or each flag as "/name".
+std::string healthFlagsText(const upstream::Host& host) {
+  if (host.healthy()) return "healthy";
+  std::string out;
+  if (host.healthFlag(upstream::HealthFlag::kFailedActiveHc)) out += "/failed_active_hc";
+  if (host.healthFlag(upstream::HealthFlag::kFailedOutlierCheck)) out += "/failed_outlier_check";
+  if (host.healthFlag(upstream::HealthFlag::kFailedEdsHealth)) out += "/failed_eds_health";
+  return out;
+}
+
+std::string healthStatusJson(const upstream::Host& host) {
+  std::string out = absl::StrCat(
+      "{\"eds_health_status\":\"",
+      host.healthFlag(upstream::HealthFlag::kFailedEdsHealth) ? "UNHEALTHY" : "HEALTHY", "\"");
+  if (host.healthFlag(upstream::HealthFlag::kFailedActiveHc)) {
+    out += ",\"failed_active_health_check\":true";
+  }
+  if (host.healthFlag(upstream::HealthFlag::kFailedOutlierCheck)) {
+    out += ",\"failed_outlier_check\":true";
+  }
+  out += "}";
+  return out;
+}
+
 std::string configDump(Server& server) {
   return server.configManager().configDumpJson(server.bootstrap().proto);
 }
@@ -75,9 +99,10 @@ AdminResponse clusters(Server& server, const AdminRequest& req) {
       absl::StrAppend(&out, i ? "," : "", "{\"name\":", jsonString(c->name), ",\"host_statuses\":[");
       for (size_t h = 0; h < c->hosts.size(); ++h) {
         const auto& host = *c->hosts[h];
-        absl::StrAppend(&out, h ? "," : "", "{\"address\":", socketAddressJson(host.address),
-                        ",\"health_status\":{\"eds_health_status\":\"HEALTHY\"},\"weight\":",
-                        host.weight, ",\"hostname\":", jsonString(host.hostname), "}");
+        absl::StrAppend(&out, h ? "," : "", "{\"address\":", socketAddressJson(host.address()),
+                        ",\"health_status\":", healthStatusJson(host),
+                        ",\"weight\":", host.weight(),
+                        ",\"hostname\":", jsonString(host.hostname()), "}");
       }
       out += "]}";
     }
@@ -88,9 +113,10 @@ AdminResponse clusters(Server& server, const AdminRequest& req) {
   for (const auto* c : sorted) {
     absl::StrAppend(&out, c->name, "::connect_timeout_ms::", c->connect_timeout.count(), "\n");
     for (const auto& host : c->hosts) {
-      std::string prefix = absl::StrCat(c->name, "::", host->address.str(), "::");
-      absl::StrAppend(&out, prefix, "hostname::", host->hostname, "\n", prefix,
-                      "health_flags::healthy\n", prefix, "weight::", host->weight, "\n");
+      std::string prefix = absl::StrCat(c->name, "::", host->address().str(), "::");
+      absl::StrAppend(&out, prefix, "hostname::", host->hostname(), "\n", prefix,
+                      "health_flags::", healthFlagsText(*host), "\n", prefix,
+                      "weight::", host->weight(), "\n");
     }
   }
   return text(200, std::move(out));

@@ -160,12 +160,8 @@ void DnsClusterUpdater::onResolved(Tracked& t, size_t target_index,
   for (size_t i = 0; i < t.results.size(); ++i) {
     const auto& target = t.cluster->dns_targets[i];
     for (const auto& address : t.results[i]) {
-      auto host = std::make_shared<upstream::Host>();
-      host->address = address;
-      host->weight = target.weight;
-      host->hostname = target.name;
       key += address.str() + "/" + std::to_string(target.weight) + ";";
-      hosts.push_back(std::move(host));
+      hosts.push_back(std::make_shared<upstream::Host>(address, target.name, target.weight));
     }
   }
   if (key != t.last_hosts_key) {

@@ -134,7 +134,7 @@ absl::StatusOr<GrpcSource> resolveGrpcSource(const ApiConfigSource& source, bool
     return out;
   }
   if (!cluster.hosts.empty()) {
-    const auto& address = cluster.hosts[0]->address;
+    const auto& address = cluster.hosts[0]->address();
     out.grpc.target = address.isPipe() ? pipeTarget(address)
                                        : absl::StrCat(address.family() == AF_INET6 ? "ipv6:" : "ipv4:",
                                                       address.str());

@@ -10,6 +10,7 @@
 #include "proxy/filters/builtin_extensions.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/server/admin_endpoints.h"
+#include "proxy/upstream/host.h"
 
 namespace meshproxy::server {
 
@@ -126,6 +127,8 @@ absl::Status Server::initialize() {
     bootstrap_.admin_address = *address;
   }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
+  // Hosts count request outcomes per worker (outlier detection's input): one stripe each.
+  upstream::Host::setOutcomeStripes(options_.concurrency);
   secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
   config_ = std::make_unique<ConfigManager>(
       loop_,

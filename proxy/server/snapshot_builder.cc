@@ -7,14 +7,6 @@
 namespace meshproxy::server {
 
 namespace {
-bool sameHosts(const upstream::HostVector& a, const upstream::HostVector& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (!(a[i]->address == b[i]->address) || a[i]->weight != b[i]->weight) return false;
-  }
-  return true;
-}
-
 template <typename Map, typename Same>
 void diffMaps(const Map& before, const Map& after, Same same, NameDiff& out) {
   for (const auto& [name, value] : after) {
@@ -68,18 +60,23 @@ const upstream::ClusterConfigSharedPtr& SnapshotBuilder::effective(
     hosts = it == dns_hosts.end() ? &kNoHosts : &it->second;
   }
   Effective& e = effective_[name];
-  if (e.effective != nullptr && e.base == base && sameHosts(e.effective->hosts, *hosts)) {
-    return e.effective;
-  }
-  if (hosts == &base->hosts) {
-    e.effective = base;
+  // Endpoints that stay keep their Host objects (health state, and the workers' pools), also
+  // when CDS replaces the cluster or DNS answers again.
+  upstream::ReconciledHosts reconciled =
+      upstream::reconcileHosts(e.effective != nullptr ? e.effective->hosts : kNoHosts, *hosts);
+  if (e.effective != nullptr && e.base == base && !reconciled.changed) return e.effective;
+  if (reconciled.hosts == base->hosts) {
+    e.effective = base;  // a static cluster's own, new hosts
   } else {
     auto copy = std::make_shared<upstream::ClusterConfig>(*base);
-    copy->hosts = *hosts;
+    copy->hosts = std::move(reconciled.hosts);
     e.effective = std::move(copy);
   }
   e.base = base;
   e.effective->stats->membership_total.set(static_cast<int64_t>(e.effective->hosts.size()));
+  e.effective->stats->membership_healthy.set(static_cast<int64_t>(
+      std::count_if(e.effective->hosts.begin(), e.effective->hosts.end(),
+                    [](const upstream::HostSharedPtr& host) { return host->healthy(); })));
   return e.effective;
 }
 

@@ -1,5 +1,7 @@
 #include "proxy/server/worker.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "proxy/core/log.h"
 #include "proxy/core/thread_shard.h"
@@ -10,9 +12,11 @@ Worker::Worker(uint32_t index, std::chrono::milliseconds drain_time)
     : index_(index),
       drain_time_(drain_time),
       random_(std::random_device{}()),
-      clusters_(random_(), random_),
+      clusters_(loop_, index_, random_(), random_),
+      http_client_(clusters_),
       context_{loop_, index_, clusters_, random_} {
   context_.listener_index = this;
+  context_.http_client = &http_client_;
 }
 
 Worker::~Worker() { shutdown(); }
@@ -37,6 +41,7 @@ void Worker::run() {
   by_address_.clear();
   listeners_.clear();
   draining_.clear();
+  http_client_.cancelAll();
   clusters_.update({});
   snapshot_.reset();
   Timer::releasePool(loop_.uv());
@@ -80,8 +85,23 @@ void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {
     by_address_[listener->sockets()->address().str()] = listener.get();
   }
   snapshot_ = std::move(snapshot);
-  context_.routes = &snapshot_->routes;
+  if (routes_ != nullptr && routes_->pins() > 0) {
+    routes_->retire();
+    retired_routes_.push_back(std::move(routes_));
+  }
+  http::WorkerRouteTables::Releaser& releaser = *this;
+  routes_ = std::make_unique<http::WorkerRouteTables>(releaser, snapshot_, snapshot_->routes);
+  context_.routes = routes_.get();
   reapDrained();
+}
+
+void Worker::onReleased(http::WorkerRouteTables& tables) {
+  auto it = std::find_if(retired_routes_.begin(), retired_routes_.end(),
+                         [&](const auto& t) { return t.get() == &tables; });
+  if (it == retired_routes_.end()) return;
+  // The last pin is released from inside a stream's teardown.
+  loop_.deferredDelete(std::move(*it));
+  retired_routes_.erase(it);
 }
 
 network::ActiveListener* Worker::findListener(const network::Address& address) {

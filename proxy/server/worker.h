@@ -14,6 +14,7 @@
 #include "proxy/core/worker_context.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/network/listener_index.h"
+#include "proxy/upstream/async_http_client.h"
 #include "proxy/upstream/cluster_manager.h"
 
 namespace meshproxy::server {
@@ -21,7 +22,7 @@ namespace meshproxy::server {
 // A worker thread: its own libuv loop, its listeners' sockets, and every connection those
 // accept, from accept to close. The main thread talks to it only through the thread-safe
 // methods below, which post to the loop.
-class Worker : private network::ListenerIndex {
+class Worker : private network::ListenerIndex, private http::WorkerRouteTables::Releaser {
  public:
   Worker(uint32_t index, std::chrono::milliseconds drain_time);
   ~Worker();
@@ -44,6 +45,7 @@ class Worker : private network::ListenerIndex {
   void applySnapshot(config::SnapshotSharedPtr snapshot);
   void reapDrained();
   network::ActiveListener* findListener(const network::Address& address) override;
+  void onReleased(http::WorkerRouteTables& tables) override;
   uint64_t drainDeadline();
 
   const uint32_t index_;
@@ -52,9 +54,13 @@ class Worker : private network::ListenerIndex {
   std::thread thread_;
   std::mt19937_64 random_;
   upstream::WorkerClusterManager clusters_;
+  upstream::AsyncHttpClient http_client_;
   WorkerContext context_;
   // Loop-thread state.
   config::SnapshotSharedPtr snapshot_;
+  // The RDS tables of snapshot_, and replaced ones still pinned by streams.
+  std::unique_ptr<http::WorkerRouteTables> routes_;
+  std::vector<std::unique_ptr<http::WorkerRouteTables>> retired_routes_;
   bool accepting_ = true;
   absl::flat_hash_map<const network::ListenSockets*, std::unique_ptr<network::ActiveListener>>
       listeners_;

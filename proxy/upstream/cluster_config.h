@@ -12,6 +12,7 @@
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
+#include "proxy/upstream/cluster_resources.h"
 #include "proxy/upstream/host.h"
 
 namespace meshproxy::upstream {
@@ -43,6 +44,7 @@ struct ClusterStats {
   stats::Counter& upstream_cx_max_requests;
   stats::Counter& upstream_cx_idle_timeout;
   stats::Gauge& membership_total;
+  stats::Gauge& membership_healthy;
   stats::Counter& upstream_rq_total;
   stats::Gauge& upstream_rq_active;
   stats::Counter& upstream_rq_pending_total;
@@ -109,6 +111,8 @@ struct ClusterConfig {
   bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;
+  // Open connections and requests across workers (ClusterResources::forCluster(name)).
+  ClusterResourcesSharedPtr resources = std::make_shared<ClusterResources>();
 };
 
 using ClusterConfigSharedPtr = std::shared_ptr<const ClusterConfig>;

@@ -1,70 +1,64 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "proxy/core/timer.h"
-#include "proxy/core/worker_context.h"
+#include "proxy/core/event_loop.h"
+#include "proxy/core/name_slots.h"
 #include "proxy/upstream/cluster_config.h"
-#include "proxy/upstream/conn_pool.h"
-#include "proxy/upstream/load_balancer.h"
+#include "proxy/upstream/worker_cluster.h"
 
 namespace meshproxy::upstream {
-
-// A cluster as one worker sees it: the shared immutable config plus this worker's
-// load-balancer state and per-host state. Shared so that a request in flight keeps what it
-// uses alive across a config update.
-struct WorkerCluster {
-  ClusterConfigSharedPtr config;
-  std::unique_ptr<LoadBalancer> lb;
-  HostStateVector host_states;  // per host index
-
-  // The host's connection pool, made on first use.
-  Http1ConnPool& pool(WorkerContext& worker, size_t host_index);
-  Http1ConnPool& pool(WorkerContext& worker, const HostSharedPtr& host, HostState& state);
-
-  // ORIGINAL_DST: the host for a destination, made on first use and kept (with its pool)
-  // while it is used; see sweepOriginalDstHosts.
-  struct OriginalDstHost {
-    HostSharedPtr host;
-    std::shared_ptr<HostState> state;
-    uint64_t last_used_ms = 0;
-  };
-  const OriginalDstHost& originalDstHost(WorkerContext& worker, const network::Address& address);
-  // Drops hosts with no active request that were not used for cleanup_interval. Runs from a
-  // timer every cleanup_interval once the cluster has hosts.
-  void sweepOriginalDstHosts(uint64_t now_ms);
-  size_t originalDstHostCount() const { return original_dst_hosts.size(); }
-
-  absl::flat_hash_map<std::string, OriginalDstHost> original_dst_hosts;
-  std::unique_ptr<Timer> cleanup_timer;
-};
-using WorkerClusterSharedPtr = std::shared_ptr<WorkerCluster>;
 
 using ClusterMap = absl::flat_hash_map<std::string, ClusterConfigSharedPtr>;
 
 // The clusters of one worker. Owned and used by that worker's thread only.
 class WorkerClusterManager {
  public:
-  explicit WorkerClusterManager(uint64_t seed, std::mt19937_64& random)
-      : seed_(seed), random_(random) {}
+  WorkerClusterManager(EventLoop& loop, uint32_t worker_index, uint64_t seed,
+                       std::mt19937_64& random);
+  ~WorkerClusterManager();
+  WorkerClusterManager(const WorkerClusterManager&) = delete;
+  WorkerClusterManager& operator=(const WorkerClusterManager&) = delete;
 
-  // Adopts a new set of clusters. An unchanged cluster keeps its worker state; a changed one
-  // keeps the connection pools of hosts that are still there (by address).
+  // Adopts a new set of clusters. An unchanged cluster (same config object) keeps its
+  // WorkerCluster; a changed one gets a new WorkerCluster that keeps the WorkerHosts (and
+  // pools) of hosts that are still there. Replaced and removed clusters still pinned by a
+  // stream are retired until the last pin goes (see worker_cluster.h).
   void update(const ClusterMap& clusters);
-  // nullptr if no such cluster.
-  WorkerCluster* get(std::string_view name);
-  WorkerClusterSharedPtr getShared(std::string_view name);
+  // nullptr if no such cluster. Valid until the next update(); pin it to keep it longer.
+  // By slot (clusterSlots(), resolved at config time): a vector index, for names routes and
+  // tcp_proxy configure. By name: one hash lookup, for names that come with the request
+  // (cluster_header).
+  WorkerCluster* get(uint32_t slot) const {
+    return slot < by_slot_.size() ? by_slot_[slot] : nullptr;
+  }
+  WorkerCluster* get(std::string_view name) const;
+
+  EventLoop& loop() { return loop_; }
+  uint32_t workerIndex() const { return worker_index_; }
+  std::mt19937_64& random() { return random_; }
+  uint64_t nextSeed() { return seed_++; }
+  size_t retiredCount() const { return retired_.size(); }
 
  private:
-  WorkerClusterSharedPtr build(const ClusterConfigSharedPtr& config, WorkerCluster* previous);
+  friend class WorkerCluster;
+  void retire(std::unique_ptr<WorkerCluster> cluster);
+  // A retired cluster lost its last pin.
+  void onUnpinned(WorkerCluster& cluster);
 
+  EventLoop& loop_;
+  const uint32_t worker_index_;
   uint64_t seed_;
   std::mt19937_64& random_;
-  absl::flat_hash_map<std::string, WorkerClusterSharedPtr> clusters_;
+  absl::flat_hash_map<std::string, std::unique_ptr<WorkerCluster>> clusters_;
+  std::vector<std::unique_ptr<WorkerCluster>> retired_;
+  std::vector<WorkerCluster*> by_slot_;  // clusters_ by clusterSlots() number
 };
 
 }  // namespace meshproxy::upstream

@@ -1,90 +1,126 @@
 #pragma once
 
-#include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <list>
-#include <memory>
 #include <string_view>
-#include <vector>
 
-#include "proxy/core/timer.h"
-#include "proxy/core/worker_context.h"
 #include "proxy/http/codec.h"
 #include "proxy/network/connection.h"
 #include "proxy/upstream/cluster_config.h"
 
+// Connection pools: the streams a worker opens to one host. The router asks the pool of a
+// (host, protocol, transport options) key for a stream and holds a PoolHandle on it; HTTP/1
+// (one stream per connection) implements it now, a multiplexed HTTP/2 pool later, both on
+// ConnPoolBase's stream-capacity accounting.
 namespace meshproxy::upstream {
 
 enum class PoolFailureReason { kConnectionFailure, kConnectTimeout, kOverflow };
 
-// A stream the pool handed out: the router writes the request through encoder() and hears
-// the response on the decoder it gave to newStream().
-class PooledStream {
+// What identifies a pool of a host: requests that differ in any of these cannot share
+// connections.
+struct PoolKey {
+  http::Protocol protocol = http::Protocol::kHttp11;
+  // Per-request transport socket options (SNI or ALPN override, SAN verification override)
+  // once the router sets them, as a hash; 0: the cluster's own transport socket.
+  uint64_t transport_options = 0;
+  bool operator==(const PoolKey&) const = default;
+};
+
+// A stream a pool handed out: the owner writes the request through encoder() and hears the
+// response on the decoder it gave newStream(), and the stream's events on the callbacks it
+// adds to encoder().stream().
+class PoolStream {
  public:
-  virtual ~PooledStream() = default;
   virtual http::RequestEncoder& encoder() = 0;
-  virtual const Host& host() const = 0;
   virtual const network::Connection& connection() const = 0;
-  // The router is done with the stream before the exchange completed: the connection
-  // cannot be reused (HTTP/1) and closes.
-  virtual void reset() = 0;
+
+ protected:
+  ~PoolStream() = default;
 };
 
 class PoolCallbacks {
  public:
   virtual ~PoolCallbacks() = default;
-  virtual void onPoolReady(PooledStream& stream) = 0;
+  // The handle now holds `stream`.
+  virtual void onPoolReady(PoolStream& stream) = 0;
+  // No stream; the handle is empty.
   virtual void onPoolFailure(PoolFailureReason reason, std::string_view details) = 0;
 };
 
-// Cancels a request still waiting for a connection.
-class PendingRequestHandle {
- public:
-  virtual ~PendingRequestHandle() = default;
-  virtual void cancel() = 0;
-};
+class PoolHandle;
 
-// HTTP/1.1 connections to one host, on one worker. Keep-alive connections are reused; one
-// request at a time per connection; a connection retires after max_requests_per_connection
-// requests or idle_timeout without use.
-class Http1ConnPool {
+// The pool's side of a PoolHandle (a waiting request, or a stream).
+class PoolHandleTarget {
  public:
-  Http1ConnPool(WorkerContext& worker, HostSharedPtr host, ClusterConfigSharedPtr cluster);
-  ~Http1ConnPool();
-  Http1ConnPool(const Http1ConnPool&) = delete;
-  Http1ConnPool& operator=(const Http1ConnPool&) = delete;
+  PoolHandleTarget() = default;
+  PoolHandleTarget(const PoolHandleTarget&) = delete;
+  PoolHandleTarget& operator=(const PoolHandleTarget&) = delete;
 
-  // Calls callbacks.onPoolReady now (an idle connection was available) or later, or
-  // onPoolFailure. Returns a handle while the request waits, else nullptr.
-  PendingRequestHandle* newStream(http::ResponseDecoder& decoder, PoolCallbacks& callbacks);
-  // A newer cluster config (same host): new connections use its settings.
-  void updateCluster(ClusterConfigSharedPtr cluster) { cluster_ = std::move(cluster); }
-  const Host& host() const { return *host_; }
-  size_t connectionCount() const { return clients_.size(); }
-  size_t pendingCount() const { return pending_.size(); }
+ protected:
+  ~PoolHandleTarget() { unbind(); }
+  void bind(PoolHandle& handle, PoolStream* stream);
+  // Empties the bound handle, if any, without telling its owner.
+  void unbind();
+  bool bound() const { return handle_ != nullptr; }
+  // The owner dropped or cancelled the handle.
+  virtual void onHandleCancelled() = 0;
 
  private:
-  class ActiveClient;
-  class PendingRequest;
-  friend class ActiveClient;
-  friend class PendingRequest;
+  friend class PoolHandle;
+  PoolHandle* handle_ = nullptr;
+};
 
-  void createClient();
-  void attach(ActiveClient& client, http::ResponseDecoder& decoder, PoolCallbacks& callbacks);
-  void onClientConnected(ActiveClient& client);
-  void onClientConnectFailed(ActiveClient& client, PoolFailureReason reason);
-  void onClientIdle(ActiveClient& client);
-  void onClientClosed(ActiveClient& client);
-  void servePending();
+// The owner's end of a stream it asked a pool for: pending until onPoolReady or
+// onPoolFailure, then holding the stream until the stream ends. Not movable: the pool points
+// at it. The pool empties it when the stream ends normally (after the response's last decoder
+// callback returned) and when the connection closes (before the close reaches the owner as a
+// reset or as the end of a close-delimited body). A reset the codec reports while the
+// connection is still open (a protocol error) reaches the owner's onResetStream first: the
+// stream is over then too, and the owner calls release(). So stream() never dangles.
+class PoolHandle {
+ public:
+  PoolHandle() = default;
+  ~PoolHandle() { cancel(); }
+  PoolHandle(const PoolHandle&) = delete;
+  PoolHandle& operator=(const PoolHandle&) = delete;
 
-  WorkerContext& worker_;
-  HostSharedPtr host_;
-  ClusterConfigSharedPtr cluster_;
-  std::list<std::unique_ptr<ActiveClient>> clients_;
-  // Idle connections, most recently used last: reuse is O(1) and prefers warm connections.
-  std::vector<ActiveClient*> idle_;
-  std::list<std::unique_ptr<PendingRequest>> pending_;
-  size_t connecting_ = 0;
+  bool empty() const { return target_ == nullptr; }
+  bool pending() const { return target_ != nullptr && stream_ == nullptr; }
+  // The stream, once ready; null while pending or once it ended.
+  PoolStream* stream() const { return stream_; }
+
+  // Gives up: a waiting request leaves the queue (no callback follows); a stream is reset
+  // (HTTP/1: its connection closes, there is no other way). Remove your StreamCallbacks
+  // from the stream first: the pool tells the owner nothing more. Empty: no-op.
+  void cancel();
+  // The owner is done with a stream that completed normally (the whole response arrived):
+  // forget it without a reset, so the connection can be reused.
+  void release();
+
+ private:
+  friend class PoolHandleTarget;
+  PoolHandleTarget* target_ = nullptr;
+  PoolStream* stream_ = nullptr;
+};
+
+// The pool of one (host, key) on one worker.
+class ConnPool {
+ public:
+  virtual ~ConnPool() = default;
+  // Binds `handle` to a new stream: ready at once (callbacks.onPoolReady runs before this
+  // returns) or pending until onPoolReady or onPoolFailure. The decoder and callbacks must
+  // stay valid while the handle is not empty.
+  virtual void newStream(http::ResponseDecoder& decoder, PoolCallbacks& callbacks,
+                         PoolHandle& handle) = 0;
+  virtual const PoolKey& key() const = 0;
+  virtual const Host& host() const = 0;
+  // A newer config of the same cluster: new connections use its settings.
+  virtual void updateCluster(ClusterConfigSharedPtr cluster) = 0;
+  // The host left the cluster: close idle connections now and the others when their
+  // streams end; waiting requests still get connections.
+  virtual void drainConnections() = 0;
+  virtual size_t connectionCount() const = 0;
+  virtual size_t pendingCount() const = 0;
 };
 
 }  // namespace meshproxy::upstream

@@ -1,24 +1,125 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "proxy/accesslog/stream_info.h"
 #include "proxy/network/address.h"
 
 namespace meshproxy::upstream {
 
-// One endpoint of a cluster, as config describes it. Immutable and shared by all workers;
-// per-worker state (active requests, pools) lives in the worker's own structures.
-struct Host {
-  network::Address address;
-  uint32_t weight = 1;
-  // The name the endpoint was configured with (DNS name or IP), for /clusters and logs.
-  std::string hostname;
+// Where an endpoint runs (EDS LocalityLbEndpoints.locality).
+struct Locality {
+  std::string region;
+  std::string zone;
+  std::string sub_zone;
+  bool operator==(const Locality&) const = default;
 };
 
-using HostSharedPtr = std::shared_ptr<const Host>;
+// Why a host is not healthy (Envoy's Host::HealthFlag, the ones meshproxy will set). A host
+// with no flag set is healthy. Each source sets and clears its own flag: EDS health_status,
+// active health checks, outlier detection.
+enum class HealthFlag : uint32_t {
+  kFailedActiveHc = 1u << 0,
+  kFailedOutlierCheck = 1u << 1,
+  kFailedEdsHealth = 1u << 2,
+};
+
+// What workers report about requests to one host, for outlier detection: the main thread
+// sums the stripes and decides; workers only count. One stripe per worker (its own cache
+// line), so counting costs no shared-line traffic on the request path.
+struct alignas(64) HostOutcomes {
+  std::atomic<uint64_t> success{0};               // a response that is not a 5xx
+  std::atomic<uint64_t> error{0};                 // a 5xx from the host
+  std::atomic<uint64_t> local_origin_failure{0};  // connect failure, reset, timeout
+};
+
+// One endpoint of a cluster, shared by every worker. The identity (address, hostname,
+// locality) is immutable; what changes while the host lives (weight and priority from EDS,
+// health flags from health checks and outlier detection, outcome counters) is atomic.
+//
+// Stable across updates: when EDS, DNS or CDS delivers the cluster again, an endpoint with the
+// same address, hostname and locality keeps its Host object (reconcileHosts), so its health
+// state and each worker's connection pools for it survive the rebuild.
+class Host final : public accesslog::UpstreamHostDescription {
+ public:
+  Host(network::Address address, std::string hostname, uint32_t weight = 1, Locality locality = {},
+       uint32_t priority = 0);
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  const network::Address& address() const { return address_; }
+  // The name the endpoint was configured with (DNS name or IP), for /clusters and logs.
+  const std::string& hostname() const { return hostname_; }
+
+  // accesslog::UpstreamHostDescription
+  std::string_view addressString() const override { return address_.str(); }
+  std::string_view hostnameString() const override { return hostname_; }
+  const Locality& locality() const { return locality_; }
+
+  // Load balancers copy the weight when they are built (once per host-set change); reading it
+  // per pick would make a weight update half-visible to a running balancer.
+  uint32_t weight() const { return weight_.load(std::memory_order_relaxed); }
+  void setWeight(uint32_t weight) { weight_.store(weight, std::memory_order_relaxed); }
+  uint32_t priority() const { return priority_.load(std::memory_order_relaxed); }
+  void setPriority(uint32_t priority) { priority_.store(priority, std::memory_order_relaxed); }
+
+  bool healthy() const { return health_flags_.load(std::memory_order_acquire) == 0; }
+  bool healthFlag(HealthFlag flag) const {
+    return (health_flags_.load(std::memory_order_acquire) & static_cast<uint32_t>(flag)) != 0;
+  }
+  uint32_t healthFlags() const { return health_flags_.load(std::memory_order_acquire); }
+  void setHealthFlag(HealthFlag flag) {
+    health_flags_.fetch_or(static_cast<uint32_t>(flag), std::memory_order_acq_rel);
+  }
+  void clearHealthFlag(HealthFlag flag) {
+    health_flags_.fetch_and(~static_cast<uint32_t>(flag), std::memory_order_acq_rel);
+  }
+
+  // The stripe worker `worker_index` counts into (relaxed adds; the owner worker is the only
+  // writer when there are at least as many stripes as workers).
+  HostOutcomes& outcomes(uint32_t worker_index) const {
+    return outcomes_[worker_index % outcome_stripes_];
+  }
+  // Sums over all stripes (the main thread, later: outlier detection, /clusters).
+  struct OutcomeTotals {
+    uint64_t success = 0;
+    uint64_t error = 0;
+    uint64_t local_origin_failure = 0;
+  };
+  OutcomeTotals outcomeTotals() const;
+
+  // Stripes given to hosts made from now on: the number of workers. The server sets it once
+  // before it loads config; tests leave the default of 1.
+  static void setOutcomeStripes(uint32_t stripes);
+
+ private:
+  const network::Address address_;
+  const std::string hostname_;
+  const Locality locality_;
+  std::atomic<uint32_t> weight_;
+  std::atomic<uint32_t> priority_;
+  std::atomic<uint32_t> health_flags_{0};
+  const uint32_t outcome_stripes_;
+  const std::unique_ptr<HostOutcomes[]> outcomes_;
+};
+
+using HostSharedPtr = std::shared_ptr<Host>;
 using HostVector = std::vector<HostSharedPtr>;
+
+// The host list of a cluster after an update: `incoming` as discovery delivered it (new Host
+// objects), with every endpoint that `current` already had (same address, hostname and
+// locality) replaced by the current object, whose weight, priority and EDS health flag take
+// the incoming values. `changed` is false when the result equals `current` (same objects,
+// same order, same weights, priorities and EDS health): nothing for the workers to rebuild.
+// Main thread.
+struct ReconciledHosts {
+  HostVector hosts;
+  bool changed = false;
+};
+ReconciledHosts reconcileHosts(const HostVector& current, const HostVector& incoming);
 
 }  // namespace meshproxy::upstream

@@ -11,6 +11,7 @@
 #include "tests/unit/accesslog/manager_options.h"
 #include "tests/unit/accesslog/temp_dir.h"
 #include "tests/unit/accesslog/test_headers.h"
+#include "tests/unit/accesslog/test_upstream_host.h"
 
 namespace meshproxy::accesslog {
 namespace {
@@ -86,7 +87,8 @@ TEST(AccessLoggerTest, JsonLogger) {
   StreamInfo info;
   info.response_code = 204;
   logger.log(info);
-  info.upstream_host = "10.0.0.1:80";
+  TestUpstreamHost upstream_host("10.0.0.1:80");
+  info.upstream_host = &upstream_host;
   logger.log(info);
   manager.flushAll();
   EXPECT_EQ(readFile(path),

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/unit/accesslog/test_headers.h"
+#include "tests/unit/accesslog/test_upstream_host.h"
 
 namespace meshproxy::accesslog {
 namespace {
@@ -29,7 +30,7 @@ class FormatterTest : public ::testing::Test {
     info_.downstream_direct_remote_address = "10.0.0.3:6666";
     info_.requested_server_name = "api.example.com";
     info_.downstream_peer_uri_san = "spiffe://cluster.local/ns/a/sa/client";
-    info_.upstream_host = "10.1.0.1:9090";
+    info_.upstream_host = &upstream_host_;
     info_.upstream_cluster = "backend";
     info_.upstream_local_address = "10.1.0.2:40000";
     info_.upstream_transport_failure_reason = "tls_handshake_failed";
@@ -78,6 +79,7 @@ class FormatterTest : public ::testing::Test {
   TestHeaders response_headers_{{"content-type", "text/plain"},
                                 {"x-envoy-upstream-service-time", "17"}};
   TestHeaders response_trailers_{{"grpc-status", "0"}};
+  TestUpstreamHost upstream_host_{"10.1.0.1:9090"};
   StreamInfo info_;
 };
 
@@ -198,7 +200,7 @@ TEST_F(FormatterTest, OmitEmptyValues) {
   absl::StatusOr<Formatter> formatter =
       Formatter::create("[%UPSTREAM_HOST%] [%ROUTE_NAME%]", {.omit_empty_values = true});
   ASSERT_TRUE(formatter.ok());
-  info_.upstream_host = {};
+  info_.upstream_host = nullptr;
   std::string out;
   formatter->format(info_, out);
   EXPECT_EQ(out, "[] [default-route]");
@@ -227,7 +229,8 @@ TEST_F(FormatterTest, EnvoyDefaultFormatForTcp) {
   tcp.request_complete = milliseconds(1500);
   tcp.bytes_received = 10;
   tcp.bytes_sent = 20;
-  tcp.upstream_host = "10.1.0.1:9090";
+  TestUpstreamHost upstream_host("10.1.0.1:9090");
+  tcp.upstream_host = &upstream_host;
   std::string out;
   Formatter::envoyDefault().format(tcp, out);
   EXPECT_EQ(out,

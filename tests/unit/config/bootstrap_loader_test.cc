@@ -74,8 +74,8 @@ TEST(BootstrapLoaderTest, ValidBootstrapTranslates) {
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   EXPECT_EQ((*cluster)->connect_timeout.count(), 250);
   ASSERT_EQ((*cluster)->hosts.size(), 2u);
-  EXPECT_EQ((*cluster)->hosts[1]->address.str(), "[::1]:8081");
-  EXPECT_EQ((*cluster)->hosts[1]->weight, 3u);
+  EXPECT_EQ((*cluster)->hosts[1]->address().str(), "[::1]:8081");
+  EXPECT_EQ((*cluster)->hosts[1]->weight(), 3u);
 
   auto listener = translateListener(b->proto.static_resources().listeners(0), context);
   ASSERT_TRUE(listener.ok()) << listener.status();

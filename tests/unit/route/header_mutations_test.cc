@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/accesslog/test_upstream_host.h"
 #include "tests/unit/route/route_table_test_util.h"
 
 namespace meshproxy::route {
@@ -91,7 +92,8 @@ virtual_hosts:
   headers.add("x-foo", "bar");
   accesslog::StreamInfo info;
   info.downstream_remote_address = "10.0.0.7:4242";
-  info.upstream_host = "10.1.0.1:8080";
+  accesslog::TestUpstreamHost upstream_host("10.1.0.1:8080");
+  info.upstream_host = &upstream_host;
   info.request_headers = &headers;
   const Route* route = table->match(headers, 0);
   route->applyRequestHeaderMutations(headers, info);

@@ -119,7 +119,7 @@ TEST_F(ConfigManagerTest, EdsClusterWarmsUntilItsEndpointsArriveAndUnchangedKeep
   auto svc = cluster("svc");
   ASSERT_NE(svc, nullptr);
   ASSERT_EQ(svc->hosts.size(), 1u);
-  EXPECT_EQ(svc->hosts[0]->address.port(), 2001);
+  EXPECT_EQ(svc->hosts[0]->address().port(), 2001);
   EXPECT_THAT(manager_.lastSnapshotDiff().clusters.added, UnorderedElementsAre("svc"));
 
   // Same cluster and same endpoints again: the published object is the same one.
@@ -131,7 +131,7 @@ TEST_F(ConfigManagerTest, EdsClusterWarmsUntilItsEndpointsArriveAndUnchangedKeep
   // New endpoints: a new cluster object with them, nothing else changed.
   ASSERT_TRUE(update(xds::kEndpointType, {endpoints("svc", 2002)}, "e3").ok());
   ASSERT_NE(cluster("svc"), svc);
-  EXPECT_EQ(cluster("svc")->hosts[0]->address.port(), 2002);
+  EXPECT_EQ(cluster("svc")->hosts[0]->address().port(), 2002);
   EXPECT_THAT(manager_.lastSnapshotDiff().clusters.changed, UnorderedElementsAre("svc"));
   EXPECT_TRUE(manager_.lastSnapshotDiff().listeners.empty());
 }

@@ -9,39 +9,48 @@
 namespace meshproxy::upstream {
 namespace {
 
-HostVector makeHosts(std::vector<uint32_t> weights) {
-  HostVector hosts;
+WorkerHostVector makeHosts(std::vector<uint32_t> weights) {
+  WorkerHostVector hosts;
   for (size_t i = 0; i < weights.size(); ++i) {
-    auto h = std::make_shared<Host>();
-    h->address = *network::Address::fromIpPort("127.0.0.1", static_cast<uint32_t>(8000 + i));
-    h->weight = weights[i];
-    hosts.push_back(h);
+    auto address = *network::Address::fromIpPort("127.0.0.1", static_cast<uint32_t>(8000 + i));
+    hosts.push_back(
+        std::make_shared<WorkerHost>(std::make_shared<Host>(address, address.str(), weights[i])));
   }
   return hosts;
 }
 
+// The index of the picked host in `hosts`, -1 for none.
+int pick(LoadBalancer& lb, const WorkerHostVector& hosts) {
+  LbContext context;
+  WorkerHost* host = lb.pick(context);
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    if (hosts[i].get() == host) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 TEST(RoundRobinTest, EmptyClusterHasNoHost) {
-  HostVector hosts;
+  WorkerHostVector hosts;
   RoundRobinLoadBalancer lb(hosts, 0);
-  EXPECT_EQ(lb.chooseHost(), -1);
+  EXPECT_EQ(pick(lb, hosts), -1);
 }
 
 TEST(RoundRobinTest, EqualWeightsCycleFromTheSeedOffset) {
-  HostVector hosts = makeHosts({1, 1, 1});
+  WorkerHostVector hosts = makeHosts({1, 1, 1});
   RoundRobinLoadBalancer lb(hosts, 4);  // 4 % 3 = start at host 1
-  EXPECT_EQ(lb.chooseHost(), 1);
-  EXPECT_EQ(lb.chooseHost(), 2);
-  EXPECT_EQ(lb.chooseHost(), 0);
-  EXPECT_EQ(lb.chooseHost(), 1);
+  EXPECT_EQ(pick(lb, hosts), 1);
+  EXPECT_EQ(pick(lb, hosts), 2);
+  EXPECT_EQ(pick(lb, hosts), 0);
+  EXPECT_EQ(pick(lb, hosts), 1);
 }
 
 TEST(RoundRobinTest, WeightsSplitExactlyAndInterleave) {
-  HostVector hosts = makeHosts({3, 1});
+  WorkerHostVector hosts = makeHosts({3, 1});
   RoundRobinLoadBalancer lb(hosts, 0);
   std::map<int, int> picks;
   std::string order;
   for (int i = 0; i < 400; ++i) {
-    int h = lb.chooseHost();
+    int h = pick(lb, hosts);
     ++picks[h];
     if (i < 4) order += (h == 0) ? 'a' : 'b';
   }
@@ -51,24 +60,21 @@ TEST(RoundRobinTest, WeightsSplitExactlyAndInterleave) {
 }
 
 TEST(LeastRequestTest, PrefersTheLessLoadedOfTwo) {
-  HostVector hosts = makeHosts({1, 1});
-  HostStateVector states = {std::make_shared<HostState>(), std::make_shared<HostState>()};
-  states[0]->active_requests = 5;
+  WorkerHostVector hosts = makeHosts({1, 1});
+  hosts[0]->active_requests = 5;
   std::mt19937_64 random(42);
-  LeastRequestLoadBalancer lb(hosts, states, random);
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(lb.chooseHost(), 1);
+  LeastRequestLoadBalancer lb(hosts, random);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(pick(lb, hosts), 1);
 }
 
 TEST(LeastRequestTest, SpreadsEvenlyWhenIdleAndAvoidsHotHosts) {
-  HostVector hosts = makeHosts({1, 1, 1, 1});
-  HostStateVector states;
-  for (int i = 0; i < 4; ++i) states.push_back(std::make_shared<HostState>());
+  WorkerHostVector hosts = makeHosts({1, 1, 1, 1});
   std::mt19937_64 random(7);
-  LeastRequestLoadBalancer lb(hosts, states, random);
+  LeastRequestLoadBalancer lb(hosts, random);
   // Requests that never finish: P2C keeps the counts within a small spread.
-  for (int i = 0; i < 400; ++i) ++states[static_cast<size_t>(lb.chooseHost())]->active_requests;
+  for (int i = 0; i < 400; ++i) ++hosts[static_cast<size_t>(pick(lb, hosts))]->active_requests;
   uint32_t lo = 1000, hi = 0;
-  for (auto& s : states) {
+  for (auto& s : hosts) {
     lo = std::min(lo, s->active_requests);
     hi = std::max(hi, s->active_requests);
   }
@@ -77,14 +83,12 @@ TEST(LeastRequestTest, SpreadsEvenlyWhenIdleAndAvoidsHotHosts) {
 
 TEST(LeastRequestTest, EmptyAndSingle) {
   std::mt19937_64 random(1);
-  HostVector none;
-  HostStateVector no_states;
-  LeastRequestLoadBalancer empty(none, no_states, random);
-  EXPECT_EQ(empty.chooseHost(), -1);
-  HostVector one = makeHosts({1});
-  HostStateVector one_state = {std::make_shared<HostState>()};
-  LeastRequestLoadBalancer single(one, one_state, random);
-  EXPECT_EQ(single.chooseHost(), 0);
+  WorkerHostVector none;
+  LeastRequestLoadBalancer empty(none, random);
+  EXPECT_EQ(pick(empty, none), -1);
+  WorkerHostVector one = makeHosts({1});
+  LeastRequestLoadBalancer single(one, random);
+  EXPECT_EQ(pick(single, one), 0);
 }
 
 }  // namespace

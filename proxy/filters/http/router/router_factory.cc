@@ -24,7 +24,7 @@ absl::StatusOr<http::HttpFilterFactory> createRouterFactory(
       [config = std::shared_ptr<const RouterConfig>(config)](http::FilterChainBuilder& builder) {
         // One per request: recycled memory rather than a malloc each time.
         builder.addDecoderFilter(
-            std::allocate_shared<RouterFilter>(RecyclingAllocator<RouterFilter>(), config));
+            std::allocate_shared<RouterFilter>(RecyclingAllocator<RouterFilter>(), *config));
       });
 }
 

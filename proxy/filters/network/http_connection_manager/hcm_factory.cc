@@ -104,6 +104,7 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
       return absl::InvalidArgumentError("http_connection_manager rds: route_config_name is required");
     }
     c->rds_route_config_name = rds.route_config_name();
+    c->rds_route_config_slot = routeConfigSlots().intern(c->rds_route_config_name);
     if (context.dependencies != nullptr) {
       context.dependencies->rds_route_configs.push_back(c->rds_route_config_name);
     }

@@ -17,9 +17,25 @@ TcpProxyFilter::TcpProxyFilter(std::shared_ptr<const TcpProxyConfig> config)
 TcpProxyFilter::~TcpProxyFilter() {
   if (upstream_ != nullptr) {
     upstream_->setCallbacks(nullptr);
-    if (upstream_connected_ && cluster_ != nullptr) cluster_->stats->upstream_cx_active.dec();
+    if (upstream_connected_ && cluster_) cluster_->config().stats->upstream_cx_active.dec();
     upstream_connected_ = false;
   }
+  releaseConnectionCount();
+}
+
+void TcpProxyFilter::releaseConnectionCount() {
+  if (connection_counted_) {
+    connection_counted_ = false;
+    cluster_->config().resources->connections.dec();
+  }
+}
+
+upstream::HostOutcomes& TcpProxyFilter::hostOutcomes() {
+  return host_->host().outcomes(callbacks_->worker().index);
+}
+
+const network::Connection* TcpProxyFilter::downstreamConnection() const {
+  return &callbacks_->connection();
 }
 
 void TcpProxyFilter::initialize(network::NetworkFilterCallbacks& callbacks) {
@@ -36,7 +52,10 @@ FilterStatus TcpProxyFilter::onNewConnection() {
   auto& info = callbacks_->streamInfo();
   info.upstream_cluster = config_->cluster;
 
-  upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
+  upstream::WorkerClusterManager& clusters = callbacks_->worker().clusters;
+  upstream::WorkerCluster* cluster = config_->cluster_slot != NameSlots::kNone
+                                         ? clusters.get(config_->cluster_slot)
+                                         : clusters.get(config_->cluster);
   if (cluster == nullptr) {
     log::debug("tcp_proxy {}: no cluster '{}'", config_->stat_prefix, config_->cluster);
     config_->stats->downstream_cx_no_route.inc();
@@ -44,9 +63,10 @@ FilterStatus TcpProxyFilter::onNewConnection() {
     downstream().close(CloseType::kNoFlush);
     return FilterStatus::kStopIteration;
   }
-  cluster_ = cluster->config;
+  cluster_ = upstream::ClusterPin(*cluster);
   if (config_->idle_timeout.count() > 0) {
-    idle_timer_ = std::make_unique<Timer>(callbacks_->worker().loop.uv(), [this]() { onIdleTimeout(); });
+    idle_timer_ =
+        std::make_unique<Timer>(callbacks_->worker().loop.uv(), [this]() { onIdleTimeout(); });
     resetIdleTimer();
     idle_timer_->enable(config_->idle_timeout);
   }
@@ -55,64 +75,58 @@ FilterStatus TcpProxyFilter::onNewConnection() {
 }
 
 void TcpProxyFilter::connectUpstream() {
-  upstream::WorkerCluster* cluster = callbacks_->worker().clusters.get(config_->cluster);
-  const upstream::Host* host = nullptr;
-  if (cluster != nullptr && cluster->config->type == upstream::DiscoveryType::kOriginalDst) {
-    // Passthrough: where the client meant to go. Only a destination original_dst restored
-    // counts; without one the local address is this listener, and connecting there would
-    // loop back into meshproxy.
-    if (downstream().localAddressRestored()) {
-      network::Address dst = downstream().localAddress();
-      if (cluster->config->original_dst_port_override != 0) {
-        dst.setPort(cluster->config->original_dst_port_override);
-      }
-      original_dst_host_ = cluster->originalDstHost(callbacks_->worker(), dst).host;
-      host = original_dst_host_.get();
-    }
-  } else {
-    int index = cluster == nullptr ? -1 : cluster->lb->chooseHost();
-    host = index < 0 ? nullptr : cluster->config->hosts[static_cast<size_t>(index)].get();
-  }
+  // ORIGINAL_DST (passthrough) goes where the client meant to go: the front end takes the
+  // destination original_dst restored on this connection.
+  upstream::WorkerHost* chosen = cluster_->chooseHost(*this);
+  if (chosen != nullptr) host_ = upstream::HostPin(*chosen);
+  const upstream::Host* host = chosen == nullptr ? nullptr : &chosen->host();
   auto& info = callbacks_->streamInfo();
   if (host == nullptr) {
-    cluster_->stats->upstream_cx_none_healthy.inc();
+    cluster_->config().stats->upstream_cx_none_healthy.inc();
     info.setResponseFlag(accesslog::ResponseFlag::kNoHealthyUpstream);
     downstream().close(CloseType::kNoFlush);
     return;
   }
   ++connect_attempts_;
   info.upstream_request_attempt_count = connect_attempts_;
-  info.upstream_host = host->address.str();
-  cluster_->stats->upstream_cx_total.inc();
+  info.upstream_host = host;
+  addTriedHost(*host);
+  cluster_->config().stats->upstream_cx_total.inc();
+  // Counted for circuit breakers (max_connections) like a pooled connection.
+  cluster_->config().resources->connections.inc();
+  connection_counted_ = true;
   // With TLS, kConnected comes after the handshake: downstream bytes flow only to an
   // authenticated upstream.
-  upstream_ = network::Connection::connect(callbacks_->worker().loop, host->address,
-                                           cluster_->connect_timeout,
-                                           cluster_->per_connection_buffer_limit,
-                                           cluster_->transport_socket.get(),
-                                           cluster_->source_address ? &*cluster_->source_address
-                                                                    : nullptr);
+  const upstream::ClusterConfig& cluster = cluster_->config();
+  upstream_ = network::Connection::connect(
+      callbacks_->worker().loop, host->address(), cluster.connect_timeout,
+      cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
+      cluster.source_address ? &*cluster.source_address : nullptr);
   upstream_->enableHalfClose(true);
   upstream_->setCallbacks(&upstream_callbacks_);
 }
 
 void TcpProxyFilter::onUpstreamConnected() {
   upstream_connected_ = true;
-  cluster_->stats->upstream_cx_active.inc();
+  hostOutcomes().success.fetch_add(1, std::memory_order_relaxed);
+  cluster_->config().stats->upstream_cx_active.inc();
   auto& info = callbacks_->streamInfo();
   info.upstream_local_address = upstream_->localAddress().str();
   if (const auto& ssl = upstream_->ssl(); ssl != nullptr) {
     upstream_ssl_ = ssl;
     info.upstream_peer_uri_san = ssl->peerUriSan();
   }
-  log::trace("tcp_proxy {}: connection {} -> upstream {}", config_->stat_prefix,
-             downstream().id(), upstream_->remoteAddress().str());
+  log::trace("tcp_proxy {}: connection {} -> upstream {}", config_->stat_prefix, downstream().id(),
+             upstream_->remoteAddress().str());
   downstream().readDisable(false);
 }
 
 void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
-  cluster_->stats->upstream_cx_connect_fail.inc();
-  if (event == ConnectionEvent::kConnectTimeout) cluster_->stats->upstream_cx_connect_timeout.inc();
+  cluster_->config().stats->upstream_cx_connect_fail.inc();
+  hostOutcomes().local_origin_failure.fetch_add(1, std::memory_order_relaxed);
+  releaseConnectionCount();
+  if (event == ConnectionEvent::kConnectTimeout)
+    cluster_->config().stats->upstream_cx_connect_timeout.inc();
   auto& info = callbacks_->streamInfo();
   info.upstream_transport_failure_reason =
       event == ConnectionEvent::kConnectTimeout ? "connect_timeout" : "connect_failed";
@@ -120,7 +134,7 @@ void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
     transport_failure_ = std::string(upstream_->transportFailureReason());
     info.upstream_transport_failure_reason = transport_failure_;
   }
-  log::debug("tcp_proxy {}: upstream {} {}", config_->stat_prefix, info.upstream_host,
+  log::debug("tcp_proxy {}: upstream {} {}", config_->stat_prefix, info.upstreamHostAddress(),
              network::toString(event));
   // The failed connection object is finished; free it after this callback returns.
   struct Doomed : DeferredDeletable {
@@ -143,7 +157,7 @@ FilterStatus TcpProxyFilter::onData(Buffer& data, bool end_stream) {
   resetIdleTimer();
   if (end_stream) downstream_sent_fin_ = true;
   if (upstream_ != nullptr && upstream_->isOpen()) {
-    cluster_->stats->upstream_cx_tx_bytes_total.add(data.length());
+    cluster_->config().stats->upstream_cx_tx_bytes_total.add(data.length());
     upstream_->write(data, end_stream);
   } else {
     data.clear();
@@ -154,7 +168,7 @@ FilterStatus TcpProxyFilter::onData(Buffer& data, bool end_stream) {
 void TcpProxyFilter::UpstreamCallbacks::onData(Buffer& data, bool end_stream) {
   TcpProxyFilter& p = parent_;
   size_t n = data.length();
-  p.cluster_->stats->upstream_cx_rx_bytes_total.add(n);
+  p.cluster_->config().stats->upstream_cx_rx_bytes_total.add(n);
   p.config_->stats->downstream_cx_tx_bytes_total.add(n);
   p.callbacks_->streamInfo().bytes_sent += n;
   p.resetIdleTimer();
@@ -180,9 +194,10 @@ void TcpProxyFilter::UpstreamCallbacks::onEvent(ConnectionEvent event) {
 }
 
 void TcpProxyFilter::onUpstreamClosed(ConnectionEvent event) {
+  releaseConnectionCount();
   if (upstream_connected_) {
-    cluster_->stats->upstream_cx_active.dec();
-    cluster_->stats->upstream_cx_destroy.inc();
+    cluster_->config().stats->upstream_cx_active.dec();
+    cluster_->config().stats->upstream_cx_destroy.inc();
     upstream_connected_ = false;
   }
   // A close after the upstream's FIN is the normal end of a session, not a termination.
@@ -240,8 +255,8 @@ void TcpProxyFilter::onEvent(ConnectionEvent event) {
 
 void TcpProxyFilter::resetIdleTimer() {
   if (idle_timer_ != nullptr) {
-    idle_deadline_ms_ = callbacks_->worker().loop.nowMs() +
-                        static_cast<uint64_t>(config_->idle_timeout.count());
+    idle_deadline_ms_ =
+        callbacks_->worker().loop.nowMs() + static_cast<uint64_t>(config_->idle_timeout.count());
   }
 }
 
@@ -273,7 +288,7 @@ void TcpProxyFilter::finish() {
         "tcp {} downstream={} upstream={} cluster={} duration_ms={} bytes_received={} "
         "bytes_sent={} flags={}",
         config_->stat_prefix, info.downstream_remote_address,
-        info.upstream_host.empty() ? "-" : info.upstream_host, config_->cluster,
+        info.upstream_host == nullptr ? "-" : info.upstreamHostAddress(), config_->cluster,
         std::chrono::duration_cast<std::chrono::milliseconds>(*info.request_complete).count(),
         info.bytes_received, info.bytes_sent, flags);
   }

@@ -6,14 +6,16 @@
 #include "proxy/filters/network/tcp_proxy/tcp_proxy_config.h"
 #include "proxy/network/connection.h"
 #include "proxy/network/filter.h"
-#include "proxy/upstream/cluster_config.h"
+#include "proxy/upstream/worker_cluster.h"
 
 namespace meshproxy::filters::tcp_proxy {
 
 // Relays bytes between a downstream connection and one upstream connection to a host of the
 // configured cluster. Half-close passes through (a FIN on one side becomes a FIN on the
-// other), and each side's write queue throttles reading on the other side.
-class TcpProxyFilter : public network::NetworkFilter {
+// other), and each side's write queue throttles reading on the other side. The host comes from
+// the cluster front end (chooseHost with this filter as the LbContext: the downstream
+// connection for ORIGINAL_DST, the hosts earlier connect attempts used).
+class TcpProxyFilter : public network::NetworkFilter, public upstream::LbContext {
  public:
   explicit TcpProxyFilter(std::shared_ptr<const TcpProxyConfig> config);
   ~TcpProxyFilter() override;
@@ -24,6 +26,9 @@ class TcpProxyFilter : public network::NetworkFilter {
   void onEvent(network::ConnectionEvent event) override;
   void onAboveWriteBufferHighWatermark() override;
   void onBelowWriteBufferLowWatermark() override;
+
+  // LbContext
+  const network::Connection* downstreamConnection() const override;
 
  private:
   class UpstreamCallbacks : public network::ConnectionCallbacks {
@@ -45,13 +50,17 @@ class TcpProxyFilter : public network::NetworkFilter {
   void onIdleTimeout();
   void resetIdleTimer();
   void finish();
+  void releaseConnectionCount();
+  // The outcome counters of the chosen host, this worker's stripe (outlier detection).
+  upstream::HostOutcomes& hostOutcomes();
   network::Connection& downstream() { return callbacks_->connection(); }
 
   std::shared_ptr<const TcpProxyConfig> config_;
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
-  upstream::ClusterConfigSharedPtr cluster_;
-  // ORIGINAL_DST: the host made for this connection's destination.
-  upstream::HostSharedPtr original_dst_host_;
+  // Pinned for the connection's life (after its access log line): the cluster's config,
+  // hosts and the chosen host stay valid. See upstream/worker_cluster.h.
+  upstream::ClusterPin cluster_;
+  upstream::HostPin host_;
   std::unique_ptr<network::Connection> upstream_;
   // The upstream's TLS identity and failure reason, kept for the access log.
   std::shared_ptr<const network::SslConnectionInfo> upstream_ssl_;
@@ -60,6 +69,7 @@ class TcpProxyFilter : public network::NetworkFilter {
   std::unique_ptr<Timer> idle_timer_;
   uint32_t connect_attempts_ = 0;
   bool upstream_connected_ = false;
+  bool connection_counted_ = false;  // in the cluster's ClusterResources::connections
   bool downstream_read_paused_by_upstream_ = false;
   bool upstream_read_paused_by_downstream_ = false;
   bool finished_ = false;

@@ -36,6 +36,7 @@ absl::StatusOr<std::shared_ptr<const TcpProxyConfig>> translateTcpProxy(const Tc
   auto config = std::make_shared<TcpProxyConfig>();
   config->stat_prefix = proto.stat_prefix();
   config->cluster = proto.cluster();
+  config->cluster_slot = clusterSlots().intern(config->cluster);
   if (proto.has_idle_timeout()) config->idle_timeout = protobuf::toMilliseconds(proto.idle_timeout());
   if (proto.has_max_connect_attempts()) {
     if (proto.max_connect_attempts().value() < 1) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "proxy/accesslog/access_log.h"
+#include "proxy/core/name_slots.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/scope.h"
 
@@ -31,6 +32,7 @@ struct TcpProxyStats {
 struct TcpProxyConfig {
   std::string stat_prefix;
   std::string cluster;
+  uint32_t cluster_slot = NameSlots::kNone;  // clusterSlots().intern(cluster)
   // 0 disables; Envoy's default is one hour.
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
   uint32_t max_connect_attempts = 1;
