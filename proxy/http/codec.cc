@@ -19,6 +19,8 @@ std::string_view toString(StreamResetReason reason) {
     case StreamResetReason::kRemoteReset: return "remote_reset";
     case StreamResetReason::kOverflow: return "overflow";
     case StreamResetReason::kProtocolError: return "protocol_error";
+    case StreamResetReason::kRefusedStream: return "refused_stream";
+    case StreamResetReason::kConnectError: return "connect_error";
   }
   return "unknown";
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -24,8 +25,29 @@ enum class StreamResetReason {
   kRemoteReset,            // the peer reset it
   kOverflow,               // a limit (buffer, pending requests) was exceeded
   kProtocolError,          // the peer violated the protocol
+  kRefusedStream,          // HTTP/2 REFUSED_STREAM: not processed, safe to retry elsewhere
+  kConnectError,           // HTTP/2 CONNECT_ERROR: the CONNECT tunnel's connection failed
 };
 std::string_view toString(StreamResetReason reason);
+
+// Why the peer sent GOAWAY (Envoy's GoAwayErrorCode): NO_ERROR is a graceful drain.
+enum class GoAwayErrorCode { kNoError, kOther };
+
+// What the peer announced in a SETTINGS frame that a connection pool cares about.
+struct ReceivedSettings {
+  // SETTINGS_MAX_CONCURRENT_STREAMS, when the frame carried it.
+  std::optional<uint32_t> max_concurrent_streams;
+};
+
+// Connection-level events of a multiplexing codec (HTTP/2), for the connection pool.
+class ConnectionCallbacks {
+ public:
+  virtual ~ConnectionCallbacks() = default;
+  // The peer will accept no new streams on this connection; streams it did not process are
+  // reset with kRefusedStream.
+  virtual void onGoAway(GoAwayErrorCode error_code) = 0;
+  virtual void onSettings(const ReceivedSettings& settings) = 0;
+};
 
 class StreamCallbacks {
  public:
@@ -106,6 +128,12 @@ class ServerConnection {
   // The network connection's write queue crossed its watermarks.
   virtual void onUnderlyingConnectionAboveWriteBufferHighWatermark() = 0;
   virtual void onUnderlyingConnectionBelowWriteBufferLowWatermark() = 0;
+  // Drain, first step (HTTP/2: a GOAWAY with the maximum stream id, so clients stop opening
+  // streams while those in flight still arrive). HTTP/1 has nothing to send.
+  virtual void shutdownNotice() {}
+  // Drain: no new streams after the last one received (HTTP/2: GOAWAY NO_ERROR; the codec
+  // closes the connection once the open streams end). HTTP/1: nothing to send.
+  virtual void goAway() {}
 };
 
 // The codec of one upstream connection.
@@ -122,6 +150,8 @@ class ClientConnection {
   virtual bool reusable() const = 0;
   // No stream in progress.
   virtual bool idle() const = 0;
+  // Streams started and not yet finished or reset (HTTP/1: at most one).
+  virtual uint32_t activeStreams() const { return idle() ? 0 : 1; }
   virtual void onUnderlyingConnectionAboveWriteBufferHighWatermark() = 0;
   virtual void onUnderlyingConnectionBelowWriteBufferLowWatermark() = 0;
 };
