@@ -317,3 +317,75 @@ TEST(Http2ServerCodecTest, AllowConnectAnnouncesExtendedConnect) {
 
 }  // namespace
 }  // namespace meshproxy::http::http2
+
+namespace meshproxy::http::http2 {
+namespace {
+
+TEST(Http2ServerCodecTest, RapidResetIsCutOff) {
+  // CVE-2023-44487: nghttp2's reset rate limit (Debian's 1.52 carries it: 1000 burst, 33/s).
+  // Without it this connection would take all 1100 and stay open.
+  Server server;
+  RawClient client;
+  std::string input = RawClient::preface();
+  for (uint32_t i = 0; i < 1100; ++i) {
+    const uint32_t id = 1 + 2 * i;
+    input += client.get(id) + frame(NGHTTP2_RST_STREAM, 0, id, u32(NGHTTP2_CANCEL));
+  }
+  server.feed(input).IgnoreError();
+  EXPECT_TRUE(server.out.closed) << server.status;
+  const auto frames = server.frames();
+  const Frame* goaway = findFrame(frames, NGHTTP2_GOAWAY);
+  ASSERT_NE(goaway, nullptr);
+  // nghttp2's choice of code for this GOAWAY.
+  EXPECT_EQ(goaway->errorCode(), static_cast<uint32_t>(NGHTTP2_INTERNAL_ERROR));
+  // Its last-stream-id is where the limit hit: the 1001st reset.
+  EXPECT_EQ(testing::u32(2001), goaway->payload.substr(0, 4));
+  EXPECT_EQ(server.codec.activeStreamCount(), 0u);
+}
+
+TEST(Http2ServerCodecTest, ContinuationFloodIsCutOff) {
+  Server server;
+  RawClient client;
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {":method", "GET"}, {":scheme", "http"}, {":authority", "a"}, {":path", "/"}};
+  for (int i = 0; i < 20; ++i) fields.push_back({"x-field-" + std::to_string(i), "value"});
+  const std::string block = client.block(fields);
+  ASSERT_GT(block.size(), 20u);
+  // One byte per frame: HEADERS, then more CONTINUATION frames than nghttp2 allows (8).
+  std::string input =
+      RawClient::preface() + frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_STREAM, 1, block.substr(0, 1));
+  for (size_t i = 1; i < 12; ++i) input += frame(NGHTTP2_CONTINUATION, 0, 1, block.substr(i, 1));
+  EXPECT_FALSE(server.feed(input).ok());
+  EXPECT_TRUE(server.out.closed);
+  EXPECT_NE(findFrame(server.frames(), NGHTTP2_GOAWAY), nullptr);
+  EXPECT_TRUE(server.callbacks.exchanges.empty());
+}
+
+TEST(Http2ServerCodecTest, StreamOpenedAfterGoAwayIsIgnored) {
+  Server server;
+  RawClient client;
+  ASSERT_TRUE(
+      server
+          .feed(RawClient::preface() +
+                client.headers(
+                    1,
+                    {{":method", "POST"}, {":scheme", "http"}, {":authority", "a"}, {":path", "/"}},
+                    false))
+          .ok());
+  server.codec.goAway();
+  const auto frames = server.frames();
+  const Frame* goaway = findFrame(frames, NGHTTP2_GOAWAY);
+  ASSERT_NE(goaway, nullptr);
+  EXPECT_EQ(goaway->errorCode(), static_cast<uint32_t>(NGHTTP2_NO_ERROR));
+  // Last-stream-id 1: stream 3 is not processed; stream 1 finishes normally.
+  ASSERT_TRUE(
+      server.feed(client.get(3) + frame(NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, "x")).ok());
+  EXPECT_EQ(server.callbacks.exchanges.size(), 1u);
+  EXPECT_EQ(server.callbacks.decoder(0).body, "x");
+  EXPECT_FALSE(server.out.closed);
+  server.callbacks.encoder(0).encodeHeaders(*testing::makeHeaders({{":status", "200"}}), true);
+  EXPECT_TRUE(server.out.closed);
+}
+
+}  // namespace
+}  // namespace meshproxy::http::http2

@@ -161,6 +161,21 @@ class RawClient {
     if (end_stream) flags |= NGHTTP2_FLAG_END_STREAM;
     return frame(NGHTTP2_HEADERS, flags, stream_id, block);
   }
+  // The HPACK block alone (for CONTINUATION tests, and for server frames: HPACK is the same
+  // both ways).
+  std::string block(const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::vector<nghttp2_nv> nv;
+    for (const auto& [name, value] : fields) {
+      nv.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                    value.size(), NGHTTP2_NV_FLAG_NONE});
+    }
+    std::string out(nghttp2_hd_deflate_bound(deflater_, nv.data(), nv.size()), '\0');
+    const ssize_t n = nghttp2_hd_deflate_hd(deflater_, reinterpret_cast<uint8_t*>(out.data()),
+                                            out.size(), nv.data(), nv.size());
+    out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+    return out;
+  }
   std::string get(uint32_t stream_id, std::string path = "/") {
     return headers(stream_id,
                    {{":method", "GET"}, {":scheme", "http"}, {":authority", "a"}, {":path", path}},
