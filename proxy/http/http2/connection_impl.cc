@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "proxy/core/log.h"
 
 namespace meshproxy::http::http2 {
@@ -327,15 +328,20 @@ void StreamImpl::deliverHeld() {
 void StreamImpl::onClosed(uint32_t error_code) {
   closed_ = true;
   pending_send_.clear();
+  const bool remote_complete = remote_end_ || held_end_stream_ || held_trailers_ != nullptr;
   if (!reset_notified_) {
+    // A stream is done when the message this side cares about is complete: the response,
+    // sent by a server or received by a client. A RST_STREAM NO_ERROR after that ("response
+    // complete, stop sending the request body", RFC 9113 8.1) is no reset.
+    const bool complete = parent_.server_ ? local_end_ : remote_complete;
     if (messaging_error_) {
       runResetCallbacks(StreamResetReason::kProtocolError);
-    } else if (error_code != NGHTTP2_NO_ERROR || !local_end_ ||
-               !(remote_end_ || held_end_stream_ || held_trailers_ != nullptr)) {
+    } else if (error_code != NGHTTP2_NO_ERROR || !complete) {
       runResetCallbacks(reasonFor(error_code));
     }
   }
-  if (reset_notified_) {
+  // A server whose response is complete has no use for request data still held back.
+  if (reset_notified_ || parent_.server_) {
     pending_recv_.clear();
     held_trailers_.reset();
     held_end_stream_ = false;
@@ -467,6 +473,11 @@ absl::Status ConnectionImpl::dispatchImpl(Buffer& data) {
   }
   if (!error_.ok()) return error_;
   sendPendingFrames();
+  if (library_goaway_code_ != 0 && error_.ok()) {
+    connectionError(absl::InvalidArgumentError(absl::StrCat(
+                        "http2.codec_error: ", nghttp2_http2_strerror(library_goaway_code_))),
+                    library_goaway_code_);
+  }
   if (absl::Status flood = checkOutboundFlood(); !flood.ok()) {
     connectionError(std::move(flood), NGHTTP2_ENHANCE_YOUR_CALM);
   }
@@ -594,11 +605,26 @@ int ConnectionImpl::onInvalidFrame(const nghttp2_frame* frame, int error_code) {
 }
 
 int ConnectionImpl::onFrameSent(const nghttp2_frame* frame) {
+  // Our own GOAWAYs carry NO_ERROR, or follow connectionError(): any other is nghttp2 ending
+  // the session on its own (a protocol violation it caught, its reset rate limit).
+  if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
+      error_.ok()) {
+    library_goaway_code_ = frame->goaway.error_code;
+  }
+  // A server's response ended before the request: ask the client to stop sending, without
+  // error (RFC 9113 8.1), as Envoy's connection manager does for HTTP/2. The HTTP/1 codec's
+  // counterpart is closing the connection after the response.
+  if (server_ && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 &&
+      (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+      nghttp2_session_get_stream_remote_close(session_, frame->hd.stream_id) == 0) {
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+  }
   // A RST_STREAM nghttp2 sent on its own (we did not reset the stream) answers a stream
   // error of the peer: a malformed message, DATA beyond content-length, a closed stream.
   if (frame->hd.type == NGHTTP2_RST_STREAM) {
     if (StreamImpl* stream = streamFor(frame->hd.stream_id);
-        stream != nullptr && !stream->reset_notified_) {
+        stream != nullptr && !stream->reset_notified_ &&
+        frame->rst_stream.error_code != NGHTTP2_NO_ERROR) {
       stream->messaging_error_ = true;
     }
   }

@@ -201,6 +201,7 @@ class ConnectionImpl {
   absl::Status error_;
   std::string callback_error_;  // why a callback failed the session
   uint32_t callback_error_code_ = NGHTTP2_PROTOCOL_ERROR;
+  uint32_t library_goaway_code_ = 0;  // a GOAWAY nghttp2 sent on its own
   std::unique_ptr<Timer> resume_timer_;
   std::unique_ptr<Timer> keepalive_interval_timer_;
   std::unique_ptr<Timer> keepalive_timeout_timer_;

@@ -583,3 +583,33 @@ TEST(Http2CodecTest, KeepaliveClosesWhenPingsGoUnanswered) {
 
 }  // namespace
 }  // namespace meshproxy::http::http2
+
+namespace meshproxy::http::http2 {
+namespace {
+
+TEST(Http2CodecTest, ResponseCompleteBeforeTheRequestEndsTheStreamWithoutAReset) {
+  CodecPair pair;
+  RecordingDecoder response;
+  RequestEncoder& encoder = pair.request(response);
+  encoder.encodeHeaders(*postRequest(), false);
+  Buffer part = bufferOf("partial");
+  encoder.encodeData(part, false);
+  pair.pump();
+  // The server answers without reading the rest (a 413, a redirect...).
+  pair.server_callbacks.encoder(0).encodeHeaders(*makeHeaders({{":status", "413"}}), true);
+  pair.pump();
+  EXPECT_EQ(response.headers->status(), 413u);
+  EXPECT_EQ(response.end_on, "headers");
+  EXPECT_TRUE(response.resets.empty());
+  EXPECT_TRUE(pair.server_callbacks.decoder(0).resets.empty());
+  EXPECT_EQ(pair.server.activeStreamCount(), 0u);
+  EXPECT_TRUE(pair.client.idle());
+  // The server asked the client to stop (RST_STREAM NO_ERROR): the late body goes nowhere.
+  Buffer rest = bufferOf("rest");
+  encoder.encodeData(rest, true);
+  pair.pump();
+  EXPECT_EQ(pair.server_callbacks.decoder(0).body, "partial");
+}
+
+}  // namespace
+}  // namespace meshproxy::http::http2

@@ -2,6 +2,7 @@
 // (malformed messages, floods, bad prefaces), and the same input split at every boundary.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "tests/unit/http/http2_test_support.h"
@@ -298,21 +299,60 @@ TEST(Http2ServerCodecTest, OutboundFramesFlood) {
   expectFloodClosed(server, "http2.outbound_frames_flood");
 }
 
-TEST(Http2ServerCodecTest, AllowConnectAnnouncesExtendedConnect) {
+TEST(Http2ServerCodecTest, SettingsAndWindowCarryTheOptions) {
   Http2Settings settings;
   settings.allow_connect = true;
+  settings.hpack_table_size = 1234;
+  settings.max_concurrent_streams = 77;
+  settings.initial_stream_window_size = 100000;
+  settings.initial_connection_window_size = 1000000;
+  settings.max_headers_kb = 32;
   BufferOutput out;
   FakeServerCallbacks callbacks;
   ServerConnectionImpl codec(out, callbacks, settings);
   const auto frames = readFrames(out.pending);
   const Frame* s = findFrame(frames, NGHTTP2_SETTINGS);
   ASSERT_NE(s, nullptr);
-  bool found = false;
+  std::map<int, uint32_t> values;
   for (size_t at = 0; at + 6 <= s->payload.size(); at += 6) {
     const auto* p = reinterpret_cast<const uint8_t*>(s->payload.data()) + at;
-    if (((p[0] << 8) | p[1]) == NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL) found = p[5] == 1;
+    values[(p[0] << 8) | p[1]] =
+        (uint32_t{p[2]} << 24) | (uint32_t{p[3]} << 16) | (uint32_t{p[4]} << 8) | p[5];
   }
-  EXPECT_TRUE(found);
+  EXPECT_EQ(values[NGHTTP2_SETTINGS_HEADER_TABLE_SIZE], 1234u);
+  EXPECT_EQ(values[NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS], 77u);
+  EXPECT_EQ(values[NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE], 100000u);
+  EXPECT_EQ(values[NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE], 32u * 1024);
+  EXPECT_EQ(values[NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL], 1u);
+  // The connection window grows from the protocol's 65535 to the configured size.
+  const Frame* w = findFrame(frames, NGHTTP2_WINDOW_UPDATE);
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->stream_id, 0u);
+  EXPECT_EQ(w->payload, u32(1000000 - 65535));
+}
+
+TEST(Http2ServerCodecTest, MaxConcurrentStreamsIsEnforced) {
+  Http2Settings settings;
+  settings.max_concurrent_streams = 2;
+  Server server(settings);
+  RawClient client;
+  // The client acknowledges our SETTINGS, then opens three streams that stay open.
+  std::string input = RawClient::preface() + frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0);
+  for (uint32_t id : {1u, 3u, 5u}) {
+    input += client.headers(
+        id, {{":method", "POST"}, {":scheme", "http"}, {":authority", "a"}, {":path", "/"}}, false);
+  }
+  server.feed(input).IgnoreError();
+  EXPECT_EQ(server.callbacks.exchanges.size(), 2u);
+  const auto frames = server.frames();
+  // nghttp2 makes a stream over the acknowledged limit a connection error.
+  const Frame* goaway = findFrame(frames, NGHTTP2_GOAWAY);
+  ASSERT_NE(goaway, nullptr);
+  EXPECT_EQ(goaway->errorCode(), static_cast<uint32_t>(NGHTTP2_PROTOCOL_ERROR));
+  EXPECT_EQ(std::string(server.status.message()), "http2.codec_error: PROTOCOL_ERROR");
+  EXPECT_TRUE(server.out.closed);
+  ASSERT_EQ(server.callbacks.decoder(0).resets.size(), 1u);
+  EXPECT_EQ(server.callbacks.decoder(0).resets[0], StreamResetReason::kConnectionTermination);
 }
 
 }  // namespace
@@ -332,7 +372,8 @@ TEST(Http2ServerCodecTest, RapidResetIsCutOff) {
     input += client.get(id) + frame(NGHTTP2_RST_STREAM, 0, id, u32(NGHTTP2_CANCEL));
   }
   server.feed(input).IgnoreError();
-  EXPECT_TRUE(server.out.closed) << server.status;
+  EXPECT_EQ(std::string(server.status.message()), "http2.codec_error: INTERNAL_ERROR");
+  EXPECT_TRUE(server.out.closed);
   const auto frames = server.frames();
   const Frame* goaway = findFrame(frames, NGHTTP2_GOAWAY);
   ASSERT_NE(goaway, nullptr);
