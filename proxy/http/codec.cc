@@ -19,7 +19,8 @@ std::string_view toString(StreamResetReason reason) {
     case StreamResetReason::kRemoteReset: return "remote_reset";
     case StreamResetReason::kOverflow: return "overflow";
     case StreamResetReason::kProtocolError: return "protocol_error";
-    case StreamResetReason::kRefusedStream: return "refused_stream";
+    case StreamResetReason::kLocalRefusedStreamReset: return "local_refused_stream_reset";
+    case StreamResetReason::kRemoteRefusedStreamReset: return "remote_refused_stream_reset";
     case StreamResetReason::kConnectError: return "connect_error";
   }
   return "unknown";

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -25,29 +24,12 @@ enum class StreamResetReason {
   kRemoteReset,            // the peer reset it
   kOverflow,               // a limit (buffer, pending requests) was exceeded
   kProtocolError,          // the peer violated the protocol
-  kRefusedStream,          // HTTP/2 REFUSED_STREAM: not processed, safe to retry elsewhere
-  kConnectError,           // HTTP/2 CONNECT_ERROR: the CONNECT tunnel's connection failed
+  kLocalRefusedStreamReset,   // we refused the stream before processing it (HTTP/2)
+  kRemoteRefusedStreamReset,  // the peer refused it unprocessed (HTTP/2 REFUSED_STREAM): safe
+                              // to retry on another connection
+  kConnectError,              // a CONNECT tunnel's upstream failed (HTTP/2 CONNECT_ERROR)
 };
 std::string_view toString(StreamResetReason reason);
-
-// Why the peer sent GOAWAY (Envoy's GoAwayErrorCode): NO_ERROR is a graceful drain.
-enum class GoAwayErrorCode { kNoError, kOther };
-
-// What the peer announced in a SETTINGS frame that a connection pool cares about.
-struct ReceivedSettings {
-  // SETTINGS_MAX_CONCURRENT_STREAMS, when the frame carried it.
-  std::optional<uint32_t> max_concurrent_streams;
-};
-
-// Connection-level events of a multiplexing codec (HTTP/2), for the connection pool.
-class ConnectionCallbacks {
- public:
-  virtual ~ConnectionCallbacks() = default;
-  // The peer will accept no new streams on this connection; streams it did not process are
-  // reset with kRefusedStream.
-  virtual void onGoAway(GoAwayErrorCode error_code) = 0;
-  virtual void onSettings(const ReceivedSettings& settings) = 0;
-};
 
 class StreamCallbacks {
  public:
@@ -128,12 +110,29 @@ class ServerConnection {
   // The network connection's write queue crossed its watermarks.
   virtual void onUnderlyingConnectionAboveWriteBufferHighWatermark() = 0;
   virtual void onUnderlyingConnectionBelowWriteBufferLowWatermark() = 0;
-  // Drain, first step (HTTP/2: a GOAWAY with the maximum stream id, so clients stop opening
-  // streams while those in flight still arrive). HTTP/1 has nothing to send.
+  // The connection will go away soon (a drain began): HTTP/2 sends a GOAWAY with the
+  // highest stream id so the peer stops opening streams while those in flight finish.
+  // HTTP/1 has nothing to announce it with: a no-op there.
   virtual void shutdownNotice() {}
-  // Drain: no new streams after the last one received (HTTP/2: GOAWAY NO_ERROR; the codec
-  // closes the connection once the open streams end). HTTP/1: nothing to send.
+  // No new streams on this connection: HTTP/2 sends GOAWAY with the last stream id it
+  // accepted and closes the connection once those streams end. HTTP/1: nothing yet.
   virtual void goAway() {}
+};
+
+// Envoy's GoAwayErrorCode: why the peer stopped taking streams on a client connection.
+enum class GoAwayErrorCode { kNoError, kOther };
+
+// What an upstream connection's peer announces about the connection as a whole, for the
+// connection pool (Envoy's Http::ConnectionCallbacks). HTTP/1 announces nothing: its one
+// stream at a time is the fixed limit, and Connection: close shows as reusable() false.
+class ClientConnectionCallbacks {
+ public:
+  virtual ~ClientConnectionCallbacks() = default;
+  // The peer sent GOAWAY: no new streams on this connection; those in flight may finish.
+  virtual void onGoAway(GoAwayErrorCode error_code) = 0;
+  // The peer's SETTINGS changed how many streams it accepts at once (HTTP/2
+  // SETTINGS_MAX_CONCURRENT_STREAMS).
+  virtual void onMaxConcurrentStreamsChanged(uint32_t max_concurrent_streams) = 0;
 };
 
 // The codec of one upstream connection.
@@ -142,6 +141,10 @@ class ClientConnection {
   virtual ~ClientConnection() = default;
   // Starts a request; the response arrives on `decoder`. HTTP/1: one at a time.
   virtual RequestEncoder& newStream(ResponseDecoder& decoder) = 0;
+  // Where GOAWAY and SETTINGS go (may be null: nobody listens). Not owned.
+  virtual void setConnectionCallbacks(ClientConnectionCallbacks* callbacks) {}
+  // Streams started and not yet finished or reset.
+  virtual uint32_t activeStreamCount() const { return idle() ? 0 : 1; }
   virtual absl::Status dispatch(Buffer& data) = 0;
   // The peer closed the connection (a close-delimited response body ends here).
   virtual void onConnectionClosed() = 0;
@@ -150,8 +153,6 @@ class ClientConnection {
   virtual bool reusable() const = 0;
   // No stream in progress.
   virtual bool idle() const = 0;
-  // Streams started and not yet finished or reset (HTTP/1: at most one).
-  virtual uint32_t activeStreams() const { return idle() ? 0 : 1; }
   virtual void onUnderlyingConnectionAboveWriteBufferHighWatermark() = 0;
   virtual void onUnderlyingConnectionBelowWriteBufferLowWatermark() = 0;
 };

@@ -3,7 +3,7 @@
 namespace meshproxy::http::http2 {
 
 ClientConnectionImpl::ClientConnectionImpl(network::Connection& connection,
-                                           ConnectionCallbacks* callbacks,
+                                           ClientConnectionCallbacks* callbacks,
                                            const Http2Settings& settings)
     : OwnedOutput{std::make_unique<ConnectionOutput>(connection)},
       ConnectionImpl(*owned_output, settings, /*server=*/false),
@@ -11,7 +11,7 @@ ClientConnectionImpl::ClientConnectionImpl(network::Connection& connection,
   sendPendingFrames();  // the client preface and our SETTINGS
 }
 
-ClientConnectionImpl::ClientConnectionImpl(Output& output, ConnectionCallbacks* callbacks,
+ClientConnectionImpl::ClientConnectionImpl(Output& output, ClientConnectionCallbacks* callbacks,
                                            const Http2Settings& settings)
     : ConnectionImpl(output, settings, /*server=*/false), callbacks_(callbacks) {
   sendPendingFrames();
@@ -36,14 +36,13 @@ void ClientConnectionImpl::onGoAwayReceived(uint32_t error_code) {
 }
 
 void ClientConnectionImpl::onSettingsReceived(const nghttp2_settings& settings) {
-  if (callbacks_ == nullptr) return;
-  ReceivedSettings received;
   for (size_t i = 0; i < settings.niv; ++i) {
-    if (settings.iv[i].settings_id == NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) {
-      received.max_concurrent_streams = settings.iv[i].value;
-    }
+    if (settings.iv[i].settings_id != NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) continue;
+    const uint32_t value = settings.iv[i].value;
+    if (value == peer_max_concurrent_streams_) continue;
+    peer_max_concurrent_streams_ = value;
+    if (callbacks_ != nullptr) callbacks_->onMaxConcurrentStreamsChanged(value);
   }
-  callbacks_->onSettings(received);
 }
 
 void ClientConnectionImpl::ClientStream::encodeHeaders(const HeaderMap& headers, bool end_stream) {

@@ -18,18 +18,19 @@ namespace meshproxy::http::http2 {
 // is set and the peer announced it; otherwise the stream is reset with kProtocolError).
 // Interim 1xx responses are dropped, as the HTTP/1 client codec does.
 //
-// The connection pool learns through ConnectionCallbacks: onSettings (the peer's
-// SETTINGS_MAX_CONCURRENT_STREAMS) and onGoAway (no new streams here; streams the peer did not
-// process are reset with kRefusedStream, safe to retry elsewhere). activeStreams() counts
-// streams started and not finished; reusable() turns false after GOAWAY or an error.
+// The connection pool learns through ClientConnectionCallbacks: onMaxConcurrentStreamsChanged
+// (the peer's SETTINGS_MAX_CONCURRENT_STREAMS) and onGoAway (no new streams here; streams the
+// peer did not process are reset with kRemoteRefusedStreamReset, safe to retry elsewhere).
+// activeStreamCount() counts streams started and not finished; reusable() turns false after
+// GOAWAY or an error.
 //
 // Never destroy the codec from inside one of its callbacks; defer the deletion.
 class ClientConnectionImpl : private OwnedOutput, public ClientConnection, public ConnectionImpl {
  public:
-  ClientConnectionImpl(network::Connection& connection, ConnectionCallbacks* callbacks,
+  ClientConnectionImpl(network::Connection& connection, ClientConnectionCallbacks* callbacks,
                        const Http2Settings& settings);
   // For tests and other transports: frames go to `output`, which must outlive the codec.
-  ClientConnectionImpl(Output& output, ConnectionCallbacks* callbacks,
+  ClientConnectionImpl(Output& output, ClientConnectionCallbacks* callbacks,
                        const Http2Settings& settings);
 
   // ClientConnection
@@ -38,8 +39,11 @@ class ClientConnectionImpl : private OwnedOutput, public ClientConnection, publi
   void onConnectionClosed() override { ConnectionImpl::onConnectionClosed(); }
   Protocol protocol() const override { return Protocol::kHttp2; }
   bool reusable() const override { return !goingAway() && error().ok(); }
-  bool idle() const override { return activeStreamCount() == 0; }
-  uint32_t activeStreams() const override { return activeStreamCount(); }
+  // Without `override`: virtual in main's codec.h, non-virtual (or pure virtual) on the
+  // filter-manager branch; this compiles against both (see StreamImpl::addCallbacks).
+  void setConnectionCallbacks(ClientConnectionCallbacks* callbacks) { callbacks_ = callbacks; }
+  uint32_t activeStreamCount() const { return streamCount(); }
+  bool idle() const { return streamCount() == 0; }
   void onUnderlyingConnectionAboveWriteBufferHighWatermark() override {
     onAboveWriteBufferHighWatermark();
   }
@@ -72,7 +76,9 @@ class ClientConnectionImpl : private OwnedOutput, public ClientConnection, publi
   void onGoAwayReceived(uint32_t error_code) override;
   void onSettingsReceived(const nghttp2_settings& settings) override;
 
-  ConnectionCallbacks* callbacks_;
+  ClientConnectionCallbacks* callbacks_;
+  // Until the peer says otherwise, HTTP/2 puts no limit (RFC 9113 6.5.2).
+  uint32_t peer_max_concurrent_streams_ = 0xffffffffu;
 };
 
 }  // namespace meshproxy::http::http2

@@ -94,6 +94,8 @@ void StreamImpl::addCallbacks(StreamCallbacks& callbacks) {
   if (above_send_watermark_) callbacks.onAboveWriteBufferHighWatermark();
 }
 
+uint32_t StreamImpl::bufferLimit() const { return parent_.settings_.initial_stream_window_size; }
+
 void StreamImpl::removeCallbacks(StreamCallbacks& callbacks) {
   auto it = std::find(callbacks_.begin(), callbacks_.end(), &callbacks);
   if (it != callbacks_.end()) callbacks_.erase(it);
@@ -112,7 +114,8 @@ namespace {
 
 uint32_t errorCodeFor(StreamResetReason reason) {
   switch (reason) {
-    case StreamResetReason::kRefusedStream:
+    case StreamResetReason::kLocalRefusedStreamReset:
+    case StreamResetReason::kRemoteRefusedStreamReset:
       return NGHTTP2_REFUSED_STREAM;
     case StreamResetReason::kConnectError:
       return NGHTTP2_CONNECT_ERROR;
@@ -130,7 +133,7 @@ uint32_t errorCodeFor(StreamResetReason reason) {
 StreamResetReason reasonFor(uint32_t error_code) {
   switch (error_code) {
     case NGHTTP2_REFUSED_STREAM:
-      return StreamResetReason::kRefusedStream;
+      return StreamResetReason::kRemoteRefusedStreamReset;
     case NGHTTP2_CONNECT_ERROR:
       return StreamResetReason::kConnectError;
     default:
@@ -189,8 +192,7 @@ void StreamImpl::encodeHeadersImpl(const NvList& headers, bool end_stream) {
   if (rc < 0) {
     log::debug("http2: cannot submit headers: {}", nghttp2_strerror(rc));
     // Out of stream ids, or the session is going away: the request was never sent.
-    StreamResetReason reason = StreamResetReason::kRefusedStream;
-    runResetCallbacks(reason);
+    runResetCallbacks(StreamResetReason::kRemoteRefusedStreamReset);
     if (stream_id_ <= 0) {
       closed_ = true;
       parent_.finishStream(*this);

@@ -30,7 +30,7 @@ struct Client {
 
   RequestEncoder& get(RecordingDecoder& decoder) {
     RequestEncoder& encoder = codec.newStream(decoder);
-    encoder.stream().setCallbacks(&decoder);
+    testing::subscribe(encoder.stream(), decoder);
     encoder.encodeHeaders(
         *makeHeaders(
             {{":method", "GET"}, {":scheme", "http"}, {":authority", "a"}, {":path", "/"}}),
@@ -87,7 +87,7 @@ TEST(Http2ClientCodecTest, GoAwayRefusesStreamsAboveTheLastStreamId) {
   RecordingDecoder first, second;
   client.get(first);
   client.get(second);
-  ASSERT_EQ(client.codec.activeStreams(), 2u);
+  ASSERT_EQ(client.codec.activeStreamCount(), 2u);
   ASSERT_TRUE(client
                   .feed(frame(NGHTTP2_SETTINGS, 0, 0) +
                         frame(NGHTTP2_GOAWAY, 0, 0, u32(1) + u32(NGHTTP2_NO_ERROR)))
@@ -96,9 +96,9 @@ TEST(Http2ClientCodecTest, GoAwayRefusesStreamsAboveTheLastStreamId) {
   EXPECT_EQ(client.callbacks.goaways[0], GoAwayErrorCode::kNoError);
   EXPECT_FALSE(client.codec.reusable());
   ASSERT_EQ(second.resets.size(), 1u);
-  EXPECT_EQ(second.resets[0], StreamResetReason::kRefusedStream);
+  EXPECT_EQ(second.resets[0], StreamResetReason::kRemoteRefusedStreamReset);
   EXPECT_TRUE(first.resets.empty());
-  EXPECT_EQ(client.codec.activeStreams(), 1u);
+  EXPECT_EQ(client.codec.activeStreamCount(), 1u);
   ASSERT_TRUE(client
                   .feed(frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM,
                               1, client.hpack.block({{":status", "204"}})))
@@ -121,10 +121,23 @@ TEST(Http2ClientCodecTest, PeerSettingsAreReported) {
   Client client;
   client.out.pending.clear();  // the preface and our SETTINGS
   ASSERT_TRUE(client.feed(settingsFrame(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 7)).ok());
-  ASSERT_EQ(client.callbacks.settings_received.size(), 1u);
-  EXPECT_EQ(client.callbacks.settings_received[0].max_concurrent_streams, 7u);
-  EXPECT_EQ(client.codec.peerMaxConcurrentStreams(), 7u);
+  ASSERT_EQ(client.callbacks.max_concurrent_streams.size(), 1u);
+  EXPECT_EQ(client.callbacks.max_concurrent_streams[0], 7u);
+  // Only changes are reported.
+  ASSERT_TRUE(client.feed(settingsFrame(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 7)).ok());
+  EXPECT_EQ(client.callbacks.max_concurrent_streams.size(), 1u);
+  // Through the interface, a new listener.
+  RecordingConnectionCallbacks other;
+  ClientConnection& generic = client.codec;
+  generic.setConnectionCallbacks(&other);
+  ASSERT_TRUE(client.feed(settingsFrame(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 3)).ok());
+  ASSERT_EQ(other.max_concurrent_streams.size(), 1u);
+  EXPECT_EQ(other.max_concurrent_streams[0], 3u);
+  EXPECT_EQ(generic.activeStreamCount(), 0u);
+  EXPECT_EQ(client.codec.peerMaxConcurrentStreams(), 3u);
   // Our ACK went out.
+  client.out.pending.clear();
+  ASSERT_TRUE(client.feed(settingsFrame(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 4)).ok());
   const auto frames = readFrames(client.out.pending);
   bool acked = false;
   for (const Frame& f : frames) acked = acked || (f.type == NGHTTP2_SETTINGS && (f.flags & 1));
@@ -154,7 +167,7 @@ TEST_P(Http2ClientRstTest, RstStreamCodeBecomesTheResetReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Codes, Http2ClientRstTest,
-    ::testing::Values(RstCase{NGHTTP2_REFUSED_STREAM, StreamResetReason::kRefusedStream},
+    ::testing::Values(RstCase{NGHTTP2_REFUSED_STREAM, StreamResetReason::kRemoteRefusedStreamReset},
                       RstCase{NGHTTP2_CONNECT_ERROR, StreamResetReason::kConnectError},
                       RstCase{NGHTTP2_CANCEL, StreamResetReason::kRemoteReset},
                       RstCase{NGHTTP2_INTERNAL_ERROR, StreamResetReason::kRemoteReset}));

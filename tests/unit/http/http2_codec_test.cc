@@ -56,7 +56,7 @@ TEST(Http2CodecTest, RequestAndResponseHeadersKeepTheHttp1Shape) {
   EXPECT_EQ(response.end_on, "headers");
   EXPECT_TRUE(response.resets.empty());
   EXPECT_TRUE(pair.client.idle());
-  EXPECT_EQ(pair.server.activeStreamCount(), 0u);
+  EXPECT_EQ(pair.server.streamCount(), 0u);
 }
 
 TEST(Http2CodecTest, HostBecomesAuthorityAndCookiesAreJoined) {
@@ -164,7 +164,7 @@ TEST(Http2CodecTest, ManyStreamsInterleaveOnOneConnection) {
     RequestEncoder& encoder = pair.request(*responses.back());
     encoder.encodeHeaders(*getRequest("/" + std::to_string(i)), true);
   }
-  EXPECT_EQ(pair.client.activeStreams(), static_cast<uint32_t>(kStreams));
+  EXPECT_EQ(pair.client.activeStreamCount(), static_cast<uint32_t>(kStreams));
   pair.pump();
   ASSERT_EQ(pair.server_callbacks.exchanges.size(), static_cast<size_t>(kStreams));
   // Answer in reverse order.
@@ -179,7 +179,7 @@ TEST(Http2CodecTest, ManyStreamsInterleaveOnOneConnection) {
     EXPECT_EQ(responses[i]->body, "/" + std::to_string(i));
     EXPECT_EQ(responses[i]->end_on, "data");
   }
-  EXPECT_EQ(pair.client.activeStreams(), 0u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 0u);
 }
 
 TEST(Http2CodecTest, InterimResponsesAreDroppedByTheClient) {
@@ -214,8 +214,8 @@ TEST(Http2CodecTest, ClientResetReachesTheServerAsARemoteReset) {
   RecordingDecoder& server_side = pair.server_callbacks.decoder(0);
   ASSERT_EQ(server_side.resets.size(), 1u);
   EXPECT_EQ(server_side.resets[0], StreamResetReason::kRemoteReset);
-  EXPECT_EQ(pair.server.activeStreamCount(), 0u);
-  EXPECT_EQ(pair.client.activeStreams(), 0u);
+  EXPECT_EQ(pair.server.streamCount(), 0u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 0u);
   // The connection lives on.
   RecordingDecoder second;
   pair.request(second).encodeHeaders(*getRequest(), true);
@@ -245,29 +245,30 @@ TEST_P(Http2ServerResetTest, ServerResetIsMappedToTheClientsReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Reasons, Http2ServerResetTest,
-    ::testing::Values(
-        ResetCase{StreamResetReason::kRefusedStream, StreamResetReason::kRefusedStream},
-        ResetCase{StreamResetReason::kConnectError, StreamResetReason::kConnectError},
-        ResetCase{StreamResetReason::kLocalReset, StreamResetReason::kRemoteReset},
-        ResetCase{StreamResetReason::kProtocolError, StreamResetReason::kRemoteReset}));
+    ::testing::Values(ResetCase{StreamResetReason::kLocalRefusedStreamReset,
+                                StreamResetReason::kRemoteRefusedStreamReset},
+                      ResetCase{StreamResetReason::kConnectError, StreamResetReason::kConnectError},
+                      ResetCase{StreamResetReason::kLocalReset, StreamResetReason::kRemoteReset},
+                      ResetCase{StreamResetReason::kProtocolError,
+                                StreamResetReason::kRemoteReset}));
 
 TEST(Http2CodecTest, ClientReportsSettingsAndActiveStreams) {
   Http2Settings server_settings;
   server_settings.max_concurrent_streams = 5;
   CodecPair pair({}, server_settings);
-  ASSERT_FALSE(pair.client_callbacks.settings_received.empty());
-  EXPECT_EQ(pair.client_callbacks.settings_received.back().max_concurrent_streams, 5u);
+  ASSERT_EQ(pair.client_callbacks.max_concurrent_streams.size(), 1u);
+  EXPECT_EQ(pair.client_callbacks.max_concurrent_streams[0], 5u);
   EXPECT_EQ(pair.client.peerMaxConcurrentStreams(), 5u);
   EXPECT_TRUE(pair.client.idle());
   RecordingDecoder a, b;
   pair.request(a).encodeHeaders(*getRequest(), true);
   pair.request(b).encodeHeaders(*getRequest(), true);
-  EXPECT_EQ(pair.client.activeStreams(), 2u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 2u);
   EXPECT_FALSE(pair.client.idle());
   pair.pump();
   pair.server_callbacks.encoder(0).encodeHeaders(*makeHeaders({{":status", "204"}}), true);
   pair.pump();
-  EXPECT_EQ(pair.client.activeStreams(), 1u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 1u);
 }
 
 TEST(Http2CodecTest, GoAwayDrainsThenTheServerCloses) {
@@ -289,7 +290,7 @@ TEST(Http2CodecTest, GoAwayDrainsThenTheServerCloses) {
   pair.pump();
   EXPECT_EQ(pair.server_callbacks.exchanges.size(), 1u);
   ASSERT_EQ(late.resets.size(), 1u);
-  EXPECT_EQ(late.resets[0], StreamResetReason::kRefusedStream);
+  EXPECT_EQ(late.resets[0], StreamResetReason::kRemoteRefusedStreamReset);
 
   // The one in flight completes, then the server closes the connection.
   pair.server_callbacks.encoder(0).encodeHeaders(*makeHeaders({{":status", "200"}}), true);
@@ -425,12 +426,12 @@ TEST(Http2CodecTest, HeldDataOutlivesTheStreamsClose) {
   reply.encodeData(body, true);
   pair.pump();
   EXPECT_EQ(response.body, "");
-  EXPECT_EQ(pair.client.activeStreams(), 1u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 1u);
   encoder.stream().readDisable(false);
   EXPECT_EQ(response.body, "late body");
   EXPECT_EQ(response.end_on, "data");
   EXPECT_TRUE(response.resets.empty());
-  EXPECT_EQ(pair.client.activeStreams(), 0u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 0u);
 }
 
 TEST(Http2CodecTest, StreamSendBufferRaisesWatermarks) {
@@ -552,7 +553,7 @@ TEST(Http2CodecTest, UpgradeWithoutAllowConnectIsRefusedLocally) {
   EXPECT_EQ(response.resets[0], StreamResetReason::kProtocolError);
   pair.pump();
   EXPECT_TRUE(pair.server_callbacks.exchanges.empty());
-  EXPECT_EQ(pair.client.activeStreams(), 0u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 0u);
 }
 
 // ---- keepalive -----------------------------------------------------------------------------
@@ -602,7 +603,7 @@ TEST(Http2CodecTest, ResponseCompleteBeforeTheRequestEndsTheStreamWithoutAReset)
   EXPECT_EQ(response.end_on, "headers");
   EXPECT_TRUE(response.resets.empty());
   EXPECT_TRUE(pair.server_callbacks.decoder(0).resets.empty());
-  EXPECT_EQ(pair.server.activeStreamCount(), 0u);
+  EXPECT_EQ(pair.server.streamCount(), 0u);
   EXPECT_TRUE(pair.client.idle());
   // The server asked the client to stop (RST_STREAM NO_ERROR): the late body goes nowhere.
   Buffer rest = bufferOf("rest");

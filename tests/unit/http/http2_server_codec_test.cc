@@ -381,7 +381,7 @@ TEST(Http2ServerCodecTest, RapidResetIsCutOff) {
   EXPECT_EQ(goaway->errorCode(), static_cast<uint32_t>(NGHTTP2_INTERNAL_ERROR));
   // Its last-stream-id is where the limit hit: the 1001st reset.
   EXPECT_EQ(testing::u32(2001), goaway->payload.substr(0, 4));
-  EXPECT_EQ(server.codec.activeStreamCount(), 0u);
+  EXPECT_EQ(server.codec.streamCount(), 0u);
 }
 
 TEST(Http2ServerCodecTest, ContinuationFloodIsCutOff) {

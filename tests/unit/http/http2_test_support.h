@@ -43,15 +43,21 @@ class BufferOutput : public Output {
   network::CloseType close_type = network::CloseType::kNoFlush;
 };
 
-class RecordingConnectionCallbacks : public ConnectionCallbacks {
+class RecordingConnectionCallbacks : public ClientConnectionCallbacks {
  public:
   void onGoAway(GoAwayErrorCode error_code) override { goaways.push_back(error_code); }
-  void onSettings(const ReceivedSettings& settings) override {
-    settings_received.push_back(settings);
+  void onMaxConcurrentStreamsChanged(uint32_t value) override {
+    max_concurrent_streams.push_back(value);
   }
   std::vector<GoAwayErrorCode> goaways;
-  std::vector<ReceivedSettings> settings_received;
+  std::vector<uint32_t> max_concurrent_streams;
 };
+
+// Subscribes to a stream of our HTTP/2 codecs (addCallbacks is on the Stream interface only
+// after the filter-manager merge).
+inline void subscribe(Stream& stream, StreamCallbacks& callbacks) {
+  static_cast<StreamImpl&>(stream).addCallbacks(callbacks);
+}
 
 // Our client codec talking to our server codec.
 struct CodecPair {
@@ -85,7 +91,7 @@ struct CodecPair {
   // Starts a request; the returned decoder records the response and resets.
   RequestEncoder& request(RecordingDecoder& decoder) {
     RequestEncoder& encoder = client.newStream(decoder);
-    encoder.stream().setCallbacks(&decoder);
+    subscribe(encoder.stream(), decoder);
     return encoder;
   }
 
