@@ -614,3 +614,29 @@ TEST(Http2CodecTest, ResponseCompleteBeforeTheRequestEndsTheStreamWithoutAReset)
 
 }  // namespace
 }  // namespace meshproxy::http::http2
+
+namespace meshproxy::http::http2 {
+namespace {
+
+TEST(Http2CodecTest, StreamResetBeforeItsHeadersLeftIsForgotten) {
+  CodecPair pair;
+  pair.client.onUnderlyingConnectionAboveWriteBufferHighWatermark();
+  RecordingDecoder response;
+  RequestEncoder& encoder = pair.request(response);
+  encoder.encodeHeaders(*postRequest(), false);
+  EXPECT_TRUE(pair.client_out.pending.empty());  // HEADERS still queued in nghttp2
+  encoder.stream().resetStream(StreamResetReason::kLocalReset);
+  pair.client.onUnderlyingConnectionBelowWriteBufferLowWatermark();
+  pair.pump();
+  EXPECT_EQ(response.resets.size(), 1u);
+  EXPECT_EQ(pair.client.activeStreamCount(), 0u);
+  EXPECT_TRUE(pair.server_callbacks.exchanges.empty());
+  // The connection is fine.
+  RecordingDecoder next;
+  pair.request(next).encodeHeaders(*getRequest(), true);
+  pair.pump();
+  EXPECT_EQ(pair.server_callbacks.exchanges.size(), 1u);
+}
+
+}  // namespace
+}  // namespace meshproxy::http::http2
