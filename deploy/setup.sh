@@ -9,9 +9,10 @@ packages=(
   libuv1-dev node-llhttp libssl-dev openssl
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc grpc-proto
   libabsl-dev libfmt-dev libnghttp2-dev libre2-dev libyaml-cpp-dev
+  zlib1g-dev libbrotli-dev libzstd-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc
-  python3 python3-yaml nodejs
+  python3 python3-yaml python3-jwt python3-cryptography nodejs
 )
 
 missing=()

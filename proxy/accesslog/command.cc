@@ -1,12 +1,15 @@
 #include "proxy/accesslog/command.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/struct.pb.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <climits>
 #include <iterator>
+
+#include "absl/strings/str_split.h"
 
 namespace meshproxy::accesslog {
 namespace {
@@ -60,6 +63,7 @@ constexpr std::array kOperators = {
     OperatorSpec{"HOSTNAME", CommandOperator::kHostname, Args::kNone},
     OperatorSpec{"UPSTREAM_REQUEST_ATTEMPT_COUNT", CommandOperator::kUpstreamRequestAttemptCount,
                  Args::kNone},
+    OperatorSpec{"DYNAMIC_METADATA", CommandOperator::kDynamicMetadata, Args::kRequired},
 };
 
 const OperatorSpec* findOperator(std::string_view name) {
@@ -116,6 +120,26 @@ bool appendHeader(const HeaderLookup* headers, const std::string& name, const st
   std::optional<std::string_view> value = headers->get(name);
   if (!value && !alt.empty()) value = headers->get(alt);
   return value && appendView(*value, out);
+}
+
+// Envoy prints a missing value as "-", a string as is, anything else as JSON; a namespace
+// alone prints its whole struct.
+bool appendDynamicMetadata(const DynamicMetadata& metadata, const std::vector<std::string>& path,
+                           std::string& out, bool* raw_json) {
+  bool is_string = false;
+  if (path.size() == 1) {
+    const google::protobuf::Struct* fields = metadata.get(path[0]);
+    if (fields == nullptr) return false;
+    google::protobuf::Value whole;
+    *whole.mutable_struct_value() = *fields;
+    is_string = appendMetadataValue(whole, out);
+  } else {
+    const google::protobuf::Value* value = metadata.find(path);
+    if (value == nullptr) return false;
+    is_string = appendMetadataValue(*value, out);
+  }
+  if (raw_json != nullptr) *raw_json = !is_string;
+  return true;
 }
 
 std::string readHostname() {
@@ -175,6 +199,16 @@ absl::StatusOr<Command> Command::parse(std::string_view name, std::optional<std:
     command.time_format_ = *std::move(format);
   } else if (spec->op == CommandOperator::kHostname) {
     command.hostname_ = readHostname();
+  } else if (spec->op == CommandOperator::kDynamicMetadata) {
+    // NAMESPACE:KEY:KEY...; split here so the data path only walks the structs.
+    for (absl::string_view part :
+         absl::StrSplit(absl::string_view(args->data(), args->size()), ':')) {
+      if (part.empty()) {
+        return absl::InvalidArgumentError(
+            fmt::format("empty namespace or key in %DYNAMIC_METADATA({})%", *args));
+      }
+      command.metadata_path_.emplace_back(part);
+    }
   }
   return command;
 }
@@ -195,9 +229,10 @@ bool Command::numeric() const {
   }
 }
 
-bool Command::append(const StreamInfo& info, std::string& out) const {
+bool Command::append(const StreamInfo& info, std::string& out, bool* raw_json) const {
   const size_t start = out.size();
-  if (!appendUntruncated(info, out)) {
+  if (raw_json != nullptr) *raw_json = false;
+  if (!appendUntruncated(info, out, raw_json)) {
     out.resize(start);
     return false;
   }
@@ -205,7 +240,7 @@ bool Command::append(const StreamInfo& info, std::string& out) const {
   return true;
 }
 
-bool Command::appendUntruncated(const StreamInfo& info, std::string& out) const {
+bool Command::appendUntruncated(const StreamInfo& info, std::string& out, bool* raw_json) const {
   switch (op_) {
     case CommandOperator::kStartTime:
       time_format_->append(info.start_time, out);
@@ -281,6 +316,8 @@ bool Command::appendUntruncated(const StreamInfo& info, std::string& out) const 
       // Envoy prints 0 when no upstream request was attempted.
       appendNumber(info.upstream_request_attempt_count, out);
       return true;
+    case CommandOperator::kDynamicMetadata:
+      return appendDynamicMetadata(info.dynamic_metadata, metadata_path_, out, raw_json);
   }
   return false;
 }

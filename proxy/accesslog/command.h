@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "proxy/accesslog/start_time_format.h"
@@ -45,6 +46,7 @@ enum class CommandOperator : uint8_t {
   kUpstreamPeerUriSan,
   kHostname,
   kUpstreamRequestAttemptCount,
+  kDynamicMetadata,  // DYNAMIC_METADATA(NAMESPACE:KEY*):Z
 };
 
 // One parsed command operator, e.g. %REQ(X-ENVOY-ORIGINAL-PATH?:PATH):64%. Everything that can
@@ -59,7 +61,9 @@ class Command {
 
   // Appends the value, cut to max_length. Returns false and leaves `out` as it was when the
   // value is missing or empty, so the caller decides between "-", null and nothing.
-  bool append(const StreamInfo& info, std::string& out) const;
+  // `raw_json`, when given, is set when the value appended is JSON rather than text (a
+  // DYNAMIC_METADATA number, bool, struct or list), which a typed JSON log writes unquoted.
+  bool append(const StreamInfo& info, std::string& out, bool* raw_json = nullptr) const;
 
   // True for operators whose value is a number, which JSON output keeps unquoted.
   bool numeric() const;
@@ -68,7 +72,7 @@ class Command {
 
  private:
   Command() = default;
-  bool appendUntruncated(const StreamInfo& info, std::string& out) const;
+  bool appendUntruncated(const StreamInfo& info, std::string& out, bool* raw_json) const;
 
   CommandOperator op_ = CommandOperator::kStartTime;
   std::string header_;      // REQ/RESP/TRAILER: lowercased main header
@@ -76,6 +80,7 @@ class Command {
   std::optional<size_t> max_length_;
   std::optional<StartTimeFormat> time_format_;  // START_TIME only
   std::string hostname_;                        // HOSTNAME only: read once at config time
+  std::vector<std::string> metadata_path_;      // DYNAMIC_METADATA: namespace, then keys
 };
 
 }  // namespace meshproxy::accesslog

@@ -184,10 +184,15 @@ bool JsonFormatter::formatString(const Node& node, const StreamInfo& info, std::
   const size_t before = out.size();
   const bool raw_number = options_.typed && command->numeric();
   if (!raw_number) out += '"';
-  if (!command->append(info, out)) {
+  bool raw_json = false;
+  if (!command->append(info, out, &raw_json)) {
     out.resize(before);
     if (options_.omit_empty_values) return false;
     out += options_.typed ? "null" : "\"-\"";
+    return true;
+  }
+  if (raw_json && options_.typed) {
+    out.erase(before, 1);  // typed: a metadata number or struct stays JSON
     return true;
   }
   if (!raw_number) closeJsonString(out, before);

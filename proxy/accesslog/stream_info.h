@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "proxy/accesslog/dynamic_metadata.h"
 #include "proxy/accesslog/header_lookup.h"
 #include "proxy/accesslog/response_flags.h"
 
@@ -63,6 +64,9 @@ struct StreamInfo {
   const HeaderLookup* request_headers = nullptr;
   const HeaderLookup* response_headers = nullptr;
   const HeaderLookup* response_trailers = nullptr;
+
+  // Set by filters for each other and for %DYNAMIC_METADATA()%; allocates only when used.
+  DynamicMetadata dynamic_metadata;
 
   // Starts the clocks; the data path calls this when the stream begins.
   static StreamInfo startingNow() {

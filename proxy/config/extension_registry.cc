@@ -17,6 +17,17 @@ void ExtensionRegistry::addHttpFilter(std::string type_url, HttpFilterTranslator
   http_filters_.insert_or_assign(std::move(type_url), std::move(translator));
 }
 
+void ExtensionRegistry::addPerRouteFilterConfig(std::string type_url,
+                                                http::PerFilterConfigTranslator translator) {
+  per_route_filter_configs_.insert_or_assign(std::move(type_url), std::move(translator));
+}
+
+const http::PerFilterConfigTranslator* ExtensionRegistry::perRouteFilterConfig(
+    std::string_view type_url) const {
+  auto it = per_route_filter_configs_.find(toAbsl(type_url));
+  return it == per_route_filter_configs_.end() ? nullptr : &it->second;
+}
+
 const NetworkFilterTranslator* ExtensionRegistry::networkFilter(std::string_view type_url) const {
   auto it = network_filters_.find(toAbsl(type_url));
   return it == network_filters_.end() ? nullptr : &it->second;

@@ -31,18 +31,31 @@ class ExtensionRegistry {
 
   void addNetworkFilter(std::string type_url, NetworkFilterTranslator translator);
   void addHttpFilter(std::string type_url, HttpFilterTranslator translator);
+  // A filter's per-route config (typed_per_filter_config), by its per-route type URL
+  // (e.g. ...rbac.v3.RBACPerRoute).
+  void addPerRouteFilterConfig(std::string type_url, http::PerFilterConfigTranslator translator);
   // nullptr for a type URL meshproxy does not implement.
   const NetworkFilterTranslator* networkFilter(std::string_view type_url) const;
   const HttpFilterTranslator* httpFilter(std::string_view type_url) const;
+  const http::PerFilterConfigTranslator* perRouteFilterConfig(std::string_view type_url) const;
 
  private:
   absl::flat_hash_map<std::string, NetworkFilterTranslator> network_filters_;
   absl::flat_hash_map<std::string, HttpFilterTranslator> http_filters_;
+  absl::flat_hash_map<std::string, http::PerFilterConfigTranslator> per_route_filter_configs_;
 };
 
 inline const NetworkFilterTranslator* findNetworkFilter(std::string_view type_url) {
   return ExtensionRegistry::global().networkFilter(type_url);
 }
+// What RouteTable::create takes to translate typed_per_filter_config (route/ cannot include
+// config/): the global registry's per-route translators.
+inline http::FindPerFilterConfigTranslator perRouteFilterConfigLookup() {
+  return [](std::string_view type_url) {
+    return ExtensionRegistry::global().perRouteFilterConfig(type_url);
+  };
+}
+
 inline const HttpFilterTranslator* findHttpFilter(std::string_view type_url) {
   return ExtensionRegistry::global().httpFilter(type_url);
 }

@@ -5,6 +5,8 @@
 #include "proxy/config/extension_registry.h"
 #include "proxy/filters/http/router/router_factory.h"
 #include "proxy/filters/network/http_connection_manager/hcm_factory.h"
+#include "proxy/filters/network/local_ratelimit/network_local_ratelimit.h"
+#include "proxy/filters/network/rbac/rbac_network_config.h"
 #include "proxy/filters/network/tcp_proxy/tcp_proxy_factory.h"
 
 namespace meshproxy::filters {
@@ -20,6 +22,11 @@ void registerBuiltinExtensions() {
         "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
         "HttpConnectionManager",
         &hcm::createHttpConnectionManagerFactory);
+    registry.addNetworkFilter("type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC",
+                              &rbac::createRbacNetworkFactory);
+    registry.addNetworkFilter(
+        "type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit",
+        &network_local_ratelimit::createNetworkLocalRateLimitFactory);
     registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
                            &router::createRouterFactory);
   });

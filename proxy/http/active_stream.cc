@@ -36,79 +36,14 @@ bool isHopByHop(const std::string& n, bool upgrading, bool drop_te) {
 
 }  // namespace
 
-// The callbacks object each decoder filter sees; it knows its place in the chain, so
-// continueDecoding() resumes after the right filter.
-struct ActiveStream::DecoderFilter : public StreamDecoderFilterCallbacks,
-                                     public Recycled<DecoderFilter> {
-  DecoderFilter(ActiveStream& s, std::shared_ptr<StreamDecoderFilter> f, size_t i)
-      : parent(s), filter(std::move(f)), index(i) {}
-  WorkerContext& worker() override { return parent.manager_.worker(); }
-  accesslog::StreamInfo& streamInfo() override { return parent.info_; }
-  const network::Connection& connection() override { return parent.manager_.connection(); }
-  const Route* route() override { return parent.route(); }
-  void clearRouteCache() override { parent.cached_route_.reset(); }
-  uint64_t streamId() const override { return parent.id_; }
-  void continueDecoding() override { parent.continueDecoding(index); }
-  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override {
-    parent.sendLocalReply(status, body, details);
-  }
-  void encode1xxHeaders(std::unique_ptr<HeaderMap> h) override { parent.encode1xx(std::move(h)); }
-  void encodeHeaders(std::unique_ptr<HeaderMap> h, bool end_stream) override {
-    parent.encodeHeaders(std::move(h), end_stream);
-  }
-  void encodeData(Buffer& data, bool end_stream) override { parent.encodeData(data, end_stream); }
-  void encodeTrailers(std::unique_ptr<HeaderMap> t) override {
-    parent.encodeTrailers(std::move(t));
-  }
-  HeaderMap* requestHeaders() override { return parent.request_headers_.get(); }
-  void onDecoderFilterAboveWriteBufferHighWatermark() override {
-    if (parent.upstream_above_watermark_++ == 0) parent.encoder_.stream().readDisable(true);
-  }
-  void onDecoderFilterBelowWriteBufferLowWatermark() override {
-    if (parent.upstream_above_watermark_ > 0 && --parent.upstream_above_watermark_ == 0) {
-      parent.encoder_.stream().readDisable(false);
-    }
-  }
-  void addDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& cb) override {
-    parent.watermark_callbacks_.push_back(&cb);
-  }
-  void removeDownstreamWatermarkCallbacks(DownstreamWatermarkCallbacks& cb) override {
-    auto& cbs = parent.watermark_callbacks_;
-    cbs.erase(std::remove(cbs.begin(), cbs.end(), &cb), cbs.end());
-  }
-  uint32_t bufferLimit() const override { return parent.bufferLimitBytes(); }
-  void resetStream() override { parent.resetStream(StreamResetReason::kLocalReset); }
-
-  ActiveStream& parent;
-  std::shared_ptr<StreamDecoderFilter> filter;
-  size_t index;
-};
-
-struct ActiveStream::EncoderFilter : public StreamEncoderFilterCallbacks,
-                                     public Recycled<EncoderFilter> {
-  EncoderFilter(ActiveStream& s, std::shared_ptr<StreamEncoderFilter> f, size_t i)
-      : parent(s), filter(std::move(f)), index(i) {}
-  WorkerContext& worker() override { return parent.manager_.worker(); }
-  accesslog::StreamInfo& streamInfo() override { return parent.info_; }
-  const network::Connection& connection() override { return parent.manager_.connection(); }
-  const Route* route() override { return parent.route(); }
-  void clearRouteCache() override { parent.cached_route_.reset(); }
-  uint64_t streamId() const override { return parent.id_; }
-  void continueEncoding() override { parent.continueEncoding(index); }
-  HeaderMap* responseHeaders() override { return parent.response_headers_.get(); }
-
-  ActiveStream& parent;
-  std::shared_ptr<StreamEncoderFilter> filter;
-  size_t index;
-};
-
 ActiveStream::ActiveStream(ConnectionManager& manager, ResponseEncoder& encoder, uint64_t id)
     : manager_(manager),
       config_(manager.config()),
       encoder_(encoder),
       id_(id),
-      info_(accesslog::StreamInfo::startingNow()) {
-  encoder_.stream().setCallbacks(this);
+      info_(accesslog::StreamInfo::startingNow()),
+      filter_manager_(*this, info_, id, encoder.stream().bufferLimit()) {
+  encoder_.stream().addCallbacks(*this);
   const auto& conn = manager_.connection();
   info_.downstream_direct_remote_address = conn.remoteAddress().str();
   info_.downstream_remote_address = conn.remoteAddress().str();
@@ -131,45 +66,47 @@ ActiveStream::ActiveStream(ConnectionManager& manager, ResponseEncoder& encoder,
     request_timer_ = std::make_unique<Timer>(loop, [this] { onRequestTimeout(); });
     request_timer_->enable(config_.request_timeout);
   }
+  if (config_.request_headers_timeout.count() > 0) {
+    request_headers_timer_ = std::make_unique<Timer>(loop, [this] { onRequestHeadersTimeout(); });
+    request_headers_timer_->enable(config_.request_headers_timeout);
+  }
 }
 
 ActiveStream::~ActiveStream() {
-  if (!state_.finished) {
+  if (!finished_) {
     // Torn down with the connection: count it and let the filters clean up.
-    destroyFilters();
+    filter_manager_.onStreamFinished();
     config_.stats->downstream_rq_active.dec();
   }
 }
 
-uint32_t ActiveStream::bufferLimitBytes() const {
-  return manager_.callbacks().connection().bufferLimit();
+WorkerContext& ActiveStream::worker() { return manager_.worker(); }
+
+const network::Connection& ActiveStream::connection() { return manager_.connection(); }
+
+uint64_t ActiveStream::routeRandom() {
+  if (!route_random_.has_value()) route_random_ = manager_.worker().random();
+  return *route_random_;
 }
 
-void ActiveStream::addDecoderFilter(std::shared_ptr<StreamDecoderFilter> filter) {
-  auto wrapper = std::make_unique<DecoderFilter>(*this, std::move(filter), decoder_filters_.size());
-  wrapper->filter->setDecoderFilterCallbacks(*wrapper);
-  decoder_filters_.push_back(std::move(wrapper));
-}
-
-void ActiveStream::addEncoderFilter(std::shared_ptr<StreamEncoderFilter> filter) {
-  auto wrapper = std::make_unique<EncoderFilter>(*this, std::move(filter), encoder_filters_.size());
-  wrapper->filter->setEncoderFilterCallbacks(*wrapper);
-  encoder_filters_.push_back(std::move(wrapper));
+const RouteConfig* ActiveStream::routeConfig() {
+  if (route_table_ == nullptr) {
+    if (config_.route_config != nullptr) {
+      route_table_ = config_.route_config;
+    } else if (const auto* routes = manager_.worker().routes; routes != nullptr) {
+      auto it = routes->tables.find(config_.rds_route_config_name);
+      if (it != routes->tables.end()) route_table_ = it->second;
+    }
+  }
+  return route_table_.get();
 }
 
 const Route* ActiveStream::route() {
   if (!cached_route_.has_value()) {
     const Route* r = nullptr;
-    if (route_table_ == nullptr) {
-      if (config_.route_config != nullptr) {
-        route_table_ = config_.route_config;
-      } else if (const auto* routes = manager_.worker().routes; routes != nullptr) {
-        auto it = routes->tables.find(config_.rds_route_config_name);
-        if (it != routes->tables.end()) route_table_ = it->second;
-      }
-    }
-    if (route_table_ != nullptr && request_headers_ != nullptr) {
-      r = route_table_->match(*request_headers_, manager_.worker().random());
+    const HeaderMap* request_headers = filter_manager_.requestHeaders();
+    if (const RouteConfig* table = routeConfig(); table != nullptr && request_headers != nullptr) {
+      r = table->match(*request_headers, routeRandom());
     }
     cached_route_ = r;
     info_.route_name = r == nullptr ? std::string_view() : std::string_view(r->name());
@@ -203,40 +140,43 @@ void ActiveStream::resetIdleTimer() {
 // ---- request path ------------------------------------------------------------------------
 
 void ActiveStream::decodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) {
-  request_headers_ = std::move(headers);
-  info_.request_headers = request_headers_.get();
-  state_.request_headers_received = true;
-  manager_.onRequestHeadersReceived();
-  state_.request_complete = end_stream;
-  if (end_stream) {
-    info_.last_downstream_rx_byte_received = info_.sinceStart(std::chrono::steady_clock::now());
-    if (request_timer_) request_timer_->disable();
-  }
+  filter_manager_.setRequestHeaders(std::move(headers), end_stream);
+  request_headers_timer_.reset();
+  // The codec knows the version once it has parsed the start line.
+  info_.protocol = toString(manager_.codec().protocol());
+  if (end_stream) onRequestComplete();
   resetIdleTimer();
   if (!prepareRequest()) return;
-  for (const auto& factory : config_.filter_factories) factory(*this);
-  decodeHeadersFrom(0);
+  createFilterChain();
+  filter_manager_.decodeHeaders();
+}
+
+// FilterConfig.disabled in typed_per_filter_config leaves a filter out of the chain of the
+// requests its route matches; only then is the route matched before the chain exists (Envoy
+// decides on this initial route too).
+void ActiveStream::createFilterChain() {
+  const Route* initial = nullptr;
+  if (const RouteConfig* table = routeConfig(); table != nullptr && table->disablesFilters()) {
+    initial = route();
+  }
+  for (const auto& filter : config_.filter_factories) {
+    if (initial != nullptr && initial->filterDisabled(filter.name)) continue;
+    filter_manager_.setFilterConfigName(filter.name);
+    filter.factory(filter_manager_);
+  }
+}
+
+void ActiveStream::onRequestComplete() {
+  info_.last_downstream_rx_byte_received = info_.sinceStart(std::chrono::steady_clock::now());
+  if (request_timer_) request_timer_->disable();
 }
 
 bool ActiveStream::prepareRequest() {
-  HeaderMap& h = *request_headers_;
+  HeaderMap& h = *filter_manager_.requestHeaders();
+  // The codec checked what its protocol requires of the head (HTTP/1: origin-form target or
+  // OPTIONS *, Host in 1.1): the path is not empty here.
   std::string_view path = h.path();
-  std::string_view method = h.method();
-  // Requests the codec framed correctly but that no server may act on are protocol errors:
-  // answered 400, and the connection goes, as Envoy does.
-  if (path.empty() || (path[0] != '/' && !(method == "OPTIONS" && path == "*"))) {
-    config_.stats->downstream_cx_protocol_error.inc();
-    manager_.closeAfterResponse();
-    sendLocalReply(400, "Bad Request", "http1.invalid_path");
-    return false;
-  }
-  if (h.authority().empty() && manager_.codec().protocol() == Protocol::kHttp11) {
-    config_.stats->downstream_cx_protocol_error.inc();
-    manager_.closeAfterResponse();
-    sendLocalReply(400, "missing host header", "missing_host_header");
-    return false;
-  }
-  if (config_.normalize_path && path[0] == '/') {
+  if (config_.normalize_path && !path.empty() && path[0] == '/') {
     auto normalized = normalizePath(path);
     if (!normalized) {
       sendLocalReply(400, "Bad Request", "path_normalization_failed");
@@ -258,7 +198,7 @@ bool ActiveStream::prepareRequest() {
       sendLocalReply(403, "upgrade not allowed", "upgrade_failed");
       return false;
     }
-    state_.upgrade = true;
+    upgrade_ = true;
   }
 
   // Hop-by-hop headers end here (RFC 9110 7.6.1), including those Connection names.
@@ -274,7 +214,7 @@ bool ActiveStream::prepareRequest() {
   // The fixed hop-by-hop set goes in one pass over the fields (this runs on every request).
   auto te = h.get("te");
   const bool drop_te = te.has_value() && !absl::EqualsIgnoreCase(toAbsl(*te), "trailers");
-  const bool upgrading = state_.upgrade;
+  const bool upgrading = upgrade_;
   h.removeIf([drop_te, upgrading](const HeaderMap::Entry& e) {
     return isHopByHop(e.first, upgrading, drop_te);
   });
@@ -323,214 +263,38 @@ bool ActiveStream::prepareRequest() {
   return true;
 }
 
-void ActiveStream::decodeHeadersFrom(size_t index) {
-  size_t n = decoder_filters_.size();
-  bool end_stream = state_.request_complete && buffered_request_data_.empty() && !request_trailers_;
-  for (size_t i = index; i < n; ++i) {
-    state_.decoding_stopped_at = i + 1;  // filters before this index have seen the headers
-    auto status = decoder_filters_[i]->filter->decodeHeaders(*request_headers_, end_stream);
-    if (state_.finished || state_.local_reply_in_progress) return;
-    if (status == FilterHeadersStatus::kStopIteration) {
-      state_.decoding_stopped = true;
-      return;
-    }
-  }
-  state_.decoding_stopped = false;
-  state_.decoding_stopped_at = n;
-}
-
 void ActiveStream::decodeData(Buffer& data, bool end_stream) {
   info_.bytes_received += data.length();
   resetIdleTimer();
-  if (end_stream) {
-    state_.request_complete = true;
-    info_.last_downstream_rx_byte_received = info_.sinceStart(std::chrono::steady_clock::now());
-    if (request_timer_) request_timer_->disable();
-  }
-  if (state_.finished || state_.local_reply_in_progress || state_.response_complete) {
-    data.clear();
-    maybeEndStream();
-    return;
-  }
-  decodeDataFrom(0, data, end_stream);
-}
-
-void ActiveStream::decodeDataFrom(size_t index, Buffer& data, bool end_stream) {
-  // Data reaches only the filters that have seen the headers.
-  size_t limit = state_.decoding_stopped ? state_.decoding_stopped_at : decoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = decoder_filters_[i]->filter->decodeData(data, end_stream);
-    if (state_.finished || state_.local_reply_in_progress) return;
-    if (status == FilterDataStatus::kStopIterationAndBuffer) {
-      buffered_request_data_.move(data);
-      if (buffered_request_data_.length() > bufferLimitBytes()) {
-        config_.stats->downstream_rq_too_large.inc();
-        sendLocalReply(413, "Payload Too Large", "request_payload_too_large");
-      }
-      return;
-    }
-    if (status == FilterDataStatus::kStopIterationNoBuffer) return;
-    if (i + 1 == limit && state_.decoding_stopped && limit < decoder_filters_.size()) {
-      // The filter that stopped the headers let data through: that resumes iteration.
-      state_.decoding_stopped = false;
-      decodeHeadersFrom(limit);
-      if (state_.finished || state_.local_reply_in_progress) return;
-      limit = state_.decoding_stopped ? state_.decoding_stopped_at : decoder_filters_.size();
-    }
-  }
-  if (limit == decoder_filters_.size() && !state_.decoding_stopped) data.clear();
+  if (end_stream) onRequestComplete();
+  filter_manager_.decodeData(data, end_stream);
+  if (!finished_) maybeEndStream();
 }
 
 void ActiveStream::decodeTrailers(std::unique_ptr<HeaderMap> trailers) {
-  request_trailers_ = std::move(trailers);
-  state_.request_complete = true;
-  info_.last_downstream_rx_byte_received = info_.sinceStart(std::chrono::steady_clock::now());
-  if (request_timer_) request_timer_->disable();
-  if (state_.finished || state_.local_reply_in_progress || state_.response_complete) {
-    maybeEndStream();
-    return;
-  }
-  if (!buffered_request_data_.empty() || state_.decoding_stopped) {
-    state_.decode_trailers_pending = true;
-    // Filters that have seen the headers still get the trailers now.
-    if (!buffered_request_data_.empty()) return;
-  }
-  decodeTrailersFrom(0);
+  onRequestComplete();
+  filter_manager_.decodeTrailers(std::move(trailers));
+  if (!finished_) maybeEndStream();
 }
 
-void ActiveStream::decodeTrailersFrom(size_t index) {
-  size_t limit = state_.decoding_stopped ? state_.decoding_stopped_at : decoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = decoder_filters_[i]->filter->decodeTrailers(*request_trailers_);
-    if (state_.finished || state_.local_reply_in_progress) return;
-    if (status == FilterTrailersStatus::kStopIteration) return;
-  }
-  if (limit == decoder_filters_.size()) state_.decode_trailers_pending = false;
+void ActiveStream::onRequestDataTooLarge() { config_.stats->downstream_rq_too_large.inc(); }
+
+void ActiveStream::onDecoderFilterAboveWriteBufferHighWatermark() {
+  encoder_.stream().readDisable(true);
 }
 
-void ActiveStream::continueDecoding(size_t filter_index) {
-  if (state_.finished || state_.local_reply_in_progress) return;
-  size_t next = filter_index + 1;
-  if (state_.decoding_stopped && state_.decoding_stopped_at == next) {
-    state_.decoding_stopped = false;
-    decodeHeadersFrom(next);
-    if (state_.finished || state_.local_reply_in_progress) return;
-  }
-  if (!buffered_request_data_.empty()) {
-    Buffer data = std::move(buffered_request_data_);
-    bool end_stream = state_.request_complete && !request_trailers_;
-    decodeDataFrom(next, data, end_stream);
-    if (state_.finished || state_.local_reply_in_progress) return;
-  }
-  if (request_trailers_ && state_.decode_trailers_pending) decodeTrailersFrom(next);
+void ActiveStream::onDecoderFilterBelowWriteBufferLowWatermark() {
+  encoder_.stream().readDisable(false);
 }
 
-// ---- response path -----------------------------------------------------------------------
+// ---- response path: what leaves the encoder filters goes to the codec --------------------
 
-void ActiveStream::encode1xx(std::unique_ptr<HeaderMap> headers) {
-  if (state_.response_headers_sent) return;
-  encoder_.encode1xxHeaders(*headers);
-}
-
-void ActiveStream::encodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) {
-  response_headers_ = std::move(headers);
-  info_.response_headers = response_headers_.get();
-  state_.encode_end_stream_pending = end_stream;
-  resetIdleTimer();
-  encodeHeadersFrom(0);
-}
-
-void ActiveStream::encodeHeadersFrom(size_t index) {
-  bool end_stream =
-      state_.encode_end_stream_pending && buffered_response_data_.empty() && !response_trailers_;
-  for (size_t i = index; i < encoder_filters_.size(); ++i) {
-    state_.encoding_stopped_at = i + 1;
-    auto status = encoder_filters_[i]->filter->encodeHeaders(*response_headers_, end_stream);
-    if (state_.finished) return;
-    if (status == FilterHeadersStatus::kStopIteration) {
-      state_.encoding_stopped = true;
-      return;
-    }
-  }
-  state_.encoding_stopped = false;
-  state_.encoding_stopped_at = encoder_filters_.size();
-  writeHeaders(end_stream);
-}
-
-void ActiveStream::encodeData(Buffer& data, bool end_stream) {
-  resetIdleTimer();
-  if (end_stream) state_.encode_end_stream_pending = true;
-  encodeDataFrom(0, data, end_stream);
-}
-
-void ActiveStream::encodeDataFrom(size_t index, Buffer& data, bool end_stream) {
-  size_t limit = state_.encoding_stopped ? state_.encoding_stopped_at : encoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = encoder_filters_[i]->filter->encodeData(data, end_stream);
-    if (state_.finished) return;
-    if (status == FilterDataStatus::kStopIterationAndBuffer) {
-      buffered_response_data_.move(data);
-      return;
-    }
-    if (status == FilterDataStatus::kStopIterationNoBuffer) return;
-  }
-  if (state_.encoding_stopped) {
-    buffered_response_data_.move(data);
-    return;
-  }
-  writeData(data, end_stream);
-}
-
-void ActiveStream::encodeTrailers(std::unique_ptr<HeaderMap> trailers) {
-  response_trailers_ = std::move(trailers);
-  info_.response_trailers = response_trailers_.get();
-  state_.encode_end_stream_pending = true;
-  encodeTrailersFrom(0);
-}
-
-void ActiveStream::encodeTrailersFrom(size_t index) {
-  size_t limit = state_.encoding_stopped ? state_.encoding_stopped_at : encoder_filters_.size();
-  for (size_t i = index; i < limit; ++i) {
-    auto status = encoder_filters_[i]->filter->encodeTrailers(*response_trailers_);
-    if (state_.finished) return;
-    if (status == FilterTrailersStatus::kStopIteration) {
-      state_.encode_trailers_pending = true;
-      return;
-    }
-  }
-  if (state_.encoding_stopped || !buffered_response_data_.empty()) {
-    state_.encode_trailers_pending = true;
-    return;
-  }
-  writeTrailers();
-}
-
-void ActiveStream::continueEncoding(size_t filter_index) {
-  if (state_.finished) return;
-  size_t next = filter_index + 1;
-  if (state_.encoding_stopped && state_.encoding_stopped_at == next &&
-      !state_.response_headers_sent) {
-    state_.encoding_stopped = false;
-    encodeHeadersFrom(next);
-    if (state_.finished) return;
-  } else {
-    state_.encoding_stopped = false;
-  }
-  if (!buffered_response_data_.empty()) {
-    Buffer data = std::move(buffered_response_data_);
-    encodeDataFrom(next, data, state_.encode_end_stream_pending && !response_trailers_);
-    if (state_.finished) return;
-  }
-  if (response_trailers_ && state_.encode_trailers_pending) {
-    state_.encode_trailers_pending = false;
-    encodeTrailersFrom(next);
-  }
-}
+void ActiveStream::encode1xxHeaders(HeaderMap& headers) { encoder_.encode1xxHeaders(headers); }
 
 void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   uint32_t status = h.status();
   // Hop-by-hop headers of the upstream response stop here too (one pass over the fields).
-  const bool upgrading = state_.upgrade && status == 101;
+  const bool upgrading = upgrade_ && status == 101;
   h.removeIf([upgrading](const HeaderMap::Entry& e) {
     return isHopByHop(e.first, upgrading, /*drop_te=*/false);
   });
@@ -544,18 +308,13 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
     case ServerHeaderTransformation::kPassThrough:
       break;
   }
-  if (manager_.callbacks().draining() && !(state_.upgrade && status == 101)) {
-    // The listener is being replaced: this connection carries no further request.
-    manager_.closeAfterResponse();
-  }
-  if (manager_.closing() || manager_.codec().wantsToClose() || !state_.request_complete) {
-    // The connection will not carry another request: say so.
-    if (!(state_.upgrade && status == 101)) h.set("connection", "close");
-  }
+  // The listener is being replaced: this connection takes no further request. The codec says
+  // so in its protocol (HTTP/1: Connection: close on this response, as it does for every
+  // response after which the connection ends).
+  if (manager_.callbacks().draining()) manager_.codec().goAway();
 }
 
-void ActiveStream::writeHeaders(bool end_stream) {
-  HeaderMap& h = *response_headers_;
+void ActiveStream::encodeHeaders(HeaderMap& h, bool end_stream) {
   mutateResponseHeaders(h);
   uint32_t status = h.status();
   info_.response_code = status;
@@ -580,26 +339,18 @@ void ActiveStream::writeHeaders(bool end_stream) {
       s.downstream_rq_5xx.inc();
       break;
   }
-  if (!state_.request_complete && !(state_.upgrade && status == 101)) {
-    // An HTTP/1 response that ends before its request cannot leave the connection usable.
-    manager_.closeAfterResponse();
-  }
-  state_.response_headers_sent = true;
-  if (end_stream) state_.response_complete = true;
   encoder_.encodeHeaders(h, end_stream);
   if (end_stream) maybeEndStream();
 }
 
-void ActiveStream::writeData(Buffer& data, bool end_stream) {
+void ActiveStream::encodeData(Buffer& data, bool end_stream) {
   info_.bytes_sent += data.length();
-  if (end_stream) state_.response_complete = true;
   encoder_.encodeData(data, end_stream);
   if (end_stream) maybeEndStream();
 }
 
-void ActiveStream::writeTrailers() {
-  state_.response_complete = true;
-  encoder_.encodeTrailers(*response_trailers_);
+void ActiveStream::encodeTrailers(HeaderMap& trailers) {
+  encoder_.encodeTrailers(trailers);
   maybeEndStream();
 }
 
@@ -607,68 +358,44 @@ void ActiveStream::writeTrailers() {
 
 void ActiveStream::sendLocalReply(uint32_t status, std::string_view body,
                                   std::string_view details) {
-  if (state_.finished) return;
-  response_code_details_ = std::string(details);
-  info_.response_code_details = response_code_details_;
-  if (state_.response_headers_sent) {
-    // Too late for a clean answer: the only signal left is a reset.
-    resetStream(StreamResetReason::kLocalReset);
-    return;
-  }
-  // The filters that were handling the request must stop; their upstream work is moot.
-  state_.local_reply_in_progress = true;
-  destroyFilters();
-  auto headers = std::make_unique<HeaderMap>();
-  headers->addLowercase(std::string(headers::kStatus), std::to_string(status));
-  std::string body_text(body);
-  if (!body_text.empty()) {
-    headers->addLowercase("content-type", "text/plain");
-  }
-  headers->addLowercase("content-length", std::to_string(body_text.size()));
-  if (!details.empty()) headers->addLowercase("x-meshproxy-reason", std::string(details));
-  response_headers_ = std::move(headers);
-  info_.response_headers = response_headers_.get();
-  // Local replies go straight to the codec: the filters were told to stop above.
-  if (body_text.empty() || (request_headers_ && request_headers_->method() == "HEAD")) {
-    writeHeaders(true);
-    return;
-  }
-  writeHeaders(false);
-  if (state_.finished) return;
-  Buffer data;
-  data.add(body_text);
-  writeData(data, true);
+  if (finished_) return;
+  filter_manager_.sendLocalReply(status, body, details);
 }
 
 void ActiveStream::resetStream(StreamResetReason reason) {
-  if (state_.finished) return;
-  state_.reset = true;
+  if (finished_) return;
   config_.stats->downstream_rq_tx_reset.inc();
   info_.setResponseFlag(accesslog::ResponseFlag::kLocalReset);
+  codec_stream_reset_ = true;
   encoder_.stream().resetStream(reason);
   finishStream();
 }
 
 void ActiveStream::onResetStream(StreamResetReason reason) {
-  if (state_.finished) return;
-  state_.reset = true;
+  codec_stream_reset_ = true;
+  if (finished_) return;
   if (reason != StreamResetReason::kLocalReset) {
     config_.stats->downstream_rq_rx_reset.inc();
-    if (!state_.response_complete) {
+    if (!filter_manager_.responseComplete()) {
       info_.setResponseFlag(accesslog::ResponseFlag::kDownstreamConnectionTermination);
     }
   }
   finishStream();
 }
 
-void ActiveStream::onConnectionClose() { onResetStream(StreamResetReason::kConnectionTermination); }
+// The connection manager saw the connection close; the codec did not reset the stream, so it
+// still knows this object as a subscriber: unsubscribe before the deferred delete frees it.
+void ActiveStream::onConnectionClose() {
+  if (!finished_ && !codec_stream_reset_) encoder_.stream().removeCallbacks(*this);
+  onResetStream(StreamResetReason::kConnectionTermination);
+}
 
 void ActiveStream::onAboveWriteBufferHighWatermark() {
-  for (auto* cb : watermark_callbacks_) cb->onAboveWriteBufferHighWatermark();
+  filter_manager_.onDownstreamAboveWriteBufferHighWatermark();
 }
 
 void ActiveStream::onBelowWriteBufferLowWatermark() {
-  for (auto* cb : watermark_callbacks_) cb->onBelowWriteBufferLowWatermark();
+  filter_manager_.onDownstreamBelowWriteBufferLowWatermark();
 }
 
 void ActiveStream::onStreamIdleTimeout() {
@@ -679,7 +406,7 @@ void ActiveStream::onStreamIdleTimeout() {
   }
   config_.stats->downstream_rq_idle_timeout.inc();
   info_.setResponseFlag(accesslog::ResponseFlag::kStreamIdleTimeout);
-  if (state_.response_headers_sent) {
+  if (filter_manager_.responseHeadersSent()) {
     resetStream(StreamResetReason::kLocalReset);
   } else {
     sendLocalReply(408, "stream timeout", "stream_idle_timeout");
@@ -687,43 +414,46 @@ void ActiveStream::onStreamIdleTimeout() {
 }
 
 void ActiveStream::onRequestTimeout() {
-  if (state_.request_complete || state_.finished) return;
+  if (filter_manager_.remoteDecodeComplete() || finished_) return;
   config_.stats->downstream_rq_timeout.inc();
-  if (state_.response_headers_sent) {
+  if (filter_manager_.responseHeadersSent()) {
     resetStream(StreamResetReason::kLocalReset);
   } else {
     sendLocalReply(408, "request timeout", "request_overall_timeout");
   }
 }
 
+// Envoy's answer: 408 (the codec then closes an HTTP/1 connection, whose request never
+// completed).
+void ActiveStream::onRequestHeadersTimeout() {
+  if (finished_ || filter_manager_.requestHeaders() != nullptr) return;
+  config_.stats->downstream_rq_header_timeout.inc();
+  log::debug("http {}: stream {} request headers timeout", config_.stat_prefix, id_);
+  sendLocalReply(408, "request header timeout", "request_header_timeout");
+}
+
 void ActiveStream::maybeEndStream() {
-  if (state_.finished || !state_.response_complete) return;
+  if (finished_ || !filter_manager_.responseComplete()) return;
   // HTTP/1: once the response is complete the exchange is over; an unfinished request body
-  // means the connection closes (closeAfterResponse was called when headers went out).
+  // means the connection closes (the codec decided so when the headers went out).
   finishStream();
 }
 
-// Filters are told once; the objects live until the stream itself is deleted (deferred), since
-// this is often reached from inside one of their own calls.
-void ActiveStream::destroyFilters() {
-  if (filters_destroyed_) return;
-  filters_destroyed_ = true;
-  for (auto& f : decoder_filters_) f->filter->onDestroy();
-  for (auto& f : encoder_filters_) f->filter->onDestroy();
-  watermark_callbacks_.clear();
-}
-
 void ActiveStream::finishStream() {
-  if (state_.finished) return;
-  destroyFilters();
-  state_.finished = true;
+  if (finished_) return;
+  filter_manager_.onStreamFinished();
+  finished_ = true;
+  // A reset stream is not called again (codec.h's lifetime rule); a finished one is told we
+  // are gone, since this object outlives it only until the deferred delete.
+  if (!codec_stream_reset_) encoder_.stream().removeCallbacks(*this);
   idle_timer_.reset();
   request_timer_.reset();
+  request_headers_timer_.reset();
   auto now = std::chrono::steady_clock::now();
   info_.markComplete(now);
   const auto& s = *config_.stats;
   s.downstream_rq_active.dec();
-  if (state_.response_complete) s.downstream_rq_completed.inc();
+  if (filter_manager_.responseComplete()) s.downstream_rq_completed.inc();
   s.downstream_rq_time.record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(*info_.request_complete).count()));
   for (const auto& logger : config_.access_logs) logger->log(info_);

@@ -1,7 +1,5 @@
 #include "proxy/http/codec_factory.h"
 
-#include "absl/strings/str_cat.h"
-#include "proxy/core/strings.h"
 #include "proxy/http/http1/client_connection.h"
 #include "proxy/http/http1/server_connection.h"
 
@@ -9,22 +7,20 @@ namespace meshproxy::http {
 
 std::unique_ptr<ServerConnection> createServerCodec(network::Connection& connection,
                                                     ServerConnectionCallbacks& callbacks,
-                                                    const ConnManagerConfig& config, EventLoop& loop) {
+                                                    const ConnManagerConfig& config,
+                                                    EventLoop& loop) {
   http1::Http1Settings settings;
   settings.max_request_headers_kb = config.max_request_headers_kb;
   settings.max_headers_count = config.max_headers_count;
   settings.loop = &loop;
+  settings.stream_buffer_limit = connection.bufferLimit();
   return std::make_unique<http1::ServerConnectionImpl>(connection, callbacks, settings);
 }
 
 std::unique_ptr<ClientConnection> createClientCodec(network::Connection& connection) {
-  return std::make_unique<http1::ClientConnectionImpl>(connection, http1::Http1Settings{});
-}
-
-std::string rawErrorResponse(uint32_t status) {
-  std::string_view reason = status == 431 ? "Request Header Fields Too Large" : "Bad Request";
-  return absl::StrCat("HTTP/1.1 ", status, " ", toAbsl(reason), "\r\ncontent-length: ", reason.size(),
-                      "\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n", toAbsl(reason));
+  http1::Http1Settings settings;
+  settings.stream_buffer_limit = connection.bufferLimit();
+  return std::make_unique<http1::ClientConnectionImpl>(connection, settings);
 }
 
 }  // namespace meshproxy::http

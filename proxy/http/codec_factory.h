@@ -14,10 +14,8 @@ namespace meshproxy::http {
 // or preface).
 std::unique_ptr<ServerConnection> createServerCodec(network::Connection& connection,
                                                     ServerConnectionCallbacks& callbacks,
-                                                    const ConnManagerConfig& config, EventLoop& loop);
+                                                    const ConnManagerConfig& config,
+                                                    EventLoop& loop);
 std::unique_ptr<ClientConnection> createClientCodec(network::Connection& connection);
-
-// A complete HTTP/1.1 error response for input so broken that no stream was ever created.
-std::string rawErrorResponse(uint32_t status);
 
 }  // namespace meshproxy::http

@@ -30,9 +30,6 @@ network::FilterStatus ConnectionManager::onNewConnection() {
     idle_timer_ = std::make_unique<Timer>(loop, [this] { onIdleTimeout(); });
     idle_timer_->enable(config_->idle_timeout);
   }
-  if (config_->request_headers_timeout.count() > 0) {
-    headers_timer_ = std::make_unique<Timer>(loop, [this] { onRequestHeadersTimeout(); });
-  }
   return network::FilterStatus::kContinue;
 }
 
@@ -41,10 +38,6 @@ network::FilterStatus ConnectionManager::onData(Buffer& data, bool) {
   if (closing_ && streams_.empty()) {
     data.clear();
     return network::FilterStatus::kStopIteration;
-  }
-  if (headers_timer_ != nullptr && !awaiting_headers_ && !data.empty()) {
-    awaiting_headers_ = true;
-    headers_timer_->enable(config_->request_headers_timeout);
   }
   auto status = codec_->dispatch(data);
   if (!status.ok()) handleCodecError(status);
@@ -65,36 +58,15 @@ RequestDecoder& ConnectionManager::newStream(ResponseEncoder& encoder) {
   return *raw;
 }
 
-void ConnectionManager::onRequestHeadersReceived() {
-  awaiting_headers_ = false;
-  if (headers_timer_ != nullptr) headers_timer_->disable();
-}
-
+// The codec has answered the malformed input itself (codec.h); what is left here is to count
+// it, log it, and close once no stream is left to finish its answer.
 void ConnectionManager::handleCodecError(const absl::Status& status) {
   config_->stats->downstream_cx_protocol_error.inc();
-  uint32_t code = httpStatusForCodecError(status);
   log::debug("http {}: connection {} protocol error ({}): {}", config_->stat_prefix,
-             connection().id(), code, status.message());
+             connection().id(), httpStatusForCodecError(status), status.message());
   closing_ = true;
-  // Answer on the stream being parsed if it has not been answered yet; otherwise there is
-  // nothing well-formed left to say, and the connection just closes.
-  for (auto& stream : streams_) {
-    if (!stream->responseStarted()) {
-      stream->sendLocalReply(code, code == 431 ? "Request Header Fields Too Large" : "Bad Request",
-                             toStd(status.message()));
-      break;
-    }
-  }
-  if (streams_.empty() && !wrote_raw_error_) {
-    wrote_raw_error_ = true;
-    Buffer response;
-    response.add(rawErrorResponse(code));
-    connection().write(response, false);
-  }
   if (streams_.empty()) connection().close(network::CloseType::kFlushWrite);
 }
-
-void ConnectionManager::closeAfterResponse() { closing_ = true; }
 
 void ConnectionManager::onStreamFinished(ActiveStream& stream) {
   auto owned = std::move(*stream.position);
@@ -118,18 +90,9 @@ void ConnectionManager::onIdleTimeout() {
   connection().close(network::CloseType::kFlushWrite);
 }
 
-void ConnectionManager::onRequestHeadersTimeout() {
-  if (!awaiting_headers_) return;
-  config_->stats->downstream_rq_header_timeout.inc();
-  log::debug("http {}: connection {} request headers timeout", config_->stat_prefix,
-             connection().id());
-  connection().close(network::CloseType::kFlushWrite);
-}
-
 void ConnectionManager::onEvent(network::ConnectionEvent event) {
   if (event == network::ConnectionEvent::kConnected) return;
   idle_timer_.reset();
-  headers_timer_.reset();
   // Streams still open lose their connection; each finishes (and logs) as reset.
   while (!streams_.empty()) streams_.front()->onConnectionClose();
   if (codec_ != nullptr) {

@@ -13,7 +13,9 @@ namespace meshproxy::http {
 
 // envoy.filters.network.http_connection_manager: the terminal network filter of HTTP
 // listeners. Feeds bytes to the codec, turns each request into an ActiveStream, and closes
-// the connection when the protocol (or an error, or idleness) says so.
+// the connection when the codec (or idleness) says so. Protocol rules (when a connection can
+// carry another request, how malformed input is answered) belong to the codec: this class
+// is the same for every protocol.
 class ConnectionManager : public network::NetworkFilter, public ServerConnectionCallbacks {
  public:
   explicit ConnectionManager(std::shared_ptr<const ConnManagerConfig> config);
@@ -37,16 +39,10 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
 
   // Called by a stream when both directions are done (or it was reset).
   void onStreamFinished(ActiveStream& stream);
-  // The response has been written and the connection must not carry another request.
-  void closeAfterResponse();
-  bool closing() const { return closing_; }
-  // The current request's headers are complete (stops request_headers_timeout).
-  void onRequestHeadersReceived();
 
  private:
   void handleCodecError(const absl::Status& status);
   void onIdleTimeout();
-  void onRequestHeadersTimeout();
 
   std::shared_ptr<const ConnManagerConfig> config_;
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
@@ -56,10 +52,8 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
   // connections would otherwise allocate and free a node per request).
   std::list<std::unique_ptr<ActiveStream>> spare_node_;
   std::unique_ptr<Timer> idle_timer_;
-  std::unique_ptr<Timer> headers_timer_;
-  bool awaiting_headers_ = false;
-  bool wrote_raw_error_ = false;
   uint64_t next_stream_id_ = 1;
+  // The codec found malformed input: no further bytes are read.
   bool closing_ = false;
   std::chrono::steady_clock::time_point connected_at_;
 };

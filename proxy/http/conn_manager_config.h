@@ -53,7 +53,13 @@ struct ConnManagerConfig {
   // Inline route_config, or else the RDS name to look up in the worker's snapshot.
   RouteConfigSharedPtr route_config;
   std::string rds_route_config_name;
-  std::vector<HttpFilterFactory> filter_factories;
+  // The HTTP filters in chain order, each with its configured name (HttpFilter.name), which
+  // keys its typed_per_filter_config.
+  struct HttpFilter {
+    std::string name;
+    HttpFilterFactory factory;
+  };
+  std::vector<HttpFilter> filter_factories;
 
   uint32_t max_request_headers_kb = 60;
   uint32_t max_headers_count = 100;

@@ -61,15 +61,25 @@ void ActiveConnection::addFilter(std::unique_ptr<NetworkFilter> filter) {
 
 void ActiveConnection::start(const FilterChain& chain) {
   for (const auto& factory : chain.filter_factories) factory(*this);
-  for (auto& f : filters_) {
-    if (f->onNewConnection() == FilterStatus::kStopIteration) break;
-    if (!connection_->isOpen()) break;
+  startFilters();
+}
+
+void ActiveConnection::startFilters() {
+  while (started_ < filters_.size()) {
+    NetworkFilter& f = *filters_[started_++];
+    if (f.onNewConnection() == FilterStatus::kStopIteration) return;
+    if (!connection_->isOpen()) return;
   }
 }
 
+void ActiveConnection::continueNewConnection() {
+  if (closed_ || !connection_->isOpen()) return;
+  startFilters();
+}
+
 void ActiveConnection::onData(Buffer& data, bool end_stream) {
-  for (auto& f : filters_) {
-    if (f->onData(data, end_stream) == FilterStatus::kStopIteration) return;
+  for (size_t i = 0; i < started_ && i < filters_.size(); ++i) {
+    if (filters_[i]->onData(data, end_stream) == FilterStatus::kStopIteration) return;
   }
   // No terminal filter took the bytes: nothing will ever read them.
   data.clear();
@@ -98,11 +108,15 @@ void ActiveConnection::onEvent(ConnectionEvent event) {
 }
 
 void ActiveConnection::onAboveWriteBufferHighWatermark() {
-  for (auto& f : filters_) f->onAboveWriteBufferHighWatermark();
+  for (size_t i = 0; i < started_ && i < filters_.size(); ++i) {
+    filters_[i]->onAboveWriteBufferHighWatermark();
+  }
 }
 
 void ActiveConnection::onBelowWriteBufferLowWatermark() {
-  for (auto& f : filters_) f->onBelowWriteBufferLowWatermark();
+  for (size_t i = 0; i < started_ && i < filters_.size(); ++i) {
+    filters_[i]->onBelowWriteBufferLowWatermark();
+  }
 }
 
 ActiveListener::ActiveListener(WorkerContext& worker, std::shared_ptr<const ListenerConfig> config,

@@ -44,6 +44,7 @@ class ActiveConnection : public ConnectionCallbacks,
   WorkerContext& worker() override;
   accesslog::StreamInfo& streamInfo() override { return stream_info_; }
   bool draining() const override { return drain_deadline_ms_ != 0; }
+  void continueNewConnection() override;
   // FilterManager
   void addFilter(std::unique_ptr<NetworkFilter> filter) override;
 
@@ -54,12 +55,18 @@ class ActiveConnection : public ConnectionCallbacks,
   uint64_t drainDeadlineMs() const { return drain_deadline_ms_; }
 
  private:
+  void startFilters();
+
   ActiveListener& listener_;
   // The config this connection was accepted with; a listener update does not change it.
   std::shared_ptr<const ListenerConfig> config_;
   uint64_t drain_deadline_ms_ = 0;
   std::unique_ptr<Connection> connection_;
   std::vector<std::unique_ptr<NetworkFilter>> filters_;
+  // Filters [0, started_) have had onNewConnection; the chain is stopped at started_ - 1 while
+  // started_ < filters_.size(). Data and watermarks reach only started filters; connection
+  // events reach every filter (one never started still sees the close, and can log it).
+  size_t started_ = 0;
   accesslog::StreamInfo stream_info_;
   bool closed_ = false;
 };

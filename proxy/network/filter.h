@@ -28,6 +28,11 @@ class NetworkFilterCallbacks {
   // The listener (or this connection's filter chain) was replaced or removed: finish what is
   // in flight and let the connection end (HTTP answers with connection: close).
   virtual bool draining() const = 0;
+  // Resumes a chain that this filter stopped in onNewConnection (kStopIteration): the next
+  // filters' onNewConnection run now, and data reaches them from here on. Network RBAC stops
+  // the chain until the TLS handshake has told it who the peer is, so that a denied peer never
+  // makes tcp_proxy open an upstream connection.
+  virtual void continueNewConnection() = 0;
 };
 
 // A filter in a listener's filter chain, one instance per connection. Reads flow through
@@ -36,6 +41,8 @@ class NetworkFilter {
  public:
   virtual ~NetworkFilter() = default;
   virtual void initialize(NetworkFilterCallbacks& callbacks) = 0;
+  // kStopIteration: the filters after this one are not started (and see no data) until this
+  // one calls continueNewConnection(), if ever.
   virtual FilterStatus onNewConnection() { return FilterStatus::kContinue; }
   virtual FilterStatus onData(Buffer& data, bool end_stream) = 0;
   virtual void onEvent(ConnectionEvent event) {}

@@ -9,6 +9,24 @@ std::optional<std::chrono::milliseconds> Route::idleTimeout() const {
   return action == nullptr ? std::nullopt : action->idle_timeout;
 }
 
+const http::RouteSpecificFilterConfig* Route::mostSpecificPerFilterConfig(
+    std::string_view filter_name, uint64_t random) const {
+  if (const WeightedCluster* cluster = pickWeightedCluster(random); cluster != nullptr) {
+    if (const auto* config = cluster->per_filter_configs.config(filter_name)) return config;
+  }
+  if (const auto* config = per_filter_configs_.config(filter_name)) return config;
+  if (const auto* config = virtual_host_->per_filter_configs.config(filter_name)) return config;
+  return virtual_host_->route_config->per_filter_configs.config(filter_name);
+}
+
+bool Route::filterDisabled(std::string_view filter_name) const {
+  for (const PerFilterConfigs* level : {&per_filter_configs_, &virtual_host_->per_filter_configs,
+                                        &virtual_host_->route_config->per_filter_configs}) {
+    if (const auto* entry = level->find(filter_name)) return entry->disabled;
+  }
+  return false;
+}
+
 Route::Route(const VirtualHost& virtual_host, std::string name, RouteMatch match, Action action,
              HeaderMutations request_mutations, HeaderMutations response_mutations)
     : virtual_host_(&virtual_host),

@@ -9,6 +9,7 @@
 #include "proxy/http/header_map.h"
 #include "proxy/http/route_config.h"
 #include "proxy/route/header_mutations.h"
+#include "proxy/route/per_filter_config.h"
 #include "proxy/route/redirect.h"
 #include "proxy/route/route_action.h"
 #include "proxy/route/route_match.h"
@@ -34,6 +35,11 @@ class Route : public http::Route {
 
   const std::string& name() const override { return name_; }
   std::optional<std::chrono::milliseconds> idleTimeout() const override;
+  const http::RouteSpecificFilterConfig* mostSpecificPerFilterConfig(
+      std::string_view filter_name, uint64_t random) const override;
+  bool filterDisabled(std::string_view filter_name) const override;
+  const PerFilterConfigs& perFilterConfigs() const { return per_filter_configs_; }
+  void setPerFilterConfigs(PerFilterConfigs configs) { per_filter_configs_ = std::move(configs); }
   const VirtualHost& virtualHost() const { return *virtual_host_; }
   Kind kind() const { return static_cast<Kind>(action_.index()); }
   const RouteMatch& match() const { return match_; }
@@ -107,6 +113,7 @@ class Route : public http::Route {
   Action action_;
   HeaderMutations request_mutations_;
   HeaderMutations response_mutations_;
+  PerFilterConfigs per_filter_configs_;
 };
 
 }  // namespace meshproxy::route

@@ -8,6 +8,7 @@
 
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/path_rewrite.h"
+#include "proxy/route/per_filter_config.h"
 
 namespace meshproxy::route {
 
@@ -22,6 +23,7 @@ struct WeightedCluster {
   // Applied before the route's own mutations (Envoy's order).
   HeaderMutations request_mutations;
   HeaderMutations response_mutations;
+  PerFilterConfigs per_filter_configs;  // the most specific level
 };
 
 // A route that forwards to a cluster (envoy.config.route.v3.RouteAction), translated.

@@ -25,8 +25,10 @@ using envoy::config::route::v3::RouteAction_ClusterNotFoundResponseCode;
 using ProtoRouteAction = envoy::config::route::v3::RouteAction;
 using ProtoWeightedCluster = envoy::config::route::v3::WeightedCluster;
 
+using FindTranslator = http::FindPerFilterConfigTranslator;
+
 absl::StatusOr<WeightedCluster> translateClusterWeight(
-    const ProtoWeightedCluster::ClusterWeight& proto) {
+    const ProtoWeightedCluster::ClusterWeight& proto, const FindTranslator& find) {
   if (proto.name().empty()) return absl::InvalidArgumentError("name must be set");
   if (!isValidHeaderValue(proto.host_rewrite_literal())) {
     return absl::InvalidArgumentError("host_rewrite_literal contains NUL, CR or LF");
@@ -43,16 +45,20 @@ absl::StatusOr<WeightedCluster> translateClusterWeight(
   if (!response.ok()) return response.status();
   cluster.request_mutations = std::move(*request);
   cluster.response_mutations = std::move(*response);
+  auto per_filter = translatePerFilterConfigs(proto.typed_per_filter_config(), find);
+  if (!per_filter.ok()) return per_filter.status();
+  cluster.per_filter_configs = *std::move(per_filter);
   return cluster;
 }
 
-absl::Status translateWeightedClusters(const ProtoWeightedCluster& proto, RouteAction& action) {
+absl::Status translateWeightedClusters(const ProtoWeightedCluster& proto, RouteAction& action,
+                                       const FindTranslator& find) {
   if (proto.clusters().empty()) {
     return absl::InvalidArgumentError("weighted_clusters.clusters must not be empty");
   }
   // total_weight is deprecated and, as in Envoy, ignored: weights are relative to their sum.
   for (int i = 0; i < proto.clusters_size(); ++i) {
-    auto cluster = translateClusterWeight(proto.clusters(i));
+    auto cluster = translateClusterWeight(proto.clusters(i), find);
     if (!cluster.ok()) {
       return protobuf::withContext(cluster.status(), fmt::format("weighted_clusters.clusters[{}]", i));
     }
@@ -71,7 +77,8 @@ absl::Status translateWeightedClusters(const ProtoWeightedCluster& proto, RouteA
   return absl::OkStatus();
 }
 
-absl::Status translateClusterSpecifier(const ProtoRouteAction& proto, RouteAction& action) {
+absl::Status translateClusterSpecifier(const ProtoRouteAction& proto, RouteAction& action,
+                                       const FindTranslator& find) {
   switch (proto.cluster_specifier_case()) {
     case ProtoRouteAction::kCluster:
       if (proto.cluster().empty()) return absl::InvalidArgumentError("cluster must not be empty");
@@ -88,7 +95,7 @@ absl::Status translateClusterSpecifier(const ProtoRouteAction& proto, RouteActio
       return absl::OkStatus();
     case ProtoRouteAction::kWeightedClusters:
       action.cluster_specifier = RouteAction::ClusterSpecifier::kWeightedClusters;
-      return translateWeightedClusters(proto.weighted_clusters(), action);
+      return translateWeightedClusters(proto.weighted_clusters(), action, find);
     default:
       return absl::InvalidArgumentError(
           "route needs one of cluster, cluster_header or weighted_clusters");
@@ -137,10 +144,13 @@ absl::StatusOr<PathRewrite> translatePathRewrite(
   return PathRewrite::regex(std::move(*pattern), regex->substitution());
 }
 
-absl::StatusOr<RouteAction> translateRouteAction(const ProtoRouteAction& proto,
-                                                 uint32_t max_regex_program_size) {
+absl::StatusOr<RouteAction> translateRouteAction(
+    const ProtoRouteAction& proto, uint32_t max_regex_program_size,
+    const http::FindPerFilterConfigTranslator* find_per_filter_config) {
   RouteAction action;
-  if (auto s = translateClusterSpecifier(proto, action); !s.ok()) return s;
+  const FindTranslator none;
+  const FindTranslator& find = find_per_filter_config != nullptr ? *find_per_filter_config : none;
+  if (auto s = translateClusterSpecifier(proto, action, find); !s.ok()) return s;
   action.cluster_not_found_response_code =
       clusterNotFoundCode(proto.cluster_not_found_response_code());
 

@@ -23,6 +23,11 @@ namespace meshproxy::route {
 struct RouteTableOptions {
   // Envoy's runtime key re2.max_program_size.error_level.
   uint32_t max_regex_program_size = matcher::kDefaultMaxRegexProgramSize;
+  // Translators for typed_per_filter_config values, by per-route type URL. route/ cannot see
+  // the extension registry (config/ sits above it): callers pass
+  // config::perRouteFilterConfigLookup(). Empty: any per-route config is refused (unless
+  // optional or only disabling a filter).
+  http::FindPerFilterConfigTranslator find_per_filter_config;
 };
 
 // A RouteConfiguration, translated once on the main thread into an immutable table that
@@ -61,6 +66,7 @@ class RouteTable : public http::RouteConfig {
   // route, or no :path). `random` is the stream's random value: nothing in matching uses it yet
   // (runtime_fraction is not implemented); give the same value to Route::clusterName().
   const Route* match(const http::HeaderMap& request_headers, uint64_t random) const override;
+  bool disablesFilters() const override { return disables_filters_; }
 
   // internal_only_headers (lower case): the connection manager removes them from requests that
   // are not internal (Envoy: from external requests, before any filter).
@@ -85,6 +91,7 @@ class RouteTable : public http::RouteConfig {
   std::vector<std::string> internal_only_headers_;
   std::optional<bool> validate_clusters_;
   std::vector<std::string> cluster_names_;
+  bool disables_filters_ = false;
 };
 
 }  // namespace meshproxy::route

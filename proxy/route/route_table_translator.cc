@@ -50,6 +50,12 @@ absl::StatusOr<std::unique_ptr<VirtualHost>> translateVirtualHost(
   if (!response.ok()) return protobuf::withContext(response.status(), "response_headers_to_add/remove");
   vhost->request_mutations = std::move(*request);
   vhost->response_mutations = std::move(*response);
+  auto per_filter = translatePerFilterConfigs(proto.typed_per_filter_config(),
+                                              limits.find_per_filter_config != nullptr
+                                                  ? *limits.find_per_filter_config
+                                                  : http::FindPerFilterConfigTranslator());
+  if (!per_filter.ok()) return per_filter.status();
+  vhost->per_filter_configs = *std::move(per_filter);
 
   vhost->routes.reserve(static_cast<size_t>(proto.routes_size()));
   for (int i = 0; i < proto.routes_size(); ++i) {
@@ -98,6 +104,11 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::create(
   }
   common.request_mutations = std::move(*request);
   common.response_mutations = std::move(*response);
+  auto per_filter =
+      translatePerFilterConfigs(proto.typed_per_filter_config(), options.find_per_filter_config);
+  if (!per_filter.ok()) return protobuf::withContext(per_filter.status(), where);
+  common.per_filter_configs = *std::move(per_filter);
+  table->disables_filters_ = common.per_filter_configs.anyDisabled();
 
   for (const std::string& name : proto.internal_only_headers()) {
     if (!isValidHeaderName(name)) {
@@ -113,6 +124,7 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::create(
       .max_direct_response_body_size = proto.has_max_direct_response_body_size_bytes()
                                            ? proto.max_direct_response_body_size_bytes().value()
                                            : kDefaultMaxDirectResponseBodySize,
+      .find_per_filter_config = &options.find_per_filter_config,
   };
   for (int i = 0; i < proto.virtual_hosts_size(); ++i) {
     const ProtoVirtualHost& vhost_proto = proto.virtual_hosts(i);
@@ -125,6 +137,10 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::create(
       if (!s.ok()) return protobuf::withContext(s, vhost_where);
     }
     collectClusterNames(**vhost, table->cluster_names_);
+    if ((*vhost)->per_filter_configs.anyDisabled()) table->disables_filters_ = true;
+    for (const Route& route : (*vhost)->routes) {
+      if (route.perFilterConfigs().anyDisabled()) table->disables_filters_ = true;
+    }
     table->virtual_hosts_.push_back(std::move(*vhost));
   }
   std::sort(table->cluster_names_.begin(), table->cluster_names_.end());

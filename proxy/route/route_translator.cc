@@ -94,7 +94,8 @@ absl::StatusOr<Route::Action> translateAction(const envoy::config::route::v3::Ro
                                               const RouteTranslationLimits& limits) {
   switch (proto.action_case()) {
     case envoy::config::route::v3::Route::kRoute: {
-      auto action = translateRouteAction(proto.route(), limits.max_regex_program_size);
+      auto action = translateRouteAction(proto.route(), limits.max_regex_program_size,
+                                         limits.find_per_filter_config);
       if (!action.ok()) return protobuf::withContext(action.status(), "route");
       return Route::Action(std::move(*action));
     }
@@ -130,8 +131,15 @@ absl::StatusOr<Route> translateRoute(const envoy::config::route::v3::Route& prot
   auto response =
       translateHeaderMutations(proto.response_headers_to_add(), proto.response_headers_to_remove());
   if (!response.ok()) return protobuf::withContext(response.status(), "response_headers_to_add/remove");
-  return Route(virtual_host, proto.name(), std::move(*match), std::move(*action),
-               std::move(*request), std::move(*response));
+  auto per_filter = translatePerFilterConfigs(proto.typed_per_filter_config(),
+                                              limits.find_per_filter_config != nullptr
+                                                  ? *limits.find_per_filter_config
+                                                  : http::FindPerFilterConfigTranslator());
+  if (!per_filter.ok()) return per_filter.status();
+  Route route(virtual_host, proto.name(), std::move(*match), std::move(*action),
+              std::move(*request), std::move(*response));
+  route.setPerFilterConfigs(*std::move(per_filter));
+  return route;
 }
 
 }  // namespace meshproxy::route

@@ -14,6 +14,8 @@ namespace meshproxy::route {
 struct RouteTranslationLimits {
   uint32_t max_regex_program_size;
   uint32_t max_direct_response_body_size;  // RouteConfiguration default: 4096
+  // typed_per_filter_config translators (may be empty: no filter has per-route config).
+  const http::FindPerFilterConfigTranslator* find_per_filter_config = nullptr;
 };
 
 // Config time: one Route (match, action, header mutations) of `virtual_host`. Errors name the

@@ -15,6 +15,7 @@ struct RouteConfigCommon {
   HeaderMutations response_mutations;
   bool most_specific_header_mutations_wins = false;
   bool ignore_path_parameters_in_path_matching = false;
+  PerFilterConfigs per_filter_configs;  // the least specific level
 };
 
 // A virtual host: its routes, tried in order, and its header mutations. Plain immutable data
@@ -25,6 +26,7 @@ struct VirtualHost {
   std::vector<Route> routes;
   HeaderMutations request_mutations;
   HeaderMutations response_mutations;
+  PerFilterConfigs per_filter_configs;
   const RouteConfigCommon* route_config = nullptr;
 
   // The first route that matches, or nullptr.

@@ -1,5 +1,7 @@
 #include "proxy/server/route_resources.h"
 
+#include "proxy/config/extension_registry.h"
+
 namespace meshproxy::server {
 
 absl::StatusOr<std::string> RouteResources::nameOf(
@@ -11,7 +13,8 @@ absl::StatusOr<std::string> RouteResources::nameOf(
 
 absl::StatusOr<std::shared_ptr<const route::RouteTable>> RouteResources::translate(
     const envoy::config::route::v3::RouteConfiguration& proto) {
-  auto table = route::RouteTable::create(proto);
+  auto table = route::RouteTable::create(
+      proto, {.find_per_filter_config = config::perRouteFilterConfigLookup()});
   if (!table.ok())
     return protobuf::withContext(table.status(),
                                  absl::StrCat("route_configuration '", proto.name(), "'"));

@@ -103,6 +103,8 @@ struct TlsListenerSpec {
   std::string
       hcm_extra;  // more HCM fields in flow style: "forward_client_cert_details: SANITIZE_SET, "
   std::string access_log_path;
+  // Network filters ahead of the terminal one, flow style with a trailing ", " (network RBAC).
+  std::string filters_before;
   std::string access_log_format =
       "%DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN% %RESPONSE_CODE%\\n";
 };
@@ -150,8 +152,8 @@ inline std::string tlsBootstrapYaml(const std::vector<TlsListenerSpec>& listener
         "    stat_prefix: {}\n"
         "    address: {{ socket_address: {{ address: 127.0.0.1, port_value: {} }} }}\n"
         "    filter_chains:\n"
-        "    - filters: [{}]\n",
-        l.name, l.stat_prefix, l.port, filter);
+        "    - filters: [{}{}]\n",
+        l.name, l.stat_prefix, l.port, l.filters_before, filter);
     if (!l.transport_socket.empty())
       out += fmt::format("      transport_socket: {}\n", l.transport_socket);
   }

@@ -41,7 +41,7 @@ static_resources:
     address: {{ socket_address: {{ address: 127.0.0.1, port_value: {listener_port} }} }}
 {limit}    filter_chains:
     - filters:
-      - name: envoy.filters.network.tcp_proxy
+{filters_before}      - name: envoy.filters.network.tcp_proxy
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
           stat_prefix: test_tcp
@@ -55,6 +55,7 @@ static_resources:
       - lb_endpoints:
 {endpoints})",
                      fmt::arg("listener_port", b.listener_port), fmt::arg("limit", limit),
+                     fmt::arg("filters_before", b.filters_before),
                      fmt::arg("cluster", b.cluster_name), fmt::arg("proxy_extra", proxy_extra),
                      fmt::arg("connect_timeout", b.connect_timeout),
                      fmt::arg("endpoints", endpoints));

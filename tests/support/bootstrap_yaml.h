@@ -15,6 +15,8 @@ struct TcpProxyBootstrap {
   int buffer_limit_bytes = 0;    // per_connection_buffer_limit_bytes on listener and cluster
   int max_connect_attempts = 0;  // 0: default
   std::string access_log_path;   // empty: none
+  // Network filters before tcp_proxy, YAML list items at 6-space indent ("      - name: ...\n").
+  std::string filters_before;
 };
 
 std::string tcpProxyBootstrapYaml(const TcpProxyBootstrap& b);

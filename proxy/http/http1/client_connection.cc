@@ -43,7 +43,7 @@ RequestEncoder& ClientConnectionImpl::newStream(ResponseDecoder& decoder) {
   }
   stream_active_ = true;
   decoder_ = &decoder;
-  stream_callbacks_ = nullptr;
+  stream_callbacks_.reset();
   request_framing_ = BodyFraming::kNone;
   request_started_ = false;
   request_complete_ = false;
@@ -196,9 +196,8 @@ void ClientConnectionImpl::onConnectionClosed() {
     }
     if (!stream_active_ || parser_.finishOnClose()) return;
   }
-  StreamCallbacks* callbacks = stream_callbacks_;
   finishStream();
-  if (callbacks != nullptr) callbacks->onResetStream(StreamResetReason::kConnectionTermination);
+  stream_callbacks_.runResetCallbacks(StreamResetReason::kConnectionTermination);
 }
 
 ResponseDecoder* ClientConnectionImpl::finishStream() {
@@ -206,7 +205,6 @@ ResponseDecoder* ClientConnectionImpl::finishStream() {
   ResponseDecoder* decoder = decoder_;
   stream_active_ = false;
   decoder_ = nullptr;
-  stream_callbacks_ = nullptr;
   raw_input_ = false;
   while (stream_read_disabled_ > 0) {
     --stream_read_disabled_;
@@ -219,9 +217,8 @@ void ClientConnectionImpl::protocolError(absl::Status status) {
   if (error_.ok()) error_ = std::move(status);
   reusable_ = false;
   if (!stream_active_) return;
-  StreamCallbacks* callbacks = stream_callbacks_;
   finishStream();
-  if (callbacks != nullptr) callbacks->onResetStream(StreamResetReason::kProtocolError);
+  stream_callbacks_.runResetCallbacks(StreamResetReason::kProtocolError);
 }
 
 void ClientConnectionImpl::closeConnection(network::CloseType type) {
@@ -348,20 +345,17 @@ void ClientConnectionImpl::onRequestComplete() { request_complete_ = true; }
 
 // ---- stream controls -----------------------------------------------------------------------
 
-void ClientConnectionImpl::setStreamCallbacks(StreamCallbacks* callbacks) {
+void ClientConnectionImpl::addStreamCallbacks(StreamCallbacks& callbacks) {
   if (!stream_active_) return;
-  stream_callbacks_ = callbacks;
-  if (callbacks != nullptr && above_write_high_watermark_) {
-    callbacks->onAboveWriteBufferHighWatermark();
-  }
+  stream_callbacks_.add(callbacks);
+  if (above_write_high_watermark_) callbacks.onAboveWriteBufferHighWatermark();
 }
 
 void ClientConnectionImpl::resetStream(StreamResetReason reason) {
   if (!stream_active_) return;
-  StreamCallbacks* callbacks = stream_callbacks_;
   finishStream();
   reusable_ = false;
-  if (callbacks != nullptr) callbacks->onResetStream(reason);
+  stream_callbacks_.runResetCallbacks(reason);
   closeConnection(network::CloseType::kNoFlush);
 }
 
@@ -384,12 +378,12 @@ void ClientConnectionImpl::readDisableStream(bool disable) {
 
 void ClientConnectionImpl::onUnderlyingConnectionAboveWriteBufferHighWatermark() {
   above_write_high_watermark_ = true;
-  if (stream_callbacks_ != nullptr) stream_callbacks_->onAboveWriteBufferHighWatermark();
+  if (stream_active_) stream_callbacks_.runHighWatermarkCallbacks();
 }
 
 void ClientConnectionImpl::onUnderlyingConnectionBelowWriteBufferLowWatermark() {
   above_write_high_watermark_ = false;
-  if (stream_callbacks_ != nullptr) stream_callbacks_->onBelowWriteBufferLowWatermark();
+  if (stream_active_) stream_callbacks_.runLowWatermarkCallbacks();
 }
 
 // ---- RequestEncoderImpl --------------------------------------------------------------------
@@ -404,8 +398,11 @@ void ClientConnectionImpl::RequestEncoderImpl::encodeData(Buffer& data, bool end
 void ClientConnectionImpl::RequestEncoderImpl::encodeTrailers(const HeaderMap& trailers) {
   parent_.encodeTrailers(trailers);
 }
-void ClientConnectionImpl::RequestEncoderImpl::setCallbacks(StreamCallbacks* callbacks) {
-  parent_.setStreamCallbacks(callbacks);
+void ClientConnectionImpl::RequestEncoderImpl::addCallbacks(StreamCallbacks& callbacks) {
+  parent_.addStreamCallbacks(callbacks);
+}
+void ClientConnectionImpl::RequestEncoderImpl::removeCallbacks(StreamCallbacks& callbacks) {
+  parent_.stream_callbacks_.remove(callbacks);
 }
 void ClientConnectionImpl::RequestEncoderImpl::resetStream(StreamResetReason reason) {
   parent_.resetStream(reason);

@@ -10,6 +10,7 @@
 #include "proxy/http/http1/message_writer.h"
 #include "proxy/http/http1/output.h"
 #include "proxy/http/http1/settings.h"
+#include "proxy/http/stream_callback_helper.h"
 #include "proxy/network/connection.h"
 
 namespace meshproxy::http::http1 {
@@ -40,13 +41,17 @@ class ClientConnectionImpl : public ClientConnection, private MessageParserCallb
   ClientConnectionImpl(Output& output, Http1Settings settings);
   ~ClientConnectionImpl() override;
 
-  // ClientConnection. newStream requires idle().
+  // ClientConnection. newStream requires idle(). HTTP/1 has no GOAWAY or SETTINGS: the
+  // connection callbacks are kept for the interface and never called.
   RequestEncoder& newStream(ResponseDecoder& decoder) override;
+  void setConnectionCallbacks(ClientConnectionCallbacks* callbacks) override {
+    connection_callbacks_ = callbacks;
+  }
+  uint32_t activeStreamCount() const override { return stream_active_ ? 1 : 0; }
   absl::Status dispatch(Buffer& data) override;
   void onConnectionClosed() override;
   Protocol protocol() const override { return Protocol::kHttp11; }
   bool reusable() const override;
-  bool idle() const override { return !stream_active_; }
   void onUnderlyingConnectionAboveWriteBufferHighWatermark() override;
   void onUnderlyingConnectionBelowWriteBufferLowWatermark() override;
 
@@ -60,9 +65,11 @@ class ClientConnectionImpl : public ClientConnection, private MessageParserCallb
     void encodeTrailers(const HeaderMap& trailers) override;
     Stream& stream() override { return *this; }
     // Stream
-    void setCallbacks(StreamCallbacks* callbacks) override;
+    void addCallbacks(StreamCallbacks& callbacks) override;
+    void removeCallbacks(StreamCallbacks& callbacks) override;
     void resetStream(StreamResetReason reason) override;
     void readDisable(bool disable) override;
+    uint32_t bufferLimit() const override { return parent_.settings_.stream_buffer_limit; }
 
    private:
     ClientConnectionImpl& parent_;
@@ -78,7 +85,7 @@ class ClientConnectionImpl : public ClientConnection, private MessageParserCallb
   void encodeHeaders(const HeaderMap& headers, bool end_stream);
   void encodeData(Buffer& data, bool end_stream);
   void encodeTrailers(const HeaderMap& trailers);
-  void setStreamCallbacks(StreamCallbacks* callbacks);
+  void addStreamCallbacks(StreamCallbacks& callbacks);
   void resetStream(StreamResetReason reason);
   void readDisableStream(bool disable);
 
@@ -99,7 +106,8 @@ class ClientConnectionImpl : public ClientConnection, private MessageParserCallb
 
   // The exchange in progress.
   ResponseDecoder* decoder_ = nullptr;
-  StreamCallbacks* stream_callbacks_ = nullptr;
+  StreamCallbackHelper stream_callbacks_;
+  ClientConnectionCallbacks* connection_callbacks_ = nullptr;
   BodyFraming request_framing_ = BodyFraming::kNone;
   uint32_t stream_read_disabled_ = 0;
   bool stream_active_ = false;

@@ -206,6 +206,7 @@ int MessageParser::onMessageBegin() {
   in_trailers_ = false;
   end_delivered_ = false;
   head_done_ = false;
+  callbacks_.onMessageBegin();
   return 0;
 }
 

@@ -47,6 +47,9 @@ class MessageParserCallbacks {
     kUpgrade,
   };
   virtual ~MessageParserCallbacks() = default;
+  // The first byte of a message was parsed (a server opens its stream here, so the request
+  // headers timeout and the stream's timers run from the start of the request).
+  virtual void onMessageBegin() {}
   // The head is complete. Requests carry :method, :scheme, :path and (from the target or
   // Host) :authority; responses carry :status. Regular fields follow, names lower-case.
   virtual HeadAction onMessageHead(std::unique_ptr<HeaderMap> headers, const MessageHead& head) = 0;

@@ -7,6 +7,7 @@
 
 #include "proxy/core/event_loop.h"
 #include "proxy/core/log.h"
+#include "proxy/core/strings.h"
 #include "proxy/http/http1/message_writer.h"
 
 namespace meshproxy::http::http1 {
@@ -54,7 +55,7 @@ absl::Status ServerConnectionImpl::dispatch(Buffer& data) {
   pending_.move(data);
   processInput(pending_);
   if (!error_.ok()) {
-    onDispatchError();
+    answerError();
     return error_;
   }
   updateInputBackpressure();
@@ -89,10 +90,17 @@ void ServerConnectionImpl::processInput(Buffer& in) {
 
 bool ServerConnectionImpl::parsingPaused() const { return closed_ || stream_read_disabled_ > 0; }
 
+// The stream opens with the request's first byte, as in Envoy: its request headers timeout
+// and idle timers cover a head that arrives slowly.
+void ServerConnectionImpl::onMessageBegin() {
+  if (!stream_active_) startStream();
+}
+
 MessageParserCallbacks::HeadAction ServerConnectionImpl::onMessageHead(
     std::unique_ptr<HeaderMap> headers, const MessageHead& head) {
   protocol_ = head.minor_version == 0 ? Protocol::kHttp10 : Protocol::kHttp11;
   if (!head.keep_alive) close_after_response_ = true;
+  if (!checkRequestHead(*headers)) return HeadAction::kContinue;
   if (!stream_active_) startStream();
   head_request_ = head.method == HTTP_HEAD;
   upgrade_request_ = head.upgrade;
@@ -106,6 +114,26 @@ MessageParserCallbacks::HeadAction ServerConnectionImpl::onMessageHead(
   request_complete_ = end_stream;
   if (decoder_ != nullptr) decoder_->decodeHeaders(std::move(headers), end_stream);
   return HeadAction::kContinue;
+}
+
+bool ServerConnectionImpl::checkRequestHead(const HeaderMap& headers) {
+  // Requests framed correctly that no server may act on: answered 400 with the connection
+  // closed, as Envoy does.
+  const std::string_view path = headers.path();
+  if (path.empty() || (path[0] != '/' && !(headers.method() == "OPTIONS" && path == "*"))) {
+    failRequest("http1.invalid_path", "Bad Request");
+    return false;
+  }
+  if (protocol_ == Protocol::kHttp11 && headers.authority().empty()) {
+    failRequest("missing_host_header", "missing host header");
+    return false;
+  }
+  return true;
+}
+
+void ServerConnectionImpl::failRequest(std::string_view details, std::string_view body) {
+  error_body_ = body;
+  parser_.fail(absl::InvalidArgumentError(toAbsl(details)));
 }
 
 void ServerConnectionImpl::onMessageData(Buffer& data, bool end_stream) {
@@ -130,7 +158,7 @@ void ServerConnectionImpl::onMessageComplete() {
 
 void ServerConnectionImpl::startStream() {
   stream_active_ = true;
-  stream_callbacks_ = nullptr;
+  stream_callbacks_.reset();
   request_complete_ = false;
   response_started_ = false;
   head_request_ = false;
@@ -144,7 +172,6 @@ void ServerConnectionImpl::finishStream() {
   if (!stream_active_) return;
   stream_active_ = false;
   decoder_ = nullptr;
-  stream_callbacks_ = nullptr;
   raw_input_ = false;
   // A stream that ends while read-disabled must not leave the connection paused.
   while (stream_read_disabled_ > 0) {
@@ -181,40 +208,33 @@ void ServerConnectionImpl::resumeParsing() {
   if (closed_ || !error_.ok()) return;
   processInput(pending_);
   if (!error_.ok()) {
-    onErrorOutsideDispatch();
+    log::debug("http1: error in a pipelined request: {}", error_.message());
+    answerError();
     return;
   }
   updateInputBackpressure();
 }
 
-void ServerConnectionImpl::onDispatchError() {
+// Malformed input is answered on the stream being parsed (opened for it if the error came
+// before one existed) while its response has not started; after that there is nothing
+// well-formed left to say, and the connection ends after the response.
+void ServerConnectionImpl::answerError() {
   close_after_response_ = true;
   pending_.clear();
   if (closed_) return;
-  // Give the caller a stream to answer the error on, as Envoy's codec does.
   if (!stream_active_) startStream();
+  if (response_started_ || decoder_ == nullptr) return;
+  const uint32_t status = httpStatusForCodecError(error_);
+  std::string_view body = error_body_;
+  if (body.empty()) body = status == 431 ? "Request Header Fields Too Large" : "Bad Request";
+  decoder_->sendLocalReply(status, body, toStd(error_.message()));
 }
 
-void ServerConnectionImpl::onErrorOutsideDispatch() {
+void ServerConnectionImpl::goAway() {
   close_after_response_ = true;
-  pending_.clear();
-  log::debug("http1: error in a pipelined request: {}", error_.message());
-  const bool response_started = stream_active_ && response_started_;
-  if (stream_active_) {
-    StreamCallbacks* callbacks = stream_callbacks_;
-    finishStream();
-    if (callbacks != nullptr) callbacks->onResetStream(StreamResetReason::kProtocolError);
-  }
-  if (closed_) return;
-  if (!response_started) {
-    Buffer out;
-    appendStatusLine(out, httpStatusForCodecError(error_));
-    appendField(out, "content-length", "0");
-    appendField(out, "connection", "close");
-    out.add(kCrlf);
-    output_.write(out);
-  }
-  closeConnection(network::CloseType::kFlushWrite);
+  // Between requests: nothing more will be answered (a pipelined request waiting in pending_
+  // is dropped, as a GOAWAY drops streams above its last id).
+  if (!stream_active_ && !in_parse_) closeConnection(network::CloseType::kFlushWrite);
 }
 
 void ServerConnectionImpl::closeConnection(network::CloseType type) {
@@ -373,21 +393,19 @@ void ServerConnectionImpl::onResponseComplete() {
 
 // ---- stream controls -----------------------------------------------------------------------
 
-void ServerConnectionImpl::setStreamCallbacks(StreamCallbacks* callbacks) {
+void ServerConnectionImpl::addStreamCallbacks(StreamCallbacks& callbacks) {
   if (!stream_active_) return;
-  stream_callbacks_ = callbacks;
-  if (callbacks != nullptr && above_write_high_watermark_) {
-    callbacks->onAboveWriteBufferHighWatermark();
-  }
+  stream_callbacks_.add(callbacks);
+  if (above_write_high_watermark_) callbacks.onAboveWriteBufferHighWatermark();
 }
 
 void ServerConnectionImpl::resetStream(StreamResetReason reason) {
   if (!stream_active_) return;
   // A close-delimited body cut short must not look complete: abort with RST.
   const bool abort = response_started_ && response_framing_ == BodyFraming::kCloseDelimited;
-  StreamCallbacks* callbacks = stream_callbacks_;
   finishStream();
-  if (callbacks != nullptr) callbacks->onResetStream(reason);
+  // The subscribers stay until the next stream starts; they hear the reset once.
+  stream_callbacks_.runResetCallbacks(reason);
   closeConnection(abort ? network::CloseType::kAbortReset : network::CloseType::kNoFlush);
 }
 
@@ -407,12 +425,12 @@ void ServerConnectionImpl::readDisableStream(bool disable) {
 
 void ServerConnectionImpl::onUnderlyingConnectionAboveWriteBufferHighWatermark() {
   above_write_high_watermark_ = true;
-  if (stream_callbacks_ != nullptr) stream_callbacks_->onAboveWriteBufferHighWatermark();
+  if (stream_active_) stream_callbacks_.runHighWatermarkCallbacks();
 }
 
 void ServerConnectionImpl::onUnderlyingConnectionBelowWriteBufferLowWatermark() {
   above_write_high_watermark_ = false;
-  if (stream_callbacks_ != nullptr) stream_callbacks_->onBelowWriteBufferLowWatermark();
+  if (stream_active_) stream_callbacks_.runLowWatermarkCallbacks();
 }
 
 // ---- ResponseEncoderImpl -------------------------------------------------------------------
@@ -430,8 +448,11 @@ void ServerConnectionImpl::ResponseEncoderImpl::encodeTrailers(const HeaderMap& 
 void ServerConnectionImpl::ResponseEncoderImpl::encode1xxHeaders(const HeaderMap& headers) {
   parent_.encode1xxHeaders(headers);
 }
-void ServerConnectionImpl::ResponseEncoderImpl::setCallbacks(StreamCallbacks* callbacks) {
-  parent_.setStreamCallbacks(callbacks);
+void ServerConnectionImpl::ResponseEncoderImpl::addCallbacks(StreamCallbacks& callbacks) {
+  parent_.addStreamCallbacks(callbacks);
+}
+void ServerConnectionImpl::ResponseEncoderImpl::removeCallbacks(StreamCallbacks& callbacks) {
+  parent_.stream_callbacks_.remove(callbacks);
 }
 void ServerConnectionImpl::ResponseEncoderImpl::resetStream(StreamResetReason reason) {
   parent_.resetStream(reason);

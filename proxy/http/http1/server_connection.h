@@ -11,12 +11,13 @@
 #include "proxy/http/http1/message_writer.h"
 #include "proxy/http/http1/output.h"
 #include "proxy/http/http1/settings.h"
+#include "proxy/http/stream_callback_helper.h"
 #include "proxy/network/connection.h"
 
 namespace meshproxy::http::http1 {
 
 // The HTTP/1.1 codec of one downstream connection: parses requests, one at a time, and
-// writes their responses.
+// writes their responses. A stream opens (newStream) with the first byte of a request.
 //
 // Pipelining: after a request is complete the parser stops until its response has been
 // written; later bytes wait in the codec (reading stops above max_buffered_input_bytes) and
@@ -33,12 +34,21 @@ namespace meshproxy::http::http1 {
 // after the codec is done with the stream. resetStream() closes at once, without flushing
 // (with RST if a close-delimited body was cut short).
 //
-// Errors: dispatch() returns InvalidArgument (answer 400) or ResourceExhausted (431) and
-// parses nothing more. If no stream was open, the codec opens one (newStream, without
-// decodeHeaders) before returning, so the caller can answer on it; the response then closes
-// the connection. An error found while parsing pipelined requests outside dispatch() (see
-// Http1Settings::loop) resets the open stream, if any, with kProtocolError, and the codec
-// answers a bare 400/431 itself when no response was started.
+// Request rules of HTTP/1 are checked here too: the request-target must be origin-form
+// ("/...") or "*" for OPTIONS (else "http1.invalid_path"), and an HTTP/1.1 request must name
+// its host (else "missing_host_header"); both are answered as malformed input.
+//
+// Errors: the codec answers malformed input itself and parses nothing more. It opens a
+// stream if none was open (newStream, without decodeHeaders) and, while that stream's
+// response has not started, asks for a 400 or 431 through RequestDecoder::sendLocalReply
+// (details: the error's message); the response then closes the connection. A response
+// already under way just finishes, and the connection closes after it. dispatch() returns
+// the error (InvalidArgument for 400, ResourceExhausted for 431) for the caller to count and
+// log, and again for any later input. Errors found while parsing pipelined requests outside
+// dispatch() (see Http1Settings::loop) are answered the same way.
+//
+// goAway() (a drain) ends the connection after the current response; shutdownNotice() has
+// nothing to send in HTTP/1.
 //
 // Never destroy the codec from inside one of its callbacks; defer the deletion.
 class ServerConnectionImpl : public ServerConnection, private MessageParserCallbacks {
@@ -54,6 +64,8 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   absl::Status dispatch(Buffer& data) override;
   Protocol protocol() const override { return protocol_; }
   bool wantsToClose() const override { return close_after_response_ || closed_; }
+  void shutdownNotice() override {}
+  void goAway() override;
   void onUnderlyingConnectionAboveWriteBufferHighWatermark() override;
   void onUnderlyingConnectionBelowWriteBufferLowWatermark() override;
 
@@ -69,15 +81,18 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
     void encode1xxHeaders(const HeaderMap& headers) override;
     Stream& stream() override { return *this; }
     // Stream
-    void setCallbacks(StreamCallbacks* callbacks) override;
+    void addCallbacks(StreamCallbacks& callbacks) override;
+    void removeCallbacks(StreamCallbacks& callbacks) override;
     void resetStream(StreamResetReason reason) override;
     void readDisable(bool disable) override;
+    uint32_t bufferLimit() const override { return parent_.settings_.stream_buffer_limit; }
 
    private:
     ServerConnectionImpl& parent_;
   };
 
   // MessageParserCallbacks
+  void onMessageBegin() override;
   HeadAction onMessageHead(std::unique_ptr<HeaderMap> headers, const MessageHead& head) override;
   void onMessageData(Buffer& data, bool end_stream) override;
   void onMessageTrailers(std::unique_ptr<HeaderMap> trailers) override;
@@ -88,7 +103,7 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   void encodeData(Buffer& data, bool end_stream);
   void encodeTrailers(const HeaderMap& trailers);
   void encode1xxHeaders(const HeaderMap& headers);
-  void setStreamCallbacks(StreamCallbacks* callbacks);
+  void addStreamCallbacks(StreamCallbacks& callbacks);
   void resetStream(StreamResetReason reason);
   void readDisableStream(bool disable);
 
@@ -103,8 +118,10 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   // The loop timer: resumes parsing, or performs a deferred graceful close.
   void armTimer();
   void onTimer();
-  void onDispatchError();
-  void onErrorOutsideDispatch();
+  // HTTP/1's rules for a request head the parser accepted; false after failing the parser.
+  bool checkRequestHead(const HeaderMap& headers);
+  void failRequest(std::string_view details, std::string_view body);
+  void answerError();
   void closeConnection(network::CloseType type);
   void updateInputBackpressure();
 
@@ -118,10 +135,12 @@ class ServerConnectionImpl : public ServerConnection, private MessageParserCallb
   Buffer pending_;
   std::unique_ptr<Timer> timer_;
   absl::Status error_;
+  // The local reply's body for error_ when it is not the status text.
+  std::string_view error_body_;
 
   // The exchange in progress.
   RequestDecoder* decoder_ = nullptr;
-  StreamCallbacks* stream_callbacks_ = nullptr;
+  StreamCallbackHelper stream_callbacks_;
   BodyFraming response_framing_ = BodyFraming::kNone;
   uint32_t stream_read_disabled_ = 0;
   bool stream_active_ = false;

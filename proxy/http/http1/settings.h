@@ -22,6 +22,9 @@ struct Http1Settings {
   // Unparsed bytes (pipelined requests, or body held back while the stream is read-disabled)
   // above which the codec stops reading the connection.
   uint32_t max_buffered_input_bytes = 8 * 1024;
+  // Stream::bufferLimit(): what the filters and the router may hold of one stream's body
+  // (the connection's buffer limit, per_connection_buffer_limit_bytes; Envoy's 1 MiB default).
+  uint32_t stream_buffer_limit = 1024 * 1024;
   // The worker loop. When set, the server codec resumes parsing pipelined requests, and
   // performs its graceful closes, from a zero-delay timer, so the caller is never re-entered
   // from inside its own encode call. When null (unit tests), both happen synchronously at the

@@ -39,11 +39,10 @@ class ClientConnectionImpl : private OwnedOutput, public ClientConnection, publi
   void onConnectionClosed() override { ConnectionImpl::onConnectionClosed(); }
   Protocol protocol() const override { return Protocol::kHttp2; }
   bool reusable() const override { return !goingAway() && error().ok(); }
-  // Without `override`: virtual in main's codec.h, non-virtual (or pure virtual) on the
-  // filter-manager branch; this compiles against both (see StreamImpl::addCallbacks).
-  void setConnectionCallbacks(ClientConnectionCallbacks* callbacks) { callbacks_ = callbacks; }
-  uint32_t activeStreamCount() const { return streamCount(); }
-  bool idle() const { return streamCount() == 0; }
+  void setConnectionCallbacks(ClientConnectionCallbacks* callbacks) override {
+    callbacks_ = callbacks;
+  }
+  uint32_t activeStreamCount() const override { return streamCount(); }
   void onUnderlyingConnectionAboveWriteBufferHighWatermark() override {
     onAboveWriteBufferHighWatermark();
   }

@@ -49,15 +49,10 @@ class StreamImpl : public Stream, public DeferredDeletable {
   // Stream
   void resetStream(StreamResetReason reason) override;
   void readDisable(bool disable) override;
-  // Several subscribers (issue 11 item 2). Declared without `override` on purpose: main's
-  // codec.h has only setCallbacks(), the filter-manager branch replaces it by these three
-  // (pure virtual there), and this code compiles against both until they merge; then the
-  // `override`s go back and setCallbacks() goes away.
-  void setCallbacks(StreamCallbacks* callbacks);
-  void addCallbacks(StreamCallbacks& callbacks);
-  void removeCallbacks(StreamCallbacks& callbacks);
-  // How much body a holder may buffer before pushing back: the stream window.
-  uint32_t bufferLimit() const;
+  void addCallbacks(StreamCallbacks& callbacks) override;
+  void removeCallbacks(StreamCallbacks& callbacks) override;
+  // The stream window: what the peer may send before we acknowledge it.
+  uint32_t bufferLimit() const override;
 
   int32_t streamId() const { return stream_id_; }
   size_t pendingSendBytes() const { return pending_send_.length(); }

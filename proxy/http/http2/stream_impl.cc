@@ -12,11 +12,6 @@ StreamImpl::StreamImpl(ConnectionImpl& parent) : parent_(parent) {}
 
 StreamImpl::~StreamImpl() = default;
 
-void StreamImpl::setCallbacks(StreamCallbacks* callbacks) {
-  callbacks_.clear();
-  if (callbacks != nullptr) addCallbacks(*callbacks);
-}
-
 void StreamImpl::addCallbacks(StreamCallbacks& callbacks) {
   callbacks_.push_back(&callbacks);
   // A subscriber joining while the connection or this stream is above its watermark learns

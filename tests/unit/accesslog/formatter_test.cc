@@ -264,8 +264,8 @@ TEST_F(FormatterTest, UnknownOperatorIsNamed) {
   const absl::Status status = error("[%FOO%]");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "unsupported access log command operator: %FOO%");
-  EXPECT_EQ(error("%DYNAMIC_METADATA(a:b)%").message(),
-            "unsupported access log command operator: %DYNAMIC_METADATA%");
+  EXPECT_EQ(error("%FILTER_STATE(a:b)%").message(),
+            "unsupported access log command operator: %FILTER_STATE%");
 }
 
 TEST_F(FormatterTest, SyntaxErrors) {

@@ -50,7 +50,7 @@ Result exchange(std::string_view method, std::string_view response, const std::v
   ClientConnectionImpl codec(out, Http1Settings{});
   RecordingDecoder decoder;
   RequestEncoder& encoder = codec.newStream(decoder);
-  encoder.stream().setCallbacks(&decoder);
+  encoder.stream().addCallbacks(decoder);
   HeaderMap headers = request(method);
   encoder.encodeHeaders(headers, true);
   Result result;
@@ -292,7 +292,7 @@ TEST(ClientCodecTest, MalformedResponseResetsTheStream) {
     ClientConnectionImpl codec(out, Http1Settings{});
     RecordingDecoder decoder;
     RequestEncoder& encoder = codec.newStream(decoder);
-    encoder.stream().setCallbacks(&decoder);
+    encoder.stream().addCallbacks(decoder);
     HeaderMap headers = request("GET");
     encoder.encodeHeaders(headers, true);
     Buffer data = bufferOf(response);
@@ -313,7 +313,7 @@ TEST(ClientCodecTest, PrematureCloseResetsTheStream) {
     ClientConnectionImpl codec(out, Http1Settings{});
     RecordingDecoder decoder;
     RequestEncoder& encoder = codec.newStream(decoder);
-    encoder.stream().setCallbacks(&decoder);
+    encoder.stream().addCallbacks(decoder);
     HeaderMap headers = request("GET");
     encoder.encodeHeaders(headers, true);
     Buffer data = bufferOf(partial);
@@ -431,7 +431,7 @@ TEST(ClientCodecTest, ResetClosesTheConnection) {
   ClientConnectionImpl codec(out, Http1Settings{});
   RecordingDecoder decoder;
   RequestEncoder& encoder = codec.newStream(decoder);
-  encoder.stream().setCallbacks(&decoder);
+  encoder.stream().addCallbacks(decoder);
   HeaderMap headers = request("GET");
   encoder.encodeHeaders(headers, true);
   encoder.stream().resetStream(StreamResetReason::kLocalReset);
@@ -442,12 +442,37 @@ TEST(ClientCodecTest, ResetClosesTheConnection) {
   EXPECT_FALSE(codec.reusable());
 }
 
+// The pool's view: one stream at a time, counted; a second subscriber (a retry or
+// stats helper beside the router) hears the same end as the first.
+TEST(ClientCodecTest, ActiveStreamCountAndSeveralSubscribers) {
+  FakeOutput out;
+  Http1Settings settings;
+  settings.stream_buffer_limit = 4096;
+  ClientConnectionImpl codec(out, settings);
+  EXPECT_EQ(codec.activeStreamCount(), 0u);
+  RecordingDecoder decoder;
+  RecordingDecoder observer;
+  RequestEncoder& encoder = codec.newStream(decoder);
+  EXPECT_EQ(codec.activeStreamCount(), 1u);
+  EXPECT_EQ(encoder.stream().bufferLimit(), 4096u);
+  encoder.stream().addCallbacks(decoder);
+  encoder.stream().addCallbacks(observer);
+  HeaderMap headers = request("GET");
+  encoder.encodeHeaders(headers, true);
+  Buffer bad = bufferOf("ICY 200 OK\r\n\r\n");
+  EXPECT_FALSE(codec.dispatch(bad).ok());
+  EXPECT_EQ(codec.activeStreamCount(), 0u);
+  ASSERT_EQ(decoder.resets.size(), 1u);
+  ASSERT_EQ(observer.resets.size(), 1u);
+  EXPECT_EQ(observer.resets[0], StreamResetReason::kProtocolError);
+}
+
 TEST(ClientCodecTest, WatermarksReachTheStream) {
   FakeOutput out;
   ClientConnectionImpl codec(out, Http1Settings{});
   RecordingDecoder decoder;
   RequestEncoder& encoder = codec.newStream(decoder);
-  encoder.stream().setCallbacks(&decoder);
+  encoder.stream().addCallbacks(decoder);
   codec.onUnderlyingConnectionAboveWriteBufferHighWatermark();
   codec.onUnderlyingConnectionBelowWriteBufferLowWatermark();
   EXPECT_EQ(decoder.above_watermark_calls, 1);

@@ -645,6 +645,12 @@ TEST(ServerCodecTest, ErrorOpensAStreamToAnswerOnAndSticks) {
   EXPECT_TRUE(codec.wantsToClose());
   ASSERT_EQ(callbacks.exchanges.size(), 1u);
   EXPECT_EQ(callbacks.decoder(0).headers, nullptr);
+  // The codec asks for the answer itself.
+  ASSERT_EQ(callbacks.decoder(0).local_replies.size(), 1u);
+  EXPECT_EQ(callbacks.decoder(0).local_replies[0].status, 400u);
+  EXPECT_EQ(callbacks.decoder(0).local_replies[0].body, "Bad Request");
+  EXPECT_EQ(callbacks.decoder(0).local_replies[0].details,
+            "http1.codec_error: invalid character in header name");
 
   auto headers = responseHeaders("400", {{"content-length", "0"}});
   callbacks.encoder(0).encodeHeaders(*headers, true);
@@ -656,21 +662,203 @@ TEST(ServerCodecTest, ErrorOpensAStreamToAnswerOnAndSticks) {
   EXPECT_EQ(codec.dispatch(more), status);
 }
 
+// The caller's stand-in for ActiveStream: answers the codec's local reply requests on the
+// stream they came from.
+void answerLocalReplies(FakeServerCallbacks& callbacks) {
+  callbacks.on_new_stream = [&callbacks](size_t i) {
+    callbacks.decoder(i).on_local_reply = [&callbacks, i] {
+      const auto& reply = callbacks.decoder(i).local_replies.back();
+      auto headers = responseHeaders(
+          std::to_string(reply.status),
+          {{"content-length", std::to_string(reply.body.size())}, {"x-reason", reply.details}});
+      callbacks.encoder(i).encodeHeaders(*headers, false);
+      Buffer body = bufferOf(reply.body);
+      callbacks.encoder(i).encodeData(body, true);
+    };
+  };
+}
+
 TEST(ServerCodecTest, ErrorInAPipelinedRequestIsAnsweredByTheCodec) {
   FakeOutput out;
   FakeServerCallbacks callbacks;
+  answerLocalReplies(callbacks);
   ServerConnectionImpl codec(out, callbacks, Http1Settings{});
   Buffer input =
       bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n");
   ASSERT_TRUE(codec.dispatch(input).ok());
   auto headers = responseHeaders("200", {{"content-length", "0"}});
   callbacks.encoder(0).encodeHeaders(*headers, true);
-  // The bad request was parsed after dispatch() returned: nobody to hand the error to.
+  // The bad request was parsed after dispatch() returned: the codec opened a stream for it
+  // and asked for the 400 there, as it does inside dispatch().
   EXPECT_EQ(out.written,
             "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
-            "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            "HTTP/1.1 400 Bad Request\r\n"
+            "x-reason: http1.codec_error: invalid character in header name\r\n"
+            "content-length: 11\r\nconnection: close\r\n\r\nBad Request");
   EXPECT_TRUE(out.closed);
+  ASSERT_EQ(callbacks.exchanges.size(), 2u);
+  EXPECT_EQ(callbacks.decoder(1).headers, nullptr);
+}
+
+// HTTP/1's request rules live in the codec: a target that is not origin-form (or OPTIONS *)
+// and an HTTP/1.1 request without a host are answered 400 before any stream sees headers,
+// and the connection ends with the answer.
+TEST(ServerCodecTest, RequestWithoutAnOriginFormPathIsAnswered400) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  answerLocalReplies(callbacks);
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer input = bufferOf("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+  absl::Status status = codec.dispatch(input);
+  EXPECT_EQ(status.message(), "http1.invalid_path");
+  EXPECT_EQ(httpStatusForCodecError(status), 400u);
+  ASSERT_EQ(callbacks.exchanges.size(), 1u);
+  EXPECT_EQ(callbacks.decoder(0).headers, nullptr);
+  EXPECT_EQ(out.written,
+            "HTTP/1.1 400 Bad Request\r\nx-reason: http1.invalid_path\r\ncontent-length: 11\r\n"
+            "connection: close\r\n\r\nBad Request");
+  EXPECT_TRUE(out.closed);
+}
+
+TEST(ServerCodecTest, Http11RequestWithoutHostIsAnswered400) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  answerLocalReplies(callbacks);
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer input = bufferOf("GET / HTTP/1.1\r\nX-A: b\r\n\r\n");
+  absl::Status status = codec.dispatch(input);
+  EXPECT_EQ(status.message(), "missing_host_header");
+  ASSERT_EQ(callbacks.exchanges.size(), 1u);
+  ASSERT_EQ(callbacks.decoder(0).local_replies.size(), 1u);
+  EXPECT_EQ(callbacks.decoder(0).local_replies[0].body, "missing host header");
+  EXPECT_EQ(out.written,
+            "HTTP/1.1 400 Bad Request\r\nx-reason: missing_host_header\r\ncontent-length: 19\r\n"
+            "connection: close\r\n\r\nmissing host header");
+  EXPECT_TRUE(out.closed);
+}
+
+// In a pipelined request the same rule holds: the request before it is answered normally.
+TEST(ServerCodecTest, PipelinedRequestWithoutHostIsAnsweredAfterThePreviousOne) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  answerLocalReplies(callbacks);
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer input = bufferOf("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(input).ok());
+  auto headers = responseHeaders("204");
+  callbacks.encoder(0).encodeHeaders(*headers, true);
+  ASSERT_EQ(callbacks.exchanges.size(), 2u);
+  ASSERT_EQ(callbacks.decoder(1).local_replies.size(), 1u);
+  EXPECT_EQ(callbacks.decoder(1).local_replies[0].details, "missing_host_header");
+  EXPECT_TRUE(out.closed);
+}
+
+// goAway() (the listener drains): the response in progress says Connection: close and the
+// connection ends after it; between requests the connection ends at once.
+TEST(ServerCodecTest, GoAwayEndsTheConnectionAfterTheCurrentResponse) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer input = bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(input).ok());
+  EXPECT_FALSE(codec.wantsToClose());
+  codec.shutdownNotice();  // nothing to say in HTTP/1
+  EXPECT_FALSE(codec.wantsToClose());
+  codec.goAway();
+  EXPECT_TRUE(codec.wantsToClose());
+  EXPECT_FALSE(out.closed);
+  auto headers = responseHeaders("200", {{"content-length", "0"}});
+  callbacks.encoder(0).encodeHeaders(*headers, true);
+  EXPECT_EQ(out.written, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+  EXPECT_TRUE(out.closed);
+}
+
+TEST(ServerCodecTest, GoAwayBetweenRequestsClosesAtOnce) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer input = bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(input).ok());
+  auto headers = responseHeaders("200", {{"content-length", "0"}});
+  callbacks.encoder(0).encodeHeaders(*headers, true);
+  EXPECT_FALSE(out.closed);
+  codec.goAway();
+  EXPECT_TRUE(out.closed);
+  EXPECT_EQ(out.close_type, network::CloseType::kFlushWrite);
+}
+
+// Several subscribers: each hears the reset once; one removed earlier hears nothing.
+TEST(ServerCodecTest, EverySubscriberHearsTheResetOnce) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer input = bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(input).ok());
+  RecordingDecoder second;
+  RecordingDecoder removed;
+  Stream& stream = callbacks.encoder(0).stream();
+  stream.addCallbacks(second);
+  stream.addCallbacks(removed);
+  stream.removeCallbacks(removed);
+  stream.resetStream(StreamResetReason::kLocalReset);
+  EXPECT_EQ(callbacks.decoder(0).resets.size(), 1u);
+  EXPECT_EQ(second.resets.size(), 1u);
+  EXPECT_TRUE(removed.resets.empty());
+  stream.resetStream(StreamResetReason::kLocalReset);
+  EXPECT_EQ(second.resets.size(), 1u);
+}
+
+TEST(ServerCodecTest, WatermarksReachEverySubscriber) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer input = bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(input).ok());
+  RecordingDecoder second;
+  callbacks.encoder(0).stream().addCallbacks(second);
+  codec.onUnderlyingConnectionAboveWriteBufferHighWatermark();
+  EXPECT_EQ(callbacks.decoder(0).above_watermark_calls, 1);
+  EXPECT_EQ(second.above_watermark_calls, 1);
+  // A subscriber that arrives above the watermark learns it at once.
+  RecordingDecoder late;
+  callbacks.encoder(0).stream().addCallbacks(late);
+  EXPECT_EQ(late.above_watermark_calls, 1);
+}
+
+// The stream opens with the first byte of a request (as in Envoy), so its timers (request
+// headers timeout, stream idle timeout) cover a head that arrives slowly; the next request of
+// a keep-alive connection opens its own stream the same way.
+TEST(ServerCodecTest, StreamOpensWithTheFirstByteOfARequest) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  ServerConnectionImpl codec(out, callbacks, Http1Settings{});
+  Buffer start = bufferOf("GET / HT");
+  ASSERT_TRUE(codec.dispatch(start).ok());
+  ASSERT_EQ(callbacks.exchanges.size(), 1u);
+  EXPECT_EQ(callbacks.decoder(0).headers, nullptr);
+  Buffer rest = bufferOf("TP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(rest).ok());
+  ASSERT_EQ(callbacks.exchanges.size(), 1u);
+  ASSERT_NE(callbacks.decoder(0).headers, nullptr);
+  auto headers = responseHeaders("204");
+  callbacks.encoder(0).encodeHeaders(*headers, true);
+  Buffer empty_lines = bufferOf("\r\n");
+  ASSERT_TRUE(codec.dispatch(empty_lines).ok());
   EXPECT_EQ(callbacks.exchanges.size(), 1u);
+  Buffer next = bufferOf("G");
+  ASSERT_TRUE(codec.dispatch(next).ok());
+  EXPECT_EQ(callbacks.exchanges.size(), 2u);
+}
+
+TEST(ServerCodecTest, StreamBufferLimitComesFromTheSettings) {
+  FakeOutput out;
+  FakeServerCallbacks callbacks;
+  Http1Settings settings;
+  settings.stream_buffer_limit = 12345;
+  ServerConnectionImpl codec(out, callbacks, settings);
+  Buffer input = bufferOf("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(input).ok());
+  EXPECT_EQ(callbacks.encoder(0).stream().bufferLimit(), 12345u);
 }
 
 TEST(ServerCodecTest, InvalidResponseFieldsAreNotWritten) {

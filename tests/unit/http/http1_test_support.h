@@ -56,8 +56,18 @@ inline std::string formatHeaders(const HeaderMap& headers) {
 }
 
 // Everything a codec delivered for one message.
-class RecordingDecoder : public StreamDecoder, public StreamCallbacks {
+class RecordingDecoder : public RequestDecoder, public StreamCallbacks {
  public:
+  // What the codec asked to answer (server side: malformed input).
+  struct LocalReply {
+    uint32_t status;
+    std::string body;
+    std::string details;
+  };
+  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override {
+    local_replies.push_back({status, std::string(body), std::string(details)});
+    if (on_local_reply) on_local_reply();
+  }
   void decodeHeaders(std::unique_ptr<HeaderMap> h, bool end_stream) override {
     ++header_calls;
     headers = std::move(h);
@@ -97,6 +107,9 @@ class RecordingDecoder : public StreamDecoder, public StreamCallbacks {
   int above_watermark_calls = 0;
   int below_watermark_calls = 0;
   std::vector<StreamResetReason> resets;
+  std::vector<LocalReply> local_replies;
+  // Runs on sendLocalReply (to write the answer from inside the codec, as ActiveStream does).
+  std::function<void()> on_local_reply;
   // Runs when the message ends (to answer from inside the codec callback).
   std::function<void()> on_end;
 
@@ -119,7 +132,7 @@ class FakeServerCallbacks : public ServerConnectionCallbacks {
   RequestDecoder& newStream(ResponseEncoder& encoder) override {
     auto decoder = std::make_unique<RecordingDecoder>();
     RecordingDecoder& ref = *decoder;
-    encoder.stream().setCallbacks(decoder.get());
+    encoder.stream().addCallbacks(*decoder);
     exchanges.push_back({std::move(decoder), &encoder});
     if (on_new_stream) on_new_stream(exchanges.size() - 1);
     return ref;

@@ -30,7 +30,7 @@ struct Client {
 
   RequestEncoder& get(RecordingDecoder& decoder) {
     RequestEncoder& encoder = codec.newStream(decoder);
-    testing::subscribe(encoder.stream(), decoder);
+    encoder.stream().addCallbacks(decoder);
     encoder.encodeHeaders(
         *makeHeaders(
             {{":method", "GET"}, {":scheme", "http"}, {":authority", "a"}, {":path", "/"}}),

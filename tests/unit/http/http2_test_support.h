@@ -53,12 +53,6 @@ class RecordingConnectionCallbacks : public ClientConnectionCallbacks {
   std::vector<uint32_t> max_concurrent_streams;
 };
 
-// Subscribes to a stream of our HTTP/2 codecs (addCallbacks is on the Stream interface only
-// after the filter-manager merge).
-inline void subscribe(Stream& stream, StreamCallbacks& callbacks) {
-  static_cast<StreamImpl&>(stream).addCallbacks(callbacks);
-}
-
 // Our client codec talking to our server codec.
 struct CodecPair {
   explicit CodecPair(Http2Settings client_settings = {}, Http2Settings server_settings = {})
@@ -91,7 +85,7 @@ struct CodecPair {
   // Starts a request; the returned decoder records the response and resets.
   RequestEncoder& request(RecordingDecoder& decoder) {
     RequestEncoder& encoder = client.newStream(decoder);
-    subscribe(encoder.stream(), decoder);
+    encoder.stream().addCallbacks(decoder);
     return encoder;
   }
 

@@ -96,7 +96,9 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
 
   WorkerContext& worker = callbacks_->worker();
   const auto* action = route_->routeAction();
-  uint64_t random = worker.random();
+  // The value the route was matched with: the weighted cluster picked here is the one whose
+  // typed_per_filter_config the other filters saw.
+  uint64_t random = callbacks_->routeRandom();
   std::string_view cluster_name;
   if (action->cluster_specifier == route::RouteAction::ClusterSpecifier::kWeightedClusters) {
     weighted_cluster_ = route_->pickWeightedCluster(random);
@@ -194,7 +196,7 @@ void RouterFilter::onRequestComplete() {
 void RouterFilter::onPoolReady(upstream::PooledStream& stream) {
   pending_ = nullptr;
   upstream_ = &stream;
-  stream.encoder().stream().setCallbacks(&upstream_response_);
+  stream.encoder().stream().addCallbacks(upstream_response_);
   callbacks_->streamInfo().upstream_local_address = stream.connection().localAddress().str();
   upstream_ssl_ = stream.connection().ssl();
   if (upstream_ssl_ != nullptr) {
@@ -282,7 +284,7 @@ void RouterFilter::finishUpstream(bool reset) {
     pending_ = nullptr;
   }
   if (upstream_ != nullptr) {
-    upstream_->encoder().stream().setCallbacks(nullptr);
+    upstream_->encoder().stream().removeCallbacks(upstream_response_);
     if (upstream_read_disabled_) {
       upstream_read_disabled_ = false;
       upstream_->encoder().stream().readDisable(false);

@@ -107,7 +107,8 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
       context.dependencies->rds_route_configs.push_back(c->rds_route_config_name);
     }
   } else if (proto.has_route_config()) {
-    auto table = route::RouteTable::create(proto.route_config());
+    auto table = route::RouteTable::create(
+        proto.route_config(), {.find_per_filter_config = config::perRouteFilterConfigLookup()});
     if (!table.ok()) return protobuf::withContext(table.status(), "http_connection_manager route_config");
     c->route_config = *table;
     if (context.dependencies != nullptr) {
@@ -139,7 +140,7 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
     }
     auto factory = (*translator)(f.typed_config(), context);
     if (!factory.ok()) return protobuf::withContext(factory.status(), where);
-    c->filter_factories.push_back(std::move(*factory));
+    c->filter_factories.push_back({f.name(), std::move(*factory)});
   }
   if (filters[filters.size() - 1].typed_config().type_url() != kRouterType) {
     return absl::InvalidArgumentError("http_connection_manager: the last http filter must be the router");
