@@ -154,9 +154,9 @@ void finalizeDownstreamSpan(Span& span, const accesslog::StreamInfo& info,
 void finalizeUpstreamSpan(Span& span, const accesslog::StreamInfo& info,
                           const SpanFinishSettings& settings, SystemTime end) {
   span.setTag(tags::kHttpProtocol, info.protocol.empty() ? "-" : info.protocol);
-  if (!info.upstream_host.empty()) {
-    span.setTag(tags::kUpstreamAddress, info.upstream_host);
-    span.setTag(tags::kPeerAddress, info.upstream_host);
+  if (std::string_view host = info.upstreamHostAddress(); !host.empty()) {
+    span.setTag(tags::kUpstreamAddress, host);
+    span.setTag(tags::kPeerAddress, host);
   }
   setCommonTags(span, info, settings);
   span.end = end;

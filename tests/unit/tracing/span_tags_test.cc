@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "tests/unit/accesslog/test_headers.h"
+#include "tests/unit/accesslog/test_upstream_host.h"
 
 namespace meshproxy::tracing {
 namespace {
@@ -129,7 +130,8 @@ TEST(SpanTagsTest, GrpcTags) {
 TEST(SpanTagsTest, UpstreamSpanAndVerboseAnnotations) {
   accesslog::StreamInfo info;
   info.start_time = SystemTime{} + std::chrono::seconds(100);
-  info.upstream_host = "10.0.0.9:9080";
+  accesslog::TestUpstreamHost host("10.0.0.9:9080");
+  info.upstream_host = &host;
   info.upstream_cluster = "backend";
   info.response_code = 200;
   info.last_downstream_rx_byte_received = std::chrono::milliseconds(1);

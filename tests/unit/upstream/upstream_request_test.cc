@@ -40,7 +40,11 @@ class FakeStream : public upstream::PoolStream,
   }
   http::Stream& stream() override { return *this; }
   // Stream
-  void setCallbacks(http::StreamCallbacks* callbacks) override { this->callbacks = callbacks; }
+  void addCallbacks(http::StreamCallbacks& callbacks) override { this->callbacks = &callbacks; }
+  void removeCallbacks(http::StreamCallbacks& callbacks) override {
+    if (this->callbacks == &callbacks) this->callbacks = nullptr;
+  }
+  uint32_t bufferLimit() const override { return 1024 * 1024; }
   void resetStream(http::StreamResetReason) override {}
   void readDisable(bool disable) override { read_disabled += disable ? 1 : -1; }
   // PoolHandleTarget
