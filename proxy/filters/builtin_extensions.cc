@@ -6,6 +6,7 @@
 #include "proxy/filters/http/router/router_factory.h"
 #include "proxy/filters/network/http_connection_manager/hcm_factory.h"
 #include "proxy/filters/network/rbac/rbac_network_config.h"
+#include "proxy/filters/network/tcp_proxy/tcp_proxy_config.h"
 #include "proxy/filters/network/tcp_proxy/tcp_proxy_factory.h"
 
 namespace meshproxy::filters {
@@ -17,14 +18,25 @@ void registerBuiltinExtensions() {
     registry.addNetworkFilter(
         "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
         &tcp_proxy::createTcpProxyFactory);
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+        &tcp_proxy::tcpProxySupportedFields());
     registry.addNetworkFilter(
         "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
         "HttpConnectionManager",
         &hcm::createHttpConnectionManagerFactory);
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
+        "HttpConnectionManager",
+        &hcm::hcmSupportedFields());
     registry.addNetworkFilter("type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC",
                               &rbac::createRbacNetworkFactory);
+    registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC",
+                                &rbac::rbacNetworkSupportedFields());
     registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
                            &router::createRouterFactory);
+    registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+                                &router::routerSupportedFields());
   });
 }
 

@@ -13,6 +13,7 @@
 #include "proxy/route/route.h"
 #include "proxy/route/virtual_host.h"
 #include "proxy/route/virtual_host_index.h"
+#include "proxy/runtime/well_known_keys.h"
 
 namespace envoy::config::route::v3 {
 class RouteConfiguration;
@@ -21,8 +22,9 @@ class RouteConfiguration;
 namespace meshproxy::route {
 
 struct RouteTableOptions {
-  // Envoy's runtime key re2.max_program_size.error_level.
-  uint32_t max_regex_program_size = matcher::kDefaultMaxRegexProgramSize;
+  // Envoy's runtime key re2.max_program_size.error_level, read from the runtime when the
+  // options are made (on the main thread: its snapshot is the loader's current one).
+  uint32_t max_regex_program_size = runtime::maxRegexProgramSize();
 };
 
 // A RouteConfiguration, translated once on the main thread into an immutable table that
@@ -58,8 +60,8 @@ class RouteTable : public http::RouteConfig {
   }
 
   // The first matching route of the matching virtual host, or nullptr (no virtual host, no
-  // route, or no :path). `random` is the stream's random value: nothing in matching uses it yet
-  // (runtime_fraction is not implemented); give the same value to Route::clusterName().
+  // route, or no :path). `random` is the stream's random value, for runtime_fraction; give
+  // the same value to Route::clusterName().
   const Route* match(const http::HeaderMap& request_headers, uint64_t random) const override;
 
   // internal_only_headers (lower case): the connection manager removes them from requests that

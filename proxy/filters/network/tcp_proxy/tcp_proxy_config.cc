@@ -69,4 +69,6 @@ absl::StatusOr<network::NetworkFilterFactory> createTcpProxyFactory(
       });
 }
 
+const protobuf::SupportedFields& tcpProxySupportedFields() { return tcpProxyFields(); }
+
 }  // namespace meshproxy::filters::tcp_proxy
