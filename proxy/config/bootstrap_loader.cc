@@ -10,6 +10,7 @@
 #include "proxy/protobuf/config_source.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
+#include "proxy/runtime/loader.h"
 
 namespace meshproxy::config {
 namespace {
@@ -17,11 +18,21 @@ namespace {
 const protobuf::SupportedFields& bootstrapFields() {
   static const protobuf::SupportedFields fields = [] {
     protobuf::SupportedFields f = {
-        {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin", "dynamic_resources"}},
+        {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin", "dynamic_resources", "layered_runtime"}},
         {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources", {"lds_config", "cds_config", "ads_config"}},
-        {"envoy.config.core.v3.Node", {"id", "cluster", "metadata", "locality"}},
+        // user_agent_*: replaced by meshproxy's own before the node is sent, as Envoy replaces
+        // them with its own.
+        {"envoy.config.core.v3.Node",
+         {"id", "cluster", "metadata", "locality", "user_agent_name", "user_agent_version",
+          "user_agent_build_version"}},
+        {"envoy.config.core.v3.BuildVersion", {"version", "metadata"}},
+        {"envoy.type.v3.SemanticVersion", {"major_number", "minor_number", "patch"}},
         {"envoy.config.bootstrap.v3.Bootstrap.StaticResources", {"listeners*", "clusters*"}},
         {"envoy.config.bootstrap.v3.Admin", {"address"}},
+        // runtime::Loader reads the layers; disk_layer and rtds_layer are not implemented.
+        {"envoy.config.bootstrap.v3.LayeredRuntime", {"layers"}},
+        {"envoy.config.bootstrap.v3.RuntimeLayer", {"name", "static_layer", "admin_layer"}},
+        {"envoy.config.bootstrap.v3.RuntimeLayer.AdminLayer", {}},
     };
     f.merge(protobuf::commonSupportedFields());
     // ads_config, lds_config, cds_config: ADS (SotW or delta), api_config_source, files.
@@ -31,7 +42,8 @@ const protobuf::SupportedFields& bootstrapFields() {
   return fields;
 }
 
-absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
+// Parsed, with Envoy's defaults applied and TypedStructs unwrapped; nothing checked yet.
+absl::StatusOr<envoy::config::bootstrap::v3::Bootstrap> parseJson(const std::string& json) {
   // protobuf's own words for these ("Root element must be a message.") name nothing.
   if (json == "null") return absl::InvalidArgumentError("bootstrap: the file is empty");
   if (size_t first = json.find_first_not_of(" \t\r\n");
@@ -39,12 +51,24 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
     return absl::InvalidArgumentError(
         "bootstrap: the top level must be a YAML mapping or a JSON object");
   }
-  Bootstrap b;
-  if (auto s = protobuf::jsonToMessage(json, &b.proto); !s.ok()) {
+  envoy::config::bootstrap::v3::Bootstrap proto;
+  if (auto s = protobuf::jsonToMessage(json, &proto); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("bootstrap: ", s.message()));
   }
-  if (auto s = applyEnvoyDefaults(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
+  if (auto s = applyEnvoyDefaults(proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
+  return proto;
+}
+
+absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
+  auto parsed = parseJson(json);
+  if (!parsed.ok()) return parsed.status();
+  Bootstrap b;
+  b.proto = std::move(*parsed);
   if (auto s = bootstrapFields().check(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
+  // Layer names, value types: checked here so that validate mode reports them too.
+  if (auto loader = runtime::Loader::create(b.proto); !loader.ok()) {
+    return protobuf::withContext(loader.status(), "bootstrap");
+  }
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
     if (!address.ok()) return address.status();
@@ -84,10 +108,21 @@ absl::StatusOr<Bootstrap> loadBootstrapFile(const std::string& path) {
   return b;
 }
 
+absl::StatusOr<envoy::config::bootstrap::v3::Bootstrap> readBootstrapFileUnchecked(
+    const std::string& path) {
+  auto json = loadConfigFileAsJson(path);
+  if (!json.ok()) return json.status();
+  auto proto = parseJson(*json);
+  if (!proto.ok()) return protobuf::withContext(proto.status(), path);
+  return proto;
+}
+
 absl::StatusOr<Bootstrap> parseBootstrap(std::string_view yaml_or_json) {
   auto json = yamlToJson(yaml_or_json);
   if (!json.ok()) return json.status();
   return fromJson(*json);
 }
+
+const protobuf::SupportedFields& bootstrapSupportedFields() { return bootstrapFields(); }
 
 }  // namespace meshproxy::config

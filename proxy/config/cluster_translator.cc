@@ -283,4 +283,6 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   return upstream::ClusterConfigSharedPtr(std::move(config));
 }
 
+const protobuf::SupportedFields& clusterSupportedFields() { return clusterFields(); }
+
 }  // namespace meshproxy::config

@@ -78,4 +78,6 @@ absl::Status checkLoadAssignmentFields(const envoy::config::endpoint::v3::Cluste
   return endpointFields().check(proto);
 }
 
+const protobuf::SupportedFields& endpointSupportedFields() { return endpointFields(); }
+
 }  // namespace meshproxy::config

@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "proxy/upstream/host.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace envoy::config::endpoint::v3 {
 class ClusterLoadAssignment;
@@ -18,5 +19,8 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
 
 // Just the unsupported-field check (STRICT_DNS endpoints hold names, not addresses).
 absl::Status checkLoadAssignmentFields(const envoy::config::endpoint::v3::ClusterLoadAssignment& proto);
+
+// The ClusterLoadAssignment fields meshproxy implements. For reports that list every unsupported field (--print-unsupported).
+const protobuf::SupportedFields& endpointSupportedFields();
 
 }  // namespace meshproxy::config

@@ -38,4 +38,15 @@ const HttpFilterTranslator* ExtensionRegistry::httpFilter(std::string_view type_
   return it == http_filters_.end() ? nullptr : &it->second;
 }
 
+void ExtensionRegistry::addSupportedFields(std::string type_url,
+                                           const protobuf::SupportedFields* fields) {
+  supported_fields_.insert_or_assign(std::move(type_url), fields);
+}
+
+const protobuf::SupportedFields* ExtensionRegistry::supportedFields(
+    std::string_view type_url) const {
+  auto it = supported_fields_.find(toAbsl(type_url));
+  return it == supported_fields_.end() ? nullptr : it->second;
+}
+
 }  // namespace meshproxy::config

@@ -11,6 +11,7 @@
 #include "proxy/config/translation_context.h"
 #include "proxy/http/filter.h"
 #include "proxy/network/filter.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace meshproxy::config {
 
@@ -39,10 +40,17 @@ class ExtensionRegistry {
   const HttpFilterTranslator* httpFilter(std::string_view type_url) const;
   const http::PerFilterConfigTranslator* perRouteFilterConfig(std::string_view type_url) const;
 
+  // The supported-fields table an extension checks its config against, for reports that list
+  // every unsupported field at once (--print-unsupported). Optional: an extension registered
+  // without one is only checked when it is translated.
+  void addSupportedFields(std::string type_url, const protobuf::SupportedFields* fields);
+  const protobuf::SupportedFields* supportedFields(std::string_view type_url) const;
+
  private:
   absl::flat_hash_map<std::string, NetworkFilterTranslator> network_filters_;
   absl::flat_hash_map<std::string, HttpFilterTranslator> http_filters_;
   absl::flat_hash_map<std::string, http::PerFilterConfigTranslator> per_route_filter_configs_;
+  absl::flat_hash_map<std::string, const protobuf::SupportedFields*> supported_fields_;
 };
 
 inline const NetworkFilterTranslator* findNetworkFilter(std::string_view type_url) {

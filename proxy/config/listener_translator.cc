@@ -26,7 +26,11 @@ const protobuf::SupportedFields& listenerFields() {
          {"name", "address", "filter_chains", "default_filter_chain",
           "per_connection_buffer_limit_bytes", "stat_prefix", "traffic_direction",
           "listener_filters", "listener_filters_timeout", "continue_on_listener_filters_timeout",
-          "use_original_dst", "bind_to_port", "transparent", "freebind"}},
+          "use_original_dst", "bind_to_port", "transparent", "freebind",
+          // Exemptions from the overload manager and its global connection limit: meshproxy has
+          // neither (bootstrap overload_manager is refused), so like Envoy without one they
+          // change nothing. Whoever implements overload_manager must honor them.
+          "ignore_global_conn_limit", "bypass_overload_manager"}},
         {"envoy.config.listener.v3.FilterChain",
          {"name", "filters", "transport_socket", "filter_chain_match"}},
         {"envoy.config.listener.v3.FilterChainMatch",
@@ -224,5 +228,7 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
   config->content_hash = protobuf::contentHash(proto);
   return std::shared_ptr<const network::ListenerConfig>(std::move(config));
 }
+
+const protobuf::SupportedFields& listenerSupportedFields() { return listenerFields(); }
 
 }  // namespace meshproxy::config

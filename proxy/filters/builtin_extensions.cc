@@ -7,6 +7,7 @@
 #include "proxy/filters/network/http_connection_manager/hcm_factory.h"
 #include "proxy/filters/network/local_ratelimit/network_local_ratelimit.h"
 #include "proxy/filters/network/rbac/rbac_network_config.h"
+#include "proxy/filters/network/tcp_proxy/tcp_proxy_config.h"
 #include "proxy/filters/network/tcp_proxy/tcp_proxy_factory.h"
 
 namespace meshproxy::filters {
@@ -18,17 +19,28 @@ void registerBuiltinExtensions() {
     registry.addNetworkFilter(
         "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
         &tcp_proxy::createTcpProxyFactory);
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+        &tcp_proxy::tcpProxySupportedFields());
     registry.addNetworkFilter(
         "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
         "HttpConnectionManager",
         &hcm::createHttpConnectionManagerFactory);
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
+        "HttpConnectionManager",
+        &hcm::hcmSupportedFields());
     registry.addNetworkFilter("type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC",
                               &rbac::createRbacNetworkFactory);
     registry.addNetworkFilter(
         "type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit",
         &network_local_ratelimit::createNetworkLocalRateLimitFactory);
+    registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC",
+                                &rbac::rbacNetworkSupportedFields());
     registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
                            &router::createRouterFactory);
+    registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+                                &router::routerSupportedFields());
   });
 }
 

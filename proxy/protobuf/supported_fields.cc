@@ -1,5 +1,6 @@
 #include "proxy/protobuf/supported_fields.h"
 
+#include <google/protobuf/any.pb.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
@@ -87,6 +88,79 @@ absl::Status SupportedFields::checkMessage(const Message& message, const std::st
     }
   }
   return absl::OkStatus();
+}
+
+void SupportedFields::collect(const Message& message, std::string_view root,
+                              const CollectHooks& hooks, std::vector<std::string>* unsupported) const {
+  collectMessage(message, std::string(root), hooks, unsupported);
+}
+
+void SupportedFields::collectChild(const Message& child, const Message& owner, bool delegated,
+                                   const std::string& path, const CollectHooks& hooks,
+                                   std::vector<std::string>* unsupported) const {
+  const auto* type = child.GetDescriptor();
+  if (type->full_name() == google::protobuf::Any::descriptor()->full_name()) {
+    if (hooks.any) {
+      google::protobuf::Any any;
+      if (const auto* typed = dynamic_cast<const google::protobuf::Any*>(&child)) {
+        any = *typed;
+      } else {
+        any.ParseFromString(child.SerializeAsString());
+      }
+      hooks.any(any, path, owner);
+    }
+    return;
+  }
+  if (isLeafType(type->full_name())) return;
+  if (delegated) {
+    const SupportedFields* table = hooks.delegate ? hooks.delegate(*type) : nullptr;
+    if (table != nullptr) table->collectMessage(child, path, hooks, unsupported);
+    return;
+  }
+  collectMessage(child, path, hooks, unsupported);
+}
+
+void SupportedFields::collectMessage(const Message& message, const std::string& path,
+                                     const CollectHooks& hooks,
+                                     std::vector<std::string>* unsupported) const {
+  const auto* descriptor = message.GetDescriptor();
+  const auto* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> set_fields;
+  reflection->ListFields(message, &set_fields);
+  auto it = fields_.find(descriptor->full_name());
+  for (const FieldDescriptor* field : set_fields) {
+    std::string field_path = join(path, field->name());
+    if (it == fields_.end() || !it->second.contains(field->name())) {
+      unsupported->push_back(absl::StrCat(field_path, " (", field->full_name(), ")"));
+      continue;
+    }
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const bool delegated = delegated_.contains(field->full_name());
+    if (!field->is_repeated()) {
+      collectChild(reflection->GetMessage(message, field), message, delegated, field_path, hooks,
+                   unsupported);
+      continue;
+    }
+    int n = reflection->FieldSize(message, field);
+    for (int i = 0; i < n; ++i) {
+      const Message& child = reflection->GetRepeatedMessage(message, field, i);
+      if (field->is_map()) {
+        const auto* key_field = child.GetDescriptor()->FindFieldByName("key");
+        const auto* value_field = child.GetDescriptor()->FindFieldByName("value");
+        if (value_field == nullptr || value_field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+          continue;
+        }
+        std::string key = key_field != nullptr && key_field->type() == FieldDescriptor::TYPE_STRING
+                              ? child.GetReflection()->GetString(child, key_field)
+                              : absl::StrCat(i);
+        collectChild(child.GetReflection()->GetMessage(child, value_field), message, delegated,
+                     absl::StrCat(field_path, "[", key, "]"), hooks, unsupported);
+        continue;
+      }
+      collectChild(child, message, delegated, absl::StrCat(field_path, "[", i, "]"), hooks,
+                   unsupported);
+    }
+  }
 }
 
 }  // namespace meshproxy::protobuf

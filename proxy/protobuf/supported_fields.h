@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -11,8 +12,10 @@
 #include "absl/status/status.h"
 
 namespace google::protobuf {
+class Any;
+class Descriptor;
 class Message;
-}
+}  // namespace google::protobuf
 
 namespace meshproxy::protobuf {
 
@@ -38,8 +41,28 @@ class SupportedFields {
   // (envoy.config.listener.v3.Listener.listener_filters)".
   absl::Status check(const google::protobuf::Message& message, std::string_view root = "") const;
 
+  // The collecting mode behind `meshproxy --print-unsupported`: appends every unsupported
+  // field ("static_resources.listeners[0].listener_filters (envoy...Listener.listener_filters)")
+  // to `unsupported` and carries on with the rest. A delegated field ("listeners*") is entered
+  // with the table `hooks.delegate` returns for its message type (skipped for nullptr); every
+  // Any in a supported field (typed_config, typed_per_filter_config values) goes to
+  // `hooks.any` with its path and the message that holds it.
+  struct CollectHooks {
+    std::function<const SupportedFields*(const google::protobuf::Descriptor& type)> delegate;
+    std::function<void(const google::protobuf::Any& any, const std::string& path,
+                       const google::protobuf::Message& owner)>
+        any;
+  };
+  void collect(const google::protobuf::Message& message, std::string_view root,
+               const CollectHooks& hooks, std::vector<std::string>* unsupported) const;
+
  private:
   absl::Status checkMessage(const google::protobuf::Message& message, const std::string& path) const;
+  void collectMessage(const google::protobuf::Message& message, const std::string& path,
+                      const CollectHooks& hooks, std::vector<std::string>* unsupported) const;
+  void collectChild(const google::protobuf::Message& child, const google::protobuf::Message& owner,
+                    bool delegated, const std::string& path, const CollectHooks& hooks,
+                    std::vector<std::string>* unsupported) const;
 
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> fields_;
   absl::flat_hash_set<std::string> delegated_;  // "<type>.<field>" checked elsewhere

@@ -36,9 +36,11 @@ Route::Route(const VirtualHost& virtual_host, std::string name, RouteMatch match
       request_mutations_(std::move(request_mutations)),
       response_mutations_(std::move(response_mutations)) {}
 
-bool Route::matches(const http::HeaderMap& headers, std::string_view full_path) const {
+bool Route::matches(const http::HeaderMap& headers, std::string_view full_path,
+                    uint64_t random) const {
   return match_.matches(headers, full_path,
-                        virtual_host_->route_config->ignore_path_parameters_in_path_matching);
+                        virtual_host_->route_config->ignore_path_parameters_in_path_matching,
+                        random);
 }
 
 const WeightedCluster* Route::pickWeightedCluster(uint64_t random) const {

@@ -44,8 +44,9 @@ class Route : public http::Route {
   Kind kind() const { return static_cast<Kind>(action_.index()); }
   const RouteMatch& match() const { return match_; }
 
-  // Matching, used by VirtualHost; `full_path` is :path.
-  bool matches(const http::HeaderMap& headers, std::string_view full_path) const;
+  // Matching, used by VirtualHost; `full_path` is :path, `random` the stream's random value.
+  bool matches(const http::HeaderMap& headers, std::string_view full_path,
+               uint64_t random = 0) const;
 
   // --- Kind::kCluster ---------------------------------------------------------------------
   // nullptr unless kind() == kCluster.

@@ -3,13 +3,15 @@
 namespace meshproxy::route {
 
 RouteMatch::RouteMatch(PathMatcher path, std::vector<matcher::HeaderMatcher> headers,
-                       std::vector<matcher::QueryParameterMatcher> query_parameters)
+                       std::vector<matcher::QueryParameterMatcher> query_parameters,
+                       std::optional<runtime::FractionalFeature> runtime_fraction)
     : path_(std::move(path)),
       headers_(std::move(headers)),
-      query_parameters_(std::move(query_parameters)) {}
+      query_parameters_(std::move(query_parameters)),
+      runtime_fraction_(std::move(runtime_fraction)) {}
 
 bool RouteMatch::matches(const http::HeaderMap& headers, std::string_view full_path,
-                         bool ignore_path_parameters) const {
+                         bool ignore_path_parameters, uint64_t random) const {
   // The path first: it is the cheapest test and rules out most routes.
   if (!path_.matches(pathForMatching(full_path, ignore_path_parameters))) return false;
   for (const matcher::HeaderMatcher& matcher : headers_) {
@@ -23,7 +25,8 @@ bool RouteMatch::matches(const http::HeaderMap& headers, std::string_view full_p
       if (!matcher.matches(query)) return false;
     }
   }
-  return true;
+  // Last, as in Envoy's matchRoute: the runtime key is read by slot, without hashing.
+  return !runtime_fraction_ || runtime_fraction_->enabled(random);
 }
 
 }  // namespace meshproxy::route

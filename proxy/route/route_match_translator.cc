@@ -60,7 +60,14 @@ absl::StatusOr<RouteMatch> translateRouteMatch(const ProtoRouteMatch& proto,
     }
     query_parameters.push_back(std::move(*matcher));
   }
-  return RouteMatch(std::move(*path), std::move(headers), std::move(query_parameters));
+  std::optional<runtime::FractionalFeature> runtime_fraction;
+  if (proto.has_runtime_fraction()) {
+    auto fraction = runtime::translateRuntimeFractionalPercent(proto.runtime_fraction());
+    if (!fraction.ok()) return protobuf::withContext(fraction.status(), "match.runtime_fraction");
+    runtime_fraction = std::move(*fraction);
+  }
+  return RouteMatch(std::move(*path), std::move(headers), std::move(query_parameters),
+                    std::move(runtime_fraction));
 }
 
 }  // namespace meshproxy::route

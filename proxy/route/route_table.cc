@@ -4,7 +4,7 @@ namespace meshproxy::route {
 
 const Route* RouteTable::match(const http::HeaderMap& request_headers, uint64_t random) const {
   const VirtualHost* vhost = index_.find(request_headers);
-  return vhost == nullptr ? nullptr : vhost->match(request_headers);
+  return vhost == nullptr ? nullptr : vhost->match(request_headers, random);
 }
 
 void RouteTable::removeInternalOnlyHeaders(http::HeaderMap& request_headers) const {

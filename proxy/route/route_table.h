@@ -13,6 +13,7 @@
 #include "proxy/route/route.h"
 #include "proxy/route/virtual_host.h"
 #include "proxy/route/virtual_host_index.h"
+#include "proxy/runtime/well_known_keys.h"
 
 namespace envoy::config::route::v3 {
 class RouteConfiguration;
@@ -21,8 +22,9 @@ class RouteConfiguration;
 namespace meshproxy::route {
 
 struct RouteTableOptions {
-  // Envoy's runtime key re2.max_program_size.error_level.
-  uint32_t max_regex_program_size = matcher::kDefaultMaxRegexProgramSize;
+  // Envoy's runtime key re2.max_program_size.error_level, read from the runtime when the
+  // options are made (on the main thread: its snapshot is the loader's current one).
+  uint32_t max_regex_program_size = runtime::maxRegexProgramSize();
   // Translators for typed_per_filter_config values, by per-route type URL. route/ cannot see
   // the extension registry (config/ sits above it): callers pass
   // config::perRouteFilterConfigLookup(). Empty: any per-route config is refused (unless
@@ -63,8 +65,8 @@ class RouteTable : public http::RouteConfig {
   }
 
   // The first matching route of the matching virtual host, or nullptr (no virtual host, no
-  // route, or no :path). `random` is the stream's random value: nothing in matching uses it yet
-  // (runtime_fraction is not implemented); give the same value to Route::clusterName().
+  // route, or no :path). `random` is the stream's random value, for runtime_fraction; give
+  // the same value to Route::clusterName().
   const Route* match(const http::HeaderMap& request_headers, uint64_t random) const override;
   bool disablesFilters() const override { return disables_filters_; }
 

@@ -29,8 +29,8 @@ struct VirtualHost {
   PerFilterConfigs per_filter_configs;
   const RouteConfigCommon* route_config = nullptr;
 
-  // The first route that matches, or nullptr.
-  const Route* match(const http::HeaderMap& request_headers) const;
+  // The first route that matches, or nullptr. `random`: the stream's, for runtime_fraction.
+  const Route* match(const http::HeaderMap& request_headers, uint64_t random = 0) const;
 };
 
 }  // namespace meshproxy::route

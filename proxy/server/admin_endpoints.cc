@@ -4,6 +4,7 @@
 #include "absl/time/time.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/core/json.h"
+#include "proxy/server/runtime_admin.h"
 #include "proxy/server/server.h"
 #include "proxy/tls/secret_manager.h"
 
@@ -179,6 +180,7 @@ void registerAdminEndpoints(admin::AdminServer& admin, Server& server) {
                            s->drainListeners();
                            return text(200, "OK\n");
                          });
+  registerRuntimeEndpoints(admin, server.runtime());
   (void)admin.addHandler("/quitquitquit", "POST", "exit the server",
                          [s](const AdminRequest&) {
                            s->shutdownSoon();

@@ -25,6 +25,8 @@ Options:
                              (default 5)
   --mode serve|validate      validate: load and translate the config without opening sockets
                              or starting workers; print a summary, exit 0 (valid) or 1
+  --print-unsupported FILE   list every field and extension of FILE that meshproxy does not
+                             implement (all of them, not only the first); exit 0 if none, 1
   -h, --help                 this text
   --version                  print the version
 )";
@@ -101,6 +103,9 @@ absl::StatusOr<Options> parseOptions(int argc, const char* const* argv) {
       if (s.ok() && o.mode != "serve" && o.mode != "validate") {
         s = absl::InvalidArgumentError("--mode must be serve or validate");
       }
+    } else if (arg == "--print-unsupported") {
+      s = next(&o.print_unsupported);
+      if (s.ok() && o.config_path.empty()) o.config_path = o.print_unsupported;
     } else {
       s = absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "' (see --help)"));
     }

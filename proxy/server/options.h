@@ -25,6 +25,9 @@ struct Options {
   uint32_t drain_time_s = 5;
   // --mode serve (default) | validate: load and translate the config, open nothing, exit 0/1.
   std::string mode = "serve";
+  // --print-unsupported FILE: list every unsupported field and extension of FILE, exit 0
+  // when there is none, 1 otherwise.
+  std::string print_unsupported;
   bool help = false;
   bool version = false;
 };

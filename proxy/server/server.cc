@@ -126,6 +126,16 @@ absl::Status Server::initialize() {
           absl::StrCat("--admin-address: ", address.status().message()));
     bootstrap_.admin_address = *address;
   }
+  auto loaded_runtime = runtime::Loader::create(bootstrap_.proto);
+  if (!loaded_runtime.ok()) return loaded_runtime.status();
+  runtime_ = std::move(*loaded_runtime);
+  // Before any config is translated: translation reads it (re2.max_program_size.error_level).
+  runtime_->activate([this](runtime::SnapshotSharedPtr s) {
+    for (auto& w : workers_) w->publishRuntime(s);
+  });
+  for (const auto& key : runtime_->unreadEnvoyKeys()) {
+    log::warn("runtime: key '{}' is Envoy's own setting; meshproxy does not read it", key);
+  }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
   // Hosts count request outcomes per worker (outlier detection's input): one stripe each.
   upstream::Host::setOutcomeStripes(options_.concurrency);
@@ -180,6 +190,7 @@ void Server::startWorkers() {
   for (uint32_t i = 0; i < options_.concurrency; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, std::chrono::seconds(options_.drain_time_s)));
     workers_.back()->start();
+    workers_.back()->publishRuntime(runtime_->snapshot());
     workers_.back()->publish(snapshot_);
   }
   workers_started_ = true;
@@ -194,6 +205,9 @@ void Server::maybeLive() {
 }
 
 void Server::publish(std::shared_ptr<const config::Snapshot> snapshot) {
+  // Keys the new config names get their slots first: workers receive the runtime snapshot
+  // that resolves them before the config that reads them (both go through the same queue).
+  runtime_->refreshKeys();
   snapshot_ = std::move(snapshot);
   for (auto& w : workers_) w->publish(snapshot_);
 }

@@ -18,6 +18,7 @@
 #include "proxy/server/dns_cluster_updater.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
+#include "proxy/runtime/loader.h"
 #include "proxy/server/worker.h"
 #include "proxy/stats/store.h"
 #include "proxy/tls/secret_manager.h"
@@ -49,6 +50,8 @@ class Server {
   std::chrono::system_clock::time_point startTime() const { return start_time_; }
   std::chrono::system_clock::time_point configTime() const { return config_time_; }
   const Options& options() const { return options_; }
+  // The layered runtime (admin /runtime, /runtime_modify).
+  runtime::Loader& runtime() { return *runtime_; }
 
   // Stops accepting everywhere; open connections carry on (admin /drain_listeners).
   void drainListeners();
@@ -83,6 +86,7 @@ class Server {
   EventLoop loop_;
   stats::Store stats_;
   config::Bootstrap bootstrap_;
+  std::unique_ptr<runtime::Loader> runtime_;
   std::unique_ptr<tls::SecretManager> secrets_;
   std::unique_ptr<ListenerManager> listener_manager_;
   std::vector<std::unique_ptr<Worker>> workers_;

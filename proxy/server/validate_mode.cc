@@ -14,6 +14,7 @@
 #include "proxy/server/xds_sources.h"
 #include "proxy/stats/store.h"
 #include "proxy/tls/secret_manager.h"
+#include "proxy/runtime/loader.h"
 
 namespace meshproxy::server {
 namespace {
@@ -49,6 +50,10 @@ absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
   filters::registerBuiltinExtensions();
   auto bootstrap = config::loadBootstrapFile(options.config_path);
   if (!bootstrap.ok()) return bootstrap.status();
+  // Translation reads the runtime as serve does (re2.max_program_size.error_level).
+  auto loaded_runtime = runtime::Loader::create(bootstrap->proto);
+  if (!loaded_runtime.ok()) return loaded_runtime.status();
+  (*loaded_runtime)->activate(nullptr);
   // Certificate files are read and SDS names recorded as in serve; the loop never runs.
   EventLoop loop;
   stats::Store stats;
@@ -119,5 +124,7 @@ int runValidateMode(const Options& options) {
   for (const auto& line : *lines) std::printf("%s\n", line.c_str());
   return 0;
 }
+
+absl::Status validateConfig(const Options& options) { return validate(options).status(); }
 
 }  // namespace meshproxy::server

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/status/status.h"
 #include "proxy/server/options.h"
 
 namespace meshproxy::server {
@@ -10,5 +11,8 @@ namespace meshproxy::server {
 // validate mode. Prints a summary on stdout and returns 0, or prints the error on stderr and
 // returns 1, so a CI step can gate a config change.
 int runValidateMode(const Options& options);
+
+// What runValidateMode checks, without printing: OK, or the first error.
+absl::Status validateConfig(const Options& options);
 
 }  // namespace meshproxy::server

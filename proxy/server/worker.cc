@@ -44,6 +44,7 @@ void Worker::run() {
   http_client_.cancelAll();
   clusters_.update({});
   snapshot_.reset();
+  runtime::Snapshot::setCurrent(nullptr);
   Timer::releasePool(loop_.uv());
   for (int i = 0; i < 16 && uv_loop_alive(loop_.uv()) != 0; ++i) uv_run(loop_.uv(), UV_RUN_NOWAIT);
   log::debug("worker {} stopped", index_);
@@ -51,6 +52,12 @@ void Worker::run() {
 
 void Worker::publish(config::SnapshotSharedPtr snapshot) {
   loop_.post([this, snapshot = std::move(snapshot)]() mutable { applySnapshot(std::move(snapshot)); });
+}
+
+void Worker::publishRuntime(runtime::SnapshotSharedPtr snapshot) {
+  loop_.post([snapshot = std::move(snapshot)]() mutable {
+    runtime::Snapshot::setCurrent(std::move(snapshot));
+  });
 }
 
 void Worker::applySnapshot(config::SnapshotSharedPtr snapshot) {

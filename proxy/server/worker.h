@@ -14,6 +14,7 @@
 #include "proxy/core/worker_context.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/network/listener_index.h"
+#include "proxy/runtime/snapshot.h"
 #include "proxy/upstream/async_http_client.h"
 #include "proxy/upstream/cluster_manager.h"
 
@@ -33,6 +34,8 @@ class Worker : private network::ListenerIndex, private http::WorkerRouteTables::
   // Thread-safe. Adopts a new config snapshot: new listeners start accepting, removed ones
   // stop accepting and drain, clusters are swapped. In-flight work keeps its old config.
   void publish(config::SnapshotSharedPtr snapshot);
+  // Thread-safe. Makes `snapshot` the worker thread's runtime::Snapshot::current().
+  void publishRuntime(runtime::SnapshotSharedPtr snapshot);
   // Thread-safe. Stops accepting on every listener; open connections carry on.
   void stopAccepting();
   // Thread-safe. Closes everything, stops the loop and joins the thread.

@@ -196,3 +196,51 @@ TEST(BootstrapLoaderTest, MissingFileIsAClearError) {
 
 }  // namespace
 }  // namespace meshproxy::config
+
+namespace meshproxy::config {
+namespace {
+
+TEST(BootstrapLoaderRuntimeTest, LayeredRuntimeIsAcceptedAndCheckedAtLoad) {
+  auto ok = parseBootstrap(R"(
+layered_runtime:
+  layers:
+  - { name: s, static_layer: { a: { b: 1 } } }
+  - { name: admin, admin_layer: {} }
+)");
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  // Layers meshproxy does not implement, and Envoy's own rejections, fail the load by name.
+  auto disk = parseBootstrap("layered_runtime: {layers: [{name: d, disk_layer: {symlink_root: /x}}]}");
+  ASSERT_FALSE(disk.ok());
+  EXPECT_THAT(std::string(disk.status().message()),
+              ::testing::HasSubstr("unsupported field 'layered_runtime.layers[0].disk_layer'"));
+  auto dup = parseBootstrap(
+      "layered_runtime: {layers: [{name: a, static_layer: {}}, {name: a, static_layer: {}}]}");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_THAT(std::string(dup.status().message()),
+              ::testing::HasSubstr("duplicate layer name 'a'"));
+}
+
+TEST(BootstrapLoaderRuntimeTest, OverloadExemptionsOfListenersAreAccepted) {
+  // Without an overload manager (refused by name) they change nothing, as in Envoy.
+  auto s = loadAll(replaced(kValid, "    filter_chains:",
+                            "    ignore_global_conn_limit: true\n    bypass_overload_manager: true\n"
+                            "    filter_chains:"));
+  EXPECT_TRUE(s.ok()) << s;
+  auto om = parseBootstrap("overload_manager: {refresh_interval: 1s}");
+  ASSERT_FALSE(om.ok());
+  EXPECT_THAT(std::string(om.status().message()), ::testing::HasSubstr("overload_manager"));
+}
+
+TEST(BootstrapLoaderRuntimeTest, NodeUserAgentFieldsAreAccepted) {
+  // Envoy replaces them with its own before sending the node; meshproxy with its own.
+  auto b = parseBootstrap(R"(
+node:
+  id: n
+  user_agent_name: envoy
+  user_agent_build_version: { version: { major_number: 1, minor_number: 30 } }
+)");
+  EXPECT_TRUE(b.ok()) << b.status();
+}
+
+}  // namespace
+}  // namespace meshproxy::config

@@ -7,6 +7,8 @@
 
 #include "absl/status/statusor.h"
 #include "proxy/filters/common/rbac/rbac_matchers.h"
+#include "proxy/runtime/well_known_keys.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace envoy::config::rbac::v3 {
 class RBAC;
@@ -52,8 +54,8 @@ class RbacEngine {
 };
 
 struct RbacTranslateOptions {
-  // re2.max_program_size.error_level (matcher::kDefaultMaxRegexProgramSize unless raised).
-  uint32_t max_regex_program_size = 100;
+  // re2.max_program_size.error_level: the runtime's value (default 100) when made.
+  uint32_t max_regex_program_size = runtime::maxRegexProgramSize();
 };
 
 // Config time: the RBAC message into an engine. Every field meshproxy does not implement is an
@@ -62,5 +64,9 @@ struct RbacTranslateOptions {
 // name the policy ("policy 'p': permissions[1]: ...").
 absl::StatusOr<std::shared_ptr<const RbacEngine>> translateRbac(
     const envoy::config::rbac::v3::RBAC& proto, const RbacTranslateOptions& options = {});
+
+// The envoy.config.rbac.v3.RBAC fields meshproxy implements (policies, permissions,
+// principals), for reports that list every unsupported field (--print-unsupported).
+const protobuf::SupportedFields& rbacSupportedFields();
 
 }  // namespace meshproxy::filters::rbac

@@ -230,4 +230,6 @@ absl::StatusOr<std::shared_ptr<const RbacEngine>> translateRbac(
   return std::make_shared<const RbacEngine>(action, std::move(policies));
 }
 
+const protobuf::SupportedFields& rbacSupportedFields() { return rbacFields(); }
+
 }  // namespace meshproxy::filters::rbac

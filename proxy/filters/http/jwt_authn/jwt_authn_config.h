@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "proxy/filters/http/jwt_authn/requirement.h"
 #include "proxy/route/route_match.h"
+#include "proxy/runtime/well_known_keys.h"
 
 namespace envoy::extensions::filters::http::jwt_authn::v3 {
 class JwtAuthentication;
@@ -57,7 +58,7 @@ class JwtAuthnConfig {
 // a rule naming a requirement requirement_map lacks). local_jwks is read and parsed here.
 absl::StatusOr<std::shared_ptr<const JwtAuthnConfig>> translateJwtAuthentication(
     const envoy::extensions::filters::http::jwt_authn::v3::JwtAuthentication& proto,
-    uint32_t max_regex_program_size = 100);
+    uint32_t max_regex_program_size = runtime::maxRegexProgramSize());
 
 // PerRouteConfig (typed_per_filter_config): `disabled`, or the requirement_map entry to use.
 struct JwtPerRouteConfig {

@@ -8,16 +8,22 @@
 
 namespace meshproxy::filters::router {
 
+const protobuf::SupportedFields& routerSupportedFields() {
+  static const protobuf::SupportedFields fields = {
+      {"envoy.extensions.filters.http.router.v3.Router",
+       {"suppress_envoy_headers", "dynamic_stats"}},
+  };
+  return fields;
+}
+
 absl::StatusOr<http::HttpFilterFactory> createRouterFactory(
     const google::protobuf::Any& typed_config, config::TranslationContext&) {
   using envoy::extensions::filters::http::router::v3::Router;
   auto proto = protobuf::unpackAny<Router>(typed_config, "router");
   if (!proto.ok()) return proto.status();
-  static const protobuf::SupportedFields fields = {
-      {"envoy.extensions.filters.http.router.v3.Router",
-       {"suppress_envoy_headers", "dynamic_stats"}},
-  };
-  if (auto s = fields.check(*proto); !s.ok()) return protobuf::withContext(s, "router");
+  if (auto s = routerSupportedFields().check(*proto); !s.ok()) {
+    return protobuf::withContext(s, "router");
+  }
   auto config = std::make_shared<RouterConfig>();
   config->suppress_envoy_headers = proto->suppress_envoy_headers();
   return http::HttpFilterFactory(

@@ -248,4 +248,6 @@ absl::StatusOr<network::NetworkFilterFactory> createHttpConnectionManagerFactory
   });
 }
 
+const protobuf::SupportedFields& hcmSupportedFields() { return hcmFields(); }
+
 }  // namespace meshproxy::filters::hcm

@@ -56,4 +56,6 @@ absl::StatusOr<network::NetworkFilterFactory> createRbacNetworkFactory(
   });
 }
 
+const protobuf::SupportedFields& rbacNetworkSupportedFields() { return rbacNetworkFields(); }
+
 }  // namespace meshproxy::filters::rbac

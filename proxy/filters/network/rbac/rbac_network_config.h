@@ -8,6 +8,7 @@
 #include "proxy/config/translation_context.h"
 #include "proxy/filters/network/rbac/rbac_network_filter.h"
 #include "proxy/network/filter.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace envoy::extensions::filters::network::rbac::v3 {
 class RBAC;
@@ -24,5 +25,8 @@ absl::StatusOr<std::shared_ptr<const RbacNetworkConfig>> translateRbacNetwork(
 // envoy.filters.network.rbac: typed_config -> per-connection filter factory.
 absl::StatusOr<network::NetworkFilterFactory> createRbacNetworkFactory(
     const google::protobuf::Any& typed_config, config::TranslationContext& context);
+
+// The network RBAC filter's own fields (rules are delegated to the RBAC table). For reports that list every unsupported field (--print-unsupported).
+const protobuf::SupportedFields& rbacNetworkSupportedFields();
 
 }  // namespace meshproxy::filters::rbac

@@ -70,4 +70,6 @@ absl::StatusOr<network::NetworkFilterFactory> createTcpProxyFactory(
       });
 }
 
+const protobuf::SupportedFields& tcpProxySupportedFields() { return tcpProxyFields(); }
+
 }  // namespace meshproxy::filters::tcp_proxy

@@ -10,6 +10,7 @@
 #include "proxy/core/name_slots.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/scope.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace envoy::extensions::filters::network::tcp_proxy::v3 {
 class TcpProxy;
@@ -43,5 +44,8 @@ struct TcpProxyConfig {
 absl::StatusOr<std::shared_ptr<const TcpProxyConfig>> translateTcpProxy(
     const envoy::extensions::filters::network::tcp_proxy::v3::TcpProxy& proto,
     const stats::Scope& root);
+
+// The TcpProxy fields meshproxy implements. For reports that list every unsupported field (--print-unsupported).
+const protobuf::SupportedFields& tcpProxySupportedFields();
 
 }  // namespace meshproxy::filters::tcp_proxy
