@@ -110,8 +110,14 @@ TEST(FdExhaustionTest, WorkersBackOffRecoverAndStillHonourSigterm) {
   int64_t max_fds = 0;
   Flood flood(proxy.port, absl::Milliseconds(1500),
               [&] { max_fds = std::max(max_fds, openFdCount(pid)); });
-  // The proxy reached its limit...
-  EXPECT_GE(max_fds, kProxyFdLimit - 2) << "connects: " << flood.connects();
+  // The proxy reached its limit... The workers' EMFILE line is the proof: the fd count is
+  // sampled every 200 connects and can miss the peak, since the proxy frees descriptors as the
+  // flood closes its oldest connections (a CI run saw 248 of 256 while the log said EMFILE).
+  EXPECT_TRUE(waitUntil(
+      [&] { return absl::StrContains(proxy->process().stderrText(), "Too many open files"); },
+      absl::Seconds(5)))
+      << "connects: " << flood.connects() << ", most fds seen: " << max_fds;
+  EXPECT_GE(max_fds, kProxyFdLimit / 2) << "connects: " << flood.connects();
   // The admin port (main thread) meets the same exhaustion (whether it gets a descriptor is a
   // race with the workers): it must back off too, not take the main loop (xDS, signals) down.
   std::vector<int> admin_clients;
