@@ -241,5 +241,42 @@ TEST_P(GrpcInteropThroughProxy, CasePasses) {
 INSTANTIATE_TEST_SUITE_P(Standard, GrpcInteropThroughProxy,
                          ::testing::ValuesIn(grpcInteropCaseNames()), grpcInteropCaseParamName);
 
+// The same cases through two sidecars: the client's (plaintext h2c in, HTTP/2 over mTLS out)
+// and the server's (mTLS with ALPN h2 in, requiring the client's SPIFFE identity; h2c out).
+class GrpcInteropThroughTwoSidecars : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GrpcInteropThroughTwoSidecars, CasePasses) {
+  GrpcInteropServerProcess server;
+  ASSERT_TRUE(server.ready());
+  TestPki pki;
+  CertFiles frontend =
+      pki.issue("frontend", {.common_name = "frontend", .uri_sans = {kFrontendId}});
+  CertFiles backend = pki.issue("backend", {.common_name = "backend", .uri_sans = {kBackendId}});
+  std::string inbound_tls = downstreamTls(backend, pki.caPath(), true, {kFrontendId});
+  inbound_tls.replace(inbound_tls.find("common_tls_context: {"), 21,
+                      "common_tls_context: {alpn_protocols: [h2], ");
+  TlsListenerSpec inbound{
+      .port = pickFreePort(), .transport_socket = inbound_tls, .cluster = "app"};
+  MeshproxyProcess server_sidecar(
+      tlsBootstrapYaml({inbound}, {{.name = "app", .port = server.port(), .extra = kExplicitH2}}),
+      {.concurrency = 1});
+  ASSERT_TRUE(server_sidecar.ready());
+  TlsListenerSpec outbound{
+      .name = "outbound", .port = pickFreePort(), .stat_prefix = "outbound", .cluster = "peer"};
+  MeshproxyProcess client_sidecar(
+      tlsBootstrapYaml({outbound},
+                       {{.name = "peer",
+                         .port = inbound.port,
+                         .transport_socket = upstreamTls(&frontend, pki.caPath(), {kBackendId}),
+                         .extra = kExplicitH2}}),
+      {.concurrency = 1});
+  ASSERT_TRUE(client_sidecar.ready());
+  EXPECT_TRUE(grpcInteropCasePasses({.port = outbound.port}, GetParam()));
+  EXPECT_EQ(client_sidecar.counterValue("cluster.peer.upstream_cx_http2_total").value_or(-1), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Standard, GrpcInteropThroughTwoSidecars,
+                         ::testing::ValuesIn(grpcInteropCaseNames()), grpcInteropCaseParamName);
+
 }  // namespace
 }  // namespace meshproxy::testing
