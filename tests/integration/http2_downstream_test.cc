@@ -206,5 +206,29 @@ TEST_F(Http2DownstreamTest, SigtermSendsGoAwayAndCloses) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
 }
 
+// SIGTERM while streams are in flight: the shutdown notice lets them finish (zero failed),
+// the final GOAWAY follows, and the proxy exits once the connection is done.
+TEST(Http2DownstreamDrainTest, SigtermLetsStreamsInFlightFinish) {
+  TestServerProcess slow({.mode = "http", .name = "slow", .delay_ms = 1000});
+  ASSERT_TRUE(slow.ready());
+  HttpBootstrap b;
+  b.clusters = {{.name = "backend", .ports = {slow.port()}}};
+  b.hcm_extra = "          drain_timeout: 0.2s\n";
+  HttpProxy proxy(b, {.concurrency = 1, .extra_args = {"--drain-time-s", "30"}});
+  ASSERT_TRUE(proxy.ready());
+  Process load({"h2load", "-n", "20", "-c", "1", "-m", "20", proxy.url("/slow")});
+  ASSERT_TRUE(load.started());
+  ASSERT_TRUE(proxy->waitForCounter("http.ingress_http.downstream_rq_active",
+                                    [](int64_t v) { return v == 20; }));
+  ASSERT_TRUE(proxy->process().sendSignal(SIGTERM));
+  auto load_exit = load.waitExit(absl::Seconds(20));
+  ASSERT_TRUE(load_exit.has_value());
+  std::string out = load.stdoutText();
+  EXPECT_NE(out.find("20 succeeded, 0 failed, 0 errored"), std::string::npos) << out;
+  auto exit = proxy->process().waitExit(absl::Seconds(10));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(*exit, 0);
+}
+
 }  // namespace
 }  // namespace meshproxy::testing
