@@ -12,7 +12,7 @@ packages=(
   zlib1g-dev libbrotli-dev libzstd-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc
-  python3 python3-yaml python3-jwt python3-cryptography nodejs
+  python3 python3-yaml python3-jwt python3-cryptography python3-h2 nodejs
   prometheus
 )
 

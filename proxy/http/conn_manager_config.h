@@ -11,6 +11,7 @@
 #include "proxy/core/name_slots.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/forwarded_client_cert.h"
+#include "proxy/http/http2/codec_stats.h"
 #include "proxy/http/http2/settings.h"
 #include "proxy/http/route_config.h"
 #include "proxy/stats/counter.h"
@@ -72,7 +73,8 @@ struct ConnManagerConfig {
 
   CodecType codec_type = CodecType::kAuto;
   // http2_protocol_options (the header limits and the loop are filled in per connection).
-  http2::Http2Settings http2_settings;
+  http2::Http2Settings http2_settings;  // .stats points into http2_stats
+  std::shared_ptr<const http2::Http2CodecStats> http2_stats;
 
   uint32_t max_request_headers_kb = 60;
   uint32_t max_headers_count = 100;

@@ -86,6 +86,7 @@ ConnectionImpl::ConnectionImpl(Output& output, const Http2Settings& settings, bo
   // Stream windows go back as the decoders take data (flow control tied to readDisable).
   nghttp2_option_set_no_auto_window_update(options, 1);
   nghttp2_option_set_max_outbound_ack(options, settings_.max_outbound_control_frames);
+  nghttp2_option_set_max_continuations(options, settings_.max_continuation_frames);
   // Large response headers are the peer's limit to enforce, as in Envoy.
   nghttp2_option_set_max_send_header_block_length(options, 0x2000000);
   nghttp2_option_set_max_deflate_dynamic_table_size(options, settings_.hpack_table_size);
@@ -176,6 +177,10 @@ absl::Status ConnectionImpl::dispatchImpl(Buffer& data) {
         connectionError(absl::ResourceExhaustedError("http2.outbound_control_frames_flood"),
                         NGHTTP2_ENHANCE_YOUR_CALM);
         break;
+      case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS:
+        connectionError(absl::ResourceExhaustedError("http2.too_many_continuation_frames"),
+                        NGHTTP2_ENHANCE_YOUR_CALM);
+        break;
       case NGHTTP2_ERR_BAD_CLIENT_MAGIC:
         connectionError(absl::InvalidArgumentError("http2.codec_error: invalid connection preface"),
                         NGHTTP2_PROTOCOL_ERROR);
@@ -215,6 +220,7 @@ absl::Status ConnectionImpl::checkOutboundFlood() {
 void ConnectionImpl::connectionError(absl::Status status, uint32_t code) {
   if (!error_.ok()) return;
   log::debug("http2: connection error: {}", status.message());
+  countError(std::string_view(status.message().data(), status.message().size()));
   error_ = std::move(status);
   // Ignored if nghttp2 already queued its own GOAWAY.
   nghttp2_session_terminate_session(session_, code);
@@ -222,6 +228,33 @@ void ConnectionImpl::connectionError(absl::Status status, uint32_t code) {
   sendPendingFrames(/*force=*/true);
   resetAllStreams(StreamResetReason::kConnectionTermination);
   closeConnection(network::CloseType::kFlushWrite);
+}
+
+int ConnectionImpl::failCallback(const absl::Status& status, uint32_t code) {
+  callback_error_ = std::string(status.message());
+  callback_error_code_ = code;
+  return NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
+// The flood and abuse counters, by the reason the constraint or nghttp2 gave (error path only).
+void ConnectionImpl::countError(std::string_view reason) {
+  const Http2CodecStats* stats = settings_.stats;
+  if (stats == nullptr) return;
+  if (reason == "http2.inbound_priority_frames_flood") {
+    stats->inbound_priority_frames_flood.inc();
+  } else if (reason == "http2.inbound_window_update_frames_flood") {
+    stats->inbound_window_update_frames_flood.inc();
+  } else if (reason == "http2.inbound_empty_frames_flood") {
+    stats->inbound_empty_frames_flood.inc();
+  } else if (reason == "http2.outbound_control_frames_flood") {
+    stats->outbound_control_flood.inc();
+  } else if (reason == "http2.outbound_frames_flood") {
+    stats->outbound_flood.inc();
+  } else if (reason == "http2.too_many_continuation_frames") {
+    stats->too_many_continuation_frames.inc();
+  } else if (reason == "http2.too_many_premature_resets") {
+    stats->too_many_premature_resets.inc();
+  }
 }
 
 void ConnectionImpl::onConnectionClosed() {
@@ -255,9 +288,7 @@ void ConnectionImpl::closeConnection(network::CloseType type) {
 
 int ConnectionImpl::onBeginFrame(const nghttp2_frame_hd* hd) {
   if (absl::Status s = constraints_.onFrameBegin(*hd); !s.ok()) {
-    callback_error_ = std::string(s.message());
-    callback_error_code_ = NGHTTP2_ENHANCE_YOUR_CALM;
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
+    return failCallback(s, NGHTTP2_ENHANCE_YOUR_CALM);
   }
   return 0;
 }
@@ -269,6 +300,7 @@ int ConnectionImpl::onBeginHeaders(const nghttp2_frame* frame) {
     stream = onNewRemoteStream(frame->hd.stream_id);
     if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     stream->stream_id_ = frame->hd.stream_id;
+    stream->opened_at_ = std::chrono::steady_clock::now();
     nghttp2_session_set_stream_user_data(session_, frame->hd.stream_id, stream);
   }
   if (stream == nullptr) return 0;
@@ -287,6 +319,7 @@ int ConnectionImpl::onHeader(const nghttp2_frame* frame, std::string_view name,
       headers.byteSize() + name.size() + value.size() > settings_.max_headers_kb * 1024) {
     // Envoy's answer: reset this stream, keep the connection.
     log::debug("http2: header block over the limits on stream {}", frame->hd.stream_id);
+    if (settings_.stats != nullptr) settings_.stats->header_overflow.inc();
     stream->headers_.reset();
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
@@ -295,6 +328,7 @@ int ConnectionImpl::onHeader(const nghttp2_frame* frame, std::string_view name,
 }
 
 int ConnectionImpl::onInvalidHeader(const nghttp2_frame* frame) {
+  if (settings_.stats != nullptr) settings_.stats->rx_messaging_error.inc();
   // nghttp2 would drop the field silently; Envoy treats it as an invalid message.
   if (!settings_.override_stream_error_on_invalid_http_message) {
     callback_error_ = "http2.invalid_http_message";
@@ -312,6 +346,7 @@ int ConnectionImpl::onInvalidFrame(const nghttp2_frame* frame, int error_code) {
   if (error_code != NGHTTP2_ERR_HTTP_HEADER && error_code != NGHTTP2_ERR_HTTP_MESSAGING) {
     return 0;  // nghttp2 handles the protocol error itself (RST_STREAM or GOAWAY)
   }
+  if (settings_.stats != nullptr) settings_.stats->rx_messaging_error.inc();
   if (!settings_.override_stream_error_on_invalid_http_message) {
     callback_error_ = "http2.invalid_http_message";
     callback_error_code_ = NGHTTP2_PROTOCOL_ERROR;
@@ -342,6 +377,12 @@ int ConnectionImpl::onFrameSent(const nghttp2_frame* frame) {
   }
   // A RST_STREAM nghttp2 sent on its own (we did not reset the stream) answers a stream
   // error of the peer: a malformed message, DATA beyond content-length, a closed stream.
+  if (settings_.stats != nullptr) {
+    if (frame->hd.type == NGHTTP2_GOAWAY) settings_.stats->goaway_sent.inc();
+    if (frame->hd.type == NGHTTP2_RST_STREAM && frame->rst_stream.error_code != NGHTTP2_NO_ERROR) {
+      settings_.stats->tx_reset.inc();
+    }
+  }
   if (frame->hd.type == NGHTTP2_RST_STREAM) {
     if (StreamImpl* stream = streamFor(frame->hd.stream_id);
         stream != nullptr && !stream->reset_notified_ &&
@@ -357,9 +398,7 @@ int ConnectionImpl::onFrameReceived(const nghttp2_frame* frame) {
   if (frame->hd.type == NGHTTP2_DATA) padding = frame->data.padlen;
   if (frame->hd.type == NGHTTP2_HEADERS) padding = frame->headers.padlen;
   if (absl::Status s = constraints_.onFrameReceived(frame->hd, padding); !s.ok()) {
-    callback_error_ = std::string(s.message());
-    callback_error_code_ = NGHTTP2_ENHANCE_YOUR_CALM;
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
+    return failCallback(s, NGHTTP2_ENHANCE_YOUR_CALM);
   }
   const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   switch (frame->hd.type) {
@@ -380,6 +419,12 @@ int ConnectionImpl::onFrameReceived(const nghttp2_frame* frame) {
       }
       return 0;
     }
+    case NGHTTP2_RST_STREAM:
+      if (settings_.stats != nullptr) settings_.stats->rx_reset.inc();
+      if (StreamImpl* stream = streamFor(frame->hd.stream_id); stream != nullptr) {
+        stream->remote_reset_ = true;
+      }
+      return 0;
     case NGHTTP2_GOAWAY:
       goaway_received_ = true;
       onGoAwayReceived(frame->goaway.error_code);
@@ -423,7 +468,17 @@ int ConnectionImpl::onStreamClose(int32_t stream_id, uint32_t error_code) {
   StreamImpl* stream = streamFor(stream_id);
   if (stream == nullptr) return 0;
   nghttp2_session_set_stream_user_data(session_, stream_id, nullptr);
+  // Rapid reset: only a peer's RST_STREAM (received, so inside dispatch) makes a premature
+  // close, so the error below always fails nghttp2_session_mem_recv.
+  const bool premature = server_ && stream->remote_reset_ &&
+                         std::chrono::steady_clock::now() - stream->opened_at_ <
+                             settings_.premature_reset_min_stream_lifetime;
   stream->onClosed(error_code);
+  if (server_) {
+    if (absl::Status s = constraints_.onRemoteStreamClosed(premature); !s.ok() && premature) {
+      return failCallback(s, NGHTTP2_ENHANCE_YOUR_CALM);
+    }
+  }
   return 0;
 }
 
@@ -558,6 +613,7 @@ void ConnectionImpl::onKeepaliveInterval() {
 void ConnectionImpl::onKeepaliveTimeout() {
   if (closed_) return;
   log::debug("http2: keepalive PING not acknowledged in time, closing");
+  if (settings_.stats != nullptr) settings_.stats->keepalive_timeout.inc();
   error_ = absl::DeadlineExceededError("http2.keepalive_timeout");
   closeConnection(network::CloseType::kNoFlush);
 }

@@ -2,6 +2,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <chrono>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
 #include "proxy/http/codec.h"
+#include "proxy/http/http2/codec_stats.h"
 #include "proxy/http/http2/header_conversion.h"
 #include "proxy/http/http2/output.h"
 #include "proxy/http/http2/protocol_constraints.h"
@@ -113,6 +115,9 @@ class StreamImpl : public Stream, public DeferredDeletable {
   bool closed_ = false;
   bool messaging_error_ = false;
   bool resume_scheduled_ = false;
+  bool remote_reset_ = false;  // the peer sent RST_STREAM
+  // When the peer opened the stream (server side): a reset soon after is premature.
+  std::chrono::steady_clock::time_point opened_at_;
   std::list<std::unique_ptr<StreamImpl>>::iterator self_;
 };
 
@@ -177,6 +182,9 @@ class ConnectionImpl {
   void onKeepaliveInterval();
   void onKeepaliveTimeout();
   absl::Status checkOutboundFlood();
+  // Fails the nghttp2 callback in progress: the connection error `status` with `code`.
+  int failCallback(const absl::Status& status, uint32_t code);
+  void countError(std::string_view reason);
 
   // nghttp2 callbacks (Callbacks forwards to these).
   int onBeginHeaders(const nghttp2_frame* frame);

@@ -38,4 +38,17 @@ absl::Status ProtocolConstraints::onFrameReceived(const nghttp2_frame_hd& hd, si
   return absl::OkStatus();
 }
 
+absl::Status ProtocolConstraints::onRemoteStreamClosed(bool premature) {
+  ++closed_remote_streams_;
+  if (premature) ++premature_resets_;
+  if (premature_resets_ == 0) return absl::OkStatus();
+  // Envoy's ConnectionManagerImpl::maybeDrainDueToPrematureResets: before `limit` streams,
+  // close as soon as the resets alone make half of `limit` (the ratio can no longer end
+  // below one half); after, when half of the closed streams were premature resets.
+  const uint64_t limit = settings_.premature_reset_total_stream_count;
+  const uint64_t base = closed_remote_streams_ < limit ? limit : closed_remote_streams_;
+  if (premature_resets_ * 2 < base) return absl::OkStatus();
+  return absl::ResourceExhaustedError("http2.too_many_premature_resets");
+}
+
 }  // namespace meshproxy::http::http2

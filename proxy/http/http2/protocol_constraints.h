@@ -23,12 +23,17 @@ class ProtocolConstraints {
   // The peer opened (or answered) a stream: more PRIORITY and WINDOW_UPDATE frames allowed.
   void onStreamOpened() { ++opened_streams_; }
   void onDataFrameSent() { ++outbound_data_frames_; }
+  // A peer-opened stream closed; `premature` if the peer reset it before
+  // premature_reset_min_stream_lifetime. Error once the premature resets are too many.
+  absl::Status onRemoteStreamClosed(bool premature);
 
   uint64_t openedStreams() const { return opened_streams_; }
 
  private:
   const Http2Settings& settings_;
   uint32_t consecutive_empty_frames_ = 0;
+  uint64_t closed_remote_streams_ = 0;
+  uint64_t premature_resets_ = 0;
   uint64_t inbound_priority_frames_ = 0;
   uint64_t inbound_window_update_frames_ = 0;
   uint64_t opened_streams_ = 0;

@@ -9,6 +9,8 @@ class EventLoop;
 
 namespace meshproxy::http::http2 {
 
+struct Http2CodecStats;
+
 // Per-connection options of the HTTP/2 codec: Envoy's Http2ProtocolOptions (same names, same
 // defaults) plus the header limits of the connection manager or cluster. Plain values,
 // translated once from config (config/http2_options_translator.h) and copied into each codec.
@@ -44,6 +46,20 @@ struct Http2Settings {
   // WINDOW_UPDATE frames allowed per DATA frame we sent (plus a few per stream).
   uint32_t max_inbound_window_update_frames_per_data_frame_sent = 10;
 
+  // CONTINUATION frames allowed after one HEADERS frame (nghttp2's max_continuations, its
+  // default). A header block is bounded in bytes only once decoded; this bounds the frames
+  // (and HPACK work) a peer can make us take for a block we are going to refuse (CONTINUATION
+  // flood, CVE-2024-27316 / CVE-2024-28182). Over it: GOAWAY ENHANCE_YOUR_CALM.
+  uint32_t max_continuation_frames = 8;
+
+  // Rapid reset (CVE-2023-44487), Envoy's rule (runtime keys
+  // overload.premature_reset_total_stream_count and ..._min_stream_lifetime_seconds): a stream
+  // the peer resets before this lifetime is premature; once half of premature_reset_total
+  // streams could be premature (or, past that many streams, half of all closed streams are),
+  // the connection gets GOAWAY ENHANCE_YOUR_CALM and is closed. Server side only.
+  uint32_t premature_reset_total_stream_count = 500;
+  std::chrono::milliseconds premature_reset_min_stream_lifetime{1000};
+
   // connection_keepalive: a PING one interval (plus up to jitter percent of it) after the
   // connection opened or the last PING was acknowledged; no acknowledgement within timeout
   // closes the connection (no GOAWAY: the peer is presumed gone). Zero: no keepalive.
@@ -67,6 +83,8 @@ struct Http2Settings {
   // Null (unit tests without a loop): no keepalive, and delivery happens inside
   // readDisable(false).
   EventLoop* loop = nullptr;
+  // Counters (codec_stats.h); null: not counted (unit tests, upstream codecs).
+  const Http2CodecStats* stats = nullptr;
 };
 
 }  // namespace meshproxy::http::http2

@@ -249,6 +249,9 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   if (!loggers.ok()) return protobuf::withContext(loggers.status(), "http_connection_manager access_log");
   c->access_logs = std::move(*loggers);
   c->stats = makeStats(context.stats.scope("http", c->stat_prefix));
+  c->http2_stats = std::make_shared<const http::http2::Http2CodecStats>(
+      http::http2::Http2CodecStats::create(context.stats.scope("http", c->stat_prefix)));
+  c->http2_settings.stats = c->http2_stats.get();
   return std::shared_ptr<const http::ConnManagerConfig>(std::move(c));
 }
 

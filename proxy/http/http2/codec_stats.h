@@ -1,0 +1,48 @@
+#pragma once
+
+#include "proxy/stats/counter.h"
+#include "proxy/stats/scope.h"
+
+namespace meshproxy::http::http2 {
+
+// Envoy's HTTP/2 codec counters ("http.<stat_prefix>.http2.*" downstream), plus the
+// connection manager's premature-reset counter, which the codec detects. Created once per
+// connection manager config; codecs hold a pointer (Http2Settings::stats) for their lifetime.
+struct Http2CodecStats {
+  stats::Counter& header_overflow;
+  stats::Counter& inbound_empty_frames_flood;
+  stats::Counter& inbound_priority_frames_flood;
+  stats::Counter& inbound_window_update_frames_flood;
+  stats::Counter& outbound_control_flood;
+  stats::Counter& outbound_flood;
+  stats::Counter& rx_messaging_error;
+  stats::Counter& rx_reset;
+  stats::Counter& tx_reset;
+  stats::Counter& goaway_sent;
+  stats::Counter& keepalive_timeout;
+  // meshproxy's own: a header block split over more CONTINUATION frames than allowed.
+  stats::Counter& too_many_continuation_frames;
+  // "<prefix>.downstream_rq_too_many_premature_resets" (Envoy's name, one level up).
+  stats::Counter& too_many_premature_resets;
+
+  static Http2CodecStats create(const stats::Scope& hcm_scope) {
+    stats::Scope s = hcm_scope.scope("http2");
+    return Http2CodecStats{
+        s.counter("header_overflow"),
+        s.counter("inbound_empty_frames_flood"),
+        s.counter("inbound_priority_frames_flood"),
+        s.counter("inbound_window_update_frames_flood"),
+        s.counter("outbound_control_flood"),
+        s.counter("outbound_flood"),
+        s.counter("rx_messaging_error"),
+        s.counter("rx_reset"),
+        s.counter("tx_reset"),
+        s.counter("goaway_sent"),
+        s.counter("keepalive_timeout"),
+        s.counter("too_many_continuation_frames"),
+        hcm_scope.counter("downstream_rq_too_many_premature_resets"),
+    };
+  }
+};
+
+}  // namespace meshproxy::http::http2
