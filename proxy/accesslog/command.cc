@@ -64,6 +64,7 @@ constexpr std::array kOperators = {
     OperatorSpec{"UPSTREAM_REQUEST_ATTEMPT_COUNT", CommandOperator::kUpstreamRequestAttemptCount,
                  Args::kNone},
     OperatorSpec{"DYNAMIC_METADATA", CommandOperator::kDynamicMetadata, Args::kRequired},
+    OperatorSpec{"GRPC_STATUS", CommandOperator::kGrpcStatus, Args::kOptional},
 };
 
 const OperatorSpec* findOperator(std::string_view name) {
@@ -199,6 +200,10 @@ absl::StatusOr<Command> Command::parse(std::string_view name, std::optional<std:
     command.time_format_ = *std::move(format);
   } else if (spec->op == CommandOperator::kHostname) {
     command.hostname_ = readHostname();
+  } else if (spec->op == CommandOperator::kGrpcStatus) {
+    absl::StatusOr<GrpcStatusFormat> format = parseGrpcStatusFormat(args);
+    if (!format.ok()) return format.status();
+    command.grpc_status_format_ = *format;
   } else if (spec->op == CommandOperator::kDynamicMetadata) {
     // NAMESPACE:KEY:KEY...; split here so the data path only walks the structs.
     for (absl::string_view part :
@@ -224,6 +229,8 @@ bool Command::numeric() const {
     case CommandOperator::kBytesSent:
     case CommandOperator::kUpstreamRequestAttemptCount:
       return true;
+    case CommandOperator::kGrpcStatus:
+      return grpc_status_format_ == GrpcStatusFormat::kNumber;
     default:
       return false;
   }
@@ -318,6 +325,12 @@ bool Command::appendUntruncated(const StreamInfo& info, std::string& out, bool* 
       return true;
     case CommandOperator::kDynamicMetadata:
       return appendDynamicMetadata(info.dynamic_metadata, metadata_path_, out, raw_json);
+    case CommandOperator::kGrpcStatus: {
+      const std::optional<int64_t> status = grpcStatusOf(info);
+      if (!status) return false;
+      appendGrpcStatus(*status, grpc_status_format_, out);
+      return true;
+    }
   }
   return false;
 }

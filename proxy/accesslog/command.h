@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "proxy/accesslog/grpc_status.h"
 #include "proxy/accesslog/start_time_format.h"
 #include "proxy/accesslog/stream_info.h"
 
@@ -47,6 +48,7 @@ enum class CommandOperator : uint8_t {
   kHostname,
   kUpstreamRequestAttemptCount,
   kDynamicMetadata,  // DYNAMIC_METADATA(NAMESPACE:KEY*):Z
+  kGrpcStatus,       // GRPC_STATUS(CAMEL_STRING|SNAKE_STRING|NUMBER)
 };
 
 // One parsed command operator, e.g. %REQ(X-ENVOY-ORIGINAL-PATH?:PATH):64%. Everything that can
@@ -78,6 +80,7 @@ class Command {
   std::string header_;      // REQ/RESP/TRAILER: lowercased main header
   std::string alt_header_;  // REQ/RESP/TRAILER: lowercased fallback, may be empty
   std::optional<size_t> max_length_;
+  GrpcStatusFormat grpc_status_format_ = GrpcStatusFormat::kCamelString;
   std::optional<StartTimeFormat> time_format_;  // START_TIME only
   std::string hostname_;                        // HOSTNAME only: read once at config time
   std::vector<std::string> metadata_path_;      // DYNAMIC_METADATA: namespace, then keys
