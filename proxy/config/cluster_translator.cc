@@ -6,6 +6,7 @@
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/endpoint_translator.h"
+#include "proxy/config/lb_policy_translator.h"
 #include "proxy/config/transport_socket_translator.h"
 #include "proxy/core/log.h"
 #include "proxy/protobuf/common_supported_fields.h"
@@ -40,6 +41,7 @@ const protobuf::SupportedFields& clusterFields() {
         {"envoy.config.core.v3.Http2ProtocolOptions", {}},
     };
     f.merge(protobuf::commonSupportedFields());
+    f.merge(lbPolicySupportedFields());
     return f;
   }();
   return fields;
@@ -198,24 +200,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     }
     config->source_address = *source;
   }
-  switch (proto.lb_policy()) {
-    case Cluster::ROUND_ROBIN:
-      config->lb_policy = upstream::LbPolicy::kRoundRobin;
-      break;
-    case Cluster::LEAST_REQUEST:
-      config->lb_policy = upstream::LbPolicy::kLeastRequest;
-      break;
-    case Cluster::CLUSTER_PROVIDED:
-      if (config->type != upstream::DiscoveryType::kOriginalDst) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": lb_policy CLUSTER_PROVIDED needs type ORIGINAL_DST"));
-      }
-      config->lb_policy = upstream::LbPolicy::kClusterProvided;
-      break;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": unsupported lb_policy ", Cluster::LbPolicy_Name(proto.lb_policy())));
-  }
+  if (auto s = translateLbPolicy(proto, *config, where); !s.ok()) return s;
   if (proto.has_connect_timeout()) {
     config->connect_timeout = protobuf::toMilliseconds(proto.connect_timeout());
     if (config->connect_timeout.count() <= 0) {

@@ -428,7 +428,8 @@ void FilterManager::onDownstreamBelowWriteBufferLowWatermark() {
 const RouteSpecificFilterConfig* FilterManager::perFilterConfig(std::string_view filter_name) {
   const Route* route = callbacks_.route();
   if (route == nullptr || filter_name.empty()) return nullptr;
-  return route->mostSpecificPerFilterConfig(filter_name, callbacks_.routeRandom());
+  return route->mostSpecificPerFilterConfig(
+      filter_name, route->weightedClusterValue(requestHeaders(), callbacks_.routeRandom()));
 }
 
 void FilterManager::onStreamFinished() {

@@ -14,13 +14,15 @@
 #include "proxy/stats/histogram.h"
 #include "proxy/upstream/cluster_resources.h"
 #include "proxy/upstream/host.h"
+#include "proxy/upstream/lb_config.h"
+#include "proxy/upstream/lb_tables.h"
 
 namespace meshproxy::upstream {
 
 // kOriginalDst: no configured hosts; each connection goes to its downstream's original
 // destination (transparent passthrough), hosts being made on demand.
 enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst };
-enum class LbPolicy { kRoundRobin, kLeastRequest, kClusterProvided };
+enum class LbPolicy { kRoundRobin, kLeastRequest, kRandom, kRingHash, kMaglev, kClusterProvided };
 enum class DnsFamily { kAuto, kV4Only, kV6Only, kV4Preferred, kAll };
 
 // A name a STRICT_DNS cluster resolves; each address it yields becomes a host.
@@ -77,6 +79,12 @@ struct ClusterConfig {
   std::string name;
   DiscoveryType type = DiscoveryType::kStatic;
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
+  // The policy's parameters and common_lb_config (config/lb_policy_translator.cc).
+  LbConfig lb;
+  // Ring and maglev tables, built once per host-set change by the first worker that needs
+  // them and shared read-only by the others (see lb_tables.h). Copies of this config (EDS
+  // updates) share the cache; a table is reused only for the exact same hosts and weights.
+  std::shared_ptr<LbTableCache> lb_tables = std::make_shared<LbTableCache>();
   std::chrono::milliseconds connect_timeout{5000};
   uint32_t per_connection_buffer_limit = 1024 * 1024;
   // HTTP connection pools: 0 means unlimited / disabled.

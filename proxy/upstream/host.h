@@ -66,6 +66,19 @@ class Host final : public accesslog::UpstreamHostDescription {
   void setWeight(uint32_t weight) { weight_.store(weight, std::memory_order_relaxed); }
   uint32_t priority() const { return priority_.load(std::memory_order_relaxed); }
   void setPriority(uint32_t priority) { priority_.store(priority, std::memory_order_relaxed); }
+  // LocalityLbEndpoints.load_balancing_weight of the endpoint's locality (0: not set), for
+  // locality_weighted_lb_config.
+  uint32_t localityWeight() const { return locality_weight_.load(std::memory_order_relaxed); }
+  void setLocalityWeight(uint32_t w) { locality_weight_.store(w, std::memory_order_relaxed); }
+  // ClusterLoadAssignment.policy.overprovisioning_factor of the assignment that delivered the
+  // endpoint (percent, Envoy's default 140): how much of a priority level or locality may fail
+  // before traffic spills over. The same for every host of one cluster.
+  uint32_t overprovisioningFactor() const {
+    return overprovisioning_factor_.load(std::memory_order_relaxed);
+  }
+  void setOverprovisioningFactor(uint32_t f) {
+    overprovisioning_factor_.store(f, std::memory_order_relaxed);
+  }
 
   bool healthy() const { return health_flags_.load(std::memory_order_acquire) == 0; }
   bool healthFlag(HealthFlag flag) const {
@@ -102,6 +115,8 @@ class Host final : public accesslog::UpstreamHostDescription {
   const Locality locality_;
   std::atomic<uint32_t> weight_;
   std::atomic<uint32_t> priority_;
+  std::atomic<uint32_t> locality_weight_{0};
+  std::atomic<uint32_t> overprovisioning_factor_{140};
   std::atomic<uint32_t> health_flags_{0};
   const uint32_t outcome_stripes_;
   const std::unique_ptr<HostOutcomes[]> outcomes_;
@@ -112,7 +127,8 @@ using HostVector = std::vector<HostSharedPtr>;
 
 // The host list of a cluster after an update: `incoming` as discovery delivered it (new Host
 // objects), with every endpoint that `current` already had (same address, hostname and
-// locality) replaced by the current object, whose weight, priority and EDS health flag take
+// locality) replaced by the current object, whose weight, priority, locality weight,
+// overprovisioning factor and EDS health flag take
 // the incoming values. `changed` is false when the result equals `current` (same objects,
 // same order, same weights, priorities and EDS health): nothing for the workers to rebuild.
 // Main thread.

@@ -40,25 +40,10 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
       for (const auto& pool : entry.host->pools()) pool->updateCluster(config_);
     }
   }
-  // The balancer picks among healthy hosts only (no panic threshold yet: with none healthy
-  // there is no host). Flags are read once here, per host-set change.
-  healthy_hosts_.reserve(hosts_.size());
-  for (const auto& host : hosts_) {
-    if (host->host().healthy()) healthy_hosts_.push_back(host);
-  }
-  switch (config_->lb_policy) {
-    case LbPolicy::kRoundRobin:
-      lb_ = std::make_unique<RoundRobinLoadBalancer>(healthy_hosts_, manager_.nextSeed());
-      break;
-    case LbPolicy::kLeastRequest:
-      lb_ = std::make_unique<LeastRequestLoadBalancer>(healthy_hosts_, manager_.random());
-      break;
-    case LbPolicy::kClusterProvided:
-      // ORIGINAL_DST: the destination comes with each request or connection
-      // (originalDestination), not from a host list; the balancer has nothing to pick.
-      lb_ = std::make_unique<RoundRobinLoadBalancer>(healthy_hosts_, manager_.nextSeed());
-      break;
-  }
+  // Priority levels, panic threshold, localities and the policy's balancers; health flags
+  // are read once here, per host-set change.
+  balancer_ =
+      std::make_unique<ClusterBalancer>(*config_, hosts_, manager_.random(), manager_.nextSeed());
   if (!original_dst_hosts_.empty()) originalDstHost(std::nullopt);
 }
 
@@ -74,10 +59,10 @@ WorkerHost* WorkerCluster::chooseHost(const LbContext& context) {
     return destination.has_value() ? originalDstHost(*destination) : nullptr;
   }
   uint32_t retries = context.hostSelectionRetryCount();
-  WorkerHost* host = lb_->pick(context);
+  WorkerHost* host = balancer_->pick(context, 0);
   for (uint32_t i = 0; i < retries; ++i) {
     if (host == nullptr || !context.shouldSelectAnotherHost(host->host())) return host;
-    host = lb_->pick(context);
+    host = balancer_->pick(context, i + 1);
   }
   return host;
 }

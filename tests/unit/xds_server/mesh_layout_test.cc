@@ -7,6 +7,7 @@
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "xds/server/mesh_spec.h"
 
@@ -208,6 +209,68 @@ TEST(MeshLayoutTest, NodeFactsComeFromTheInjectorsMetadata) {
   NodeFacts facts = nodeFacts(node);
   EXPECT_EQ(facts.pod_ip, "10.200.0.7");
   EXPECT_THAT(facts.app_ports, ::testing::ElementsAre(8080, 9090));
+}
+
+TEST(MeshLayoutTest, StickyCanaryIsWeightedClustersByHeader) {
+  constexpr char kCanary[] = R"(
+mtls: DISABLE
+services:
+- name: reviews
+  endpoints: [10.200.0.2]
+  ports: [ { port: 8080, protocol: http } ]
+  canary: { endpoints: [10.200.0.9], weight: 10, sticky_header: X-User-Id }
+)";
+  Generated g = generate(kCanary, NodeFacts{"10.200.0.1", {}});
+  const std::string stable = "outbound|8080||reviews.default.svc.cluster.local";
+  const std::string canary = "outbound|8080|canary|reviews.default.svc.cluster.local";
+  ASSERT_TRUE(g.clusters.count(stable));
+  ASSERT_TRUE(g.clusters.count(canary));
+  EXPECT_EQ(g.clusters[canary]
+                .load_assignment()
+                .endpoints(0)
+                .lb_endpoints(0)
+                .endpoint()
+                .address()
+                .socket_address()
+                .address(),
+            "10.200.0.9");
+  const Listener& http = g.listeners["0.0.0.0_8080"];
+  ASSERT_EQ(http.filter_chains_size(), 1);
+  // The canary's pod IP is captured too.
+  EXPECT_EQ(http.filter_chains(0).filter_chain_match().prefix_ranges_size(), 2);
+  envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
+  ASSERT_TRUE(http.filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));
+  const auto& action = hcm.route_config().virtual_hosts(0).routes(0).route();
+  ASSERT_TRUE(action.has_weighted_clusters());
+  EXPECT_EQ(action.weighted_clusters().header_name(), "x-user-id");
+  ASSERT_EQ(action.weighted_clusters().clusters_size(), 2);
+  EXPECT_EQ(action.weighted_clusters().clusters(0).name(), stable);
+  EXPECT_EQ(action.weighted_clusters().clusters(0).weight().value(), 90u);
+  EXPECT_EQ(action.weighted_clusters().clusters(1).name(), canary);
+  EXPECT_EQ(action.weighted_clusters().clusters(1).weight().value(), 10u);
+}
+
+TEST(MeshSpecTest, CanaryErrorsNameTheField) {
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: http}], canary: "
+                            "{endpoints: [10.0.0.1], weight: 100}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("services[0].canary.weight"));
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: http}], canary: "
+                            "{weight: 5}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("services[0].canary.endpoints"));
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1}], canary: "
+                            "{endpoints: [10.0.0.1], weight: 5}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("tcp"));
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: http}], canary: "
+                            "{endpoints: [10.0.0.1], weight: 5, sticky: x}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("sticky"));
 }
 
 }  // namespace

@@ -8,16 +8,17 @@
 
 namespace meshproxy::filters::router {
 
+using accesslog::ResponseFlag;
 using http::FilterDataStatus;
 using http::FilterHeadersStatus;
 using http::FilterTrailersStatus;
-using accesslog::ResponseFlag;
 
 namespace {
 constexpr std::string_view kConnectFailureBody =
     "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
 constexpr std::string_view kResetBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+    "upstream connect error or disconnect/reset before headers. reset reason: connection "
+    "termination";
 }  // namespace
 
 RouterFilter::RouterFilter(const RouterConfig& config) : config_(config) {}
@@ -34,7 +35,8 @@ FilterHeadersStatus RouterFilter::routeDirectly(const route::Route& route,
                                                 http::HeaderMap& headers) {
   auto response = std::make_unique<http::HeaderMap>();
   if (const auto* redirect = route.redirect(); redirect != nullptr) {
-    response->addLowercase(std::string(http::headers::kStatus), std::to_string(route.responseCode()));
+    response->addLowercase(std::string(http::headers::kStatus),
+                           std::to_string(route.responseCode()));
     response->addLowercase("location", route.location(headers));
     response->addLowercase("content-length", "0");
     callbacks_->streamInfo().response_code_details = "direct_response";
@@ -76,7 +78,8 @@ upstream::WorkerCluster* RouterFilter::resolveCluster(const route::RouteAction& 
     case route::RouteAction::ClusterSpecifier::kWeightedClusters:
       // The value the route was matched with: the weighted cluster picked here is the one
       // whose typed_per_filter_config the other filters saw.
-      weighted_cluster_ = route_->pickWeightedCluster(callbacks_->routeRandom());
+      weighted_cluster_ = route_->pickWeightedCluster(
+          route_->weightedClusterValue(&headers, callbacks_->routeRandom()));
       if (weighted_cluster_ == nullptr) return nullptr;
       return weighted_cluster_->slot != NameSlots::kNone ? clusters.get(weighted_cluster_->slot)
                                                          : clusters.get(weighted_cluster_->name);
@@ -115,6 +118,14 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
     callbacks_->sendLocalReply(503, "upstream HTTP/2 is not supported yet",
                                "unsupported_upstream_protocol");
     return FilterHeadersStatus::kStopIteration;
+  }
+  if (!action->hash_policies.empty()) {
+    // Computed once: every attempt (and its host-selection retries) hashes the same.
+    const network::Connection& downstream = callbacks_->connection();
+    route::RequestHash hash = route::computeRequestHash(
+        action->hash_policies, headers, &downstream.remoteAddress(), &downstream.localAddress());
+    hash_key_ = hash.hash;
+    set_cookie_ = std::move(hash.set_cookie);
   }
   upstream::WorkerHost* host = cluster->chooseHost(*this);
   if (host == nullptr) {
@@ -226,6 +237,8 @@ void RouterFilter::onUpstreamHeaders(UpstreamRequest& attempt,
                                     .count()));
   }
   route_->applyResponseHeaderMutations(*headers, info, weighted_cluster_);
+  // A cookie hash policy generated the request's cookie: the client keeps it from now on.
+  if (!set_cookie_.empty()) headers->add("set-cookie", set_cookie_);
   if (end_stream) responseCompleted(attempt);
   callbacks_->encodeHeaders(std::move(headers), end_stream);
 }
