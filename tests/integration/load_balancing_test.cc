@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "absl/time/clock.h"
+
 #include "tests/integration/http_test_util.h"
 #include "tests/support/tcp_client.h"
 #include "tests/support/test_server_process.h"
