@@ -5,7 +5,9 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
+#include "proxy/config/circuit_breakers_translator.h"
 #include "proxy/config/endpoint_translator.h"
+#include "proxy/config/outlier_detection_translator.h"
 #include "proxy/config/transport_socket_translator.h"
 #include "proxy/core/log.h"
 #include "proxy/protobuf/common_supported_fields.h"
@@ -40,6 +42,8 @@ const protobuf::SupportedFields& clusterFields() {
         {"envoy.config.core.v3.Http2ProtocolOptions", {}},
     };
     f.merge(protobuf::commonSupportedFields());
+    f.merge(circuitBreakersSupportedFields());
+    f.merge(outlierDetectionSupportedFields());
     return f;
   }();
   return fields;
@@ -63,7 +67,9 @@ std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
       s.counter("upstream_rq_tx_reset"), s.responseCodeClassCounter("upstream_rq", 1),
       s.responseCodeClassCounter("upstream_rq", 2), s.responseCodeClassCounter("upstream_rq", 3),
       s.responseCodeClassCounter("upstream_rq", 4), s.responseCodeClassCounter("upstream_rq", 5),
-      s.histogram("upstream_rq_time"), s.counter("update_success"), s.counter("update_failure")});
+      s.histogram("upstream_rq_time"), s.counter("update_success"), s.counter("update_failure"),
+      s.counter("upstream_cx_overflow"), s.counter("upstream_rq_pending_overflow"),
+      s.counter("upstream_rq_retry_overflow"), s.counter("upstream_cx_pool_overflow")});
 }
 
 constexpr char kHttpProtocolOptionsKey[] = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -279,7 +285,19 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->transport_socket = std::move(*transport);
   }
   config->stats = makeStats(clusterScope(context, config->name));
-  config->resources = upstream::ClusterResources::forCluster(config->name);
+  if (proto.has_circuit_breakers()) {
+    if (auto s = translateCircuitBreakers(proto.circuit_breakers(), config->circuit_breakers);
+        !s.ok()) {
+      return protobuf::withContext(s, where);
+    }
+  }
+  if (proto.has_outlier_detection()) {
+    auto outlier = translateOutlierDetection(proto.outlier_detection());
+    if (!outlier.ok()) return protobuf::withContext(outlier.status(), where);
+    config->outlier_detection = std::move(*outlier);
+  }
+  config->resources = upstream::ClusterResources::forCluster(context.stats, config->name);
+  config->resources->trackRemaining(config->circuit_breakers);
   return upstream::ClusterConfigSharedPtr(std::move(config));
 }
 

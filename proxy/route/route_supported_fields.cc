@@ -38,7 +38,7 @@ const protobuf::SupportedFields& routeConfigurationFields() {
       {"envoy.config.route.v3.RouteAction",
        {"cluster", "cluster_header", "weighted_clusters", "cluster_not_found_response_code",
         "prefix_rewrite", "regex_rewrite", "host_rewrite_literal", "auto_host_rewrite",
-        "append_x_forwarded_host", "timeout", "idle_timeout"}},
+        "append_x_forwarded_host", "timeout", "idle_timeout", "priority"}},
       {"envoy.config.route.v3.WeightedCluster", {"clusters", "total_weight"}},
       {"envoy.config.route.v3.WeightedCluster.ClusterWeight",
        {"name", "weight", "host_rewrite_literal", "request_headers_to_add",

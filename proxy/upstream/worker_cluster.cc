@@ -40,8 +40,16 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
       for (const auto& pool : entry.host->pools()) pool->updateCluster(config_);
     }
   }
+  rebuildBalancer();
+  if (!original_dst_hosts_.empty()) originalDstHost(std::nullopt);
+}
+
+void WorkerCluster::onHostHealthChanged() { rebuildBalancer(); }
+
+void WorkerCluster::rebuildBalancer() {
   // The balancer picks among healthy hosts only (no panic threshold yet: with none healthy
-  // there is no host). Flags are read once here, per host-set change.
+  // there is no host). Flags are read once here, per host-set or health change.
+  healthy_hosts_.clear();
   healthy_hosts_.reserve(hosts_.size());
   for (const auto& host : hosts_) {
     if (host->host().healthy()) healthy_hosts_.push_back(host);
@@ -59,7 +67,6 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
       lb_ = std::make_unique<RoundRobinLoadBalancer>(healthy_hosts_, manager_.nextSeed());
       break;
   }
-  if (!original_dst_hosts_.empty()) originalDstHost(std::nullopt);
 }
 
 WorkerCluster::~WorkerCluster() = default;
@@ -85,8 +92,15 @@ WorkerHost* WorkerCluster::chooseHost(const LbContext& context) {
 ConnPool* WorkerCluster::httpPool(WorkerHost& host, const PoolKey& key) {
   if (ConnPool* pool = host.pool(key); pool != nullptr) return pool;
   if (key.protocol == http::Protocol::kHttp2) return nullptr;
-  return &host.addPool(
-      std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_));
+  // circuit_breakers max_connection_pools, counted across workers.
+  const ResourceLimits& limits = config_->circuit_breakers.at(key.priority);
+  if (!config_->resources->at(key.priority).connection_pools.canCreate(
+          limits.max_connection_pools)) {
+    config_->stats->upstream_cx_pool_overflow.inc();
+    return nullptr;
+  }
+  return &host.addPool(std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(),
+                                                       config_, key.priority));
 }
 
 void WorkerCluster::retire() {

@@ -59,8 +59,13 @@ class WorkerCluster : public DeferredDeletable {
   WorkerHost* chooseHost(const LbContext& context);
 
   // The pool of `host` (a host this cluster chose) for `key`, made on first use; null when
-  // the protocol has no pool yet (HTTP/2 upstream: issue 12).
+  // the protocol has no pool yet (HTTP/2 upstream: issue 12) or when making one would pass
+  // circuit_breakers max_connection_pools (counted as upstream_cx_pool_overflow).
   ConnPool* httpPool(WorkerHost& host, const PoolKey& key);
+
+  // A host's health flag changed (outlier detection, active health checks): the balancer is
+  // rebuilt over the hosts healthy now. From the worker's loop, never inside a pick.
+  void onHostHealthChanged();
 
   const WorkerHostVector& hosts() const { return hosts_; }
   const WorkerHostVector& healthyHosts() const { return healthy_hosts_; }
@@ -88,6 +93,7 @@ class WorkerCluster : public DeferredDeletable {
   };
 
   void pin() { ++pins_; }
+  void rebuildBalancer();
   void unpin();
   // Replaced or removed while pinned: hosts the successor did not take drain their pools.
   void retire();
