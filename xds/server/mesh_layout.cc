@@ -202,7 +202,8 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
                              R"(,"common_tls_context":)", commonTlsContext(san))),
             ",");
       }
-      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, tls));
+      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port,
+                                        tls + svc->outbound_cluster_fields));
     }
     if (chains.empty()) continue;
     for (const Family& f : families(mesh)) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "xds/server/mesh_resilience.h"
 
 namespace meshproxy::xds_server {
 namespace {
@@ -95,7 +96,9 @@ absl::StatusOr<MeshServicePort> servicePort(const YAML::Node& node, const std::s
 
 absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
   if (auto s = onlyKeys(
-          node, where, {"name", "namespace", "service_account", "addresses", "endpoints", "ports"});
+          node, where,
+          {"name", "namespace", "service_account", "addresses", "endpoints", "ports",
+           "circuit_breakers", "outlier_detection"});
       !s.ok()) {
     return s;
   }
@@ -121,6 +124,9 @@ absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& w
     if (!seen.insert(p->port).second) return fieldError(field + ".port", "listed twice");
     svc.ports.push_back(*p);
   }
+  auto resilience = meshResilienceClusterFields(node, where);
+  if (!resilience.ok()) return resilience.status();
+  svc.outbound_cluster_fields = std::move(*resilience);
   return svc;
 }
 

@@ -13,6 +13,8 @@
 //     ports:
 //     - { port: 8080, protocol: http, target_port: 8080 }   # protocol http|tcp; target_port
 //                                                           # defaults to port
+//     circuit_breakers: {...}    # optional, see mesh_resilience.h
+//     outlier_detection: {...}   # optional, see mesh_resilience.h
 #pragma once
 
 #include <string>
@@ -38,6 +40,9 @@ struct MeshService {
   std::vector<std::string> addresses;  // normalized IP literals
   std::vector<std::string> endpoints;  // normalized IP literals
   std::vector<MeshServicePort> ports;
+  // circuit_breakers / outlier_detection (mesh_resilience.h) as Cluster JSON fields for the
+  // clients' outbound clusters of this service; "" for none.
+  std::string outbound_cluster_fields;
 
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };
