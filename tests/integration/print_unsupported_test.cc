@@ -192,8 +192,9 @@ TEST(PrintUnsupportedTest, IstioSidecarBootstrapListsAllBlockers) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1);
   const std::string& out = r.stdout_text;
-  for (const char* field : {"cluster_manager.enable_deferred_cluster_creation", "admin.profile_path", "stats_config",
-                            "overload_manager", "bootstrap_extensions", "deferred_stat_options"}) {
+  for (const char* field :
+       {"cluster_manager.enable_deferred_cluster_creation", "admin.profile_path", "stats_config",
+        "overload_manager", "bootstrap_extensions", "deferred_stat_options"}) {
     EXPECT_THAT(out, HasSubstr(std::string("unsupported field: ") + field + " (")) << field;
   }
   EXPECT_THAT(out, HasSubstr("unsupported extension: 'envoy.filters.http.compressor."));
