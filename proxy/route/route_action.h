@@ -56,6 +56,10 @@ struct RouteAction {
   bool auto_host_rewrite = false;
   bool append_x_forwarded_host = false;
 
+  // RoutingPriority (0 DEFAULT, 1 HIGH): which circuit-breaker thresholds of the cluster the
+  // request counts against (upstream::ResourcePriority has the same values).
+  uint8_t priority = 0;
+
   // 0 disables. idle_timeout unset: the connection manager's stream_idle_timeout applies.
   std::chrono::milliseconds timeout = kDefaultRouteTimeout;
   std::optional<std::chrono::milliseconds> idle_timeout;

@@ -164,6 +164,16 @@ absl::StatusOr<RouteAction> translateRouteAction(
   if (auto s = translateClusterSpecifier(proto, action, find); !s.ok()) return s;
   action.cluster_not_found_response_code =
       clusterNotFoundCode(proto.cluster_not_found_response_code());
+  switch (proto.priority()) {
+    case envoy::config::core::v3::DEFAULT:
+      action.priority = 0;
+      break;
+    case envoy::config::core::v3::HIGH:
+      action.priority = 1;
+      break;
+    default:
+      return absl::InvalidArgumentError("priority must be DEFAULT or HIGH");
+  }
 
   auto rewrite = translatePathRewrite(proto.prefix_rewrite(),
                                       proto.has_regex_rewrite() ? &proto.regex_rewrite() : nullptr,

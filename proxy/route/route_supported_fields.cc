@@ -38,7 +38,7 @@ const protobuf::SupportedFields& routeConfigurationFields() {
       {"envoy.config.route.v3.RouteAction",
        {"cluster", "cluster_header", "weighted_clusters", "cluster_not_found_response_code",
         "prefix_rewrite", "regex_rewrite", "host_rewrite_literal", "auto_host_rewrite",
-        "append_x_forwarded_host", "timeout", "idle_timeout", "hash_policy"}},
+        "append_x_forwarded_host", "timeout", "idle_timeout", "hash_policy", "priority"}},
       // hash_policy.cc rejects filter_state by name.
       {"envoy.config.route.v3.RouteAction.HashPolicy",
        {"header", "cookie", "connection_properties", "query_parameter", "filter_state",

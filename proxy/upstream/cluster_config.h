@@ -18,6 +18,7 @@
 #include "proxy/upstream/host.h"
 #include "proxy/upstream/lb_config.h"
 #include "proxy/upstream/lb_tables.h"
+#include "proxy/upstream/outlier_detection_config.h"
 
 namespace meshproxy::upstream {
 
@@ -69,6 +70,13 @@ struct ClusterStats {
   stats::Histogram& upstream_rq_time;
   stats::Counter& update_success;
   stats::Counter& update_failure;
+  // Circuit breakers: a connection not opened (max_connections), a request refused for
+  // max_pending_requests or max_requests, a retry refused (max_retries / retry_budget), a
+  // pool not created (max_connection_pools).
+  stats::Counter& upstream_cx_overflow;
+  stats::Counter& upstream_rq_pending_overflow;
+  stats::Counter& upstream_rq_retry_overflow;
+  stats::Counter& upstream_cx_pool_overflow;
 
   stats::Counter& rqClass(uint32_t status) const {
     switch (status / 100) {
@@ -143,8 +151,22 @@ struct ClusterConfig {
   bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;
+  // outlier_detection; null: off (workers count outcomes but keep no streaks).
+  OutlierDetectionConfigSharedPtr outlier_detection;
+  // circuit_breakers.thresholds by priority (Envoy's defaults when absent).
+  CircuitBreakers circuit_breakers;
   // Open connections and requests across workers (ClusterResources::forCluster(name)).
-  ClusterResourcesSharedPtr resources = std::make_shared<ClusterResources>();
+  ClusterResourcesSharedPtr resources = ClusterResources::unshared();
+
+  // The retry-admission hook for the router: true (and counted) when a retry of a request at
+  // `priority` may start now under max_retries / retry_budget; else counts
+  // upstream_rq_retry_overflow. A started retry ends with retryDone(priority).
+  bool tryStartRetry(ResourcePriority priority) const {
+    if (resources->tryStartRetry(priority, circuit_breakers.at(priority))) return true;
+    stats->upstream_rq_retry_overflow.inc();
+    return false;
+  }
+  void retryDone(ResourcePriority priority) const { resources->retryDone(priority); }
 };
 
 using ClusterConfigSharedPtr = std::shared_ptr<const ClusterConfig>;

@@ -32,6 +32,8 @@ Host::OutcomeTotals Host::outcomeTotals() const {
     totals.error += outcomes_[i].error.load(std::memory_order_relaxed);
     totals.local_origin_failure +=
         outcomes_[i].local_origin_failure.load(std::memory_order_relaxed);
+    totals.local_origin_success +=
+        outcomes_[i].local_origin_success.load(std::memory_order_relaxed);
   }
   return totals;
 }

@@ -35,6 +35,16 @@ struct alignas(64) HostOutcomes {
   std::atomic<uint64_t> success{0};               // a response that is not a 5xx
   std::atomic<uint64_t> error{0};                 // a 5xx from the host
   std::atomic<uint64_t> local_origin_failure{0};  // connect failure, reset, timeout
+  std::atomic<uint64_t> local_origin_success{0};  // connected (split_external_local_origin_errors)
+};
+
+// Failures in a row, for outlier detection's consecutive_* detectors: shared by all workers
+// (a streak spans workers), written only when outlier detection is on. A worker that makes a
+// count reach its threshold wakes the main thread, which decides (outlier_reporter.h).
+struct OutlierStreaks {
+  std::atomic<uint32_t> consecutive_5xx{0};
+  std::atomic<uint32_t> consecutive_gateway_failure{0};
+  std::atomic<uint32_t> consecutive_local_origin_failure{0};
 };
 
 // One endpoint of a cluster, shared by every worker. The identity (address, hostname,
@@ -102,8 +112,10 @@ class Host final : public accesslog::UpstreamHostDescription {
     uint64_t success = 0;
     uint64_t error = 0;
     uint64_t local_origin_failure = 0;
+    uint64_t local_origin_success = 0;
   };
   OutcomeTotals outcomeTotals() const;
+  OutlierStreaks& outlierStreaks() const { return *streaks_; }
 
   // Stripes given to hosts made from now on: the number of workers. The server sets it once
   // before it loads config; tests leave the default of 1.
@@ -120,6 +132,7 @@ class Host final : public accesslog::UpstreamHostDescription {
   std::atomic<uint32_t> health_flags_{0};
   const uint32_t outcome_stripes_;
   const std::unique_ptr<HostOutcomes[]> outcomes_;
+  const std::unique_ptr<OutlierStreaks> streaks_ = std::make_unique<OutlierStreaks>();
 };
 
 using HostSharedPtr = std::shared_ptr<Host>;

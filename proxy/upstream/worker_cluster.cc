@@ -41,11 +41,17 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
       for (const auto& pool : entry.host->pools()) pool->updateCluster(config_);
     }
   }
+  rebuildBalancer();
+  if (!original_dst_hosts_.empty()) originalDstHost(std::nullopt);
+}
+
+void WorkerCluster::onHostHealthChanged() { rebuildBalancer(); }
+
+void WorkerCluster::rebuildBalancer() {
   // Priority levels, panic threshold, localities and the policy's balancers; health flags
-  // are read once here, per host-set change.
+  // are read once here, per host-set or health change.
   balancer_ =
       std::make_unique<ClusterBalancer>(*config_, hosts_, manager_.random(), manager_.nextSeed());
-  if (!original_dst_hosts_.empty()) originalDstHost(std::nullopt);
 }
 
 WorkerCluster::~WorkerCluster() = default;
@@ -70,12 +76,19 @@ WorkerHost* WorkerCluster::chooseHost(const LbContext& context) {
 
 ConnPool* WorkerCluster::httpPool(WorkerHost& host, const PoolKey& key) {
   if (ConnPool* pool = host.pool(key); pool != nullptr) return pool;
+  // circuit_breakers max_connection_pools, counted across workers.
+  const ResourceLimits& limits = config_->circuit_breakers.at(key.priority);
+  if (!config_->resources->at(key.priority)
+           .connection_pools.canCreate(limits.max_connection_pools)) {
+    config_->stats->upstream_cx_pool_overflow.inc();
+    return nullptr;
+  }
   if (key.protocol == http::Protocol::kHttp2) {
     return &host.addPool(
-        std::make_unique<Http2ConnPool>(manager_.loop(), host.sharedHost(), config_));
+        std::make_unique<Http2ConnPool>(manager_.loop(), host.sharedHost(), config_, key.priority));
   }
   return &host.addPool(
-      std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_));
+      std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_, key.priority));
 }
 
 void WorkerCluster::retire() {

@@ -59,8 +59,14 @@ class WorkerCluster : public DeferredDeletable {
   // valid while the caller holds a ClusterPin on this cluster.
   WorkerHost* chooseHost(const LbContext& context);
 
-  // The pool of `host` (a host this cluster chose) for `key`, made on first use.
+  // The pool of `host` (a host this cluster chose) for `key`, made on first use; null when
+  // making one would pass circuit_breakers max_connection_pools (counted as
+  // upstream_cx_pool_overflow).
   ConnPool* httpPool(WorkerHost& host, const PoolKey& key);
+
+  // A host's health flag changed (outlier detection, active health checks): the balancer is
+  // rebuilt over the hosts healthy now. From the worker's loop, never inside a pick.
+  void onHostHealthChanged();
 
   const WorkerHostVector& hosts() const { return hosts_; }
   const WorkerHostVector& healthyHosts() const { return balancer_->healthyHosts(); }
@@ -89,6 +95,7 @@ class WorkerCluster : public DeferredDeletable {
   };
 
   void pin() { ++pins_; }
+  void rebuildBalancer();
   void unpin();
   // Replaced or removed while pinned: hosts the successor did not take drain their pools.
   void retire();

@@ -108,8 +108,9 @@ std::string canaryClusterName(const MeshService& svc, const MeshServicePort& por
 // header's value (a user id) picks the version, the same on every sidecar.
 std::string canaryRouteAction(const MeshService& svc, const MeshServicePort& port) {
   const MeshCanary& canary = *svc.canary;
-  std::string header =
-      canary.sticky_header.empty() ? "" : absl::StrCat(R"("header_name":)", q(canary.sticky_header), ",");
+  std::string header = canary.sticky_header.empty()
+                           ? ""
+                           : absl::StrCat(R"("header_name":)", q(canary.sticky_header), ",");
   return absl::StrCat(R"({"weighted_clusters":{)", header, R"("clusters":[{"name":)",
                       q(outboundClusterName(svc, port)), R"(,"weight":)", 100 - canary.weight,
                       R"(},{"name":)", q(canaryClusterName(svc, port)), R"(,"weight":)",
@@ -206,8 +207,7 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
       std::vector<std::string> ranges;
       for (const auto& ip : ips) ranges.push_back(prefixRange(ip));
       std::string cluster = outboundClusterName(*svc, *svc_port);
-      std::string route_action =
-          svc->canary.has_value() ? canaryRouteAction(*svc, *svc_port) : "";
+      std::string route_action = svc->canary.has_value() ? canaryRouteAction(*svc, *svc_port) : "";
       std::string filter = svc_port->http
                                ? httpConnectionManager(cluster, cluster, false, route_action)
                                : tcpProxy(cluster, cluster);
@@ -226,10 +226,12 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
                              R"(,"common_tls_context":)", commonTlsContext(san))),
             ",");
       }
-      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, tls));
+      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port,
+                                        tls + svc->outbound_cluster_fields));
       if (svc->canary.has_value()) {
         clusters->push_back(staticCluster(canaryClusterName(*svc, *svc_port),
-                                          svc->canary->endpoints, svc_port->target_port, tls));
+                                          svc->canary->endpoints, svc_port->target_port,
+                                          tls + svc->outbound_cluster_fields));
       }
     }
     if (chains.empty()) continue;

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "xds/server/mesh_resilience.h"
 
 namespace meshproxy::xds_server {
 namespace {
@@ -111,9 +112,11 @@ absl::StatusOr<MeshCanary> canary(const YAML::Node& node, const std::string& whe
     auto header = scalar(node["sticky_header"], where + ".sticky_header");
     if (!header.ok()) return header.status();
     if (header->empty() ||
-        header->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+        header->find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
             std::string::npos) {
-      return fieldError(where + ".sticky_header", absl::StrCat("'", *header, "' is not a header name"));
+      return fieldError(where + ".sticky_header",
+                        absl::StrCat("'", *header, "' is not a header name"));
     }
     c.sticky_header = absl::AsciiStrToLower(*header);
   }
@@ -123,7 +126,7 @@ absl::StatusOr<MeshCanary> canary(const YAML::Node& node, const std::string& whe
 absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
   if (auto s = onlyKeys(node, where,
                         {"name", "namespace", "service_account", "addresses", "endpoints", "ports",
-                         "canary"});
+                         "canary", "circuit_breakers", "outlier_detection"});
       !s.ok()) {
     return s;
   }
@@ -160,6 +163,9 @@ absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& w
     }
     svc.canary = std::move(*c);
   }
+  auto resilience = meshResilienceClusterFields(node, where);
+  if (!resilience.ok()) return resilience.status();
+  svc.outbound_cluster_fields = std::move(*resilience);
   return svc;
 }
 

@@ -18,6 +18,8 @@
 //       weight: 10                 # percent of the traffic (1-99) the canary gets
 //       sticky_header: x-user-id   # optional: split by this header's value (a user id) so that
 //                                  # a user sees one version on every request and every sidecar
+//     circuit_breakers: {...}    # optional, see mesh_resilience.h
+//     outlier_detection: {...}   # optional, see mesh_resilience.h
 #pragma once
 
 #include <optional>
@@ -52,6 +54,9 @@ struct MeshService {
   std::vector<std::string> endpoints;  // normalized IP literals
   std::vector<MeshServicePort> ports;
   std::optional<MeshCanary> canary;
+  // circuit_breakers / outlier_detection (mesh_resilience.h) as Cluster JSON fields for the
+  // clients' outbound clusters of this service; "" for none.
+  std::string outbound_cluster_fields;
 
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };

@@ -214,5 +214,25 @@ TEST(WorkerClusterTest, AnUnpinnedReplacedClusterGoesAtOnce) {
   EXPECT_EQ(f.clusters.get("backend")->hosts().size(), 2u);
 }
 
+// Outlier detection flips a host's flag on the main thread; the worker's balancer follows once
+// told (Worker::onHostHealthChanged), with the same WorkerCluster and its pools.
+TEST(WorkerClusterTest, AHealthFlagChangeRebuildsTheBalancerInPlace) {
+  Fixture f;
+  HostVector hosts = makeHosts(2);
+  f.clusters.update({{"backend", makeCluster(hosts)}});
+  WorkerCluster* cluster = f.clusters.get("backend");
+  hosts[0]->setHealthFlag(HealthFlag::kFailedOutlierCheck);
+  EXPECT_EQ(cluster->healthyHosts().size(), 2u);  // not yet told
+  f.clusters.onHostHealthChanged("backend");
+  EXPECT_EQ(f.clusters.get("backend"), cluster);
+  ASSERT_EQ(cluster->healthyHosts().size(), 1u);
+  LbContext none;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(&cluster->chooseHost(none)->host(), hosts[1].get());
+  hosts[0]->clearHealthFlag(HealthFlag::kFailedOutlierCheck);
+  f.clusters.onHostHealthChanged("backend");
+  EXPECT_EQ(cluster->healthyHosts().size(), 2u);
+  f.clusters.onHostHealthChanged("no-such-cluster");  // ignored
+}
+
 }  // namespace
 }  // namespace meshproxy::upstream

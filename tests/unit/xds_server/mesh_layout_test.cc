@@ -273,5 +273,60 @@ TEST(MeshSpecTest, CanaryErrorsNameTheField) {
               HasSubstr("sticky"));
 }
 
+// Per-service circuit breakers and outlier detection become the Envoy fields of the clients'
+// outbound cluster for that service (mesh_resilience.h), and only of that one.
+TEST(MeshLayoutTest, ServiceBreakersAndOutlierDetectionGoToItsOutboundClusters) {
+  const std::string mesh = R"(
+mtls: DISABLE
+services:
+- name: reviews
+  endpoints: [10.200.0.2]
+  ports: [ { port: 8080, protocol: http } ]
+  circuit_breakers: { max_connections: 100, max_pending_requests: 10, max_requests: 200, max_retries: 2 }
+  outlier_detection:
+    consecutive_5xx: 3
+    consecutive_gateway_failure: 2
+    interval: 500ms
+    base_ejection_time: 30s
+    max_ejection_time: 5m
+    max_ejection_percent: 50
+- name: db
+  endpoints: [10.200.0.9]
+  ports: [ { port: 5432 } ]
+)";
+  auto g = generate(mesh, NodeFacts{});
+  const Cluster& reviews = g.clusters["outbound|8080||reviews.default.svc.cluster.local"];
+  ASSERT_EQ(reviews.circuit_breakers().thresholds_size(), 1);
+  const auto& t = reviews.circuit_breakers().thresholds(0);
+  EXPECT_EQ(t.max_connections().value(), 100u);
+  EXPECT_EQ(t.max_pending_requests().value(), 10u);
+  EXPECT_EQ(t.max_requests().value(), 200u);
+  EXPECT_EQ(t.max_retries().value(), 2u);
+  const auto& od = reviews.outlier_detection();
+  EXPECT_EQ(od.consecutive_5xx().value(), 3u);
+  EXPECT_EQ(od.consecutive_gateway_failure().value(), 2u);
+  EXPECT_EQ(od.enforcing_consecutive_gateway_failure().value(), 100u);
+  EXPECT_EQ(od.interval().nanos(), 500000000);
+  EXPECT_EQ(od.base_ejection_time().seconds(), 30);
+  EXPECT_EQ(od.max_ejection_time().seconds(), 300);
+  EXPECT_EQ(od.max_ejection_percent().value(), 50u);
+  const Cluster& db = g.clusters["outbound|5432||db.default.svc.cluster.local"];
+  EXPECT_FALSE(db.has_circuit_breakers());
+  EXPECT_FALSE(db.has_outlier_detection());
+}
+
+TEST(MeshSpecTest, ResilienceErrorsNameTheField) {
+  auto base = std::string("services: [{name: a, ports: [{port: 80}], ");
+  EXPECT_THAT(parseMeshSpec(base + "circuit_breakers: {max_conections: 1}}]\n").status().message(),
+              HasSubstr("services[0].circuit_breakers.max_conections: unknown field"));
+  EXPECT_THAT(parseMeshSpec(base + "circuit_breakers: {max_requests: -1}}]\n").status().message(),
+              HasSubstr("services[0].circuit_breakers.max_requests"));
+  EXPECT_THAT(parseMeshSpec(base + "outlier_detection: {interval: 10}}]\n").status().message(),
+              HasSubstr("services[0].outlier_detection.interval: '10' is not a duration"));
+  EXPECT_THAT(
+      parseMeshSpec(base + "outlier_detection: {max_ejection_percent: 101}}]\n").status().message(),
+      HasSubstr("services[0].outlier_detection.max_ejection_percent"));
+}
+
 }  // namespace
 }  // namespace meshproxy::xds_server

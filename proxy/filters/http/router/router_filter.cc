@@ -16,6 +16,8 @@ using http::FilterTrailersStatus;
 namespace {
 constexpr std::string_view kConnectFailureBody =
     "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+constexpr std::string_view kOverflowBody =
+    "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 constexpr std::string_view kResetBody =
     "upstream connect error or disconnect/reset before headers. reset reason: connection "
     "termination";
@@ -132,12 +134,21 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host->host().hostname());
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
-  UpstreamRequest& attempt = newAttempt(*host);
   // The cluster's protocol options choose HTTP/1.1 or HTTP/2 (or the downstream's).
-  const http::Protocol downstream =
+  const http::Protocol downstream_protocol =
       info.protocol == "HTTP/2" ? http::Protocol::kHttp2 : http::Protocol::kHttp11;
-  attempt.start(*cluster->httpPool(*host, {.protocol = config.upstreamProtocol(downstream)}),
-                headers, end_stream);
+  upstream::PoolKey key;
+  key.protocol = config.upstreamProtocol(downstream_protocol);
+  key.priority = static_cast<upstream::ResourcePriority>(action->priority);
+  upstream::ConnPool* pool = cluster->httpPool(*host, key);
+  if (pool == nullptr) {
+    // circuit_breakers max_connection_pools: Envoy answers as for no host.
+    info.setResponseFlag(ResponseFlag::kNoHealthyUpstream);
+    callbacks_->sendLocalReply(503, "no healthy upstream", "no_healthy_upstream");
+    return FilterHeadersStatus::kStopIteration;
+  }
+  UpstreamRequest& attempt = newAttempt(*host);
+  attempt.start(*pool, headers, end_stream);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
   return FilterHeadersStatus::kStopIteration;
@@ -199,6 +210,10 @@ void RouterFilter::onUpstreamStream(UpstreamRequest&, upstream::PoolStream& stre
 void RouterFilter::onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailureReason reason,
                                          std::string_view details) {
   auto& info = callbacks_->streamInfo();
+  if (reason == upstream::PoolFailureReason::kOverflow) {
+    onOverflow();
+    return;
+  }
   info.setResponseFlag(ResponseFlag::kUpstreamConnectionFailure);
   info.upstream_transport_failure_reason = reason == upstream::PoolFailureReason::kConnectTimeout
                                                ? "connect_timeout"
@@ -209,6 +224,17 @@ void RouterFilter::onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailure
     info.upstream_transport_failure_reason = transport_failure_;
   }
   failWith(503, "upstream_reset_before_response_started{connection_failure}", kConnectFailureBody);
+}
+
+// A circuit breaker of the cluster is open (max_pending_requests, max_requests): Envoy's 503
+// with response flag UO and x-envoy-overloaded.
+void RouterFilter::onOverflow() {
+  callbacks_->streamInfo().setResponseFlag(ResponseFlag::kUpstreamOverflow);
+  resetAttempt();
+  http::HeaderMap extra;
+  if (!config_.suppress_envoy_headers) extra.addLowercase("x-envoy-overloaded", "true");
+  callbacks_->sendLocalReply(503, kOverflowBody, "upstream_reset_before_response_started{overflow}",
+                             extra);
 }
 
 void RouterFilter::failWith(uint32_t status, std::string_view details, std::string_view body) {

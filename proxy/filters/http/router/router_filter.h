@@ -88,6 +88,7 @@ class RouterFilter : public http::StreamDecoderFilter,
   UpstreamRequest& newAttempt(upstream::WorkerHost& host);
   void onRequestComplete();
   void onTimeout();
+  void onOverflow();
   void failWith(uint32_t status, std::string_view details, std::string_view body);
   void resetAttempt();
   void responseCompleted(UpstreamRequest& attempt);
