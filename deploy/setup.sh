@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libuv1-dev node-llhttp libssl-dev openssl
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc grpc-proto
-  libabsl-dev libfmt-dev libnghttp2-dev libre2-dev libyaml-cpp-dev
+  libabsl-dev libfmt-dev libnghttp2-dev libre2-dev libyaml-cpp-dev libxxhash-dev
   zlib1g-dev libbrotli-dev libzstd-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc

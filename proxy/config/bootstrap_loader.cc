@@ -8,6 +8,7 @@
 #include "proxy/config/yaml_to_json.h"
 #include "proxy/protobuf/common_supported_fields.h"
 #include "proxy/protobuf/config_source.h"
+#include "proxy/config/outlier_detection_translator.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/runtime/loader.h"
@@ -35,6 +36,7 @@ const protobuf::SupportedFields& bootstrapFields() {
         {"envoy.config.bootstrap.v3.RuntimeLayer.AdminLayer", {}},
     };
     f.merge(protobuf::commonSupportedFields());
+    f.merge(outlierEventLogBootstrapFields());
     // ads_config, lds_config, cds_config: ADS (SotW or delta), api_config_source, files.
     f.merge(protobuf::configSourceSupportedFields());
     return f;

@@ -6,8 +6,11 @@
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
+#include "proxy/config/circuit_breakers_translator.h"
 #include "proxy/config/endpoint_translator.h"
 #include "proxy/config/http2_options_translator.h"
+#include "proxy/config/lb_policy_translator.h"
+#include "proxy/config/outlier_detection_translator.h"
 #include "proxy/config/transport_socket_translator.h"
 #include "proxy/core/log.h"
 #include "proxy/protobuf/common_supported_fields.h"
@@ -37,10 +40,14 @@ const protobuf::SupportedFields& clusterFields() {
         // The load assignment is checked by the endpoint translator.
         {"envoy.config.cluster.v3.Cluster", {"load_assignment*"}},
         {"envoy.config.cluster.v3.Cluster.EdsClusterConfig", {"eds_config", "service_name"}},
-        {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
+        {"envoy.config.core.v3.ConfigSource",
+         {"ads", "resource_api_version", "initial_fetch_timeout"}},
         {"envoy.config.core.v3.AggregatedConfigSource", {}},
     };
     f.merge(protobuf::commonSupportedFields());
+    f.merge(lbPolicySupportedFields());
+    f.merge(circuitBreakersSupportedFields());
+    f.merge(outlierDetectionSupportedFields());
     return f;
   }();
   return fields;
@@ -51,20 +58,40 @@ stats::Scope clusterScope(TranslationContext& context, const std::string& name) 
 }
 
 std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
-  return std::make_shared<const upstream::ClusterStats>(upstream::ClusterStats{
-      s.counter("upstream_cx_total"), s.gauge("upstream_cx_active"),
-      s.counter("upstream_cx_connect_fail"), s.counter("upstream_cx_connect_timeout"),
-      s.counter("upstream_cx_destroy"), s.counter("upstream_cx_rx_bytes_total"),
-      s.counter("upstream_cx_tx_bytes_total"), s.counter("upstream_cx_none_healthy"),
-      s.counter("upstream_cx_http1_total"), s.counter("upstream_cx_http2_total"), s.counter("upstream_cx_max_requests"),
-      s.counter("upstream_cx_idle_timeout"), s.gauge("membership_total"),
-      s.gauge("membership_healthy"), s.counter("upstream_rq_total"), s.gauge("upstream_rq_active"),
-      s.counter("upstream_rq_pending_total"), s.counter("upstream_rq_completed"),
-      s.counter("upstream_rq_timeout"), s.counter("upstream_rq_rx_reset"),
-      s.counter("upstream_rq_tx_reset"), s.responseCodeClassCounter("upstream_rq", 1),
-      s.responseCodeClassCounter("upstream_rq", 2), s.responseCodeClassCounter("upstream_rq", 3),
-      s.responseCodeClassCounter("upstream_rq", 4), s.responseCodeClassCounter("upstream_rq", 5),
-      s.histogram("upstream_rq_time"), s.counter("update_success"), s.counter("update_failure")});
+  return std::make_shared<const upstream::ClusterStats>(
+      upstream::ClusterStats{s.counter("upstream_cx_total"),
+                             s.gauge("upstream_cx_active"),
+                             s.counter("upstream_cx_connect_fail"),
+                             s.counter("upstream_cx_connect_timeout"),
+                             s.counter("upstream_cx_destroy"),
+                             s.counter("upstream_cx_rx_bytes_total"),
+                             s.counter("upstream_cx_tx_bytes_total"),
+                             s.counter("upstream_cx_none_healthy"),
+                             s.counter("upstream_cx_http1_total"),
+                             s.counter("upstream_cx_http2_total"),
+                             s.counter("upstream_cx_max_requests"),
+                             s.counter("upstream_cx_idle_timeout"),
+                             s.gauge("membership_total"),
+                             s.gauge("membership_healthy"),
+                             s.counter("upstream_rq_total"),
+                             s.gauge("upstream_rq_active"),
+                             s.counter("upstream_rq_pending_total"),
+                             s.counter("upstream_rq_completed"),
+                             s.counter("upstream_rq_timeout"),
+                             s.counter("upstream_rq_rx_reset"),
+                             s.counter("upstream_rq_tx_reset"),
+                             s.responseCodeClassCounter("upstream_rq", 1),
+                             s.responseCodeClassCounter("upstream_rq", 2),
+                             s.responseCodeClassCounter("upstream_rq", 3),
+                             s.responseCodeClassCounter("upstream_rq", 4),
+                             s.responseCodeClassCounter("upstream_rq", 5),
+                             s.histogram("upstream_rq_time"),
+                             s.counter("update_success"),
+                             s.counter("update_failure"),
+                             s.counter("upstream_cx_overflow"),
+                             s.counter("upstream_rq_pending_overflow"),
+                             s.counter("upstream_rq_retry_overflow"),
+                             s.counter("upstream_cx_pool_overflow")});
 }
 
 constexpr char kHttpProtocolOptionsKey[] = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -84,17 +111,18 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
   };
   for (const auto& [key, any] : proto.typed_extension_protocol_options()) {
     if (key != kHttpProtocolOptionsKey) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": unsupported typed_extension_protocol_options key '", key, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": unsupported typed_extension_protocol_options key '", key, "'"));
     }
-    auto options = protobuf::unpackAny<HttpProtocolOptions>(any, where + " " + kHttpProtocolOptionsKey);
+    auto options =
+        protobuf::unpackAny<HttpProtocolOptions>(any, where + " " + kHttpProtocolOptionsKey);
     if (!options.ok()) return options.status();
     if (options->has_auto_config()) {
       // ALPN per connection needs a pool that picks the codec after the handshake.
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": ", kHttpProtocolOptionsKey,
-          ".auto_config is not implemented; use explicit_http_config or "
-          "use_downstream_protocol_config"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": ", kHttpProtocolOptionsKey,
+                       ".auto_config is not implemented; use explicit_http_config or "
+                       "use_downstream_protocol_config"));
     }
     if (auto s = fields.check(*options); !s.ok()) return protobuf::withContext(s, where);
     const std::string h2_where = where + " " + kHttpProtocolOptionsKey;
@@ -121,17 +149,21 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
       }
     }
     const auto& common = options->common_http_protocol_options();
-    if (common.has_idle_timeout()) config.idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
+    if (common.has_idle_timeout())
+      config.idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
     if (common.has_max_requests_per_connection()) {
       config.max_requests_per_connection = common.max_requests_per_connection().value();
     }
   }
   if (proto.has_common_http_protocol_options()) {
     static const protobuf::SupportedFields legacy = {
-        {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_requests_per_connection"}}};
-    if (auto s = legacy.check(proto.common_http_protocol_options()); !s.ok()) return protobuf::withContext(s, where);
+        {"envoy.config.core.v3.HttpProtocolOptions",
+         {"idle_timeout", "max_requests_per_connection"}}};
+    if (auto s = legacy.check(proto.common_http_protocol_options()); !s.ok())
+      return protobuf::withContext(s, where);
     const auto& common = proto.common_http_protocol_options();
-    if (common.has_idle_timeout()) config.idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
+    if (common.has_idle_timeout())
+      config.idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
     if (common.has_max_requests_per_connection()) {
       config.max_requests_per_connection = common.max_requests_per_connection().value();
     }
@@ -155,7 +187,8 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
 // Envoy's HTTP/2 pool does (its ALPN fallback): TLS servers such as nginx speak HTTP/2 only
 // when ALPN chose it.
 envoy::config::core::v3::TransportSocket withHttp2AlpnFallback(
-    const envoy::config::core::v3::TransportSocket& socket, upstream::UpstreamHttpProtocol protocol) {
+    const envoy::config::core::v3::TransportSocket& socket,
+    upstream::UpstreamHttpProtocol protocol) {
   using envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext;
   envoy::config::core::v3::TransportSocket out = socket;
   if (protocol != upstream::UpstreamHttpProtocol::kHttp2 || !socket.has_typed_config() ||
@@ -163,8 +196,7 @@ envoy::config::core::v3::TransportSocket withHttp2AlpnFallback(
     return out;
   }
   UpstreamTlsContext tls;
-  if (!socket.typed_config().UnpackTo(&tls) ||
-      !tls.common_tls_context().alpn_protocols().empty()) {
+  if (!socket.typed_config().UnpackTo(&tls) || !tls.common_tls_context().alpn_protocols().empty()) {
     return out;
   }
   tls.mutable_common_tls_context()->add_alpn_protocols("h2");
@@ -198,15 +230,17 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       config->type = upstream::DiscoveryType::kEds;
       const auto& eds = proto.eds_cluster_config();
       if (!eds.eds_config().has_ads()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": eds_cluster_config.eds_config must be ads (only ADS is supported)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": eds_cluster_config.eds_config must be ads (only ADS is supported)"));
       }
       config->eds_service_name = eds.service_name().empty() ? proto.name() : eds.service_name();
       if (eds.eds_config().has_initial_fetch_timeout()) {
-        config->initial_fetch_timeout = protobuf::toMilliseconds(eds.eds_config().initial_fetch_timeout());
+        config->initial_fetch_timeout =
+            protobuf::toMilliseconds(eds.eds_config().initial_fetch_timeout());
       }
       if (proto.has_load_assignment()) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": an EDS cluster gets its endpoints from EDS, not load_assignment"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": an EDS cluster gets its endpoints from EDS, not load_assignment"));
       }
       break;
     }
@@ -214,7 +248,8 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       config->type = upstream::DiscoveryType::kOriginalDst;
       if (proto.has_load_assignment()) {
         return absl::InvalidArgumentError(absl::StrCat(
-            where, ": an ORIGINAL_DST cluster takes its hosts from connections, not load_assignment"));
+            where,
+            ": an ORIGINAL_DST cluster takes its hosts from connections, not load_assignment"));
       }
       if (proto.lb_policy() != Cluster::CLUSTER_PROVIDED) {
         return absl::InvalidArgumentError(
@@ -222,13 +257,13 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       }
       break;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": unsupported cluster type ", Cluster::DiscoveryType_Name(proto.type())));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": unsupported cluster type ",
+                                                     Cluster::DiscoveryType_Name(proto.type())));
   }
   if (proto.has_cleanup_interval() || proto.has_original_dst_lb_config()) {
     if (config->type != upstream::DiscoveryType::kOriginalDst) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": cleanup_interval/original_dst_lb_config need type ORIGINAL_DST"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": cleanup_interval/original_dst_lb_config need type ORIGINAL_DST"));
     }
     if (proto.has_cleanup_interval()) {
       config->cleanup_interval = protobuf::toMilliseconds(proto.cleanup_interval());
@@ -253,29 +288,12 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     const auto& sa = proto.upstream_bind_config().source_address();
     auto source = network::Address::fromIpPort(sa.address(), sa.port_value());
     if (!source.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, " upstream_bind_config.source_address: ", source.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " upstream_bind_config.source_address: ", source.status().message()));
     }
     config->source_address = *source;
   }
-  switch (proto.lb_policy()) {
-    case Cluster::ROUND_ROBIN:
-      config->lb_policy = upstream::LbPolicy::kRoundRobin;
-      break;
-    case Cluster::LEAST_REQUEST:
-      config->lb_policy = upstream::LbPolicy::kLeastRequest;
-      break;
-    case Cluster::CLUSTER_PROVIDED:
-      if (config->type != upstream::DiscoveryType::kOriginalDst) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": lb_policy CLUSTER_PROVIDED needs type ORIGINAL_DST"));
-      }
-      config->lb_policy = upstream::LbPolicy::kClusterProvided;
-      break;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": unsupported lb_policy ", Cluster::LbPolicy_Name(proto.lb_policy())));
-  }
+  if (auto s = translateLbPolicy(proto, *config, where); !s.ok()) return s;
   if (proto.has_connect_timeout()) {
     config->connect_timeout = protobuf::toMilliseconds(proto.connect_timeout());
     if (config->connect_timeout.count() <= 0) {
@@ -294,11 +312,21 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       }
     }
     switch (proto.dns_lookup_family()) {
-      case Cluster::V4_ONLY: config->dns_family = upstream::DnsFamily::kV4Only; break;
-      case Cluster::V6_ONLY: config->dns_family = upstream::DnsFamily::kV6Only; break;
-      case Cluster::V4_PREFERRED: config->dns_family = upstream::DnsFamily::kV4Preferred; break;
-      case Cluster::AUTO: config->dns_family = upstream::DnsFamily::kAuto; break;
-      case Cluster::ALL: config->dns_family = upstream::DnsFamily::kAll; break;
+      case Cluster::V4_ONLY:
+        config->dns_family = upstream::DnsFamily::kV4Only;
+        break;
+      case Cluster::V6_ONLY:
+        config->dns_family = upstream::DnsFamily::kV6Only;
+        break;
+      case Cluster::V4_PREFERRED:
+        config->dns_family = upstream::DnsFamily::kV4Preferred;
+        break;
+      case Cluster::AUTO:
+        config->dns_family = upstream::DnsFamily::kAuto;
+        break;
+      case Cluster::ALL:
+        config->dns_family = upstream::DnsFamily::kAll;
+        break;
       default:
         return absl::InvalidArgumentError(absl::StrCat(where, ": unknown dns_lookup_family"));
     }
@@ -310,7 +338,8 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         where, Cluster::DiscoveryType_Name(proto.type()));
   }
   const auto& cla = proto.load_assignment();
-  if (auto s = checkLoadAssignmentFields(cla); !s.ok()) return protobuf::withContext(s, where + " load_assignment");
+  if (auto s = checkLoadAssignmentFields(cla); !s.ok())
+    return protobuf::withContext(s, where + " load_assignment");
   if (config->type == upstream::DiscoveryType::kStrictDns) {
     // Resolved on the main thread; the hosts arrive with the first answer.
     for (int l = 0; l < cla.endpoints_size(); ++l) {
@@ -318,11 +347,13 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         const auto& lb_endpoint = cla.endpoints(l).lb_endpoints(e);
         const auto& sa = lb_endpoint.endpoint().address().socket_address();
         if (sa.address().empty() || sa.port_value() == 0 || sa.port_value() > 65535) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, " load_assignment.endpoints[", l, "].lb_endpoints[", e,
-              "]: STRICT_DNS needs address and port_value"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " load_assignment.endpoints[", l, "].lb_endpoints[", e,
+                           "]: STRICT_DNS needs address and port_value"));
         }
-        uint32_t weight = lb_endpoint.has_load_balancing_weight() ? lb_endpoint.load_balancing_weight().value() : 1;
+        uint32_t weight = lb_endpoint.has_load_balancing_weight()
+                              ? lb_endpoint.load_balancing_weight().value()
+                              : 1;
         config->dns_targets.push_back({sa.address(), sa.port_value(), weight});
       }
     }
@@ -334,13 +365,25 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   if (proto.has_transport_socket()) {
     auto transport = translateTransportSocket(
         withHttp2AlpnFallback(proto.transport_socket(), config->http_protocol),
-        TransportSide::kUpstream, clusterScope(context, config->name), context,
-        &config->secrets, where);
+        TransportSide::kUpstream, clusterScope(context, config->name), context, &config->secrets,
+        where);
     if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
   }
   config->stats = makeStats(clusterScope(context, config->name));
-  config->resources = upstream::ClusterResources::forCluster(config->name);
+  if (proto.has_circuit_breakers()) {
+    if (auto s = translateCircuitBreakers(proto.circuit_breakers(), config->circuit_breakers);
+        !s.ok()) {
+      return protobuf::withContext(s, where);
+    }
+  }
+  if (proto.has_outlier_detection()) {
+    auto outlier = translateOutlierDetection(proto.outlier_detection());
+    if (!outlier.ok()) return protobuf::withContext(outlier.status(), where);
+    config->outlier_detection = std::move(*outlier);
+  }
+  config->resources = upstream::ClusterResources::forCluster(context.stats, config->name);
+  config->resources->trackRemaining(config->circuit_breakers);
   return upstream::ClusterConfigSharedPtr(std::move(config));
 }
 

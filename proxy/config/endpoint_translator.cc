@@ -13,9 +13,12 @@ namespace {
 const protobuf::SupportedFields& endpointFields() {
   static const protobuf::SupportedFields fields = [] {
     protobuf::SupportedFields f = {
-        {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"cluster_name", "endpoints"}},
-        {"envoy.config.endpoint.v3.LocalityLbEndpoints", {"lb_endpoints", "locality"}},
-        {"envoy.config.endpoint.v3.LbEndpoint", {"endpoint", "load_balancing_weight", "health_status"}},
+        {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"cluster_name", "endpoints", "policy"}},
+        {"envoy.config.endpoint.v3.ClusterLoadAssignment.Policy", {"overprovisioning_factor"}},
+        {"envoy.config.endpoint.v3.LocalityLbEndpoints",
+         {"lb_endpoints", "locality", "priority", "load_balancing_weight"}},
+        {"envoy.config.endpoint.v3.LbEndpoint",
+         {"endpoint", "load_balancing_weight", "health_status"}},
         {"envoy.config.endpoint.v3.Endpoint", {"address", "hostname"}},
     };
     f.merge(protobuf::commonSupportedFields());
@@ -30,8 +33,26 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
   using envoy::config::core::v3::HealthStatus;
   if (auto s = endpointFields().check(cla); !s.ok()) return protobuf::withContext(s, where);
   upstream::HostVector hosts;
+  uint32_t overprovisioning_factor = 140;  // Envoy's default
+  if (cla.policy().has_overprovisioning_factor()) {
+    overprovisioning_factor = cla.policy().overprovisioning_factor().value();
+    if (overprovisioning_factor == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " policy.overprovisioning_factor must be > 0"));
+    }
+  }
   for (int l = 0; l < cla.endpoints_size(); ++l) {
     const auto& locality = cla.endpoints(l);
+    uint32_t locality_weight =
+        locality.has_load_balancing_weight() ? locality.load_balancing_weight().value() : 0;
+    if (locality.has_load_balancing_weight() && locality_weight == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " endpoints[", l, "].load_balancing_weight must be >= 1"));
+    }
+    if (locality.priority() > 128) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " endpoints[", l, "].priority must be <= 128"));
+    }
     for (int e = 0; e < locality.lb_endpoints_size(); ++e) {
       const auto& lb_endpoint = locality.lb_endpoints(e);
       std::string ewhere = absl::StrCat(where, " endpoints[", l, "].lb_endpoints[", e, "]");
@@ -44,7 +65,8 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
       if (lb_endpoint.has_load_balancing_weight()) {
         weight = lb_endpoint.load_balancing_weight().value();
         if (weight == 0) {
-          return absl::InvalidArgumentError(absl::StrCat(ewhere, ": load_balancing_weight must be >= 1"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(ewhere, ": load_balancing_weight must be >= 1"));
         }
       }
       // An endpoint EDS calls unhealthy, draining or timed out stays in the host list with
@@ -66,7 +88,9 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
       upstream::Locality where_it_runs{locality.locality().region(), locality.locality().zone(),
                                        locality.locality().sub_zone()};
       auto host = std::make_shared<upstream::Host>(*address, std::move(hostname), weight,
-                                                   std::move(where_it_runs));
+                                                   std::move(where_it_runs), locality.priority());
+      host->setLocalityWeight(locality_weight);
+      host->setOverprovisioningFactor(overprovisioning_factor);
       if (eds_unhealthy) host->setHealthFlag(upstream::HealthFlag::kFailedEdsHealth);
       hosts.push_back(std::move(host));
     }
@@ -74,7 +98,8 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
   return hosts;
 }
 
-absl::Status checkLoadAssignmentFields(const envoy::config::endpoint::v3::ClusterLoadAssignment& proto) {
+absl::Status checkLoadAssignmentFields(
+    const envoy::config::endpoint::v3::ClusterLoadAssignment& proto) {
   return endpointFields().check(proto);
 }
 

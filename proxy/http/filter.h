@@ -75,6 +75,10 @@ class StreamDecoderFilterCallbacks : public virtual StreamFilterCallbacks {
   // Answers the request locally (400, 403, 503, ...). Goes through the encoder filters.
   // `details` becomes %RESPONSE_CODE_DETAILS% and the x-meshproxy-reason header.
   virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) = 0;
+  // The same with `extra_headers` added to the reply (Envoy's modify_headers), e.g.
+  // x-envoy-overloaded on a circuit-breaker overflow.
+  virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
+                              const HeaderMap& extra_headers) = 0;
   // Starts the response (the router's path for what the upstream sent).
   virtual void encode1xxHeaders(std::unique_ptr<HeaderMap> headers) = 0;
   virtual void encodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) = 0;

@@ -364,7 +364,7 @@ void FilterManager::writeTrailers() {
 // ---- local replies, watermarks, teardown -------------------------------------------------
 
 void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
-                                   std::string_view details) {
+                                   std::string_view details, const HeaderMap* extra_headers) {
   if (state_.finished) return;
   response_code_details_ = std::string(details);
   info_.response_code_details = response_code_details_;
@@ -376,6 +376,9 @@ void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
   // The request goes no further, whoever asked.
   decode_.aborted = true;
   LocalReply reply = makeLocalReply(decode_.headers.get(), status, body, details);
+  if (extra_headers != nullptr) {
+    for (const auto& [name, value] : extra_headers->entries()) reply.headers->set(name, value);
+  }
   const bool end_stream = reply.body.empty();
   if (encode_.headers == nullptr) {
     // Like any response: encoder filters (CORS, stats) see a 403 or 429 too.
@@ -428,7 +431,8 @@ void FilterManager::onDownstreamBelowWriteBufferLowWatermark() {
 const RouteSpecificFilterConfig* FilterManager::perFilterConfig(std::string_view filter_name) {
   const Route* route = callbacks_.route();
   if (route == nullptr || filter_name.empty()) return nullptr;
-  return route->mostSpecificPerFilterConfig(filter_name, callbacks_.routeRandom());
+  return route->mostSpecificPerFilterConfig(
+      filter_name, route->weightedClusterValue(requestHeaders(), callbacks_.routeRandom()));
 }
 
 void FilterManager::onStreamFinished() {

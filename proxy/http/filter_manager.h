@@ -83,7 +83,8 @@ class FilterManager : public FilterChainBuilder {
   // - Encoder filters hold a response whose headers the codec has not seen: the reply goes
   //   to the codec directly (those filters' state belongs to the other response).
   // - Response headers already reached the codec: the stream is reset instead.
-  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details);
+  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
+                      const HeaderMap* extra_headers = nullptr);
 
   // The downstream can(not) take more response data; told to the watermark subscribers.
   void onDownstreamAboveWriteBufferHighWatermark();

@@ -57,6 +57,12 @@ class Route {
     (void)random;
     return nullptr;
   }
+  // The value that picks a weighted cluster for this request: `random` (the stream's), unless
+  // the route's weighted_clusters.header_name says to take it from a request header.
+  virtual uint64_t weightedClusterValue(const HeaderMap* request_headers, uint64_t random) const {
+    (void)request_headers;
+    return random;
+  }
   // FilterConfig.disabled for `filter_name` at the most specific level that mentions it
   // (route, virtual host, route configuration): the filter is left out of the stream's chain.
   virtual bool filterDisabled(std::string_view filter_name) const {

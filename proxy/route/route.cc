@@ -1,5 +1,10 @@
 #include "proxy/route/route.h"
 
+#include <xxhash.h>
+
+#include "absl/strings/numbers.h"
+#include "proxy/core/strings.h"
+#include "proxy/http/header_map.h"
 #include "proxy/route/virtual_host.h"
 
 namespace meshproxy::route {
@@ -58,6 +63,24 @@ const WeightedCluster* Route::pickWeightedCluster(uint64_t random) const {
   return nullptr;  // unreachable: total_weight is the sum of the weights
 }
 
+uint64_t Route::weightedClusterValue(const http::HeaderMap* request_headers,
+                                     uint64_t random) const {
+  const RouteAction* action = routeAction();
+  if (action == nullptr || action->weighted_clusters_header.empty() || request_headers == nullptr) {
+    return random;
+  }
+  std::optional<std::string_view> value;
+  for (const auto& [name, v] : request_headers->entries()) {
+    if (name != action->weighted_clusters_header) continue;
+    if (value.has_value()) return random;  // several values: not sticky, as in Envoy
+    value = v;
+  }
+  if (!value.has_value()) return random;
+  uint64_t number = 0;
+  if (absl::SimpleAtoi(toAbsl(*value), &number)) return number;
+  return XXH64(value->data(), value->size(), 0);
+}
+
 std::string_view Route::clusterName(const http::HeaderMap& request_headers, uint64_t random) const {
   const RouteAction* action = routeAction();
   if (action == nullptr) return {};
@@ -68,7 +91,8 @@ std::string_view Route::clusterName(const http::HeaderMap& request_headers, uint
       // Untrusted input: only the first value counts, as in Envoy.
       return request_headers.get(action->cluster).value_or("");
     case RouteAction::ClusterSpecifier::kWeightedClusters: {
-      const WeightedCluster* picked = pickWeightedCluster(random);
+      const WeightedCluster* picked =
+          pickWeightedCluster(weightedClusterValue(&request_headers, random));
       return picked == nullptr ? std::string_view() : std::string_view(picked->name);
     }
   }

@@ -62,6 +62,11 @@ class Route : public http::Route {
   // holds random % total_weight, as in Envoy. nullptr for other cluster specifiers. Pass the
   // same `random` as to clusterName().
   const WeightedCluster* pickWeightedCluster(uint64_t random) const;
+  // The value to give pickWeightedCluster: with weighted_clusters.header_name and exactly one
+  // such header, its value, as Envoy takes it when it is a decimal uint64, and else (meshproxy;
+  // Envoy would use `random`) its xxHash64, so that any user id sticks. Otherwise `random`.
+  uint64_t weightedClusterValue(const http::HeaderMap* request_headers,
+                                uint64_t random) const override;
 
   // --- Request and response headers ---------------------------------------------------------
   // What Envoy's router does to the request before sending it upstream, in its order:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/core/name_slots.h"
+#include "proxy/route/hash_policy.h"
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/path_rewrite.h"
 #include "proxy/route/per_filter_config.h"
@@ -41,6 +42,10 @@ struct RouteAction {
   // kWeightedClusters, in configuration order; total_weight is their sum (> 0).
   std::vector<WeightedCluster> weighted_clusters;
   uint64_t total_weight = 0;
+  // weighted_clusters.header_name (lower case; "" = none): the request header whose value
+  // picks the weighted cluster instead of the stream's random value, so one user sticks to
+  // one version on every sidecar (see Route::weightedClusterValue).
+  std::string weighted_clusters_header;
   // Status to answer when the cluster does not exist (cluster_not_found_response_code).
   uint32_t cluster_not_found_response_code = 503;
 
@@ -51,9 +56,16 @@ struct RouteAction {
   bool auto_host_rewrite = false;
   bool append_x_forwarded_host = false;
 
+  // RoutingPriority (0 DEFAULT, 1 HIGH): which circuit-breaker thresholds of the cluster the
+  // request counts against (upstream::ResourcePriority has the same values).
+  uint8_t priority = 0;
+
   // 0 disables. idle_timeout unset: the connection manager's stream_idle_timeout applies.
   std::chrono::milliseconds timeout = kDefaultRouteTimeout;
   std::optional<std::chrono::milliseconds> idle_timeout;
+
+  // hash_policy: the request's hash for RING_HASH / MAGLEV clusters; empty: none.
+  std::vector<HashPolicy> hash_policies;
 };
 
 // DirectResponseAction, translated.

@@ -59,10 +59,18 @@ absl::Status translateWeightedClusters(const ProtoWeightedCluster& proto, RouteA
     return absl::InvalidArgumentError("weighted_clusters.clusters must not be empty");
   }
   // total_weight is deprecated and, as in Envoy, ignored: weights are relative to their sum.
+  if (!proto.header_name().empty()) {
+    if (!isValidHeaderName(proto.header_name())) {
+      return absl::InvalidArgumentError(fmt::format(
+          "weighted_clusters.header_name '{}' is not a valid header name", proto.header_name()));
+    }
+    action.weighted_clusters_header = toLowerCopy(proto.header_name());
+  }
   for (int i = 0; i < proto.clusters_size(); ++i) {
     auto cluster = translateClusterWeight(proto.clusters(i), find);
     if (!cluster.ok()) {
-      return protobuf::withContext(cluster.status(), fmt::format("weighted_clusters.clusters[{}]", i));
+      return protobuf::withContext(cluster.status(),
+                                   fmt::format("weighted_clusters.clusters[{}]", i));
     }
     action.total_weight += cluster->weight;
     action.weighted_clusters.push_back(std::move(*cluster));
@@ -156,6 +164,16 @@ absl::StatusOr<RouteAction> translateRouteAction(
   if (auto s = translateClusterSpecifier(proto, action, find); !s.ok()) return s;
   action.cluster_not_found_response_code =
       clusterNotFoundCode(proto.cluster_not_found_response_code());
+  switch (proto.priority()) {
+    case envoy::config::core::v3::DEFAULT:
+      action.priority = 0;
+      break;
+    case envoy::config::core::v3::HIGH:
+      action.priority = 1;
+      break;
+    default:
+      return absl::InvalidArgumentError("priority must be DEFAULT or HIGH");
+  }
 
   auto rewrite = translatePathRewrite(proto.prefix_rewrite(),
                                       proto.has_regex_rewrite() ? &proto.regex_rewrite() : nullptr,
@@ -180,6 +198,9 @@ absl::StatusOr<RouteAction> translateRouteAction(
     if (!idle.ok()) return idle.status();
     action.idle_timeout = *idle;
   }
+  auto hash_policies = translateHashPolicies(proto.hash_policy());
+  if (!hash_policies.ok()) return hash_policies.status();
+  action.hash_policies = std::move(*hash_policies);
   return action;
 }
 

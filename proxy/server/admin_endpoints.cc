@@ -113,6 +113,18 @@ AdminResponse clusters(Server& server, const AdminRequest& req) {
   std::string out;
   for (const auto* c : sorted) {
     absl::StrAppend(&out, c->name, "::connect_timeout_ms::", c->connect_timeout.count(), "\n");
+    // Envoy prints each priority's circuit-breaker thresholds.
+    for (size_t p = 0; p < upstream::kResourcePriorities; ++p) {
+      const auto& t = c->circuit_breakers.thresholds[p];
+      std::string prefix = absl::StrCat(
+          c->name, "::",
+          std::string(upstream::priorityName(static_cast<upstream::ResourcePriority>(p))),
+          "_priority::");
+      absl::StrAppend(&out, prefix, "max_connections::", t.max_connections, "\n", prefix,
+                      "max_pending_requests::", t.max_pending_requests, "\n", prefix,
+                      "max_requests::", t.max_requests, "\n", prefix,
+                      "max_retries::", t.max_retries, "\n");
+    }
     for (const auto& host : c->hosts) {
       std::string prefix = absl::StrCat(c->name, "::", host->address().str(), "::");
       absl::StrAppend(&out, prefix, "hostname::", host->hostname(), "\n", prefix,

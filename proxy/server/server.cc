@@ -67,6 +67,9 @@ void Server::teardown() {
   torn_down_ = true;
   for (auto& w : workers_) w->shutdown();  // joins the worker threads
   workers_.clear();
+  // The workers (who wake it) are gone.
+  upstream::OutlierWakeup::set(nullptr);
+  outliers_.reset();
   dns_.reset();     // cancels lookups still queued on the thread pool
   config_.reset();  // the xDS client joins its threads
   secrets_.reset();
@@ -140,6 +143,7 @@ absl::Status Server::initialize() {
   // Hosts count request outcomes per worker (outlier detection's input): one stripe each.
   upstream::Host::setOutcomeStripes(options_.concurrency);
   secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
+  if (auto s = startOutlierDetection(); !s.ok()) return s;
   config_ = std::make_unique<ConfigManager>(
       loop_,
       config::TranslationContext{.stats = stats_,
@@ -210,6 +214,23 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot) {
   runtime_->refreshKeys();
   snapshot_ = std::move(snapshot);
   for (auto& w : workers_) w->publish(snapshot_);
+  if (outliers_ != nullptr) outliers_->update(snapshot_->clusters);
+}
+
+absl::Status Server::startOutlierDetection() {
+  std::unique_ptr<upstream::OutlierEventLog> event_log;
+  const std::string& path = bootstrap_.proto.cluster_manager().outlier_detection().event_log_path();
+  if (!path.empty()) {
+    auto opened = upstream::OutlierEventLog::open(path);
+    if (!opened.ok()) return opened.status();
+    event_log = std::move(*opened);
+  }
+  outliers_ = std::make_unique<OutlierDetectionManager>(
+      loop_, stats_, std::move(event_log), [this](const std::string& cluster) {
+        for (auto& w : workers_) w->onHostHealthChanged(cluster);
+      });
+  upstream::OutlierWakeup::set(outliers_.get());
+  return absl::OkStatus();
 }
 
 absl::Status Server::startAdmin() {

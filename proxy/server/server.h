@@ -16,6 +16,7 @@
 #include "proxy/core/timer.h"
 #include "proxy/server/config_manager.h"
 #include "proxy/server/dns_cluster_updater.h"
+#include "proxy/server/outlier_detection_manager.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
 #include "proxy/runtime/loader.h"
@@ -68,6 +69,9 @@ class Server {
   void publish(std::shared_ptr<const config::Snapshot> snapshot);
 
   absl::Status startAdmin();
+  // Opens the ejection event log (cluster_manager.outlier_detection.event_log_path) and starts
+  // the main thread's outlier detection.
+  absl::Status startOutlierDetection();
   // Stops and joins everything (workers, xDS, DNS, admin, access logs) on every way out, then
   // waits (bounded) for libuv requests in flight. Idempotent.
   void teardown();
@@ -91,6 +95,7 @@ class Server {
   std::unique_ptr<ListenerManager> listener_manager_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<DnsClusterUpdater> dns_;
+  std::unique_ptr<OutlierDetectionManager> outliers_;
   std::unique_ptr<ConfigManager> config_;
   size_t clusters_initializing_ = 0;
   bool dns_waiting_ = false;

@@ -129,6 +129,10 @@ void Worker::reapDrained() {
   std::erase_if(draining_, [](const auto& l) { return l->connectionCount() == 0; });
 }
 
+void Worker::onHostHealthChanged(std::string cluster) {
+  loop_.post([this, cluster = std::move(cluster)]() { clusters_.onHostHealthChanged(cluster); });
+}
+
 void Worker::stopAccepting() {
   loop_.post([this]() {
     accepting_ = false;

@@ -36,6 +36,9 @@ class Worker : private network::ListenerIndex, private http::WorkerRouteTables::
   void publish(config::SnapshotSharedPtr snapshot);
   // Thread-safe. Makes `snapshot` the worker thread's runtime::Snapshot::current().
   void publishRuntime(runtime::SnapshotSharedPtr snapshot);
+  // Thread-safe. Host health flags of `cluster` changed (outlier detection): the worker's
+  // balancer for it picks among the hosts healthy now.
+  void onHostHealthChanged(std::string cluster);
   // Thread-safe. Stops accepting on every listener; open connections carry on.
   void stopAccepting();
   // Thread-safe. Stops accepting and drains the open connections (HTTP/1: Connection: close

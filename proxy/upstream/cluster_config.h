@@ -16,13 +16,16 @@
 #include "proxy/stats/histogram.h"
 #include "proxy/upstream/cluster_resources.h"
 #include "proxy/upstream/host.h"
+#include "proxy/upstream/lb_config.h"
+#include "proxy/upstream/lb_tables.h"
+#include "proxy/upstream/outlier_detection_config.h"
 
 namespace meshproxy::upstream {
 
 // kOriginalDst: no configured hosts; each connection goes to its downstream's original
 // destination (transparent passthrough), hosts being made on demand.
 enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst };
-enum class LbPolicy { kRoundRobin, kLeastRequest, kClusterProvided };
+enum class LbPolicy { kRoundRobin, kLeastRequest, kRandom, kRingHash, kMaglev, kClusterProvided };
 // The protocol of HTTP requests to the endpoints (Envoy's HttpProtocolOptions
 // upstream_protocol_options): HTTP/1.1, HTTP/2 (explicit_http_config.http2_protocol_options or
 // the legacy cluster field), or the downstream request's (use_downstream_protocol_config).
@@ -67,6 +70,13 @@ struct ClusterStats {
   stats::Histogram& upstream_rq_time;
   stats::Counter& update_success;
   stats::Counter& update_failure;
+  // Circuit breakers: a connection not opened (max_connections), a request refused for
+  // max_pending_requests or max_requests, a retry refused (max_retries / retry_budget), a
+  // pool not created (max_connection_pools).
+  stats::Counter& upstream_cx_overflow;
+  stats::Counter& upstream_rq_pending_overflow;
+  stats::Counter& upstream_rq_retry_overflow;
+  stats::Counter& upstream_cx_pool_overflow;
 
   stats::Counter& rqClass(uint32_t status) const {
     switch (status / 100) {
@@ -84,6 +94,12 @@ struct ClusterConfig {
   std::string name;
   DiscoveryType type = DiscoveryType::kStatic;
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
+  // The policy's parameters and common_lb_config (config/lb_policy_translator.cc).
+  LbConfig lb;
+  // Ring and maglev tables, built once per host-set change by the first worker that needs
+  // them and shared read-only by the others (see lb_tables.h). Copies of this config (EDS
+  // updates) share the cache; a table is reused only for the exact same hosts and weights.
+  std::shared_ptr<LbTableCache> lb_tables = std::make_shared<LbTableCache>();
   std::chrono::milliseconds connect_timeout{5000};
   uint32_t per_connection_buffer_limit = 1024 * 1024;
   // HTTP connection pools: 0 means unlimited / disabled.
@@ -135,8 +151,22 @@ struct ClusterConfig {
   bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;
+  // outlier_detection; null: off (workers count outcomes but keep no streaks).
+  OutlierDetectionConfigSharedPtr outlier_detection;
+  // circuit_breakers.thresholds by priority (Envoy's defaults when absent).
+  CircuitBreakers circuit_breakers;
   // Open connections and requests across workers (ClusterResources::forCluster(name)).
-  ClusterResourcesSharedPtr resources = std::make_shared<ClusterResources>();
+  ClusterResourcesSharedPtr resources = ClusterResources::unshared();
+
+  // The retry-admission hook for the router: true (and counted) when a retry of a request at
+  // `priority` may start now under max_retries / retry_budget; else counts
+  // upstream_rq_retry_overflow. A started retry ends with retryDone(priority).
+  bool tryStartRetry(ResourcePriority priority) const {
+    if (resources->tryStartRetry(priority, circuit_breakers.at(priority))) return true;
+    stats->upstream_rq_retry_overflow.inc();
+    return false;
+  }
+  void retryDone(ResourcePriority priority) const { resources->retryDone(priority); }
 };
 
 using ClusterConfigSharedPtr = std::shared_ptr<const ClusterConfig>;

@@ -56,6 +56,10 @@ void WorkerClusterManager::onUnpinned(WorkerCluster& cluster) {
   }
 }
 
+void WorkerClusterManager::onHostHealthChanged(std::string_view cluster) {
+  if (WorkerCluster* c = get(cluster); c != nullptr) c->onHostHealthChanged();
+}
+
 WorkerCluster* WorkerClusterManager::get(std::string_view name) const {
   auto it = clusters_.find(toAbsl(name));
   return it == clusters_.end() ? nullptr : it->second.get();

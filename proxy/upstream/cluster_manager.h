@@ -39,6 +39,8 @@ class WorkerClusterManager {
     return slot < by_slot_.size() ? by_slot_[slot] : nullptr;
   }
   WorkerCluster* get(std::string_view name) const;
+  // Health flags of `cluster`'s hosts changed: its balancer picks from the healthy ones again.
+  void onHostHealthChanged(std::string_view cluster);
 
   EventLoop& loop() { return loop_; }
   uint32_t workerIndex() const { return worker_index_; }

@@ -23,6 +23,9 @@ struct PoolKey {
   // Per-request transport socket options (SNI or ALPN override, SAN verification override)
   // once the router sets them, as a hash; 0: the cluster's own transport socket.
   uint64_t transport_options = 0;
+  // The route's priority: which circuit-breaker thresholds and counters the pool's
+  // connections and requests use (Envoy keeps a pool per priority too).
+  ResourcePriority priority = ResourcePriority::kDefault;
   bool operator==(const PoolKey&) const = default;
 };
 

@@ -44,7 +44,8 @@ class ConnPoolBase::PendingRequest : public PoolHandleTarget {
         resources(pool.cluster_->resources),
         handle_(&handle) {
     bind(handle, nullptr);
-    resources->pending_requests.inc();
+    resources->at(pool.key_.priority)
+        .pending_requests.inc(pool.limits().max_pending_requests);
   }
   ~PendingRequest() { uncount(); }
 
@@ -73,7 +74,7 @@ class ConnPoolBase::PendingRequest : public PoolHandleTarget {
   void uncount() {
     if (counted_) {
       counted_ = false;
-      resources->pending_requests.dec();
+      resources->at(pool.key_.priority).pending_requests.dec();
     }
   }
 
@@ -96,11 +97,12 @@ ConnPoolBase::ActiveClient::ActiveClient(ConnPoolBase& pool, uint32_t concurrent
       remaining_streams_(pool.cluster_->max_requests_per_connection == 0
                              ? std::numeric_limits<uint64_t>::max()
                              : pool.cluster_->max_requests_per_connection),
-      resources_(pool.cluster_->resources) {
-  resources_->connections.inc();
+      resources_(pool.cluster_->resources),
+      priority_(pool.key_.priority) {
+  resources_->at(priority_).connections.inc(pool.limits().max_connections);
 }
 
-ConnPoolBase::ActiveClient::~ActiveClient() { resources_->connections.dec(); }
+ConnPoolBase::ActiveClient::~ActiveClient() { resources_->at(priority_).connections.dec(); }
 
 uint64_t ConnPoolBase::ActiveClient::capacity() const {
   if (active_streams_ >= concurrent_limit_) return 0;
@@ -111,9 +113,16 @@ uint64_t ConnPoolBase::ActiveClient::capacity() const {
 
 ConnPoolBase::ConnPoolBase(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster,
                            PoolKey key)
-    : loop_(loop), host_(std::move(host)), cluster_(std::move(cluster)), key_(key) {}
+    : loop_(loop),
+      host_(std::move(host)),
+      cluster_(std::move(cluster)),
+      key_(key),
+      resources_(cluster_->resources) {
+  resources_->at(key_.priority).connection_pools.inc(limits().max_connection_pools);
+}
 
 ConnPoolBase::~ConnPoolBase() {
+  resources_->at(key_.priority).connection_pools.dec();
   // Pins keep a pool with streams alive (worker_cluster.h); this is for shutdown.
   while (!pending_.empty()) {
     auto request = std::move(pending_.front());
@@ -132,6 +141,13 @@ void ConnPoolBase::newStream(http::ResponseDecoder& decoder, PoolCallbacks& call
     attach(*ready_.back(), decoder, callbacks, handle);
     return;
   }
+  // circuit_breakers max_pending_requests, counted across workers (Envoy: the request fails
+  // with an overflow, the router answers 503 UO).
+  if (!resources_->at(key_.priority).pending_requests.canCreate(limits().max_pending_requests)) {
+    cluster_->stats->upstream_rq_pending_overflow.inc();
+    callbacks.onPoolFailure(PoolFailureReason::kOverflow, "pending requests overflow");
+    return;
+  }
   auto pending = std::make_unique<PendingRequest>(*this, decoder, callbacks, handle);
   PendingRequest* raw = pending.get();
   pending_.push_back(std::move(pending));
@@ -141,8 +157,17 @@ void ConnPoolBase::newStream(http::ResponseDecoder& decoder, PoolCallbacks& call
 }
 
 void ConnPoolBase::openForPending() {
-  // Requests still waiting need connections of their own.
-  while (connecting_capacity_ < pending_.size()) createClient();
+  // Requests still waiting need connections of their own, as far as max_connections lets
+  // them (counted across workers). Past it, they wait for a connection of this pool to free
+  // up; a pool without any connection opens one anyway, or its requests could never be served
+  // (Envoy does the same).
+  while (connecting_capacity_ < pending_.size()) {
+    if (!resources_->at(key_.priority).connections.canCreate(limits().max_connections)) {
+      cluster_->stats->upstream_cx_overflow.inc();
+      if (!clients_.empty()) return;
+    }
+    createClient();
+  }
 }
 
 void ConnPoolBase::createClient() {

@@ -67,6 +67,7 @@ class ConnPoolBase : public ConnPool {
     uint64_t connecting_capacity_ = 0;  // what it adds to the pool's while connecting
     bool in_ready_ = false;
     ClusterResourcesSharedPtr resources_;
+    ResourcePriority priority_;
     std::unique_ptr<Timer> idle_timer_;
     std::list<std::unique_ptr<ActiveClient>>::iterator position_;
   };
@@ -87,6 +88,8 @@ class ConnPoolBase : public ConnPool {
   void onGoAway(ActiveClient& client);
 
   const ClusterConfig& cluster() const { return *cluster_; }
+  // The circuit-breaker thresholds of this pool's priority.
+  const ResourceLimits& limits() const { return cluster_->circuit_breakers.at(key_.priority); }
   EventLoop& loop() { return loop_; }
   const HostSharedPtr& sharedHost() const { return host_; }
 
@@ -105,6 +108,7 @@ class ConnPoolBase : public ConnPool {
   HostSharedPtr host_;
   ClusterConfigSharedPtr cluster_;
   const PoolKey key_;
+  const ClusterResourcesSharedPtr resources_;
   std::list<std::unique_ptr<ActiveClient>> clients_;
   // Connected clients with capacity, most recently used last: reuse prefers warm connections.
   std::vector<ActiveClient*> ready_;

@@ -32,6 +32,8 @@ Host::OutcomeTotals Host::outcomeTotals() const {
     totals.error += outcomes_[i].error.load(std::memory_order_relaxed);
     totals.local_origin_failure +=
         outcomes_[i].local_origin_failure.load(std::memory_order_relaxed);
+    totals.local_origin_success +=
+        outcomes_[i].local_origin_success.load(std::memory_order_relaxed);
   }
   return totals;
 }
@@ -54,10 +56,14 @@ ReconciledHosts reconcileHosts(const HostVector& current, const HostVector& inco
         kept->locality() == fresh->locality()) {
       size_t index = it->second;
       by_address.erase(it);  // a duplicate address in `incoming` gets its own object
-      if (kept->weight() != fresh->weight() || kept->priority() != fresh->priority()) {
+      if (kept->weight() != fresh->weight() || kept->priority() != fresh->priority() ||
+          kept->localityWeight() != fresh->localityWeight() ||
+          kept->overprovisioningFactor() != fresh->overprovisioningFactor()) {
         out.changed = true;
         kept->setWeight(fresh->weight());
         kept->setPriority(fresh->priority());
+        kept->setLocalityWeight(fresh->localityWeight());
+        kept->setOverprovisioningFactor(fresh->overprovisioningFactor());
       }
       // EDS health_status is discovery's to say; the other flags (health checks, outlier
       // detection) belong to the kept object and stay as they are.

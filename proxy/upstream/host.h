@@ -35,6 +35,16 @@ struct alignas(64) HostOutcomes {
   std::atomic<uint64_t> success{0};               // a response that is not a 5xx
   std::atomic<uint64_t> error{0};                 // a 5xx from the host
   std::atomic<uint64_t> local_origin_failure{0};  // connect failure, reset, timeout
+  std::atomic<uint64_t> local_origin_success{0};  // connected (split_external_local_origin_errors)
+};
+
+// Failures in a row, for outlier detection's consecutive_* detectors: shared by all workers
+// (a streak spans workers), written only when outlier detection is on. A worker that makes a
+// count reach its threshold wakes the main thread, which decides (outlier_reporter.h).
+struct OutlierStreaks {
+  std::atomic<uint32_t> consecutive_5xx{0};
+  std::atomic<uint32_t> consecutive_gateway_failure{0};
+  std::atomic<uint32_t> consecutive_local_origin_failure{0};
 };
 
 // One endpoint of a cluster, shared by every worker. The identity (address, hostname,
@@ -66,6 +76,19 @@ class Host final : public accesslog::UpstreamHostDescription {
   void setWeight(uint32_t weight) { weight_.store(weight, std::memory_order_relaxed); }
   uint32_t priority() const { return priority_.load(std::memory_order_relaxed); }
   void setPriority(uint32_t priority) { priority_.store(priority, std::memory_order_relaxed); }
+  // LocalityLbEndpoints.load_balancing_weight of the endpoint's locality (0: not set), for
+  // locality_weighted_lb_config.
+  uint32_t localityWeight() const { return locality_weight_.load(std::memory_order_relaxed); }
+  void setLocalityWeight(uint32_t w) { locality_weight_.store(w, std::memory_order_relaxed); }
+  // ClusterLoadAssignment.policy.overprovisioning_factor of the assignment that delivered the
+  // endpoint (percent, Envoy's default 140): how much of a priority level or locality may fail
+  // before traffic spills over. The same for every host of one cluster.
+  uint32_t overprovisioningFactor() const {
+    return overprovisioning_factor_.load(std::memory_order_relaxed);
+  }
+  void setOverprovisioningFactor(uint32_t f) {
+    overprovisioning_factor_.store(f, std::memory_order_relaxed);
+  }
 
   bool healthy() const { return health_flags_.load(std::memory_order_acquire) == 0; }
   bool healthFlag(HealthFlag flag) const {
@@ -89,8 +112,10 @@ class Host final : public accesslog::UpstreamHostDescription {
     uint64_t success = 0;
     uint64_t error = 0;
     uint64_t local_origin_failure = 0;
+    uint64_t local_origin_success = 0;
   };
   OutcomeTotals outcomeTotals() const;
+  OutlierStreaks& outlierStreaks() const { return *streaks_; }
 
   // Stripes given to hosts made from now on: the number of workers. The server sets it once
   // before it loads config; tests leave the default of 1.
@@ -102,9 +127,12 @@ class Host final : public accesslog::UpstreamHostDescription {
   const Locality locality_;
   std::atomic<uint32_t> weight_;
   std::atomic<uint32_t> priority_;
+  std::atomic<uint32_t> locality_weight_{0};
+  std::atomic<uint32_t> overprovisioning_factor_{140};
   std::atomic<uint32_t> health_flags_{0};
   const uint32_t outcome_stripes_;
   const std::unique_ptr<HostOutcomes[]> outcomes_;
+  const std::unique_ptr<OutlierStreaks> streaks_ = std::make_unique<OutlierStreaks>();
 };
 
 using HostSharedPtr = std::shared_ptr<Host>;
@@ -112,7 +140,8 @@ using HostVector = std::vector<HostSharedPtr>;
 
 // The host list of a cluster after an update: `incoming` as discovery delivered it (new Host
 // objects), with every endpoint that `current` already had (same address, hostname and
-// locality) replaced by the current object, whose weight, priority and EDS health flag take
+// locality) replaced by the current object, whose weight, priority, locality weight,
+// overprovisioning factor and EDS health flag take
 // the incoming values. `changed` is false when the result equals `current` (same objects,
 // same order, same weights, priorities and EDS health): nothing for the workers to rebuild.
 // Main thread.

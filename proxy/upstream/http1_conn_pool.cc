@@ -162,9 +162,10 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
   bool connected_ = false;
 };
 
-Http1ConnPool::Http1ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster)
-    : ConnPoolBase(loop, std::move(host), std::move(cluster), PoolKey{http::Protocol::kHttp11, 0}) {
-}
+Http1ConnPool::Http1ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster,
+                             ResourcePriority priority)
+    : ConnPoolBase(loop, std::move(host), std::move(cluster),
+                   PoolKey{http::Protocol::kHttp11, 0, priority}) {}
 
 std::unique_ptr<ConnPoolBase::ActiveClient> Http1ConnPool::instantiateClient() {
   return std::make_unique<Client>(*this);

@@ -11,7 +11,8 @@ namespace meshproxy::upstream {
 // after max_requests_per_connection requests or idle_timeout without use (ConnPoolBase).
 class Http1ConnPool : public ConnPoolBase {
  public:
-  Http1ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster);
+  Http1ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster,
+                ResourcePriority priority = ResourcePriority::kDefault);
 
  private:
   class Client;

@@ -264,8 +264,10 @@ void Http2ConnPool::PoolStreamImpl::finish() {
   client_.onStreamFinished(*this);
 }
 
-Http2ConnPool::Http2ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster)
-    : ConnPoolBase(loop, std::move(host), std::move(cluster), PoolKey{http::Protocol::kHttp2, 0}) {}
+Http2ConnPool::Http2ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster,
+                             ResourcePriority priority)
+    : ConnPoolBase(loop, std::move(host), std::move(cluster),
+                   PoolKey{http::Protocol::kHttp2, 0, priority}) {}
 
 std::unique_ptr<ConnPoolBase::ActiveClient> Http2ConnPool::instantiateClient() {
   return std::make_unique<Client>(*this);

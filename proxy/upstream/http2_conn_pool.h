@@ -14,7 +14,8 @@ namespace meshproxy::upstream {
 // another. A stream reset (by either side) ends only that stream; the connection carries on.
 class Http2ConnPool : public ConnPoolBase {
  public:
-  Http2ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster);
+  Http2ConnPool(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster,
+                ResourcePriority priority = ResourcePriority::kDefault);
 
  private:
   class Client;

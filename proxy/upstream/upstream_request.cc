@@ -1,5 +1,7 @@
 #include "proxy/upstream/upstream_request.h"
 
+#include "proxy/upstream/outlier_reporter.h"
+
 namespace meshproxy::upstream {
 
 UpstreamRequest::UpstreamRequest(UpstreamRequestCallbacks& parent, EventLoop& loop,
@@ -19,8 +21,20 @@ void UpstreamRequest::start(ConnPool& pool, const http::HeaderMap& headers, bool
   request_complete_ = end_stream;
   start_time_ = std::chrono::steady_clock::now();
   cluster_.stats->upstream_rq_total.inc();
+  priority_ = pool.key().priority;
+  // circuit_breakers max_requests, counted across workers. Envoy checks it when the stream
+  // attaches to a connection; an attempt here counts from its start, so one waiting for a
+  // connection holds its slot already.
+  uint64_t max_requests = cluster_.circuit_breakers.at(priority_).max_requests;
+  ClusterResources::Resource& requests = cluster_.resources->at(priority_).requests;
+  if (!requests.canCreate(max_requests)) {
+    cluster_.stats->upstream_rq_pending_overflow.inc();
+    finished_ = true;
+    parent_.onUpstreamPoolFailure(*this, PoolFailureReason::kOverflow, "requests overflow");
+    return;
+  }
   cluster_.stats->upstream_rq_active.inc();
-  cluster_.resources->requests.inc();
+  requests.inc(max_requests);
   ++host_->active_requests;
   counted_ = true;
   pool.newStream(*this, *this, handle_);
@@ -28,6 +42,7 @@ void UpstreamRequest::start(ConnPool& pool, const http::HeaderMap& headers, bool
 
 void UpstreamRequest::onPoolReady(PoolStream& stream) {
   // handle_ holds `stream` now.
+  reportLocalOrigin(host_->host(), worker_index_, cluster_, LocalOriginResult::kConnectSuccess);
   stream.encoder().stream().addCallbacks(*this);
   parent_.onUpstreamStream(*this, stream);
   if (handle_.stream() == nullptr) return;  // the parent gave up on it
@@ -53,9 +68,10 @@ void UpstreamRequest::onPoolReady(PoolStream& stream) {
 }
 
 void UpstreamRequest::onPoolFailure(PoolFailureReason reason, std::string_view details) {
-  host_->host()
-      .outcomes(worker_index_)
-      .local_origin_failure.fetch_add(1, std::memory_order_relaxed);
+  // An overflow is this proxy's limit, not the host's failure.
+  if (reason != PoolFailureReason::kOverflow) {
+    reportLocalOrigin(host_->host(), worker_index_, cluster_, LocalOriginResult::kConnectFailed);
+  }
   finish(/*reset=*/false);
   parent_.onUpstreamPoolFailure(*this, reason, details);
 }
@@ -100,9 +116,7 @@ void UpstreamRequest::resetStream() { finish(/*reset=*/true); }
 
 void UpstreamRequest::timeout() {
   if (!finished_) {
-    host_->host()
-        .outcomes(worker_index_)
-        .local_origin_failure.fetch_add(1, std::memory_order_relaxed);
+    reportLocalOrigin(host_->host(), worker_index_, cluster_, LocalOriginResult::kTimeout);
   }
   finish(/*reset=*/true);
 }
@@ -117,9 +131,7 @@ void UpstreamRequest::setPerTryTimeout(std::chrono::milliseconds timeout) {
 
 void UpstreamRequest::decodeHeaders(std::unique_ptr<http::HeaderMap> headers, bool end_stream) {
   response_started_ = true;
-  auto& outcomes = host_->host().outcomes(worker_index_);
-  (headers->status() >= 500 ? outcomes.error : outcomes.success)
-      .fetch_add(1, std::memory_order_relaxed);
+  reportHttpStatus(host_->host(), worker_index_, cluster_, headers->status());
   if (end_stream) onResponseComplete();
   parent_.onUpstreamHeaders(*this, std::move(headers), end_stream);
 }
@@ -144,9 +156,7 @@ void UpstreamRequest::onResetStream(http::StreamResetReason reason) {
   // The stream is over (the connection closed, or the codec gave up on it).
   handle_.release();
   if (response_complete_) return;
-  host_->host()
-      .outcomes(worker_index_)
-      .local_origin_failure.fetch_add(1, std::memory_order_relaxed);
+  reportLocalOrigin(host_->host(), worker_index_, cluster_, LocalOriginResult::kReset);
   finish(/*reset=*/false);
   parent_.onUpstreamReset(*this, reason);
 }
@@ -178,7 +188,7 @@ void UpstreamRequest::finish(bool reset) {
   if (counted_) {
     counted_ = false;
     cluster_.stats->upstream_rq_active.dec();
-    cluster_.resources->requests.dec();
+    cluster_.resources->at(priority_).requests.dec();
     if (host_->active_requests > 0) --host_->active_requests;
   }
 }

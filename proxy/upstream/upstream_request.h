@@ -118,6 +118,7 @@ class UpstreamRequest : public http::ResponseDecoder,
   HostPin host_;
   const ClusterConfig& cluster_;
   const uint32_t buffer_limit_;
+  ResourcePriority priority_ = ResourcePriority::kDefault;  // the pool's
   PoolHandle handle_;
   const http::HeaderMap* headers_ = nullptr;
   const http::HeaderMap* trailers_ = nullptr;  // set if they arrived before the stream

@@ -41,26 +41,17 @@ WorkerCluster::WorkerCluster(WorkerClusterManager& manager, ClusterConfigSharedP
       for (const auto& pool : entry.host->pools()) pool->updateCluster(config_);
     }
   }
-  // The balancer picks among healthy hosts only (no panic threshold yet: with none healthy
-  // there is no host). Flags are read once here, per host-set change.
-  healthy_hosts_.reserve(hosts_.size());
-  for (const auto& host : hosts_) {
-    if (host->host().healthy()) healthy_hosts_.push_back(host);
-  }
-  switch (config_->lb_policy) {
-    case LbPolicy::kRoundRobin:
-      lb_ = std::make_unique<RoundRobinLoadBalancer>(healthy_hosts_, manager_.nextSeed());
-      break;
-    case LbPolicy::kLeastRequest:
-      lb_ = std::make_unique<LeastRequestLoadBalancer>(healthy_hosts_, manager_.random());
-      break;
-    case LbPolicy::kClusterProvided:
-      // ORIGINAL_DST: the destination comes with each request or connection
-      // (originalDestination), not from a host list; the balancer has nothing to pick.
-      lb_ = std::make_unique<RoundRobinLoadBalancer>(healthy_hosts_, manager_.nextSeed());
-      break;
-  }
+  rebuildBalancer();
   if (!original_dst_hosts_.empty()) originalDstHost(std::nullopt);
+}
+
+void WorkerCluster::onHostHealthChanged() { rebuildBalancer(); }
+
+void WorkerCluster::rebuildBalancer() {
+  // Priority levels, panic threshold, localities and the policy's balancers; health flags
+  // are read once here, per host-set or health change.
+  balancer_ =
+      std::make_unique<ClusterBalancer>(*config_, hosts_, manager_.random(), manager_.nextSeed());
 }
 
 WorkerCluster::~WorkerCluster() = default;
@@ -75,22 +66,29 @@ WorkerHost* WorkerCluster::chooseHost(const LbContext& context) {
     return destination.has_value() ? originalDstHost(*destination) : nullptr;
   }
   uint32_t retries = context.hostSelectionRetryCount();
-  WorkerHost* host = lb_->pick(context);
+  WorkerHost* host = balancer_->pick(context, 0);
   for (uint32_t i = 0; i < retries; ++i) {
     if (host == nullptr || !context.shouldSelectAnotherHost(host->host())) return host;
-    host = lb_->pick(context);
+    host = balancer_->pick(context, i + 1);
   }
   return host;
 }
 
 ConnPool* WorkerCluster::httpPool(WorkerHost& host, const PoolKey& key) {
   if (ConnPool* pool = host.pool(key); pool != nullptr) return pool;
+  // circuit_breakers max_connection_pools, counted across workers.
+  const ResourceLimits& limits = config_->circuit_breakers.at(key.priority);
+  if (!config_->resources->at(key.priority)
+           .connection_pools.canCreate(limits.max_connection_pools)) {
+    config_->stats->upstream_cx_pool_overflow.inc();
+    return nullptr;
+  }
   if (key.protocol == http::Protocol::kHttp2) {
     return &host.addPool(
-        std::make_unique<Http2ConnPool>(manager_.loop(), host.sharedHost(), config_));
+        std::make_unique<Http2ConnPool>(manager_.loop(), host.sharedHost(), config_, key.priority));
   }
   return &host.addPool(
-      std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_));
+      std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_, key.priority));
 }
 
 void WorkerCluster::retire() {

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
+#include "proxy/upstream/cluster_balancer.h"
 #include "proxy/upstream/cluster_config.h"
 #include "proxy/upstream/lb_context.h"
 #include "proxy/upstream/load_balancer.h"
@@ -58,11 +59,18 @@ class WorkerCluster : public DeferredDeletable {
   // valid while the caller holds a ClusterPin on this cluster.
   WorkerHost* chooseHost(const LbContext& context);
 
-  // The pool of `host` (a host this cluster chose) for `key`, made on first use.
+  // The pool of `host` (a host this cluster chose) for `key`, made on first use; null when
+  // making one would pass circuit_breakers max_connection_pools (counted as
+  // upstream_cx_pool_overflow).
   ConnPool* httpPool(WorkerHost& host, const PoolKey& key);
 
+  // A host's health flag changed (outlier detection, active health checks): the balancer is
+  // rebuilt over the hosts healthy now. From the worker's loop, never inside a pick.
+  void onHostHealthChanged();
+
   const WorkerHostVector& hosts() const { return hosts_; }
-  const WorkerHostVector& healthyHosts() const { return healthy_hosts_; }
+  const WorkerHostVector& healthyHosts() const { return balancer_->healthyHosts(); }
+  const ClusterBalancer& balancer() const { return *balancer_; }
   uint32_t pins() const { return pins_; }
   bool retired() const { return retired_; }
 
@@ -87,6 +95,7 @@ class WorkerCluster : public DeferredDeletable {
   };
 
   void pin() { ++pins_; }
+  void rebuildBalancer();
   void unpin();
   // Replaced or removed while pinned: hosts the successor did not take drain their pools.
   void retire();
@@ -96,11 +105,10 @@ class WorkerCluster : public DeferredDeletable {
   WorkerClusterManager& manager_;
   ClusterConfigSharedPtr config_;
   WorkerHostVector hosts_;  // per index of config_->hosts
-  // The hosts without a health flag when this cluster was built: what the balancer picks
-  // from. A flag that flips later (active health checks, outlier detection) must rebuild the
-  // cluster on each worker to take effect, as an EDS update does.
-  WorkerHostVector healthy_hosts_;
-  std::unique_ptr<LoadBalancer> lb_;
+  // Built over the hosts' health flags as they were when this cluster was built. A flag that
+  // flips later (active health checks, outlier detection) must rebuild the cluster on each
+  // worker to take effect, as an EDS update does.
+  std::unique_ptr<ClusterBalancer> balancer_;
   absl::flat_hash_map<std::string, OriginalDstHost> original_dst_hosts_;
   std::unique_ptr<Timer> cleanup_timer_;
   uint32_t pins_ = 0;

@@ -2,6 +2,7 @@
 //
 //   mesh-test-server --listen 127.0.0.1:PORT --mode echo|sink|source|http [--name NAME]
 //                    [--bytes N] [--chunk N] [--delay-ms N] [--threads N]
+//                    [--status N]
 //
 //   echo    echoes every byte; when the client half-closes, finishes writing, half-closes back,
 //           and closes once both directions are done.
@@ -14,6 +15,7 @@
 //           (chunked response), header=name:value (extra response header, repeatable).
 //   --delay-ms  echo/sink/source: wait this long after accept before reading / sending;
 //               http: default delay of every response (delay_ms= overrides it).
+//   --status    http: the status of every response that has no status= parameter.
 //   --threads   event loops sharing the port through SO_REUSEPORT (default 1).
 //
 // Prints "listening on HOST:PORT" once listening (PORT 0 picks a port). Exits 0 on
@@ -57,6 +59,7 @@ struct Config {
   size_t chunk = 16 * 1024;
   int64_t delay_ms = 0;
   int threads = 1;
+  int status = 0;  // http: the status of responses that do not ask for one (0: 200)
 };
 
 constexpr size_t kHighWater = 1 << 20;  // unsent bytes above which we stop reading/producing
@@ -68,6 +71,15 @@ Config g_config;
 std::vector<char> g_pattern;  // g_pattern[i] = i % 251, chunk + 251 bytes long
 std::vector<char> g_xs;       // chunk bytes of 'x'
 std::atomic<uint64_t> g_next_connection_id{1};
+
+// The request's plan, with --status for requests that name no status.
+ResponsePlan planWithDefaults(const meshproxy::testing::test_server::HttpRequest& request) {
+  ResponsePlan plan = meshproxy::testing::test_server::planResponse(request);
+  if (g_config.status != 0 && request.target.find("status=") == std::string::npos) {
+    plan.status = g_config.status;
+  }
+  return plan;
+}
 
 struct Worker {
   uv_loop_t loop;
@@ -259,7 +271,7 @@ void pumpHttpBody(Conn* c) {
 void writeResponse(Conn* c) {
   HttpRequest request = std::move(c->requests.front());
   c->requests.pop_front();
-  ResponsePlan plan = meshproxy::testing::test_server::planResponse(request);
+  ResponsePlan plan = planWithDefaults(request);
   const uint64_t index = c->request_index++;
   const bool head = request.method == "HEAD";
   const bool no_body = plan.status == 204 || plan.status == 304;
@@ -326,7 +338,7 @@ void maybeRespond(Conn* c) {
     if (!c->requests.empty()) {
       if (c->unsent >= kHighWater) break;  // afterWrite() calls us again
       c->responding = true;
-      ResponsePlan plan = meshproxy::testing::test_server::planResponse(c->requests.front());
+      ResponsePlan plan = planWithDefaults(c->requests.front());
       int64_t delay = plan.delay_ms >= 0 ? plan.delay_ms : g_config.delay_ms;
       if (delay > 0) {
         uv_timer_start(&c->timer, onHttpDelay, static_cast<uint64_t>(delay), 0);
@@ -588,6 +600,8 @@ bool parseArgs(int argc, char** argv) {
       g_config.chunk = static_cast<size_t>(n);
     } else if (arg == "--delay-ms" && numeric) {
       g_config.delay_ms = n;
+    } else if (arg == "--status" && numeric && n >= 200 && n <= 599) {
+      g_config.status = static_cast<int>(n);
     } else if (arg == "--threads" && numeric && n >= 1 && n <= 64) {
       g_config.threads = static_cast<int>(n);
     } else {

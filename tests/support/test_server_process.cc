@@ -33,6 +33,9 @@ bool TestServerProcess::startOnce(int port) {
   if (!options_.name.empty()) argv.insert(argv.end(), {"--name", options_.name});
   if (options_.bytes >= 0) argv.insert(argv.end(), {"--bytes", std::to_string(options_.bytes)});
   if (options_.chunk > 0) argv.insert(argv.end(), {"--chunk", std::to_string(options_.chunk)});
+  if (options_.status > 0) {
+    argv.insert(argv.end(), {"--status", std::to_string(options_.status)});
+  }
   if (options_.delay_ms > 0) {
     argv.insert(argv.end(), {"--delay-ms", std::to_string(options_.delay_ms)});
   }

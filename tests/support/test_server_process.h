@@ -17,7 +17,8 @@ struct TestServerOptions {
   int64_t bytes = -1;         // --bytes (source mode); -1: not passed
   int chunk = 0;              // --chunk; 0: not passed
   int delay_ms = 0;           // --delay-ms; 0: not passed
-  int threads = 0;            // --threads; 0: not passed (one event loop)
+  int threads = 0;            // --threads; 0: not passed
+  int status = 0;             // --status (http: every response's status); 0: not passed (one event loop)
   int port = 0;               // 0: pickFreePort()
   std::vector<std::string> extra_args;
   absl::Duration ready_timeout = absl::Seconds(10);

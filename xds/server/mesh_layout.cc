@@ -63,8 +63,9 @@ std::string tcpProxy(const std::string& stat_prefix, const std::string& cluster)
       R"(,"cluster":)", q(cluster), "}}");
 }
 
+// `route_action`: the RouteAction JSON; empty routes everything to `cluster`.
 std::string httpConnectionManager(const std::string& stat_prefix, const std::string& cluster,
-                                  bool inbound_mtls) {
+                                  bool inbound_mtls, const std::string& route_action = "") {
   std::string xfcc =
       inbound_mtls
           ? R"("forward_client_cert_details":"SANITIZE_SET","set_current_client_cert_details":{"uri":true},)"
@@ -74,8 +75,9 @@ std::string httpConnectionManager(const std::string& stat_prefix, const std::str
       R"("type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.)",
       R"(HttpConnectionManager","stat_prefix":)", q(stat_prefix), ",", xfcc,
       R"("route_config":{"name":)", q(cluster), R"(,"virtual_hosts":[{"name":)", q(cluster),
-      R"(,"domains":["*"],"routes":[{"match":{"prefix":"/"},"route":{"cluster":)", q(cluster),
-      R"(}}]}]},"http_filters":[{"name":"envoy.filters.http.router","typed_config":{"@type":)",
+      R"(,"domains":["*"],"routes":[{"match":{"prefix":"/"},"route":)",
+      route_action.empty() ? absl::StrCat(R"({"cluster":)", q(cluster), "}") : route_action,
+      R"(}]}]},"http_filters":[{"name":"envoy.filters.http.router","typed_config":{"@type":)",
       R"("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}})");
 }
 
@@ -96,6 +98,23 @@ std::string spiffeId(const std::string& trust_domain, const std::string& ns,
 
 std::string outboundClusterName(const MeshService& svc, const MeshServicePort& port) {
   return absl::StrCat("outbound|", port.port, "||", svc.fqdn());
+}
+
+std::string canaryClusterName(const MeshService& svc, const MeshServicePort& port) {
+  return absl::StrCat("outbound|", port.port, "|canary|", svc.fqdn());
+}
+
+// weighted_clusters between the stable and the canary cluster; with a sticky header the
+// header's value (a user id) picks the version, the same on every sidecar.
+std::string canaryRouteAction(const MeshService& svc, const MeshServicePort& port) {
+  const MeshCanary& canary = *svc.canary;
+  std::string header = canary.sticky_header.empty()
+                           ? ""
+                           : absl::StrCat(R"("header_name":)", q(canary.sticky_header), ",");
+  return absl::StrCat(R"({"weighted_clusters":{)", header, R"("clusters":[{"name":)",
+                      q(outboundClusterName(svc, port)), R"(,"weight":)", 100 - canary.weight,
+                      R"(},{"name":)", q(canaryClusterName(svc, port)), R"(,"weight":)",
+                      canary.weight, "}]}}");
 }
 
 std::string staticCluster(const std::string& name, const std::vector<std::string>& ips, int port,
@@ -179,14 +198,19 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
     for (const auto& [svc, svc_port] : entries) {
       std::vector<std::string> ips = svc->addresses;
       ips.insert(ips.end(), svc->endpoints.begin(), svc->endpoints.end());
+      if (svc->canary.has_value()) {
+        ips.insert(ips.end(), svc->canary->endpoints.begin(), svc->canary->endpoints.end());
+      }
       std::sort(ips.begin(), ips.end());
       ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
       if (ips.empty()) continue;
       std::vector<std::string> ranges;
       for (const auto& ip : ips) ranges.push_back(prefixRange(ip));
       std::string cluster = outboundClusterName(*svc, *svc_port);
-      std::string filter = svc_port->http ? httpConnectionManager(cluster, cluster, false)
-                                          : tcpProxy(cluster, cluster);
+      std::string route_action = svc->canary.has_value() ? canaryRouteAction(*svc, *svc_port) : "";
+      std::string filter = svc_port->http
+                               ? httpConnectionManager(cluster, cluster, false, route_action)
+                               : tcpProxy(cluster, cluster);
       chains.push_back(absl::StrCat(R"({"name":)", q(cluster),
                                     R"(,"filter_chain_match":{"prefix_ranges":[)",
                                     absl::StrJoin(ranges, ","), R"(]},"filters":[)", filter, "]}"));
@@ -202,7 +226,13 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
                              R"(,"common_tls_context":)", commonTlsContext(san))),
             ",");
       }
-      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, tls));
+      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port,
+                                        tls + svc->outbound_cluster_fields));
+      if (svc->canary.has_value()) {
+        clusters->push_back(staticCluster(canaryClusterName(*svc, *svc_port),
+                                          svc->canary->endpoints, svc_port->target_port,
+                                          tls + svc->outbound_cluster_fields));
+      }
     }
     if (chains.empty()) continue;
     for (const Family& f : families(mesh)) {

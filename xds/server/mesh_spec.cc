@@ -5,7 +5,10 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "xds/server/mesh_resilience.h"
 
 namespace meshproxy::xds_server {
 namespace {
@@ -93,9 +96,37 @@ absl::StatusOr<MeshServicePort> servicePort(const YAML::Node& node, const std::s
   return p;
 }
 
+absl::StatusOr<MeshCanary> canary(const YAML::Node& node, const std::string& where) {
+  if (!node.IsMap()) return fieldError(where, "expected a map");
+  if (auto s = onlyKeys(node, where, {"endpoints", "weight", "sticky_header"}); !s.ok()) return s;
+  MeshCanary c;
+  if (auto s = ipList(node["endpoints"], where + ".endpoints", &c.endpoints); !s.ok()) return s;
+  if (c.endpoints.empty()) return fieldError(where + ".endpoints", "required: a non-empty list");
+  if (!node["weight"]) return fieldError(where + ".weight", "required");
+  auto weight = scalar(node["weight"], where + ".weight");
+  if (!weight.ok()) return weight.status();
+  if (!absl::SimpleAtoi(*weight, &c.weight) || c.weight < 1 || c.weight > 99) {
+    return fieldError(where + ".weight", absl::StrCat("'", *weight, "' is not a percent in 1-99"));
+  }
+  if (node["sticky_header"]) {
+    auto header = scalar(node["sticky_header"], where + ".sticky_header");
+    if (!header.ok()) return header.status();
+    if (header->empty() ||
+        header->find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+            std::string::npos) {
+      return fieldError(where + ".sticky_header",
+                        absl::StrCat("'", *header, "' is not a header name"));
+    }
+    c.sticky_header = absl::AsciiStrToLower(*header);
+  }
+  return c;
+}
+
 absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
-  if (auto s = onlyKeys(
-          node, where, {"name", "namespace", "service_account", "addresses", "endpoints", "ports"});
+  if (auto s = onlyKeys(node, where,
+                        {"name", "namespace", "service_account", "addresses", "endpoints", "ports",
+                         "canary", "circuit_breakers", "outlier_detection"});
       !s.ok()) {
     return s;
   }
@@ -121,6 +152,20 @@ absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& w
     if (!seen.insert(p->port).second) return fieldError(field + ".port", "listed twice");
     svc.ports.push_back(*p);
   }
+  if (node["canary"]) {
+    auto c = canary(node["canary"], where + ".canary");
+    if (!c.ok()) return c.status();
+    for (const auto& p : svc.ports) {
+      if (!p.http) {
+        return fieldError(where + ".canary",
+                          absl::StrCat("needs every port to be http (port ", p.port, " is tcp)"));
+      }
+    }
+    svc.canary = std::move(*c);
+  }
+  auto resilience = meshResilienceClusterFields(node, where);
+  if (!resilience.ok()) return resilience.status();
+  svc.outbound_cluster_fields = std::move(*resilience);
   return svc;
 }
 

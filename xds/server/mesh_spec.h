@@ -13,8 +13,16 @@
 //     ports:
 //     - { port: 8080, protocol: http, target_port: 8080 }   # protocol http|tcp; target_port
 //                                                           # defaults to port
+//     canary:                      # optional, http ports only: a second version of the service
+//       endpoints: [10.200.0.3]    # its pod IPs
+//       weight: 10                 # percent of the traffic (1-99) the canary gets
+//       sticky_header: x-user-id   # optional: split by this header's value (a user id) so that
+//                                  # a user sees one version on every request and every sidecar
+//     circuit_breakers: {...}    # optional, see mesh_resilience.h
+//     outlier_detection: {...}   # optional, see mesh_resilience.h
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +39,13 @@ struct MeshServicePort {
   bool http = false;  // else raw TCP
 };
 
+// A canary version of a service: weighted_clusters between the stable endpoints and these.
+struct MeshCanary {
+  std::vector<std::string> endpoints;  // normalized IP literals
+  uint32_t weight = 0;                 // percent, 1-99
+  std::string sticky_header;           // lower case; "" = split per request
+};
+
 struct MeshService {
   std::string name;
   std::string ns = "default";
@@ -38,6 +53,10 @@ struct MeshService {
   std::vector<std::string> addresses;  // normalized IP literals
   std::vector<std::string> endpoints;  // normalized IP literals
   std::vector<MeshServicePort> ports;
+  std::optional<MeshCanary> canary;
+  // circuit_breakers / outlier_detection (mesh_resilience.h) as Cluster JSON fields for the
+  // clients' outbound clusters of this service; "" for none.
+  std::string outbound_cluster_fields;
 
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };

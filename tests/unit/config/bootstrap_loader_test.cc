@@ -162,9 +162,9 @@ TEST(BootstrapLoaderTest, DuplicateNamesAreRejected) {
 }
 
 TEST(BootstrapLoaderTest, UnsupportedClusterTypeAndPolicyAreNamed) {
-  auto s = loadAll(replaced(kValid, "connect_timeout: 0.25s", "connect_timeout: 0.25s\n    lb_policy: MAGLEV"));
+  auto s = loadAll(replaced(kValid, "connect_timeout: 0.25s", "connect_timeout: 0.25s\n    lb_policy: LOAD_BALANCING_POLICY_CONFIG"));
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.message()), HasSubstr("unsupported lb_policy MAGLEV"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("unsupported lb_policy LOAD_BALANCING_POLICY_CONFIG"));
 }
 
 TEST(BootstrapLoaderTest, YamlSyntaxErrorHasALine) {

@@ -83,9 +83,9 @@ virtual_hosts:
 virtual_hosts:
 - name: vh
   domains: ["*"]
-  routes: [{match: {prefix: "/"}, route: {cluster: c, hash_policy: [{header: {header_name: x}}]}}]
+  routes: [{match: {prefix: "/"}, route: {cluster: c, hash_policy: [{cookie: {name: c, attributes: [{name: n}]}}]}}]
 )",
-                  {"unsupported field", "hash_policy"}},
+                  {"unsupported field", "hash_policy[0].cookie.attributes"}},
         ErrorCase{"vhds",
                   R"(
 vhds: {config_source: {ads: {}}}

@@ -100,7 +100,7 @@ TEST(ConfigManagerHostsTest, HostStateSurvivesAnEdsUpdateWithTheSameAddresses) {
   EXPECT_EQ(f.hosts("backend")[1], before[1]);
   // And so do its per-cluster resource counters.
   EXPECT_EQ(f.published->clusters.at("backend")->resources.get(),
-            upstream::ClusterResources::forCluster("backend").get());
+            upstream::ClusterResources::forCluster(f.store, "backend").get());
 
   // An endpoint that goes away and comes back is a new host.
   ASSERT_TRUE(

@@ -234,7 +234,7 @@ TEST(AsyncHttpClientTest, ARequestGetsTheWholeResponseAndTheConnectionIsReused) 
   EXPECT_EQ(f.stats().upstream_rq_total.value(), 2u);
   EXPECT_EQ(f.stats().upstream_rq_2xx.value(), 2u);
   EXPECT_EQ(f.stats().upstream_rq_completed.value(), 2u);
-  EXPECT_EQ(f.cluster->resources->requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).requests.value(), 0);
   EXPECT_EQ(f.host().outcomeTotals().success, 2u);
 }
 
@@ -296,7 +296,7 @@ TEST(AsyncHttpClientTest, ATimeoutFailsTheRequestAndClosesItsConnection) {
   EXPECT_EQ(f.stats().upstream_rq_timeout.value(), 1u);
   EXPECT_EQ(f.host().outcomeTotals().local_origin_failure, 1u);  // for outlier detection
   ASSERT_TRUE(f.runUntil([&] { return !f.server.conns.empty() && f.server.conns[0]->closed; }));
-  EXPECT_EQ(f.cluster->resources->requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).requests.value(), 0);
   EXPECT_EQ(f.stats().upstream_rq_active.value(), 0);
   f.runFor(std::chrono::milliseconds(20));
   EXPECT_EQ(recorder.calls, 1);
@@ -313,7 +313,7 @@ TEST(AsyncHttpClientTest, CancellingWhileWaitingForTheResponseClosesTheConnectio
   ASSERT_TRUE(f.runUntil([&] { return f.server.conns[0]->closed; }));
   EXPECT_EQ(recorder.calls, 0);
   EXPECT_EQ(f.client->activeRequests(), 0u);
-  EXPECT_EQ(f.cluster->resources->requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).requests.value(), 0);
 }
 
 TEST(AsyncHttpClientTest, DroppingTheHandleBeforeAConnectionLeavesThePoolQueue) {
@@ -322,9 +322,9 @@ TEST(AsyncHttpClientTest, DroppingTheHandleBeforeAConnectionLeavesThePoolQueue) 
   {
     AsyncHttpHandle handle;
     f.client->send("auth", request("GET", "/x"), Buffer(), recorder, {}, handle);
-    EXPECT_EQ(f.cluster->resources->pending_requests.value(), 1);
+    EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).pending_requests.value(), 1);
   }
-  EXPECT_EQ(f.cluster->resources->pending_requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).pending_requests.value(), 0);
   EXPECT_EQ(f.client->activeRequests(), 0u);
   f.runFor(std::chrono::milliseconds(50));
   EXPECT_EQ(recorder.calls, 0);

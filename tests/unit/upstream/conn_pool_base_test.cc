@@ -48,10 +48,11 @@ class FakeClient : public ConnPoolBase::ActiveClient {
 
 class FakePool : public ConnPoolBase {
  public:
-  FakePool(EventLoop& loop, ClusterConfigSharedPtr cluster, uint32_t limit)
+  FakePool(EventLoop& loop, ClusterConfigSharedPtr cluster, uint32_t limit,
+           ResourcePriority priority = ResourcePriority::kDefault)
       : ConnPoolBase(loop,
                      std::make_shared<Host>(*network::Address::parse("10.0.0.1:80"), "10.0.0.1:80"),
-                     std::move(cluster), PoolKey{http::Protocol::kHttp2, 0}),
+                     std::move(cluster), PoolKey{http::Protocol::kHttp2, 0, priority}),
         limit_(limit) {}
 
   std::unique_ptr<ActiveClient> instantiateClient() override {
@@ -83,7 +84,11 @@ void FakeClient::close() {
 
 struct Callbacks : PoolCallbacks {
   void onPoolReady(PoolStream&) override { ++ready; }
-  void onPoolFailure(PoolFailureReason, std::string_view) override { ++failed; }
+  void onPoolFailure(PoolFailureReason reason, std::string_view) override {
+    ++failed;
+    last_reason = reason;
+  }
+  PoolFailureReason last_reason = PoolFailureReason::kConnectionFailure;
   int ready = 0;
   int failed = 0;
 };
@@ -107,8 +112,8 @@ TEST(ConnPoolBaseTest, OneStreamPerConnectionQueuesAndReusesTheConnection) {
   EXPECT_TRUE(a.pending());
   EXPECT_EQ(pool.pendingCount(), 2u);
   EXPECT_EQ(pool.made.size(), 2u);  // one connection per waiting stream
-  EXPECT_EQ(f.cluster->resources->pending_requests.value(), 2);
-  EXPECT_EQ(f.cluster->resources->connections.value(), 2);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).pending_requests.value(), 2);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).connections.value(), 2);
 
   pool.connected(*pool.made[0]);
   EXPECT_EQ(cb.ready, 1);
@@ -119,7 +124,7 @@ TEST(ConnPoolBaseTest, OneStreamPerConnectionQueuesAndReusesTheConnection) {
   pool.streamDone(*pool.made[0], true);
   EXPECT_EQ(cb.ready, 2);
   EXPECT_NE(b.stream(), nullptr);
-  EXPECT_EQ(f.cluster->resources->pending_requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).pending_requests.value(), 0);
   // The other connection comes up with nothing to do, and is ready for the next stream.
   pool.connected(*pool.made[1]);
   PoolHandle c;
@@ -202,9 +207,9 @@ TEST(ConnPoolBaseTest, CancellingAWaitingStreamLeavesTheQueueWithoutACallback) {
   }  // destroying the handle cancels
   EXPECT_EQ(pool.pendingCount(), 0u);
   // Out of the circuit breakers' count at once, not when the deferred delete runs.
-  EXPECT_EQ(f.cluster->resources->pending_requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).pending_requests.value(), 0);
   f.runDeferred();
-  EXPECT_EQ(f.cluster->resources->pending_requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).pending_requests.value(), 0);
   pool.connected(*pool.made[0]);
   EXPECT_EQ(cb.ready + cb.failed, 0);
 }
@@ -255,7 +260,7 @@ TEST(ConnPoolBaseTest, MaxRequestsPerConnectionRetiresTheConnection) {
   EXPECT_EQ(f.cluster->stats->upstream_cx_max_requests.value(), 1u);
   EXPECT_EQ(pool.connectionCount(), 0u);
   f.runDeferred();
-  EXPECT_EQ(f.cluster->resources->connections.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).connections.value(), 0);
 }
 
 TEST(ConnPoolBaseTest, DrainClosesIdleConnectionsAndBusyOnesWhenTheirStreamsEnd) {
@@ -276,6 +281,88 @@ TEST(ConnPoolBaseTest, DrainClosesIdleConnectionsAndBusyOnesWhenTheirStreamsEnd)
   pool.streamDone(*pool.made[0], true);
   EXPECT_TRUE(pool.made[0]->closed);
   f.runDeferred();
+}
+
+// circuit_breakers max_pending_requests: a request that would wait past the limit fails at
+// once with an overflow (the router's 503 UO), counted as upstream_rq_pending_overflow.
+TEST(ConnPoolBaseTest, PendingRequestsOverTheBreakerFailWithOverflow) {
+  Fixture f;
+  f.cluster->circuit_breakers.thresholds[0].max_pending_requests = 1;
+  FakePool pool(f.loop, f.cluster, 1);
+  Callbacks cb;
+  PoolHandle a, b;
+  pool.newStream(f.decoder, cb, a);
+  EXPECT_TRUE(a.pending());
+  pool.newStream(f.decoder, cb, b);
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(cb.failed, 1);
+  EXPECT_EQ(cb.last_reason, PoolFailureReason::kOverflow);
+  EXPECT_EQ(f.cluster->stats->upstream_rq_pending_overflow.value(), 1u);
+  EXPECT_EQ(pool.pendingCount(), 1u);
+  EXPECT_EQ(f.store.scope("cluster", "pool-test").gauge("circuit_breakers.default.rq_pending_open").value(), 1);
+  // The waiting one is served: the breaker closes again.
+  pool.connected(*pool.made[0]);
+  EXPECT_EQ(cb.ready, 1);
+  EXPECT_EQ(f.store.scope("cluster", "pool-test").gauge("circuit_breakers.default.rq_pending_open").value(), 0);
+  PoolHandle c;
+  a.release();
+  pool.streamDone(*pool.made[0], true);
+  pool.newStream(f.decoder, cb, c);
+  EXPECT_EQ(cb.ready, 2);
+}
+
+// circuit_breakers max_connections: past the limit the pool opens no more connections
+// (upstream_cx_overflow); its waiting requests are served by the connections it has.
+TEST(ConnPoolBaseTest, ConnectionsOverTheBreakerAreNotOpenedAndRequestsWait) {
+  Fixture f;
+  f.cluster->circuit_breakers.thresholds[0].max_connections = 1;
+  FakePool pool(f.loop, f.cluster, 1);
+  Callbacks cb;
+  PoolHandle a, b;
+  pool.newStream(f.decoder, cb, a);
+  pool.newStream(f.decoder, cb, b);
+  EXPECT_EQ(pool.made.size(), 1u);
+  EXPECT_EQ(f.cluster->stats->upstream_cx_overflow.value(), 1u);
+  EXPECT_EQ(f.store.scope("cluster", "pool-test").gauge("circuit_breakers.default.cx_open").value(), 1);
+  pool.connected(*pool.made[0]);
+  EXPECT_EQ(cb.ready, 1);
+  EXPECT_TRUE(b.pending());
+  a.release();
+  pool.streamDone(*pool.made[0], true);
+  EXPECT_EQ(cb.ready, 2);
+  EXPECT_EQ(cb.failed, 0);
+}
+
+// A pool without any connection opens one even when other pools of the cluster hold every
+// connection the breaker allows (as Envoy does), or its requests could never be served.
+TEST(ConnPoolBaseTest, APoolWithoutConnectionsOpensOneDespiteTheBreaker) {
+  Fixture f;
+  f.cluster->circuit_breakers.thresholds[0].max_connections = 1;
+  FakePool first(f.loop, f.cluster, 1);
+  FakePool second(f.loop, f.cluster, 1);
+  Callbacks cb;
+  PoolHandle a, b;
+  first.newStream(f.decoder, cb, a);
+  second.newStream(f.decoder, cb, b);
+  EXPECT_EQ(second.made.size(), 1u);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).connections.value(), 2);
+}
+
+// Each priority has its own thresholds and counters.
+TEST(ConnPoolBaseTest, HighPriorityPoolsCountAgainstTheHighThresholds) {
+  Fixture f;
+  f.cluster->circuit_breakers.thresholds[0].max_pending_requests = 0;
+  FakePool high(f.loop, f.cluster, 1, ResourcePriority::kHigh);
+  Callbacks cb;
+  PoolHandle a;
+  high.newStream(f.decoder, cb, a);
+  EXPECT_TRUE(a.pending());
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kHigh).pending_requests.value(), 1);
+  EXPECT_EQ(f.cluster->resources->at(ResourcePriority::kDefault).pending_requests.value(), 0);
+  FakePool low(f.loop, f.cluster, 1);
+  PoolHandle b;
+  low.newStream(f.decoder, cb, b);
+  EXPECT_EQ(cb.last_reason, PoolFailureReason::kOverflow);
 }
 
 }  // namespace

@@ -122,18 +122,5 @@ TEST(ReconcileHostsTest, ADuplicateAddressGetsItsOwnObject) {
   EXPECT_EQ(next.hosts[1], duplicate);
 }
 
-TEST(ClusterResourcesTest, OneObjectPerClusterNameWhileAConfigUsesIt) {
-  auto a = ClusterResources::forCluster("resources-test-a");
-  a->requests.inc();
-  auto again = ClusterResources::forCluster("resources-test-a");
-  EXPECT_EQ(again, a);
-  EXPECT_EQ(again->requests.value(), 1);
-  EXPECT_NE(ClusterResources::forCluster("resources-test-b"), a);
-  a.reset();
-  again.reset();
-  // Nothing holds the old counters: a cluster of that name starts from zero.
-  EXPECT_EQ(ClusterResources::forCluster("resources-test-a")->requests.value(), 0);
-}
-
 }  // namespace
 }  // namespace meshproxy::upstream

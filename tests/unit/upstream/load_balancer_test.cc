@@ -91,5 +91,71 @@ TEST(LeastRequestTest, EmptyAndSingle) {
   EXPECT_EQ(pick(single, one), 0);
 }
 
+TEST(LeastRequestTest, ChoiceCountFindsTheIdleHost) {
+  // Seven busy hosts and one idle one: with choice_count 8 (draws with replacement after the
+  // first two) the idle host wins far more often than with two choices.
+  WorkerHostVector hosts = makeHosts({1, 1, 1, 1, 1, 1, 1, 1});
+  for (size_t i = 1; i < hosts.size(); ++i) hosts[i]->active_requests = 10;
+  std::mt19937_64 random(5);
+  LeastRequestLoadBalancer two(hosts, random, 2);
+  LeastRequestLoadBalancer eight(hosts, random, 8);
+  int idle_two = 0, idle_eight = 0;
+  for (int i = 0; i < 2000; ++i) {
+    idle_two += pick(two, hosts) == 0;
+    idle_eight += pick(eight, hosts) == 0;
+  }
+  EXPECT_NEAR(idle_two / 2000.0, 0.25, 0.05);  // 2 distinct of 8: P(idle drawn) = 1/4
+  EXPECT_GT(idle_eight / 2000.0, 0.6);
+}
+
+TEST(LeastRequestTest, WeightedFollowsWeightsWhenIdle) {
+  WorkerHostVector hosts = makeHosts({3, 1});
+  std::mt19937_64 random(5);
+  LeastRequestLoadBalancer lb(hosts, random);
+  std::map<int, int> picks;
+  for (int i = 0; i < 400; ++i) ++picks[pick(lb, hosts)];
+  EXPECT_NEAR(picks[0], 300, 5);
+  EXPECT_NEAR(picks[1], 100, 5);
+}
+
+TEST(LeastRequestTest, WeightedBiasAvoidsTheBusyHost) {
+  WorkerHostVector hosts = makeHosts({2, 1});
+  std::mt19937_64 random(5);
+  // The heavier host is busy (9 active): weight 2 / 10 < 1 / 1, the light host gets most picks.
+  hosts[0]->active_requests = 9;
+  LeastRequestLoadBalancer biased(hosts, random, 2, 1.0);
+  std::map<int, int> picks;
+  for (int i = 0; i < 300; ++i) ++picks[pick(biased, hosts)];
+  EXPECT_GT(picks[1], 200);
+  // active_request_bias 0: plain weights, active requests ignored.
+  LeastRequestLoadBalancer plain(hosts, random, 2, 0.0);
+  picks.clear();
+  for (int i = 0; i < 300; ++i) ++picks[pick(plain, hosts)];
+  EXPECT_NEAR(picks[0], 200, 5);
+}
+
+TEST(RandomTest, SpreadsByWeight) {
+  WorkerHostVector hosts = makeHosts({1, 1, 2});
+  std::mt19937_64 random(11);
+  RandomLoadBalancer lb(hosts, random);
+  std::map<int, int> picks;
+  for (int i = 0; i < 20000; ++i) ++picks[pick(lb, hosts)];
+  EXPECT_NEAR(picks[0] / 20000.0, 0.25, 0.02);
+  EXPECT_NEAR(picks[1] / 20000.0, 0.25, 0.02);
+  EXPECT_NEAR(picks[2] / 20000.0, 0.50, 0.02);
+  WorkerHostVector none;
+  RandomLoadBalancer empty(none, random);
+  EXPECT_EQ(pick(empty, none), -1);
+}
+
+TEST(RandomTest, EqualWeightsEven) {
+  WorkerHostVector hosts = makeHosts({1, 1, 1, 1});
+  std::mt19937_64 random(12);
+  RandomLoadBalancer lb(hosts, random);
+  std::map<int, int> picks;
+  for (int i = 0; i < 20000; ++i) ++picks[pick(lb, hosts)];
+  for (int h = 0; h < 4; ++h) EXPECT_NEAR(picks[h] / 20000.0, 0.25, 0.02);
+}
+
 }  // namespace
 }  // namespace meshproxy::upstream

@@ -112,9 +112,10 @@ class FakePool : public upstream::ConnPool {
 // Records what attempts report.
 struct Router : UpstreamRequestCallbacks {
   void onUpstreamStream(UpstreamRequest&, upstream::PoolStream&) override { ++streams; }
-  void onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailureReason,
+  void onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailureReason reason,
                              std::string_view) override {
     ++failures;
+    last_failure = reason;
   }
   void onUpstreamHeaders(UpstreamRequest&, std::unique_ptr<http::HeaderMap> headers,
                          bool) override {
@@ -131,6 +132,7 @@ struct Router : UpstreamRequestCallbacks {
 
   int streams = 0;
   int failures = 0;
+  upstream::PoolFailureReason last_failure = upstream::PoolFailureReason::kConnectionFailure;
   uint32_t status = 0;
   int paused = 0;
   UpstreamRequest* reset_attempt = nullptr;
@@ -172,7 +174,7 @@ TEST(UpstreamRequestTest, HoldsTheBodyUntilItHasAStreamAndCountsItselfInFlight) 
   attempt->start(pool, f.headers, false);
   EXPECT_TRUE(attempt->awaitingStream());
   EXPECT_EQ(f.host_a.active_requests, 1u);
-  EXPECT_EQ(f.cluster->resources->requests.value(), 1);
+  EXPECT_EQ(f.cluster->resources->at(upstream::ResourcePriority::kDefault).requests.value(), 1);
   Buffer body = bytes("hello");
   attempt->encodeData(body, true);
   EXPECT_TRUE(body.empty());
@@ -192,7 +194,7 @@ TEST(UpstreamRequestTest, HoldsTheBodyUntilItHasAStreamAndCountsItselfInFlight) 
   EXPECT_FALSE(pool.stream.bound());
   EXPECT_FALSE(pool.stream.cancelled);
   EXPECT_EQ(f.host_a.active_requests, 0u);
-  EXPECT_EQ(f.cluster->resources->requests.value(), 0);
+  EXPECT_EQ(f.cluster->resources->at(upstream::ResourcePriority::kDefault).requests.value(), 0);
   EXPECT_EQ(f.host_a.host().outcomeTotals().error, 1u);  // outlier detection's input
 }
 
@@ -304,6 +306,32 @@ TEST(UpstreamRequestTest, APoolFailureIsReportedOnceAndCountedAsLocalOrigin) {
   Buffer late = bytes("late body");
   attempt->encodeData(late, true);  // the attempt is over: nothing is held
   EXPECT_EQ(attempt->heldBodyBytes(), 0u);
+}
+
+// circuit_breakers max_requests: an attempt past it never reaches the pool; it fails with an
+// overflow (the router's 503 UO), counted as upstream_rq_pending_overflow, and is not the
+// host's failure.
+TEST(UpstreamRequestTest, MaxRequestsOverflowFailsWithoutTouchingThePoolOrTheHost) {
+  Fixture f;
+  f.cluster->circuit_breakers.thresholds[0].max_requests = 1;
+  FakePool pool;
+  pool.immediate = false;
+  auto first = f.attempt(f.host_a);
+  first->start(pool, f.headers, true);
+  EXPECT_TRUE(first->awaitingStream());
+  FakePool other;
+  auto second = f.attempt(f.host_b);
+  second->start(other, f.headers, true);
+  EXPECT_EQ(f.router.failures, 1);
+  EXPECT_EQ(f.router.last_failure, upstream::PoolFailureReason::kOverflow);
+  EXPECT_EQ(other.handle, nullptr);  // the pool was never asked
+  EXPECT_EQ(f.cluster->stats->upstream_rq_pending_overflow.value(), 1u);
+  EXPECT_EQ(f.host_b.host().outcomeTotals().local_origin_failure, 0u);
+  EXPECT_EQ(f.cluster->resources->at(upstream::ResourcePriority::kDefault).requests.value(), 1);
+  second.reset();
+  EXPECT_EQ(f.cluster->resources->at(upstream::ResourcePriority::kDefault).requests.value(), 1);
+  first.reset();
+  EXPECT_EQ(f.cluster->resources->at(upstream::ResourcePriority::kDefault).requests.value(), 0);
 }
 
 }  // namespace

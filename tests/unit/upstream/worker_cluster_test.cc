@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
 #include "proxy/upstream/cluster_manager.h"
@@ -96,15 +98,36 @@ TEST(WorkerClusterTest, HostsWithAHealthFlagAreNotPicked) {
   HostVector hosts = makeHosts(3);
   hosts[0]->setHealthFlag(HealthFlag::kFailedEdsHealth);
   hosts[2]->setHealthFlag(HealthFlag::kFailedOutlierCheck);
-  f.clusters.update({{"backend", makeCluster(hosts)}});
+  auto strict = [&] {
+    auto config = makeCluster(hosts);
+    config->lb.healthy_panic_threshold = 0;  // 1 of 3 healthy would otherwise be panic
+    return config;
+  };
+  f.clusters.update({{"backend", strict()}});
   WorkerCluster* cluster = f.clusters.get("backend");
   EXPECT_EQ(cluster->hosts().size(), 3u);  // kept, with their pools, for when they recover
   for (int i = 0; i < 4; ++i) EXPECT_EQ(&cluster->chooseHost(LbContext())->host(), hosts[1].get());
 
-  // None healthy: no host (no panic threshold yet).
+  // None healthy and panic disabled: no host.
+  hosts[1]->setHealthFlag(HealthFlag::kFailedActiveHc);
+  f.clusters.update({{"backend", strict()}});
+  EXPECT_EQ(f.clusters.get("backend")->chooseHost(LbContext()), nullptr);
+}
+
+TEST(WorkerClusterTest, PanicThresholdPicksFromAllHosts) {
+  Fixture f;
+  HostVector hosts = makeHosts(3);
+  hosts[0]->setHealthFlag(HealthFlag::kFailedEdsHealth);
+  hosts[2]->setHealthFlag(HealthFlag::kFailedOutlierCheck);
+  // Default threshold 50%: one healthy host of three is below it, Envoy's panic mode.
+  f.clusters.update({{"backend", makeCluster(hosts)}});
+  std::set<const Host*> picked;
+  for (int i = 0; i < 6; ++i) picked.insert(&f.clusters.get("backend")->chooseHost(LbContext())->host());
+  EXPECT_EQ(picked.size(), 3u);
+  // None healthy: total panic still has hosts to try.
   hosts[1]->setHealthFlag(HealthFlag::kFailedActiveHc);
   f.clusters.update({{"backend", makeCluster(hosts)}});
-  EXPECT_EQ(f.clusters.get("backend")->chooseHost(LbContext()), nullptr);
+  EXPECT_NE(f.clusters.get("backend")->chooseHost(LbContext()), nullptr);
 }
 
 TEST(WorkerClusterTest, AClusterWithoutHostsHasNone) {
@@ -189,6 +212,26 @@ TEST(WorkerClusterTest, AnUnpinnedReplacedClusterGoesAtOnce) {
   f.clusters.update({{"backend", makeCluster(makeHosts(2))}});
   EXPECT_EQ(f.clusters.retiredCount(), 0u);
   EXPECT_EQ(f.clusters.get("backend")->hosts().size(), 2u);
+}
+
+// Outlier detection flips a host's flag on the main thread; the worker's balancer follows once
+// told (Worker::onHostHealthChanged), with the same WorkerCluster and its pools.
+TEST(WorkerClusterTest, AHealthFlagChangeRebuildsTheBalancerInPlace) {
+  Fixture f;
+  HostVector hosts = makeHosts(2);
+  f.clusters.update({{"backend", makeCluster(hosts)}});
+  WorkerCluster* cluster = f.clusters.get("backend");
+  hosts[0]->setHealthFlag(HealthFlag::kFailedOutlierCheck);
+  EXPECT_EQ(cluster->healthyHosts().size(), 2u);  // not yet told
+  f.clusters.onHostHealthChanged("backend");
+  EXPECT_EQ(f.clusters.get("backend"), cluster);
+  ASSERT_EQ(cluster->healthyHosts().size(), 1u);
+  LbContext none;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(&cluster->chooseHost(none)->host(), hosts[1].get());
+  hosts[0]->clearHealthFlag(HealthFlag::kFailedOutlierCheck);
+  f.clusters.onHostHealthChanged("backend");
+  EXPECT_EQ(cluster->healthyHosts().size(), 2u);
+  f.clusters.onHostHealthChanged("no-such-cluster");  // ignored
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "xds/server/mesh_spec.h"
 
@@ -208,6 +209,123 @@ TEST(MeshLayoutTest, NodeFactsComeFromTheInjectorsMetadata) {
   NodeFacts facts = nodeFacts(node);
   EXPECT_EQ(facts.pod_ip, "10.200.0.7");
   EXPECT_THAT(facts.app_ports, ::testing::ElementsAre(8080, 9090));
+}
+
+TEST(MeshLayoutTest, StickyCanaryIsWeightedClustersByHeader) {
+  constexpr char kCanary[] = R"(
+mtls: DISABLE
+services:
+- name: reviews
+  endpoints: [10.200.0.2]
+  ports: [ { port: 8080, protocol: http } ]
+  canary: { endpoints: [10.200.0.9], weight: 10, sticky_header: X-User-Id }
+)";
+  Generated g = generate(kCanary, NodeFacts{"10.200.0.1", {}});
+  const std::string stable = "outbound|8080||reviews.default.svc.cluster.local";
+  const std::string canary = "outbound|8080|canary|reviews.default.svc.cluster.local";
+  ASSERT_TRUE(g.clusters.count(stable));
+  ASSERT_TRUE(g.clusters.count(canary));
+  EXPECT_EQ(g.clusters[canary]
+                .load_assignment()
+                .endpoints(0)
+                .lb_endpoints(0)
+                .endpoint()
+                .address()
+                .socket_address()
+                .address(),
+            "10.200.0.9");
+  const Listener& http = g.listeners["0.0.0.0_8080"];
+  ASSERT_EQ(http.filter_chains_size(), 1);
+  // The canary's pod IP is captured too.
+  EXPECT_EQ(http.filter_chains(0).filter_chain_match().prefix_ranges_size(), 2);
+  envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
+  ASSERT_TRUE(http.filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));
+  const auto& action = hcm.route_config().virtual_hosts(0).routes(0).route();
+  ASSERT_TRUE(action.has_weighted_clusters());
+  EXPECT_EQ(action.weighted_clusters().header_name(), "x-user-id");
+  ASSERT_EQ(action.weighted_clusters().clusters_size(), 2);
+  EXPECT_EQ(action.weighted_clusters().clusters(0).name(), stable);
+  EXPECT_EQ(action.weighted_clusters().clusters(0).weight().value(), 90u);
+  EXPECT_EQ(action.weighted_clusters().clusters(1).name(), canary);
+  EXPECT_EQ(action.weighted_clusters().clusters(1).weight().value(), 10u);
+}
+
+TEST(MeshSpecTest, CanaryErrorsNameTheField) {
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: http}], canary: "
+                            "{endpoints: [10.0.0.1], weight: 100}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("services[0].canary.weight"));
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: http}], canary: "
+                            "{weight: 5}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("services[0].canary.endpoints"));
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1}], canary: "
+                            "{endpoints: [10.0.0.1], weight: 5}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("tcp"));
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: http}], canary: "
+                            "{endpoints: [10.0.0.1], weight: 5, sticky: x}}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("sticky"));
+}
+
+// Per-service circuit breakers and outlier detection become the Envoy fields of the clients'
+// outbound cluster for that service (mesh_resilience.h), and only of that one.
+TEST(MeshLayoutTest, ServiceBreakersAndOutlierDetectionGoToItsOutboundClusters) {
+  const std::string mesh = R"(
+mtls: DISABLE
+services:
+- name: reviews
+  endpoints: [10.200.0.2]
+  ports: [ { port: 8080, protocol: http } ]
+  circuit_breakers: { max_connections: 100, max_pending_requests: 10, max_requests: 200, max_retries: 2 }
+  outlier_detection:
+    consecutive_5xx: 3
+    consecutive_gateway_failure: 2
+    interval: 500ms
+    base_ejection_time: 30s
+    max_ejection_time: 5m
+    max_ejection_percent: 50
+- name: db
+  endpoints: [10.200.0.9]
+  ports: [ { port: 5432 } ]
+)";
+  auto g = generate(mesh, NodeFacts{});
+  const Cluster& reviews = g.clusters["outbound|8080||reviews.default.svc.cluster.local"];
+  ASSERT_EQ(reviews.circuit_breakers().thresholds_size(), 1);
+  const auto& t = reviews.circuit_breakers().thresholds(0);
+  EXPECT_EQ(t.max_connections().value(), 100u);
+  EXPECT_EQ(t.max_pending_requests().value(), 10u);
+  EXPECT_EQ(t.max_requests().value(), 200u);
+  EXPECT_EQ(t.max_retries().value(), 2u);
+  const auto& od = reviews.outlier_detection();
+  EXPECT_EQ(od.consecutive_5xx().value(), 3u);
+  EXPECT_EQ(od.consecutive_gateway_failure().value(), 2u);
+  EXPECT_EQ(od.enforcing_consecutive_gateway_failure().value(), 100u);
+  EXPECT_EQ(od.interval().nanos(), 500000000);
+  EXPECT_EQ(od.base_ejection_time().seconds(), 30);
+  EXPECT_EQ(od.max_ejection_time().seconds(), 300);
+  EXPECT_EQ(od.max_ejection_percent().value(), 50u);
+  const Cluster& db = g.clusters["outbound|5432||db.default.svc.cluster.local"];
+  EXPECT_FALSE(db.has_circuit_breakers());
+  EXPECT_FALSE(db.has_outlier_detection());
+}
+
+TEST(MeshSpecTest, ResilienceErrorsNameTheField) {
+  auto base = std::string("services: [{name: a, ports: [{port: 80}], ");
+  EXPECT_THAT(parseMeshSpec(base + "circuit_breakers: {max_conections: 1}}]\n").status().message(),
+              HasSubstr("services[0].circuit_breakers.max_conections: unknown field"));
+  EXPECT_THAT(parseMeshSpec(base + "circuit_breakers: {max_requests: -1}}]\n").status().message(),
+              HasSubstr("services[0].circuit_breakers.max_requests"));
+  EXPECT_THAT(parseMeshSpec(base + "outlier_detection: {interval: 10}}]\n").status().message(),
+              HasSubstr("services[0].outlier_detection.interval: '10' is not a duration"));
+  EXPECT_THAT(
+      parseMeshSpec(base + "outlier_detection: {max_ejection_percent: 101}}]\n").status().message(),
+      HasSubstr("services[0].outlier_detection.max_ejection_percent"));
 }
 
 }  // namespace

@@ -8,16 +8,19 @@
 
 namespace meshproxy::filters::router {
 
+using accesslog::ResponseFlag;
 using http::FilterDataStatus;
 using http::FilterHeadersStatus;
 using http::FilterTrailersStatus;
-using accesslog::ResponseFlag;
 
 namespace {
 constexpr std::string_view kConnectFailureBody =
     "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+constexpr std::string_view kOverflowBody =
+    "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 constexpr std::string_view kResetBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+    "upstream connect error or disconnect/reset before headers. reset reason: connection "
+    "termination";
 }  // namespace
 
 RouterFilter::RouterFilter(const RouterConfig& config) : config_(config) {}
@@ -34,7 +37,8 @@ FilterHeadersStatus RouterFilter::routeDirectly(const route::Route& route,
                                                 http::HeaderMap& headers) {
   auto response = std::make_unique<http::HeaderMap>();
   if (const auto* redirect = route.redirect(); redirect != nullptr) {
-    response->addLowercase(std::string(http::headers::kStatus), std::to_string(route.responseCode()));
+    response->addLowercase(std::string(http::headers::kStatus),
+                           std::to_string(route.responseCode()));
     response->addLowercase("location", route.location(headers));
     response->addLowercase("content-length", "0");
     callbacks_->streamInfo().response_code_details = "direct_response";
@@ -76,7 +80,8 @@ upstream::WorkerCluster* RouterFilter::resolveCluster(const route::RouteAction& 
     case route::RouteAction::ClusterSpecifier::kWeightedClusters:
       // The value the route was matched with: the weighted cluster picked here is the one
       // whose typed_per_filter_config the other filters saw.
-      weighted_cluster_ = route_->pickWeightedCluster(callbacks_->routeRandom());
+      weighted_cluster_ = route_->pickWeightedCluster(
+          route_->weightedClusterValue(&headers, callbacks_->routeRandom()));
       if (weighted_cluster_ == nullptr) return nullptr;
       return weighted_cluster_->slot != NameSlots::kNone ? clusters.get(weighted_cluster_->slot)
                                                          : clusters.get(weighted_cluster_->name);
@@ -110,6 +115,14 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   cluster_ = upstream::ClusterPin(*cluster);
   const upstream::ClusterConfig& config = cluster->config();
   info.upstream_cluster = config.name;
+  if (!action->hash_policies.empty()) {
+    // Computed once: every attempt (and its host-selection retries) hashes the same.
+    const network::Connection& downstream = callbacks_->connection();
+    route::RequestHash hash = route::computeRequestHash(
+        action->hash_policies, headers, &downstream.remoteAddress(), &downstream.localAddress());
+    hash_key_ = hash.hash;
+    set_cookie_ = std::move(hash.set_cookie);
+  }
   upstream::WorkerHost* host = cluster->chooseHost(*this);
   if (host == nullptr) {
     config.stats->upstream_cx_none_healthy.inc();
@@ -121,12 +134,21 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host->host().hostname());
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
-  UpstreamRequest& attempt = newAttempt(*host);
   // The cluster's protocol options choose HTTP/1.1 or HTTP/2 (or the downstream's).
-  const http::Protocol downstream =
+  const http::Protocol downstream_protocol =
       info.protocol == "HTTP/2" ? http::Protocol::kHttp2 : http::Protocol::kHttp11;
-  attempt.start(*cluster->httpPool(*host, {.protocol = config.upstreamProtocol(downstream)}),
-                headers, end_stream);
+  upstream::PoolKey key;
+  key.protocol = config.upstreamProtocol(downstream_protocol);
+  key.priority = static_cast<upstream::ResourcePriority>(action->priority);
+  upstream::ConnPool* pool = cluster->httpPool(*host, key);
+  if (pool == nullptr) {
+    // circuit_breakers max_connection_pools: Envoy answers as for no host.
+    info.setResponseFlag(ResponseFlag::kNoHealthyUpstream);
+    callbacks_->sendLocalReply(503, "no healthy upstream", "no_healthy_upstream");
+    return FilterHeadersStatus::kStopIteration;
+  }
+  UpstreamRequest& attempt = newAttempt(*host);
+  attempt.start(*pool, headers, end_stream);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
   return FilterHeadersStatus::kStopIteration;
@@ -188,6 +210,10 @@ void RouterFilter::onUpstreamStream(UpstreamRequest&, upstream::PoolStream& stre
 void RouterFilter::onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailureReason reason,
                                          std::string_view details) {
   auto& info = callbacks_->streamInfo();
+  if (reason == upstream::PoolFailureReason::kOverflow) {
+    onOverflow();
+    return;
+  }
   info.setResponseFlag(ResponseFlag::kUpstreamConnectionFailure);
   info.upstream_transport_failure_reason = reason == upstream::PoolFailureReason::kConnectTimeout
                                                ? "connect_timeout"
@@ -198,6 +224,17 @@ void RouterFilter::onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailure
     info.upstream_transport_failure_reason = transport_failure_;
   }
   failWith(503, "upstream_reset_before_response_started{connection_failure}", kConnectFailureBody);
+}
+
+// A circuit breaker of the cluster is open (max_pending_requests, max_requests): Envoy's 503
+// with response flag UO and x-envoy-overloaded.
+void RouterFilter::onOverflow() {
+  callbacks_->streamInfo().setResponseFlag(ResponseFlag::kUpstreamOverflow);
+  resetAttempt();
+  http::HeaderMap extra;
+  if (!config_.suppress_envoy_headers) extra.addLowercase("x-envoy-overloaded", "true");
+  callbacks_->sendLocalReply(503, kOverflowBody, "upstream_reset_before_response_started{overflow}",
+                             extra);
 }
 
 void RouterFilter::failWith(uint32_t status, std::string_view details, std::string_view body) {
@@ -224,6 +261,8 @@ void RouterFilter::onUpstreamHeaders(UpstreamRequest& attempt,
                                     .count()));
   }
   route_->applyResponseHeaderMutations(*headers, info, weighted_cluster_);
+  // A cookie hash policy generated the request's cookie: the client keeps it from now on.
+  if (!set_cookie_.empty()) headers->add("set-cookie", set_cookie_);
   if (end_stream) responseCompleted(attempt);
   callbacks_->encodeHeaders(std::move(headers), end_stream);
 }

@@ -70,6 +70,7 @@ class RouterFilter : public http::StreamDecoderFilter,
   // LbContext
   const network::Connection* downstreamConnection() const override;
   const http::HeaderMap* downstreamHeaders() const override { return request_headers_; }
+  std::optional<uint64_t> hashKey() const override { return hash_key_; }
 
  private:
   class DownstreamWatermarks : public http::DownstreamWatermarkCallbacks {
@@ -87,6 +88,7 @@ class RouterFilter : public http::StreamDecoderFilter,
   UpstreamRequest& newAttempt(upstream::WorkerHost& host);
   void onRequestComplete();
   void onTimeout();
+  void onOverflow();
   void failWith(uint32_t status, std::string_view details, std::string_view body);
   void resetAttempt();
   void responseCompleted(UpstreamRequest& attempt);
@@ -111,6 +113,9 @@ class RouterFilter : public http::StreamDecoderFilter,
   std::shared_ptr<const network::SslConnectionInfo> upstream_ssl_;
   std::string transport_failure_;
   http::HeaderMap* request_headers_ = nullptr;
+  // route hash_policy: the request's hash, and a generated cookie to set on the response.
+  std::optional<uint64_t> hash_key_;
+  std::string set_cookie_;
   http::HeaderMap* request_trailers_ = nullptr;
   std::unique_ptr<Timer> timeout_timer_;
   uint32_t attempts_ = 0;

@@ -4,6 +4,7 @@
 #include "proxy/core/log.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/upstream/cluster_manager.h"
+#include "proxy/upstream/outlier_reporter.h"
 
 namespace meshproxy::filters::tcp_proxy {
 
@@ -26,12 +27,8 @@ TcpProxyFilter::~TcpProxyFilter() {
 void TcpProxyFilter::releaseConnectionCount() {
   if (connection_counted_) {
     connection_counted_ = false;
-    cluster_->config().resources->connections.dec();
+    cluster_->config().resources->at(upstream::ResourcePriority::kDefault).connections.dec();
   }
-}
-
-upstream::HostOutcomes& TcpProxyFilter::hostOutcomes() {
-  return host_->host().outcomes(callbacks_->worker().index);
 }
 
 const network::Connection* TcpProxyFilter::downstreamConnection() const {
@@ -87,13 +84,26 @@ void TcpProxyFilter::connectUpstream() {
     downstream().close(CloseType::kNoFlush);
     return;
   }
+  // circuit_breakers max_connections (tcp_proxy has no route priority: DEFAULT), counted
+  // across workers with the cluster's pooled HTTP connections. Envoy's TCP pool fails the
+  // connection with an overflow: flag UO, the downstream is closed.
+  uint64_t max_connections =
+      cluster_->config().circuit_breakers.at(upstream::ResourcePriority::kDefault).max_connections;
+  auto& connections =
+      cluster_->config().resources->at(upstream::ResourcePriority::kDefault).connections;
+  if (!connections.canCreate(max_connections)) {
+    cluster_->config().stats->upstream_cx_overflow.inc();
+    info.setResponseFlag(accesslog::ResponseFlag::kUpstreamOverflow);
+    downstream().close(CloseType::kNoFlush);
+    return;
+  }
   ++connect_attempts_;
   info.upstream_request_attempt_count = connect_attempts_;
   info.upstream_host = host;
   addTriedHost(*host);
   cluster_->config().stats->upstream_cx_total.inc();
   // Counted for circuit breakers (max_connections) like a pooled connection.
-  cluster_->config().resources->connections.inc();
+  connections.inc(max_connections);
   connection_counted_ = true;
   // With TLS, kConnected comes after the handshake: downstream bytes flow only to an
   // authenticated upstream.
@@ -108,7 +118,8 @@ void TcpProxyFilter::connectUpstream() {
 
 void TcpProxyFilter::onUpstreamConnected() {
   upstream_connected_ = true;
-  hostOutcomes().success.fetch_add(1, std::memory_order_relaxed);
+  upstream::reportLocalOrigin(host_->host(), callbacks_->worker().index, cluster_->config(),
+                              upstream::LocalOriginResult::kConnectSuccessFinal);
   cluster_->config().stats->upstream_cx_active.inc();
   auto& info = callbacks_->streamInfo();
   info.upstream_local_address = upstream_->localAddress().str();
@@ -123,7 +134,8 @@ void TcpProxyFilter::onUpstreamConnected() {
 
 void TcpProxyFilter::onConnectFailure(ConnectionEvent event) {
   cluster_->config().stats->upstream_cx_connect_fail.inc();
-  hostOutcomes().local_origin_failure.fetch_add(1, std::memory_order_relaxed);
+  upstream::reportLocalOrigin(host_->host(), callbacks_->worker().index, cluster_->config(),
+                              upstream::LocalOriginResult::kConnectFailed);
   releaseConnectionCount();
   if (event == ConnectionEvent::kConnectTimeout)
     cluster_->config().stats->upstream_cx_connect_timeout.inc();

@@ -52,7 +52,6 @@ class TcpProxyFilter : public network::NetworkFilter, public upstream::LbContext
   void finish();
   void releaseConnectionCount();
   // The outcome counters of the chosen host, this worker's stripe (outlier detection).
-  upstream::HostOutcomes& hostOutcomes();
   network::Connection& downstream() { return callbacks_->connection(); }
 
   std::shared_ptr<const TcpProxyConfig> config_;
