@@ -41,9 +41,11 @@ std::string sdsSecret(const char* name) {
                       R"(","sds_config":{"ads":{},"resource_api_version":"V3"}})");
 }
 
-// Our certificate `default`, peers validated against `ROOTCA` and the given URI SAN matcher.
-std::string commonTlsContext(const std::string& san_matcher) {
-  return absl::StrCat(R"({"tls_certificate_sds_secret_configs":[)", sdsSecret("default"),
+// Our certificate `default`, peers validated against `ROOTCA` and the given URI SAN matcher;
+// `alpn`: the alpn_protocols JSON list, empty for none.
+std::string commonTlsContext(const std::string& san_matcher, const std::string& alpn = "") {
+  return absl::StrCat(R"({)", alpn.empty() ? "" : absl::StrCat(R"("alpn_protocols":)", alpn, ","),
+                      R"("tls_certificate_sds_secret_configs":[)", sdsSecret("default"),
                       R"(],"combined_validation_context":{"default_validation_context":)",
                       R"({"match_typed_subject_alt_names":[{"san_type":"URI","matcher":)",
                       san_matcher, R"(}]},"validation_context_sds_secret_config":)",
@@ -80,6 +82,15 @@ std::string httpConnectionManager(const std::string& stat_prefix, const std::str
       R"(}]}]},"http_filters":[{"name":"envoy.filters.http.router","typed_config":{"@type":)",
       R"("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}})");
 }
+
+// HTTP/2 to the cluster's hosts: for ports declared grpc or http2, both the app (h2c) and the
+// peer sidecar (ALPN h2 over mTLS). HTTP/1 ports stay HTTP/1.1 between sidecars: translating
+// to HTTP/2 and back would buy nothing without multiplexing many apps' streams, and an h2-only
+// path would need Istio's istio-http/1.1 ALPN dance to tell the inbound side what the app speaks.
+constexpr char kHttp2ProtocolOptions[] =
+    R"("typed_extension_protocol_options":{"envoy.extensions.upstreams.http.v3.)"
+    R"(HttpProtocolOptions":{"@type":"type.googleapis.com/envoy.extensions.upstreams.http.v3.)"
+    R"(HttpProtocolOptions","explicit_http_config":{"http2_protocol_options":{}}}},)";
 
 std::string passthroughChain(const char* cluster) {
   return absl::StrCat(R"({"name":"PassthroughFilterChain","filters":[)", tcpProxy(cluster, cluster),
@@ -223,15 +234,16 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
             tlsSocket(
                 "UpstreamTlsContext",
                 absl::StrCat(R"("sni":)", q(absl::StrCat("outbound_.", port, "_._.", svc->fqdn())),
-                             R"(,"common_tls_context":)", commonTlsContext(san))),
+                             R"(,"common_tls_context":)",
+                             commonTlsContext(san, svc_port->http2 ? R"(["h2"])" : ""))),
             ",");
       }
-      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port,
-                                        tls + svc->outbound_cluster_fields));
+      const std::string extra = absl::StrCat(tls, svc_port->http2 ? kHttp2ProtocolOptions : "",
+                                             svc->outbound_cluster_fields);
+      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, extra));
       if (svc->canary.has_value()) {
         clusters->push_back(staticCluster(canaryClusterName(*svc, *svc_port),
-                                          svc->canary->endpoints, svc_port->target_port,
-                                          tls + svc->outbound_cluster_fields));
+                                          svc->canary->endpoints, svc_port->target_port, extra));
       }
     }
     if (chains.empty()) continue;
@@ -246,16 +258,24 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
   clusters->push_back(originalDstCluster(kPassthrough, ""));
 }
 
-// The node's inbound ports with whether each speaks HTTP (from the services it serves).
-std::map<int, bool> inboundPorts(const MeshSpec& mesh, const NodeFacts& node) {
-  std::map<int, bool> ports;
-  for (int p : node.app_ports) ports[p] = false;
+struct InboundProtocol {
+  bool http = false;
+  bool http2 = false;
+};
+
+// The node's inbound ports with what each speaks (from the services it serves).
+std::map<int, InboundProtocol> inboundPorts(const MeshSpec& mesh, const NodeFacts& node) {
+  std::map<int, InboundProtocol> ports;
+  for (int p : node.app_ports) ports[p] = {};
   for (const auto& svc : mesh.services) {
     if (std::find(svc.endpoints.begin(), svc.endpoints.end(), node.pod_ip) == svc.endpoints.end()) {
       continue;
     }
-    for (const auto& port : svc.ports)
-      ports[port.target_port] = ports[port.target_port] || port.http;
+    for (const auto& port : svc.ports) {
+      InboundProtocol& protocol = ports[port.target_port];
+      protocol.http = protocol.http || port.http;
+      protocol.http2 = protocol.http2 || port.http2;
+    }
   }
   return ports;
 }
@@ -265,7 +285,8 @@ void inbound(const MeshSpec& mesh, const NodeFacts& node, const std::string& tru
   const bool tls = mesh.mtls != MtlsMode::kDisable;
   const bool plain = mesh.mtls != MtlsMode::kStrict;
   std::vector<std::string> chains;
-  for (const auto& [port, http] : inboundPorts(mesh, node)) {
+  for (const auto& [port, protocol] : inboundPorts(mesh, node)) {
+    const bool http = protocol.http;
     std::string cluster = absl::StrCat("inbound|", port, "||");
     auto chain = [&](bool with_tls) {
       std::string prefix = absl::StrCat("inbound_0.0.0.0_", port);
@@ -282,9 +303,10 @@ void inbound(const MeshSpec& mesh, const NodeFacts& node, const std::string& tru
             absl::StrCat(R"({"prefix":)", q(absl::StrCat("spiffe://", trust_domain, "/")), "}");
         socket = absl::StrCat(
             R"(,"transport_socket":)",
-            tlsSocket("DownstreamTlsContext",
-                      absl::StrCat(R"("require_client_certificate":true,"common_tls_context":)",
-                                   commonTlsContext(san))));
+            tlsSocket(
+                "DownstreamTlsContext",
+                absl::StrCat(R"("require_client_certificate":true,"common_tls_context":)",
+                             commonTlsContext(san, protocol.http2 ? R"(["h2","http/1.1"])" : ""))));
       }
       return absl::StrCat(R"({"name":)", q(absl::StrCat(cluster, with_tls ? "tls" : "plaintext")),
                           R"(,"filter_chain_match":)", match, R"(,"filters":[)", filter, "]",
@@ -292,7 +314,9 @@ void inbound(const MeshSpec& mesh, const NodeFacts& node, const std::string& tru
     };
     if (tls) chains.push_back(chain(true));
     if (plain) chains.push_back(chain(false));
-    clusters->push_back(staticCluster(cluster, {"127.0.0.1"}, port, sourceBind()));
+    clusters->push_back(
+        staticCluster(cluster, {"127.0.0.1"}, port,
+                      absl::StrCat(protocol.http2 ? kHttp2ProtocolOptions : "", sourceBind())));
   }
   std::string filters = listenerFilter("original_dst", "original_dst.v3.OriginalDst");
   if (tls) {

@@ -89,10 +89,12 @@ absl::StatusOr<MeshServicePort> servicePort(const YAML::Node& node, const std::s
     if (!text.ok()) return text.status();
     protocol = *text;
   }
-  if (protocol != "http" && protocol != "tcp") {
-    return fieldError(where + ".protocol", absl::StrCat("'", protocol, "' is not http or tcp"));
+  if (protocol != "http" && protocol != "http2" && protocol != "grpc" && protocol != "tcp") {
+    return fieldError(where + ".protocol",
+                      absl::StrCat("'", protocol, "' is not http, http2, grpc or tcp"));
   }
-  p.http = protocol == "http";
+  p.http2 = protocol == "http2" || protocol == "grpc";
+  p.http = protocol == "http" || p.http2;
   return p;
 }
 

@@ -11,8 +11,8 @@
 //     addresses: [10.96.0.10]    # virtual IPs clients may call (optional)
 //     endpoints: [10.200.0.2]    # pod IPs
 //     ports:
-//     - { port: 8080, protocol: http, target_port: 8080 }   # protocol http|tcp; target_port
-//                                                           # defaults to port
+//     - { port: 8080, protocol: http, target_port: 8080 }   # protocol http|http2|grpc|tcp;
+//                                                           # target_port defaults to port
 //     canary:                      # optional, http ports only: a second version of the service
 //       endpoints: [10.200.0.3]    # its pod IPs
 //       weight: 10                 # percent of the traffic (1-99) the canary gets
@@ -37,6 +37,8 @@ struct MeshServicePort {
   int port = 0;
   int target_port = 0;
   bool http = false;  // else raw TCP
+  // protocol grpc or http2: HTTP/2 to the app (h2c) and between sidecars (ALPN h2 over mTLS).
+  bool http2 = false;
 };
 
 // A canary version of a service: weighted_clusters between the stable endpoints and these.

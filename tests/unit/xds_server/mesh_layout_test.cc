@@ -9,6 +9,7 @@
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
+#include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "xds/server/mesh_spec.h"
 
 namespace meshproxy::xds_server {
@@ -326,6 +327,74 @@ TEST(MeshSpecTest, ResilienceErrorsNameTheField) {
   EXPECT_THAT(
       parseMeshSpec(base + "outlier_detection: {max_ejection_percent: 101}}]\n").status().message(),
       HasSubstr("services[0].outlier_detection.max_ejection_percent"));
+}
+
+}  // namespace
+}  // namespace meshproxy::xds_server
+
+namespace meshproxy::xds_server {
+namespace {
+
+constexpr char kGrpcMesh[] = R"(
+mtls: STRICT
+services:
+- name: greeter
+  endpoints: [10.200.0.7]
+  ports: [ { port: 50051, protocol: grpc }, { port: 8080, protocol: http } ]
+)";
+
+bool explicitHttp2(const Cluster& cluster) {
+  auto it = cluster.typed_extension_protocol_options().find(
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
+  envoy::extensions::upstreams::http::v3::HttpProtocolOptions options;
+  return it != cluster.typed_extension_protocol_options().end() && it->second.UnpackTo(&options) &&
+         options.explicit_http_config().has_http2_protocol_options();
+}
+
+// A grpc (or http2) port: HTTP/2 clusters on both sides, ALPN h2 offered by the client sidecar
+// and accepted by the server sidecar; an http port stays HTTP/1.1 between sidecars.
+TEST(MeshLayoutTest, GrpcPortsSpeakHttp2BetweenSidecarsAndToTheApp) {
+  Generated client = generate(kGrpcMesh, NodeFacts{"10.200.0.9", {}});
+  const Cluster& out = client.clusters["outbound|50051||greeter.default.svc.cluster.local"];
+  EXPECT_TRUE(explicitHttp2(out));
+  envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext up;
+  ASSERT_TRUE(out.transport_socket().typed_config().UnpackTo(&up));
+  ASSERT_EQ(up.common_tls_context().alpn_protocols_size(), 1);
+  EXPECT_EQ(up.common_tls_context().alpn_protocols(0), "h2");
+  const Cluster& http1 = client.clusters["outbound|8080||greeter.default.svc.cluster.local"];
+  EXPECT_FALSE(explicitHttp2(http1));
+
+  Generated server = generate(kGrpcMesh, NodeFacts{"10.200.0.7", {}});
+  EXPECT_TRUE(explicitHttp2(server.clusters["inbound|50051||"]));
+  EXPECT_FALSE(explicitHttp2(server.clusters["inbound|8080||"]));
+  const Listener& in = server.listeners["virtualInbound"];
+  bool found = false;
+  for (const auto& chain : in.filter_chains()) {
+    envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
+    ASSERT_TRUE(chain.transport_socket().typed_config().UnpackTo(&tls));
+    const auto& alpn = tls.common_tls_context().alpn_protocols();
+    if (chain.filter_chain_match().destination_port().value() == 50051u) {
+      found = true;
+      EXPECT_EQ(chain.filters(0).name(), "envoy.filters.network.http_connection_manager");
+      ASSERT_EQ(alpn.size(), 2);
+      EXPECT_EQ(alpn[0], "h2");
+      EXPECT_EQ(alpn[1], "http/1.1");
+    } else {
+      EXPECT_EQ(alpn.size(), 0);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(MeshSpecTest, ProtocolNamesTheChoices) {
+  EXPECT_THAT(parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: quic}]}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("'quic' is not http, http2, grpc or tcp"));
+  auto mesh = parseMeshSpec("services: [{name: a, ports: [{port: 1, protocol: http2}]}]\n");
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
+  EXPECT_TRUE(mesh->services[0].ports[0].http);
+  EXPECT_TRUE(mesh->services[0].ports[0].http2);
 }
 
 }  // namespace
