@@ -362,8 +362,9 @@ namespace meshproxy::http::http2 {
 namespace {
 
 TEST(Http2ServerCodecTest, RapidResetIsCutOff) {
-  // CVE-2023-44487: nghttp2's reset rate limit (Debian's 1.52 carries it: 1000 burst, 33/s).
-  // Without it this connection would take all 1100 and stay open.
+  // CVE-2023-44487, Envoy's rule: once half of premature_reset_total_stream_count (500) streams
+  // were reset by the peer right after opening, GOAWAY ENHANCE_YOUR_CALM. Without it this
+  // connection would take up to nghttp2's own limit (1000 resets, the next test).
   Server server;
   RawClient client;
   std::string input = RawClient::preface();
@@ -372,16 +373,36 @@ TEST(Http2ServerCodecTest, RapidResetIsCutOff) {
     input += client.get(id) + frame(NGHTTP2_RST_STREAM, 0, id, u32(NGHTTP2_CANCEL));
   }
   server.feed(input).IgnoreError();
-  EXPECT_EQ(std::string(server.status.message()), "http2.codec_error: INTERNAL_ERROR");
+  EXPECT_EQ(std::string(server.status.message()), "http2.too_many_premature_resets");
   EXPECT_TRUE(server.out.closed);
   const auto frames = server.frames();
   const Frame* goaway = findFrame(frames, NGHTTP2_GOAWAY);
   ASSERT_NE(goaway, nullptr);
-  // nghttp2's choice of code for this GOAWAY.
-  EXPECT_EQ(goaway->errorCode(), static_cast<uint32_t>(NGHTTP2_INTERNAL_ERROR));
-  // Its last-stream-id is where the limit hit: the 1001st reset.
-  EXPECT_EQ(testing::u32(2001), goaway->payload.substr(0, 4));
+  EXPECT_EQ(goaway->errorCode(), static_cast<uint32_t>(NGHTTP2_ENHANCE_YOUR_CALM));
+  // Its last-stream-id is where the rule hit: the 250th reset.
+  EXPECT_EQ(testing::u32(499), goaway->payload.substr(0, 4));
   EXPECT_EQ(server.codec.streamCount(), 0u);
+}
+
+TEST(Http2ServerCodecTest, NghttpResetRateLimitStaysBehindThePrematureResetRule) {
+  // With the rule out of reach, nghttp2's reset rate limit (Debian's 1.52 carries it: 1000
+  // burst, 33/s) still cuts the connection.
+  Http2Settings settings;
+  settings.premature_reset_total_stream_count = 1000000;
+  Server server(settings);
+  RawClient client;
+  std::string input = RawClient::preface();
+  for (uint32_t i = 0; i < 1100; ++i) {
+    const uint32_t id = 1 + 2 * i;
+    input += client.get(id) + frame(NGHTTP2_RST_STREAM, 0, id, u32(NGHTTP2_CANCEL));
+  }
+  server.feed(input).IgnoreError();
+  EXPECT_EQ(std::string(server.status.message()), "http2.codec_error: INTERNAL_ERROR");
+  const auto frames = server.frames();
+  const Frame* goaway = findFrame(frames, NGHTTP2_GOAWAY);
+  ASSERT_NE(goaway, nullptr);
+  EXPECT_EQ(goaway->errorCode(), static_cast<uint32_t>(NGHTTP2_INTERNAL_ERROR));
+  EXPECT_EQ(testing::u32(2001), goaway->payload.substr(0, 4));  // the 1001st reset
 }
 
 TEST(Http2ServerCodecTest, ContinuationFloodIsCutOff) {
