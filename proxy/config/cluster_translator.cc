@@ -66,6 +66,16 @@ std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
       s.histogram("upstream_rq_time"), s.counter("update_success"), s.counter("update_failure")});
 }
 
+std::shared_ptr<const upstream::RetryStats> makeRetryStats(const stats::Scope& s) {
+  return std::make_shared<const upstream::RetryStats>(upstream::RetryStats{
+      s.counter("upstream_rq_retry"), s.counter("upstream_rq_retry_success"),
+      s.counter("upstream_rq_retry_overflow"), s.counter("upstream_rq_retry_limit_exceeded"),
+      s.counter("upstream_rq_retry_backoff_exponential"),
+      s.counter("upstream_rq_retry_backoff_ratelimited"), s.counter("retry_or_shadow_abandoned"),
+      s.counter("upstream_rq_per_try_timeout"), s.counter("upstream_rq_per_try_idle_timeout"),
+      s.counter("upstream_rq_retry_keepalive_race")});
+}
+
 constexpr char kHttpProtocolOptionsKey[] = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
 absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::ClusterConfig& config,
@@ -279,6 +289,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->transport_socket = std::move(*transport);
   }
   config->stats = makeStats(clusterScope(context, config->name));
+  config->retry_stats = makeRetryStats(clusterScope(context, config->name));
   config->resources = upstream::ClusterResources::forCluster(config->name);
   return upstream::ClusterConfigSharedPtr(std::move(config));
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/path_rewrite.h"
 #include "proxy/route/per_filter_config.h"
+#include "proxy/route/retry_policy.h"
 
 namespace meshproxy::route {
 
@@ -54,6 +56,14 @@ struct RouteAction {
   // 0 disables. idle_timeout unset: the connection manager's stream_idle_timeout applies.
   std::chrono::milliseconds timeout = kDefaultRouteTimeout;
   std::optional<std::chrono::milliseconds> idle_timeout;
+  // max_stream_duration.max_stream_duration: the whole exchange, from the request headers,
+  // however long the response streams. 0: none.
+  std::chrono::milliseconds max_stream_duration{0};
+
+  // The route's own retry_policy / hedge_policy; unset: the virtual host's applies (Envoy:
+  // the route's replaces the virtual host's, they do not merge). See Route::retryPolicy().
+  std::shared_ptr<const RetryPolicy> retry_policy;
+  std::optional<HedgePolicy> hedge_policy;
 };
 
 // DirectResponseAction, translated.

@@ -72,6 +72,23 @@ struct ClusterStats {
   }
 };
 
+// What the router's retries did, per cluster (Envoy's names). Kept apart from ClusterStats.
+struct RetryStats {
+  stats::Counter& upstream_rq_retry;
+  stats::Counter& upstream_rq_retry_success;
+  stats::Counter& upstream_rq_retry_overflow;
+  stats::Counter& upstream_rq_retry_limit_exceeded;
+  stats::Counter& upstream_rq_retry_backoff_exponential;
+  stats::Counter& upstream_rq_retry_backoff_ratelimited;
+  // A retry was wanted but the request body outgrew the buffer limit.
+  stats::Counter& retry_or_shadow_abandoned;
+  stats::Counter& upstream_rq_per_try_timeout;
+  stats::Counter& upstream_rq_per_try_idle_timeout;
+  // meshproxy's own: requests sent again because a reused keep-alive connection turned out
+  // to be closed by the upstream (no response byte came back).
+  stats::Counter& upstream_rq_retry_keepalive_race;
+};
+
 // A cluster after translation: everything the data path needs, nothing it must parse.
 struct ClusterConfig {
   std::string name;
@@ -111,6 +128,7 @@ struct ClusterConfig {
   bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;
+  std::shared_ptr<const RetryStats> retry_stats;
   // Open connections and requests across workers (ClusterResources::forCluster(name)).
   ClusterResourcesSharedPtr resources = std::make_shared<ClusterResources>();
 };

@@ -28,7 +28,23 @@ class ClusterResources {
   Count connections;       // upstream connections open or connecting
   Count pending_requests;  // requests waiting for a connection
   Count requests;          // requests (attempts) in flight
-  Count retries;           // retries in flight (the resilience issue counts them)
+  Count retries;           // retries in flight (tryStartRetry .. retryDone)
+
+  // The router asks before each retry (Envoy's retries resource): true and counted when
+  // fewer than max_retries are in flight, false (upstream_rq_retry_overflow) otherwise. The
+  // retry holds its place until retryDone(), when its outcome is known. The limit is
+  // circuit_breakers' max_retries (Envoy's default 3 when none is configured); a retry_budget
+  // would decide here too.
+  bool tryStartRetry() {
+    if (retries.value() >= static_cast<int64_t>(max_retries.load(std::memory_order_relaxed))) {
+      return false;
+    }
+    retries.inc();
+    return true;
+  }
+  void retryDone() { retries.dec(); }
+  // Written at config time (circuit_breakers.thresholds.max_retries), read per retry.
+  std::atomic<uint64_t> max_retries{3};
 
   // The object for `cluster_name`: the one a live config already uses, else a new one.
   // Config time (translation); takes a lock.

@@ -15,6 +15,13 @@
 //   --delay-ms  echo/sink/source: wait this long after accept before reading / sending;
 //               http: default delay of every response (delay_ms= overrides it).
 //   --threads   event loops sharing the port through SO_REUSEPORT (default 1).
+//   http only, for resilience tests (a query's status= / reset=1 still wins):
+//   --status N        answer every request with status N
+//   --reset-requests  abort the connection (RST) on every request instead of answering
+//   --close-reused    close (FIN) without answering a request that arrives on a connection
+//                     that already carried one: the keep-alive race, deterministically
+//   --idle-close-ms N close a keep-alive connection idle this long (as servers do)
+//   Query parameter reset=1: abort the connection (RST) instead of answering.
 //
 // Prints "listening on HOST:PORT" once listening (PORT 0 picks a port). Exits 0 on
 // SIGTERM/SIGINT. Malformed HTTP gets a 400 and the connection is closed.
@@ -57,6 +64,10 @@ struct Config {
   size_t chunk = 16 * 1024;
   int64_t delay_ms = 0;
   int threads = 1;
+  int status = 0;  // 0: 200
+  bool reset_requests = false;
+  bool close_reused = false;
+  int64_t idle_close_ms = 0;
 };
 
 constexpr size_t kHighWater = 1 << 20;  // unsent bytes above which we stop reading/producing
@@ -127,6 +138,18 @@ void closeConn(Conn* c) {
   uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), onHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), onHandleClosed);
 }
+
+// Aborts the connection: RST, no answer.
+void resetConn(Conn* c) {
+  if (c->closing) return;
+  c->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), onHandleClosed);
+  if (uv_tcp_close_reset(&c->tcp, onHandleClosed) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), onHandleClosed);
+  }
+}
+
+void onIdleClose(uv_timer_t* timer) { closeConn(static_cast<Conn*>(timer->data)); }
 
 void onWrite(uv_write_t* req, int status) {
   WriteReq* w = static_cast<WriteReq*>(req->data);
@@ -236,7 +259,11 @@ void updateHttpReading(Conn* c) {
 
 void endResponse(Conn* c) {
   c->responding = false;
-  if (c->close_after) halfClose(c);
+  if (c->close_after) {
+    halfClose(c);
+  } else if (g_config.idle_close_ms > 0 && c->requests.empty()) {
+    uv_timer_start(&c->timer, onIdleClose, static_cast<uint64_t>(g_config.idle_close_ms), 0);
+  }
 }
 
 void pumpHttpBody(Conn* c) {
@@ -260,6 +287,7 @@ void writeResponse(Conn* c) {
   HttpRequest request = std::move(c->requests.front());
   c->requests.pop_front();
   ResponsePlan plan = meshproxy::testing::test_server::planResponse(request);
+  if (!plan.explicit_status && g_config.status > 0) plan.status = g_config.status;
   const uint64_t index = c->request_index++;
   const bool head = request.method == "HEAD";
   const bool no_body = plan.status == 204 || plan.status == 304;
@@ -325,8 +353,16 @@ void maybeRespond(Conn* c) {
   while (!c->closing && !c->responding && !c->shutdown_started) {
     if (!c->requests.empty()) {
       if (c->unsent >= kHighWater) break;  // afterWrite() calls us again
-      c->responding = true;
       ResponsePlan plan = meshproxy::testing::test_server::planResponse(c->requests.front());
+      if (plan.reset || g_config.reset_requests) {
+        resetConn(c);
+        return;
+      }
+      if (g_config.close_reused && c->request_index > 0) {
+        closeConn(c);
+        return;
+      }
+      c->responding = true;
       int64_t delay = plan.delay_ms >= 0 ? plan.delay_ms : g_config.delay_ms;
       if (delay > 0) {
         uv_timer_start(&c->timer, onHttpDelay, static_cast<uint64_t>(delay), 0);
@@ -348,6 +384,7 @@ void maybeRespond(Conn* c) {
 
 void onHttpData(Conn* c, absl::string_view data) {
   if (c->bad_request || c->close_after) return;  // discard anything after the last response
+  if (g_config.idle_close_ms > 0 && !c->responding) uv_timer_stop(&c->timer);
   bool expect_continue = false;
   bool was_idle = c->requests.empty() && !c->responding;
   if (!c->parser.feed(data, &c->requests, &expect_continue)) c->bad_request = true;
@@ -538,6 +575,14 @@ bool parseArgs(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
+    if (arg == "--reset-requests") {
+      g_config.reset_requests = true;
+      continue;
+    }
+    if (arg == "--close-reused") {
+      g_config.close_reused = true;
+      continue;
+    }
     size_t eq = arg.find('=');
     if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
       value = arg.substr(eq + 1);
@@ -588,6 +633,10 @@ bool parseArgs(int argc, char** argv) {
       g_config.chunk = static_cast<size_t>(n);
     } else if (arg == "--delay-ms" && numeric) {
       g_config.delay_ms = n;
+    } else if (arg == "--status" && numeric && n >= 200 && n <= 599) {
+      g_config.status = static_cast<int>(n);
+    } else if (arg == "--idle-close-ms" && numeric) {
+      g_config.idle_close_ms = n;
     } else if (arg == "--threads" && numeric && n >= 1 && n <= 64) {
       g_config.threads = static_cast<int>(n);
     } else {

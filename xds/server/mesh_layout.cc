@@ -63,8 +63,32 @@ std::string tcpProxy(const std::string& stat_prefix, const std::string& cluster)
       R"(,"cluster":)", q(cluster), "}}");
 }
 
+// The service's timeout and retries as RouteAction fields (",..." or "").
+std::string routeResilience(const MeshService& svc) {
+  std::string out;
+  if (!svc.timeout.empty()) out += absl::StrCat(R"(,"timeout":)", q(svc.timeout));
+  if (svc.retries.has_value()) {
+    const MeshRetries& r = *svc.retries;
+    std::string codes;
+    if (!r.retriable_status_codes.empty()) {
+      codes = absl::StrCat(R"(,"retriable_status_codes":[)",
+                           absl::StrJoin(r.retriable_status_codes, ","), "]");
+    }
+    std::string per_try;
+    if (!r.per_try_timeout.empty())
+      per_try = absl::StrCat(R"(,"per_try_timeout":)", q(r.per_try_timeout));
+    out += absl::StrCat(
+        R"(,"retry_policy":{"retry_on":)", q(r.retry_on), R"(,"num_retries":)", r.attempts, per_try,
+        codes,
+        R"(,"retry_host_predicate":[{"name":"envoy.retry_host_predicates.previous_hosts"}],)",
+        R"("host_selection_retry_max_attempts":"5"})");
+  }
+  return out;
+}
+
+// `route_extra`: more RouteAction fields (",\"timeout\":...").
 std::string httpConnectionManager(const std::string& stat_prefix, const std::string& cluster,
-                                  bool inbound_mtls) {
+                                  bool inbound_mtls, const std::string& route_extra = "") {
   std::string xfcc =
       inbound_mtls
           ? R"("forward_client_cert_details":"SANITIZE_SET","set_current_client_cert_details":{"uri":true},)"
@@ -75,6 +99,7 @@ std::string httpConnectionManager(const std::string& stat_prefix, const std::str
       R"(HttpConnectionManager","stat_prefix":)", q(stat_prefix), ",", xfcc,
       R"("route_config":{"name":)", q(cluster), R"(,"virtual_hosts":[{"name":)", q(cluster),
       R"(,"domains":["*"],"routes":[{"match":{"prefix":"/"},"route":{"cluster":)", q(cluster),
+      route_extra,
       R"(}}]}]},"http_filters":[{"name":"envoy.filters.http.router","typed_config":{"@type":)",
       R"("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}})");
 }
@@ -185,8 +210,9 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
       std::vector<std::string> ranges;
       for (const auto& ip : ips) ranges.push_back(prefixRange(ip));
       std::string cluster = outboundClusterName(*svc, *svc_port);
-      std::string filter = svc_port->http ? httpConnectionManager(cluster, cluster, false)
-                                          : tcpProxy(cluster, cluster);
+      std::string filter =
+          svc_port->http ? httpConnectionManager(cluster, cluster, false, routeResilience(*svc))
+                         : tcpProxy(cluster, cluster);
       chains.push_back(absl::StrCat(R"({"name":)", q(cluster),
                                     R"(,"filter_chain_match":{"prefix_ranges":[)",
                                     absl::StrJoin(ranges, ","), R"(]},"filters":[)", filter, "]}"));

@@ -13,8 +13,17 @@
 //     ports:
 //     - { port: 8080, protocol: http, target_port: 8080 }   # protocol http|tcp; target_port
 //                                                           # defaults to port
+//     # HTTP ports only; rendered into the callers' outbound route (Envoy's RouteAction):
+//     timeout: 3s           # route timeout (Envoy's default 15s); "0s" disables it
+//     retries:              # retry_policy, with Istio's defaults
+//       attempts: 2         # num_retries (default 2)
+//       retry_on: "5xx,reset"    # default "connect-failure,refused-stream,unavailable,cancelled,
+//                                #          retriable-status-codes" (Istio's)
+//       per_try_timeout: 0.5s    # optional
+//       retriable_status_codes: [503]   # optional
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +40,16 @@ struct MeshServicePort {
   bool http = false;  // else raw TCP
 };
 
+// A service's retry policy for its callers (Envoy's RetryPolicy, rendered with Istio's
+// previous_hosts predicate and host_selection_retry_max_attempts 5).
+struct MeshRetries {
+  int attempts = 2;
+  std::string retry_on =
+      "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
+  std::string per_try_timeout;  // Envoy JSON duration ("0.5s"); empty: none
+  std::vector<int> retriable_status_codes;
+};
+
 struct MeshService {
   std::string name;
   std::string ns = "default";
@@ -38,6 +57,8 @@ struct MeshService {
   std::vector<std::string> addresses;  // normalized IP literals
   std::vector<std::string> endpoints;  // normalized IP literals
   std::vector<MeshServicePort> ports;
+  std::string timeout;  // Envoy JSON duration ("3s"); empty: Envoy's default
+  std::optional<MeshRetries> retries;
 
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };
