@@ -138,8 +138,8 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   // The cluster's protocol options choose HTTP/1.1 or HTTP/2 (or the downstream's).
   const http::Protocol downstream =
       info.protocol == "HTTP/2" ? http::Protocol::kHttp2 : http::Protocol::kHttp11;
-  attempt.start(*cluster->httpPool(*host, {.protocol = config.upstreamProtocol(downstream)}),
-                headers, end_stream);
+  pool_key_ = upstream::PoolKey{.protocol = config.upstreamProtocol(downstream)};
+  attempt.start(*cluster->httpPool(*host, pool_key_), headers, end_stream);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
   return FilterHeadersStatus::kStopIteration;

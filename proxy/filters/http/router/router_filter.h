@@ -148,6 +148,7 @@ class RouterFilter : public http::StreamDecoderFilter,
   std::chrono::milliseconds per_try_timeout_{0};
   std::chrono::milliseconds per_try_idle_timeout_{0};
   std::optional<RetryState> retry_state_;
+  upstream::PoolKey pool_key_;  // every attempt's pool (the cluster's protocol choice)
   std::unique_ptr<Timer> retry_timer_;  // the back-off before the next attempt
   // The attempt whose response goes downstream, once chosen.
   UpstreamRequest* final_attempt_ = nullptr;

@@ -41,7 +41,7 @@ void RouterFilter::onAttemptFailed(UpstreamRequest& attempt, AttemptFailure fail
     log::debug("router: upstream {} closed a reused connection before answering; sending again",
                attempt.host().address().str());
     // Next loop iteration: the pool is still handling the close that brought us here.
-    stale_pool_ = cluster_->httpPool(attempt.workerHost(), upstream::PoolKey{});
+    stale_pool_ = cluster_->httpPool(attempt.workerHost(), pool_key_);
     scheduleRetry(std::chrono::milliseconds(0));
     return;
   }
@@ -130,7 +130,7 @@ void RouterFilter::doRetry() {
     headers.set("x-envoy-attempt-count", std::string_view(buf, static_cast<size_t>(end - buf)));
   }
   UpstreamRequest& attempt = newAttempt(*host);
-  retained_.replay(attempt, *cluster_->httpPool(*host, upstream::PoolKey{}), headers);
+  retained_.replay(attempt, *cluster_->httpPool(*host, pool_key_), headers);
   if (destroyed_) return;
   if (request_complete_ && attempt.live()) armPerTryTimers(attempt);
 }
