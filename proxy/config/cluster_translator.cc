@@ -94,6 +94,16 @@ std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
                              s.counter("upstream_cx_pool_overflow")});
 }
 
+std::shared_ptr<const upstream::RetryStats> makeRetryStats(const stats::Scope& s) {
+  return std::make_shared<const upstream::RetryStats>(upstream::RetryStats{
+      s.counter("upstream_rq_retry"), s.counter("upstream_rq_retry_success"),
+      s.counter("upstream_rq_retry_overflow"), s.counter("upstream_rq_retry_limit_exceeded"),
+      s.counter("upstream_rq_retry_backoff_exponential"),
+      s.counter("upstream_rq_retry_backoff_ratelimited"), s.counter("retry_or_shadow_abandoned"),
+      s.counter("upstream_rq_per_try_timeout"), s.counter("upstream_rq_per_try_idle_timeout"),
+      s.counter("upstream_rq_retry_keepalive_race")});
+}
+
 constexpr char kHttpProtocolOptionsKey[] = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
 absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::ClusterConfig& config,
@@ -382,6 +392,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     if (!outlier.ok()) return protobuf::withContext(outlier.status(), where);
     config->outlier_detection = std::move(*outlier);
   }
+  config->retry_stats = makeRetryStats(clusterScope(context, config->name));
   config->resources = upstream::ClusterResources::forCluster(context.stats, config->name);
   config->resources->trackRemaining(config->circuit_breakers);
   return upstream::ClusterConfigSharedPtr(std::move(config));

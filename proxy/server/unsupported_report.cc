@@ -54,7 +54,8 @@ const SupportedFields* knownOutsideRegistry(std::string_view type, bool* known) 
   if (type == "envoy.extensions.filters.listener.original_dst.v3.OriginalDst" ||
       type == "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector" ||
       type == "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector" ||
-      type == "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer") {
+      type == "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer" ||
+      type == "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate") {
     return emptyTable(type);
   }
   if (type == "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext" ||

@@ -80,13 +80,35 @@ struct ClusterStats {
 
   stats::Counter& rqClass(uint32_t status) const {
     switch (status / 100) {
-      case 1: return upstream_rq_1xx;
-      case 2: return upstream_rq_2xx;
-      case 3: return upstream_rq_3xx;
-      case 4: return upstream_rq_4xx;
-      default: return upstream_rq_5xx;
+      case 1:
+        return upstream_rq_1xx;
+      case 2:
+        return upstream_rq_2xx;
+      case 3:
+        return upstream_rq_3xx;
+      case 4:
+        return upstream_rq_4xx;
+      default:
+        return upstream_rq_5xx;
     }
   }
+};
+
+// What the router's retries did, per cluster (Envoy's names). Kept apart from ClusterStats.
+struct RetryStats {
+  stats::Counter& upstream_rq_retry;
+  stats::Counter& upstream_rq_retry_success;
+  stats::Counter& upstream_rq_retry_overflow;
+  stats::Counter& upstream_rq_retry_limit_exceeded;
+  stats::Counter& upstream_rq_retry_backoff_exponential;
+  stats::Counter& upstream_rq_retry_backoff_ratelimited;
+  // A retry was wanted but the request body outgrew the buffer limit.
+  stats::Counter& retry_or_shadow_abandoned;
+  stats::Counter& upstream_rq_per_try_timeout;
+  stats::Counter& upstream_rq_per_try_idle_timeout;
+  // meshproxy's own: requests sent again because a reused keep-alive connection turned out
+  // to be closed by the upstream (no response byte came back).
+  stats::Counter& upstream_rq_retry_keepalive_race;
 };
 
 // A cluster after translation: everything the data path needs, nothing it must parse.
@@ -155,6 +177,7 @@ struct ClusterConfig {
   OutlierDetectionConfigSharedPtr outlier_detection;
   // circuit_breakers.thresholds by priority (Envoy's defaults when absent).
   CircuitBreakers circuit_breakers;
+  std::shared_ptr<const RetryStats> retry_stats;
   // Open connections and requests across workers (ClusterResources::forCluster(name)).
   ClusterResourcesSharedPtr resources = ClusterResources::unshared();
 

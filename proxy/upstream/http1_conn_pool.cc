@@ -41,6 +41,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
                    PoolCallbacks& callbacks) override {
     decoder_ = &decoder;
     response_complete_ = false;
+    ++streams_started_;
     encoder_ = &codec_->newStream(*this);
     bind(handle, this);
     callbacks.onPoolReady(*this);
@@ -52,6 +53,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
   // PoolStream
   http::RequestEncoder& encoder() override { return *encoder_; }
   const network::Connection& connection() const override { return *connection_; }
+  bool reusedConnection() const override { return streams_started_ > 1; }
 
   // PoolHandleTarget: the owner gave up before the exchange completed; an HTTP/1 connection
   // in an unknown state cannot be reused.
@@ -158,6 +160,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
   std::unique_ptr<http::ClientConnection> codec_;
   http::ResponseDecoder* decoder_ = nullptr;
   http::RequestEncoder* encoder_ = nullptr;
+  uint64_t streams_started_ = 0;
   bool response_complete_ = false;
   bool connected_ = false;
 };
