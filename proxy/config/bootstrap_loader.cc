@@ -35,6 +35,7 @@ const protobuf::SupportedFields& bootstrapFields() {
         {"envoy.config.bootstrap.v3.RuntimeLayer.AdminLayer", {}},
     };
     f.merge(protobuf::commonSupportedFields());
+    f.merge(bootstrapSectionFields());
     // ads_config, lds_config, cds_config: ADS (SotW or delta), api_config_source, files.
     f.merge(protobuf::configSourceSupportedFields());
     return f;
@@ -69,6 +70,9 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   if (auto loader = runtime::Loader::create(b.proto); !loader.ok()) {
     return protobuf::withContext(loader.status(), "bootstrap");
   }
+  auto settings = translateBootstrapSections(b.proto);
+  if (!settings.ok()) return protobuf::withContext(settings.status(), "bootstrap");
+  b.settings = std::move(*settings);
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
     if (!address.ok()) return address.status();

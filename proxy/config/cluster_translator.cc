@@ -5,6 +5,7 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
+#include "proxy/config/cluster_socket_translator.h"
 #include "proxy/config/endpoint_translator.h"
 #include "proxy/config/transport_socket_translator.h"
 #include "proxy/core/log.h"
@@ -40,6 +41,7 @@ const protobuf::SupportedFields& clusterFields() {
         {"envoy.config.core.v3.Http2ProtocolOptions", {}},
     };
     f.merge(protobuf::commonSupportedFields());
+    f.merge(clusterSocketFields());
     return f;
   }();
   return fields;
@@ -127,6 +129,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
 
   auto config = std::make_shared<upstream::ClusterConfig>();
   config->name = proto.name();
+  if (auto s = translateClusterSocketOptions(proto, *config, where); !s.ok()) return s;
   switch (proto.type()) {
     case Cluster::STATIC:
       config->type = upstream::DiscoveryType::kStatic;
@@ -273,12 +276,12 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   }
   if (proto.has_transport_socket()) {
     auto transport = translateTransportSocket(
-        proto.transport_socket(), TransportSide::kUpstream, clusterScope(context, config->name),
+        proto.transport_socket(), TransportSide::kUpstream, clusterScope(context, config->stat_name),
         context, &config->secrets, where);
     if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
   }
-  config->stats = makeStats(clusterScope(context, config->name));
+  config->stats = makeStats(clusterScope(context, config->stat_name));
   config->resources = upstream::ClusterResources::forCluster(config->name);
   return upstream::ClusterConfigSharedPtr(std::move(config));
 }

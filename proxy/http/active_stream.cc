@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "proxy/core/log.h"
+#include "proxy/core/overload_state.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/http/conn_manager.h"
 #include "proxy/http/path_utility.h"
@@ -172,6 +173,13 @@ void ActiveStream::onRequestComplete() {
 }
 
 bool ActiveStream::prepareRequest() {
+  // The overload manager's stop_accepting_requests: Envoy's 503 "envoy overloaded" before any
+  // filter runs.
+  if (overload::isActive(overload::kStopAcceptingRequests) &&
+      !manager_.callbacks().bypassOverloadManager()) {
+    sendLocalReply(503, "envoy overloaded", "overload");
+    return false;
+  }
   HeaderMap& h = *filter_manager_.requestHeaders();
   // The codec checked what its protocol requires of the head (HTTP/1: origin-form target or
   // OPTIONS *, Host in 1.1): the path is not empty here.
@@ -311,7 +319,12 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   // The listener is being replaced: this connection takes no further request. The codec says
   // so in its protocol (HTTP/1: Connection: close on this response, as it does for every
   // response after which the connection ends).
-  if (manager_.callbacks().draining()) manager_.codec().goAway();
+  // Also while the overload manager's disable_http_keepalive is active, as Envoy does.
+  if (manager_.callbacks().draining() ||
+      (overload::isActive(overload::kDisableHttpKeepalive) &&
+       !manager_.callbacks().bypassOverloadManager())) {
+    manager_.codec().goAway();
+  }
 }
 
 void ActiveStream::encodeHeaders(HeaderMap& h, bool end_stream) {

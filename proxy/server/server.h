@@ -18,6 +18,7 @@
 #include "proxy/server/dns_cluster_updater.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
+#include "proxy/server/overload_manager.h"
 #include "proxy/runtime/loader.h"
 #include "proxy/server/worker.h"
 #include "proxy/stats/store.h"
@@ -92,6 +93,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<DnsClusterUpdater> dns_;
   std::unique_ptr<ConfigManager> config_;
+  std::unique_ptr<OverloadManager> overload_;
   size_t clusters_initializing_ = 0;
   bool dns_waiting_ = false;
   bool workers_started_ = false;
