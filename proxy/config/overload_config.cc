@@ -73,6 +73,10 @@ absl::StatusOr<OverloadConfig> translateOverloadManager(
       return absl::InvalidArgumentError("overload_manager.refresh_interval must be >= 1ms");
     }
   }
+  if (proto.resource_monitors_size() == 0) {
+    // Envoy's rule (min_items: 1).
+    return absl::InvalidArgumentError("overload_manager.resource_monitors: at least one is needed");
+  }
   absl::flat_hash_set<std::string> monitor_names;
   bool has_connections_monitor = false;
   for (int i = 0; i < proto.resource_monitors_size(); ++i) {
