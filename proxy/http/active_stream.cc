@@ -319,8 +319,10 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   // The listener is being replaced: this connection takes no further request. The codec says
   // so in its protocol (HTTP/1: Connection: close on this response, as it does for every
   // response after which the connection ends).
-  // Also while the overload manager's disable_http_keepalive is active, as Envoy does.
-  if (manager_.callbacks().draining() ||
+  // HTTP/2 announced the drain with GOAWAY when it began (ConnectionManager::onDrain).
+  // The overload manager's disable_http_keepalive ends the connection after this response on
+  // either protocol, as Envoy does (HTTP/2: GOAWAY).
+  if ((manager_.callbacks().draining() && manager_.codec().protocol() != Protocol::kHttp2) ||
       (overload::isActive(overload::kDisableHttpKeepalive) &&
        !manager_.callbacks().bypassOverloadManager())) {
     manager_.codec().goAway();
