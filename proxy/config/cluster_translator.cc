@@ -7,6 +7,7 @@
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/circuit_breakers_translator.h"
+#include "proxy/config/cluster_socket_translator.h"
 #include "proxy/config/endpoint_translator.h"
 #include "proxy/config/http2_options_translator.h"
 #include "proxy/config/lb_policy_translator.h"
@@ -48,6 +49,7 @@ const protobuf::SupportedFields& clusterFields() {
     f.merge(lbPolicySupportedFields());
     f.merge(circuitBreakersSupportedFields());
     f.merge(outlierDetectionSupportedFields());
+    f.merge(clusterSocketFields());
     return f;
   }();
   return fields;
@@ -229,6 +231,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
 
   auto config = std::make_shared<upstream::ClusterConfig>();
   config->name = proto.name();
+  if (auto s = translateClusterSocketOptions(proto, *config, where); !s.ok()) return s;
   switch (proto.type()) {
     case Cluster::STATIC:
       config->type = upstream::DiscoveryType::kStatic;
@@ -375,12 +378,12 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   if (proto.has_transport_socket()) {
     auto transport = translateTransportSocket(
         withHttp2AlpnFallback(proto.transport_socket(), config->http_protocol),
-        TransportSide::kUpstream, clusterScope(context, config->name), context, &config->secrets,
-        where);
+        TransportSide::kUpstream, clusterScope(context, config->stat_name), context,
+        &config->secrets, where);
     if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
   }
-  config->stats = makeStats(clusterScope(context, config->name));
+  config->stats = makeStats(clusterScope(context, config->stat_name));
   if (proto.has_circuit_breakers()) {
     if (auto s = translateCircuitBreakers(proto.circuit_breakers(), config->circuit_breakers);
         !s.ok()) {
@@ -392,7 +395,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     if (!outlier.ok()) return protobuf::withContext(outlier.status(), where);
     config->outlier_detection = std::move(*outlier);
   }
-  config->retry_stats = makeRetryStats(clusterScope(context, config->name));
+  config->retry_stats = makeRetryStats(clusterScope(context, config->stat_name));
   config->resources = upstream::ClusterResources::forCluster(context.stats, config->name);
   config->resources->trackRemaining(config->circuit_breakers);
   return upstream::ClusterConfigSharedPtr(std::move(config));

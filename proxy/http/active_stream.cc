@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "proxy/core/log.h"
+#include "proxy/core/overload_state.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/http/conn_manager.h"
 #include "proxy/http/internal_request.h"
@@ -199,6 +200,13 @@ void ActiveStream::onRequestComplete() {
 }
 
 bool ActiveStream::prepareRequest() {
+  // The overload manager's stop_accepting_requests: Envoy's 503 "envoy overloaded" before any
+  // filter runs.
+  if (overload::isActive(overload::kStopAcceptingRequests) &&
+      !manager_.callbacks().bypassOverloadManager()) {
+    sendLocalReply(503, "envoy overloaded", "overload");
+    return false;
+  }
   HeaderMap& h = *filter_manager_.requestHeaders();
   // The codec checked what its protocol requires of the head (HTTP/1: origin-form target or
   // OPTIONS *, Host in 1.1): the path is not empty here.
@@ -350,7 +358,11 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   // so in its protocol (HTTP/1: Connection: close on this response, as it does for every
   // response after which the connection ends).
   // HTTP/2 announced the drain with GOAWAY when it began (ConnectionManager::onDrain).
-  if (manager_.callbacks().draining() && manager_.codec().protocol() != Protocol::kHttp2) {
+  // The overload manager's disable_http_keepalive ends the connection after this response on
+  // either protocol, as Envoy does (HTTP/2: GOAWAY).
+  if ((manager_.callbacks().draining() && manager_.codec().protocol() != Protocol::kHttp2) ||
+      (overload::isActive(overload::kDisableHttpKeepalive) &&
+       !manager_.callbacks().bypassOverloadManager())) {
     manager_.codec().goAway();
   }
 }

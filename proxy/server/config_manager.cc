@@ -1,4 +1,5 @@
 #include "proxy/server/config_manager.h"
+#include "proxy/server/warming.h"
 
 #include "absl/strings/str_cat.h"
 #include "proxy/core/log.h"
@@ -84,13 +85,8 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
     }
   }
   const auto& dynamic = bootstrap.proto.dynamic_resources();
-  std::chrono::milliseconds init_timeout{15000};
-  for (const auto* source : {&dynamic.cds_config(), &dynamic.lds_config()}) {
-    if (source->has_initial_fetch_timeout()) {
-      init_timeout =
-          std::max(init_timeout, protobuf::toMilliseconds(source->initial_fetch_timeout()));
-    }
-  }
+  const std::chrono::milliseconds init_timeout =
+      initialFetchTimeout({&dynamic.cds_config(), &dynamic.lds_config()});
   if (auto s = sources_->start(stores_.clusters); !s.ok()) return s;
   // A file was read (and applied or rejected) by start(): there is nothing more to wait for.
   cds_received_ |= sources_->cdsFromFile();
@@ -108,7 +104,8 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
         done();
       }
     });
-    init_timer_->enable(init_timeout);
+    // initial_fetch_timeout 0s: wait for the first CDS and LDS responses however long it takes.
+    if (init_timeout != kNoFetchTimeout) init_timer_->enable(init_timeout);
   }
   checkInitialized();
   return absl::OkStatus();

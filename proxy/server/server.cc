@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/accesslog/access_log_manager.h"
 #include "proxy/core/log.h"
+#include "proxy/core/log_format.h"
 #include "proxy/filters/builtin_extensions.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/server/admin_endpoints.h"
@@ -74,6 +75,7 @@ void Server::teardown() {
   config_.reset();  // the xDS client joins its threads
   secrets_.reset();
   admin_.reset();
+  overload_.reset();
   drain_timer_.reset();
   quit_timer_.reset();
   for (uv_signal_t* s : signals_) {
@@ -116,6 +118,16 @@ absl::Status Server::initialize() {
   auto bootstrap = config::loadBootstrapFile(options_.config_path);
   if (!bootstrap.ok()) return bootstrap.status();
   bootstrap_ = std::move(*bootstrap);
+  // Before any stat exists: the names and tags are fixed when a stat is created.
+  stats_.setNamePolicy(bootstrap_.settings.stats_names);
+  if (const auto& pattern = bootstrap_.settings.log_text_format) {
+    // Envoy: setting both the bootstrap's log format and --log-format is an error.
+    if (options_.log_format == "json") {
+      return absl::InvalidArgumentError(
+          "application_log_config.log_format and --log-format json are both set");
+    }
+    if (auto s = log::setTextPattern(*pattern); !s.ok()) return s;
+  }
   auto* node = bootstrap_.proto.mutable_node();
   if (options_.service_node) node->set_id(*options_.service_node);
   if (options_.service_cluster) node->set_cluster(*options_.service_cluster);
@@ -138,6 +150,12 @@ absl::Status Server::initialize() {
   });
   for (const auto& key : runtime_->unreadEnvoyKeys()) {
     log::warn("runtime: key '{}' is Envoy's own setting; meshproxy does not read it", key);
+  }
+  // Before any listener accepts: the global connection limit is in force from the first one.
+  if (bootstrap_.settings.overload) {
+    overload_ = std::make_unique<OverloadManager>(loop_.uv(), *bootstrap_.settings.overload,
+                                                  stats_);
+    overload_->start();
   }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
   // Hosts count request outcomes per worker (outlier detection's input): one stripe each.

@@ -19,6 +19,7 @@
 #include "proxy/server/outlier_detection_manager.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
+#include "proxy/server/overload_manager.h"
 #include "proxy/runtime/loader.h"
 #include "proxy/server/worker.h"
 #include "proxy/stats/store.h"
@@ -97,6 +98,7 @@ class Server {
   std::unique_ptr<DnsClusterUpdater> dns_;
   std::unique_ptr<OutlierDetectionManager> outliers_;
   std::unique_ptr<ConfigManager> config_;
+  std::unique_ptr<OverloadManager> overload_;
   size_t clusters_initializing_ = 0;
   bool dns_waiting_ = false;
   bool workers_started_ = false;

@@ -10,6 +10,7 @@
 
 #include "proxy/http/codec.h"
 #include "proxy/http/http2/settings.h"
+#include "proxy/network/tcp_keepalive.h"
 #include "proxy/network/transport_socket.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
@@ -164,6 +165,11 @@ struct ClusterConfig {
   uint32_t original_dst_port_override = 0;
   // upstream_bind_config.source_address: the local address upstream sockets bind to.
   std::optional<network::Address> source_address;
+  // upstream_connection_options.tcp_keepalive: set on every upstream TCP socket
+  // (applyUpstreamSocketOptions, upstream_socket_options.h).
+  std::optional<network::TcpKeepalive> tcp_keepalive;
+  // The name its stats go under, "cluster.<stat_name>.": alt_stat_name when set, else name.
+  std::string stat_name;
   // TLS to the endpoints (UpstreamTlsContext); null is the raw transport.
   network::TransportSocketFactorySharedPtr transport_socket;
   // SDS secrets the TLS context needs: the cluster warms until SecretManager::hasSecret for

@@ -1,4 +1,5 @@
 #include "proxy/upstream/http1_conn_pool.h"
+#include "proxy/upstream/upstream_socket_options.h"
 
 #include "proxy/core/log.h"
 #include "proxy/http/codec_factory.h"
@@ -23,6 +24,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
         pool.loop(), pool.host().address(), cluster.connect_timeout,
         cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
         cluster.source_address ? &*cluster.source_address : nullptr);
+    applyUpstreamSocketOptions(cluster, *connection_);
     connection_->setCallbacks(this);
     codec_ = http::createClientCodec(*connection_);
     cluster.stats->upstream_cx_total.inc();
