@@ -67,6 +67,7 @@ void Server::teardown() {
   torn_down_ = true;
   for (auto& w : workers_) w->shutdown();  // joins the worker threads
   workers_.clear();
+  health_checks_.reset();  // closes the health check connections (main loop)
   dns_.reset();     // cancels lookups still queued on the thread pool
   config_.reset();  // the xDS client joins its threads
   secrets_.reset();
@@ -140,6 +141,10 @@ absl::Status Server::initialize() {
   // Hosts count request outcomes per worker (outlier detection's input): one stripe each.
   upstream::Host::setOutcomeStripes(options_.concurrency);
   secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
+  health_checks_ = std::make_unique<HealthCheckManager>(
+      loop_, [this](const std::vector<std::string>& clusters) {
+        if (config_ != nullptr && !shutting_down_) config_->hostHealthChanged(clusters);
+      });
   config_ = std::make_unique<ConfigManager>(
       loop_,
       config::TranslationContext{.stats = stats_,
@@ -209,6 +214,7 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot) {
   // that resolves them before the config that reads them (both go through the same queue).
   runtime_->refreshKeys();
   snapshot_ = std::move(snapshot);
+  if (health_checks_ != nullptr && !shutting_down_) health_checks_->update(*snapshot_);
   for (auto& w : workers_) w->publish(snapshot_);
 }
 
@@ -315,6 +321,7 @@ void Server::checkDrained() {
 
 void Server::finishShutdown() {
   drain_timer_.reset();
+  health_checks_.reset();
   config_.reset();
   dns_.reset();
   if (admin_ != nullptr) admin_->close([] {});

@@ -16,6 +16,7 @@
 #include "proxy/core/timer.h"
 #include "proxy/server/config_manager.h"
 #include "proxy/server/dns_cluster_updater.h"
+#include "proxy/server/health_check_manager.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
 #include "proxy/runtime/loader.h"
@@ -92,6 +93,8 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<DnsClusterUpdater> dns_;
   std::unique_ptr<ConfigManager> config_;
+  // Active health checks on this loop; follows every published snapshot.
+  std::unique_ptr<HealthCheckManager> health_checks_;
   size_t clusters_initializing_ = 0;
   bool dns_waiting_ = false;
   bool workers_started_ = false;

@@ -12,6 +12,8 @@
 //           description of it (see test_server_http.h). Query parameters: status=NNN,
 //           delay_ms=N, body_bytes=N (N bytes of 'x' instead of JSON), close=1, chunked=1
 //           (chunked response), header=name:value (extra response header, repeatable).
+//           GET /health answers 200, or 503 once /__health/fail was requested (until
+//           /__health/ok), for active health check tests.
 //   --delay-ms  echo/sink/source: wait this long after accept before reading / sending;
 //               http: default delay of every response (delay_ms= overrides it).
 //   --threads   event loops sharing the port through SO_REUSEPORT (default 1).
@@ -222,6 +224,20 @@ void pumpSource(Conn* c) {
 
 // ---- http ----
 
+// The state /health reports (switched by /__health/fail and /__health/ok).
+bool g_health_failing = false;
+
+// planResponse plus the /health switch.
+ResponsePlan httpPlan(const HttpRequest& request) {
+  ResponsePlan plan = meshproxy::testing::test_server::planResponse(request);
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  if (path == "/__health/fail") g_health_failing = true;
+  if (path == "/__health/ok") g_health_failing = false;
+  if (path == "/health" && g_health_failing) plan.status = 503;
+  return plan;
+}
+
 bool httpShouldRead(const Conn* c) {
   return c->requests.size() < kMaxQueuedRequests && c->unsent < kHighWater;
 }
@@ -259,7 +275,7 @@ void pumpHttpBody(Conn* c) {
 void writeResponse(Conn* c) {
   HttpRequest request = std::move(c->requests.front());
   c->requests.pop_front();
-  ResponsePlan plan = meshproxy::testing::test_server::planResponse(request);
+  ResponsePlan plan = httpPlan(request);
   const uint64_t index = c->request_index++;
   const bool head = request.method == "HEAD";
   const bool no_body = plan.status == 204 || plan.status == 304;
@@ -326,6 +342,7 @@ void maybeRespond(Conn* c) {
     if (!c->requests.empty()) {
       if (c->unsent >= kHighWater) break;  // afterWrite() calls us again
       c->responding = true;
+      // Only the delay is read here; httpPlan (with its /health switch) runs when writing.
       ResponsePlan plan = meshproxy::testing::test_server::planResponse(c->requests.front());
       int64_t delay = plan.delay_ms >= 0 ? plan.delay_ms : g_config.delay_ms;
       if (delay > 0) {
