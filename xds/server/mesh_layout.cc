@@ -202,7 +202,11 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
                              R"(,"common_tls_context":)", commonTlsContext(san))),
             ",");
       }
-      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, tls));
+      std::string extra = tls;
+      if (svc->health_check.has_value()) {
+        extra += healthChecksJson(*svc->health_check, svc_port->http);
+      }
+      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, extra));
     }
     if (chains.empty()) continue;
     for (const Family& f : families(mesh)) {

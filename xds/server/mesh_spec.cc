@@ -95,7 +95,8 @@ absl::StatusOr<MeshServicePort> servicePort(const YAML::Node& node, const std::s
 
 absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
   if (auto s = onlyKeys(
-          node, where, {"name", "namespace", "service_account", "addresses", "endpoints", "ports"});
+          node, where,
+          {"name", "namespace", "service_account", "addresses", "endpoints", "ports", "health_check"});
       !s.ok()) {
     return s;
   }
@@ -120,6 +121,11 @@ absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& w
     if (!p.ok()) return p.status();
     if (!seen.insert(p->port).second) return fieldError(field + ".port", "listed twice");
     svc.ports.push_back(*p);
+  }
+  if (node["health_check"]) {
+    auto check = parseMeshHealthCheck(node["health_check"], where + ".health_check");
+    if (!check.ok()) return check.status();
+    svc.health_check = std::move(*check);
   }
   return svc;
 }

@@ -13,13 +13,16 @@
 //     ports:
 //     - { port: 8080, protocol: http, target_port: 8080 }   # protocol http|tcp; target_port
 //                                                           # defaults to port
+//     health_check: { path: /health, interval: 5s }         # optional: mesh_health_check.h
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "xds/server/mesh_health_check.h"
 
 namespace meshproxy::xds_server {
 
@@ -38,6 +41,8 @@ struct MeshService {
   std::vector<std::string> addresses;  // normalized IP literals
   std::vector<std::string> endpoints;  // normalized IP literals
   std::vector<MeshServicePort> ports;
+  // Active health checks of the service's endpoints, by every sidecar that calls it.
+  std::optional<MeshHealthCheck> health_check;
 
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };
