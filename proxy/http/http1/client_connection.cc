@@ -294,30 +294,7 @@ void ClientConnectionImpl::encodeData(Buffer& data, bool end_stream) {
     data.clear();
     return;
   }
-  switch (request_framing_) {
-    case BodyFraming::kNone:
-      data.clear();
-      break;
-    case BodyFraming::kChunked: {
-      Buffer out;
-      if (!data.empty()) {
-        appendChunkHeader(out, data.length());
-        out.move(data);
-        out.add(kCrlf);
-      }
-      if (end_stream) {
-        out.add(kLastChunk);
-        out.add(kCrlf);
-      }
-      if (!out.empty()) output_.write(out);
-      break;
-    }
-    case BodyFraming::kContentLength:
-    case BodyFraming::kCloseDelimited:
-    case BodyFraming::kRaw:
-      if (!data.empty()) output_.write(data);
-      break;
-  }
+  writeBody(output_, request_framing_, data, end_stream);
   if (!end_stream) return;
   if (request_framing_ == BodyFraming::kRaw) {
     // The downstream side of an upgraded (or upgrading) stream ended: so does the

@@ -297,4 +297,31 @@ bool hasListToken(std::string_view value, std::string_view token) {
   return false;
 }
 
+void writeBody(Output& output, BodyFraming framing, Buffer& data, bool end_stream) {
+  switch (framing) {
+    case BodyFraming::kNone:
+      data.clear();
+      return;
+    case BodyFraming::kChunked: {
+      Buffer out;
+      if (!data.empty()) {
+        appendChunkHeader(out, data.length());
+        out.move(data);
+        out.add(kCrlf);
+      }
+      if (end_stream) {
+        out.add(kLastChunk);
+        out.add(kCrlf);
+      }
+      if (!out.empty()) output.write(out);
+      return;
+    }
+    case BodyFraming::kContentLength:
+    case BodyFraming::kCloseDelimited:
+    case BodyFraming::kRaw:
+      if (!data.empty()) output.write(data);
+      return;
+  }
+}
+
 }  // namespace meshproxy::http::http1

@@ -5,6 +5,7 @@
 
 #include "proxy/core/buffer.h"
 #include "proxy/http/header_map.h"
+#include "proxy/http/http1/output.h"
 
 // Serialization shared by the HTTP/1 response encoder (server codec) and request encoder
 // (client codec). The codecs decide the framing; these write the bytes.
@@ -31,6 +32,9 @@ void appendRequestLine(Buffer& out, std::string_view method, std::string_view ta
 void appendField(Buffer& out, std::string_view name, std::string_view value);
 // "<hex length>\r\n".
 void appendChunkHeader(Buffer& out, uint64_t length);
+// Writes (drains) `data` as body bytes framed as `framing` says; with `end_stream`, a chunked
+// body gets its last chunk (trailers, if any, are the caller's to write instead).
+void writeBody(Output& output, BodyFraming framing, Buffer& data, bool end_stream);
 
 // What the message's own header map says about framing and connection management. The
 // codecs generate these fields themselves; the map's values are only inputs.

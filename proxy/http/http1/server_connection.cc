@@ -328,30 +328,7 @@ void ServerConnectionImpl::encodeData(Buffer& data, bool end_stream) {
     data.clear();
     return;
   }
-  switch (response_framing_) {
-    case BodyFraming::kNone:
-      data.clear();
-      break;
-    case BodyFraming::kChunked: {
-      Buffer out;
-      if (!data.empty()) {
-        appendChunkHeader(out, data.length());
-        out.move(data);
-        out.add(kCrlf);
-      }
-      if (end_stream) {
-        out.add(kLastChunk);
-        out.add(kCrlf);
-      }
-      if (!out.empty()) output_.write(out);
-      break;
-    }
-    case BodyFraming::kContentLength:
-    case BodyFraming::kCloseDelimited:
-    case BodyFraming::kRaw:
-      if (!data.empty()) output_.write(data);
-      break;
-  }
+  writeBody(output_, response_framing_, data, end_stream);
   if (end_stream) onResponseComplete();
 }
 
