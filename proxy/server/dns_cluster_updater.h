@@ -13,10 +13,11 @@
 
 namespace meshproxy::server {
 
-// Keeps STRICT_DNS and LOGICAL_DNS clusters' hosts current (main thread): resolves every target name with
-// uv_getaddrinfo (libuv's thread pool, so the loop never blocks) each dns_refresh_rate, and
-// reports the cluster's new host list whenever the answer changes. Like Envoy, a failed
-// lookup keeps the last good hosts of that name.
+// Keeps STRICT_DNS and LOGICAL_DNS clusters' hosts current (main thread): resolves every
+// target name with uv_getaddrinfo (libuv's thread pool, so the loop never blocks) each
+// dns_refresh_rate, and reports the cluster's new host list whenever the answer changes
+// (LOGICAL_DNS: the first address only). Like Envoy, a failed lookup keeps the last good
+// hosts of that name.
 class DnsClusterUpdater {
  public:
   // Called with the cluster name and its complete new host list.

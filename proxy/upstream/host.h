@@ -129,8 +129,8 @@ using HostVector = std::vector<HostSharedPtr>;
 
 // The host list of a cluster after an update: `incoming` as discovery delivered it (new Host
 // objects), with every endpoint that `current` already had (same address, hostname, locality
-// and health check target) replaced by the current object, whose weight, priority and EDS health flag take
-// the incoming values. `changed` is false when the result equals `current` (same objects,
+// and health check target) replaced by the current object, whose weight, priority and EDS
+// health flag take the incoming values. `changed` is false when the result equals `current` (same objects,
 // same order, same weights, priorities and EDS health): nothing for the workers to rebuild.
 // Main thread.
 struct ReconciledHosts {

@@ -96,7 +96,8 @@ absl::StatusOr<MeshServicePort> servicePort(const YAML::Node& node, const std::s
 absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
   if (auto s = onlyKeys(
           node, where,
-          {"name", "namespace", "service_account", "addresses", "endpoints", "ports", "health_check"});
+          {"name", "namespace", "service_account", "addresses", "endpoints", "ports",
+           "health_check"});
       !s.ok()) {
     return s;
   }
