@@ -3,10 +3,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/endpoint_translator.h"
 #include "proxy/config/health_check_translator.h"
+#include "proxy/config/http2_options_translator.h"
 #include "proxy/config/transport_socket_translator.h"
 #include "proxy/core/log.h"
 #include "proxy/protobuf/common_supported_fields.h"
@@ -25,7 +27,7 @@ const protobuf::SupportedFields& clusterFields() {
          {"name", "type", "connect_timeout", "lb_policy", "load_assignment",
           "per_connection_buffer_limit_bytes", "typed_extension_protocol_options",
           "dns_refresh_rate", "dns_lookup_family", "max_requests_per_connection",
-          "common_http_protocol_options", "eds_cluster_config", "http2_protocol_options",
+          "common_http_protocol_options", "eds_cluster_config", "http2_protocol_options*",
           "transport_socket", "cleanup_interval", "original_dst_lb_config",
           "upstream_bind_config"}},
         {"envoy.config.cluster.v3.Cluster.OriginalDstLbConfig",
@@ -38,7 +40,6 @@ const protobuf::SupportedFields& clusterFields() {
         {"envoy.config.cluster.v3.Cluster.EdsClusterConfig", {"eds_config", "service_name"}},
         {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
         {"envoy.config.core.v3.AggregatedConfigSource", {}},
-        {"envoy.config.core.v3.Http2ProtocolOptions", {}},
     };
     f.merge(protobuf::commonSupportedFields());
     f.merge(healthCheckSupportedFields());
@@ -57,7 +58,7 @@ std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
       s.counter("upstream_cx_connect_fail"), s.counter("upstream_cx_connect_timeout"),
       s.counter("upstream_cx_destroy"), s.counter("upstream_cx_rx_bytes_total"),
       s.counter("upstream_cx_tx_bytes_total"), s.counter("upstream_cx_none_healthy"),
-      s.counter("upstream_cx_http1_total"), s.counter("upstream_cx_max_requests"),
+      s.counter("upstream_cx_http1_total"), s.counter("upstream_cx_http2_total"), s.counter("upstream_cx_max_requests"),
       s.counter("upstream_cx_idle_timeout"), s.gauge("membership_total"),
       s.gauge("membership_healthy"), s.counter("upstream_rq_total"), s.gauge("upstream_rq_active"),
       s.counter("upstream_rq_pending_total"), s.counter("upstream_rq_completed"),
@@ -75,10 +76,11 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
   using envoy::extensions::upstreams::http::v3::HttpProtocolOptions;
   static const protobuf::SupportedFields fields = {
       {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-       {"common_http_protocol_options", "explicit_http_config"}},
+       {"common_http_protocol_options", "explicit_http_config", "use_downstream_protocol_config"}},
       {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig",
-       {"http_protocol_options", "http2_protocol_options"}},
-      {"envoy.config.core.v3.Http2ProtocolOptions", {}},
+       {"http_protocol_options", "http2_protocol_options*"}},
+      {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig",
+       {"http_protocol_options", "http2_protocol_options*"}},
       {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_requests_per_connection"}},
       {"envoy.config.core.v3.Http1ProtocolOptions", {}},
   };
@@ -89,8 +91,37 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
     }
     auto options = protobuf::unpackAny<HttpProtocolOptions>(any, where + " " + kHttpProtocolOptionsKey);
     if (!options.ok()) return options.status();
+    if (options->has_auto_config()) {
+      // ALPN per connection needs a pool that picks the codec after the handshake.
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": ", kHttpProtocolOptionsKey,
+          ".auto_config is not implemented; use explicit_http_config or "
+          "use_downstream_protocol_config"));
+    }
     if (auto s = fields.check(*options); !s.ok()) return protobuf::withContext(s, where);
-    if (options->explicit_http_config().has_http2_protocol_options()) config.http2 = true;
+    const std::string h2_where = where + " " + kHttpProtocolOptionsKey;
+    if (options->has_explicit_http_config() &&
+        options->explicit_http_config().has_http2_protocol_options()) {
+      config.http2 = true;
+      config.http_protocol = upstream::UpstreamHttpProtocol::kHttp2;
+      if (auto s = translateHttp2ProtocolOptions(
+              options->explicit_http_config().http2_protocol_options(), h2_where,
+              config.http2_settings);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (options->has_use_downstream_protocol_config()) {
+      config.http_protocol = upstream::UpstreamHttpProtocol::kUseDownstream;
+      const auto& downstream = options->use_downstream_protocol_config();
+      if (downstream.has_http2_protocol_options()) {
+        if (auto s = translateHttp2ProtocolOptions(downstream.http2_protocol_options(), h2_where,
+                                                   config.http2_settings);
+            !s.ok()) {
+          return s;
+        }
+      }
+    }
     const auto& common = options->common_http_protocol_options();
     if (common.has_idle_timeout()) config.idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
     if (common.has_max_requests_per_connection()) {
@@ -107,11 +138,40 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
       config.max_requests_per_connection = common.max_requests_per_connection().value();
     }
   }
-  if (proto.has_http2_protocol_options()) config.http2 = true;
+  if (proto.has_http2_protocol_options()) {
+    config.http2 = true;
+    config.http_protocol = upstream::UpstreamHttpProtocol::kHttp2;
+    if (auto s = translateHttp2ProtocolOptions(proto.http2_protocol_options(), where,
+                                               config.http2_settings);
+        !s.ok()) {
+      return s;
+    }
+  }
   if (proto.has_max_requests_per_connection()) {
     config.max_requests_per_connection = proto.max_requests_per_connection().value();
   }
   return absl::OkStatus();
+}
+
+// An HTTP/2 cluster over TLS whose UpstreamTlsContext names no ALPN protocols offers "h2", as
+// Envoy's HTTP/2 pool does (its ALPN fallback): TLS servers such as nginx speak HTTP/2 only
+// when ALPN chose it.
+envoy::config::core::v3::TransportSocket withHttp2AlpnFallback(
+    const envoy::config::core::v3::TransportSocket& socket, upstream::UpstreamHttpProtocol protocol) {
+  using envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext;
+  envoy::config::core::v3::TransportSocket out = socket;
+  if (protocol != upstream::UpstreamHttpProtocol::kHttp2 || !socket.has_typed_config() ||
+      !socket.typed_config().Is<UpstreamTlsContext>()) {
+    return out;
+  }
+  UpstreamTlsContext tls;
+  if (!socket.typed_config().UnpackTo(&tls) ||
+      !tls.common_tls_context().alpn_protocols().empty()) {
+    return out;
+  }
+  tls.mutable_common_tls_context()->add_alpn_protocols("h2");
+  out.mutable_typed_config()->PackFrom(tls);
+  return out;
 }
 
 }  // namespace
@@ -289,8 +349,9 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   }
   if (proto.has_transport_socket()) {
     auto transport = translateTransportSocket(
-        proto.transport_socket(), TransportSide::kUpstream, clusterScope(context, config->name),
-        context, &config->secrets, where);
+        withHttp2AlpnFallback(proto.transport_socket(), config->http_protocol),
+        TransportSide::kUpstream, clusterScope(context, config->name), context,
+        &config->secrets, where);
     if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
   }

@@ -311,7 +311,10 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   // The listener is being replaced: this connection takes no further request. The codec says
   // so in its protocol (HTTP/1: Connection: close on this response, as it does for every
   // response after which the connection ends).
-  if (manager_.callbacks().draining()) manager_.codec().goAway();
+  // HTTP/2 announced the drain with GOAWAY when it began (ConnectionManager::onDrain).
+  if (manager_.callbacks().draining() && manager_.codec().protocol() != Protocol::kHttp2) {
+    manager_.codec().goAway();
+  }
 }
 
 void ActiveStream::encodeHeaders(HeaderMap& h, bool end_stream) {

@@ -21,7 +21,7 @@ void ConnectionManager::initialize(network::NetworkFilterCallbacks& callbacks) {
 }
 
 network::FilterStatus ConnectionManager::onNewConnection() {
-  codec_ = createServerCodec(connection(), *this, *config_, worker().loop);
+  started_ = true;
   config_->stats->downstream_cx_total.inc();
   config_->stats->downstream_cx_active.inc();
   connected_at_ = std::chrono::steady_clock::now();
@@ -33,15 +33,46 @@ network::FilterStatus ConnectionManager::onNewConnection() {
   return network::FilterStatus::kContinue;
 }
 
-network::FilterStatus ConnectionManager::onData(Buffer& data, bool) {
+network::FilterStatus ConnectionManager::onData(Buffer& data, bool end_stream) {
   config_->stats->downstream_cx_rx_bytes_total.add(data.length());
   if (closing_ && streams_.empty()) {
     data.clear();
     return network::FilterStatus::kStopIteration;
   }
+  if (codec_ == nullptr && !ensureCodec(data)) {
+    // A client that closes in the middle of the preface sent nothing to answer.
+    if (end_stream) connection().close(network::CloseType::kNoFlush);
+    return network::FilterStatus::kStopIteration;
+  }
   auto status = codec_->dispatch(data);
   if (!status.ok()) handleCodecError(status);
   return network::FilterStatus::kStopIteration;
+}
+
+bool ConnectionManager::ensureCodec(const Buffer& data) {
+  std::optional<Protocol> protocol = chooseServerProtocol(config_->codec_type, connection(), data);
+  if (!protocol.has_value()) return false;
+  codec_ = createServerCodec(*protocol, connection(), *this, *config_, worker().loop);
+  // The drain began before the first bytes came.
+  if (callbacks_->draining()) onDrain();
+  return true;
+}
+
+void ConnectionManager::onDrain() {
+  // HTTP/1 has nothing to announce a drain with: each response says Connection: close
+  // (ActiveStream). HTTP/2: GOAWAY with the highest stream id now, so the client opens no new
+  // stream here, then the real last stream id after drain_timeout, as Envoy does; the codec
+  // closes the connection once the streams in flight are done.
+  if (codec_ == nullptr || codec_->protocol() != Protocol::kHttp2 || drain_timer_ != nullptr) {
+    return;
+  }
+  if (config_->drain_timeout.count() <= 0) {
+    codec_->goAway();
+    return;
+  }
+  codec_->shutdownNotice();
+  drain_timer_ = std::make_unique<Timer>(worker().loop.uv(), [this] { codec_->goAway(); });
+  drain_timer_->enable(config_->drain_timeout);
 }
 
 RequestDecoder& ConnectionManager::newStream(ResponseEncoder& encoder) {
@@ -93,9 +124,11 @@ void ConnectionManager::onIdleTimeout() {
 void ConnectionManager::onEvent(network::ConnectionEvent event) {
   if (event == network::ConnectionEvent::kConnected) return;
   idle_timer_.reset();
+  drain_timer_.reset();
   // Streams still open lose their connection; each finishes (and logs) as reset.
   while (!streams_.empty()) streams_.front()->onConnectionClose();
-  if (codec_ != nullptr) {
+  if (started_) {
+    started_ = false;
     const auto& s = *config_->stats;
     s.downstream_cx_active.dec();
     s.downstream_cx_destroy.inc();

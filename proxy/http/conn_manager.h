@@ -26,6 +26,7 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
   network::FilterStatus onNewConnection() override;
   network::FilterStatus onData(Buffer& data, bool end_stream) override;
   void onEvent(network::ConnectionEvent event) override;
+  void onDrain() override;
   void onAboveWriteBufferHighWatermark() override;
   void onBelowWriteBufferLowWatermark() override;
   // ServerConnectionCallbacks
@@ -43,6 +44,8 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
  private:
   void handleCodecError(const absl::Status& status);
   void onIdleTimeout();
+  // codec_type AUTO waits for ALPN or the first bytes; false: not decided yet.
+  bool ensureCodec(const Buffer& data);
 
   std::shared_ptr<const ConnManagerConfig> config_;
   network::NetworkFilterCallbacks* callbacks_ = nullptr;
@@ -52,6 +55,9 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
   // connections would otherwise allocate and free a node per request).
   std::list<std::unique_ptr<ActiveStream>> spare_node_;
   std::unique_ptr<Timer> idle_timer_;
+  // HTTP/2 drain: the final GOAWAY, drain_timeout after the shutdown notice (as Envoy does).
+  std::unique_ptr<Timer> drain_timer_;
+  bool started_ = false;  // onNewConnection ran: the connection is counted
   uint64_t next_stream_id_ = 1;
   // The codec found malformed input: no further bytes are read.
   bool closing_ = false;

@@ -11,6 +11,7 @@
 #include "proxy/core/name_slots.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/forwarded_client_cert.h"
+#include "proxy/http/http2/settings.h"
 #include "proxy/http/route_config.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
@@ -47,6 +48,11 @@ struct ConnManagerStats {
   stats::Histogram& downstream_cx_length_ms;
 };
 
+// HttpConnectionManager.codec_type. kAuto: HTTP/2 when TLS negotiated ALPN "h2", or (no
+// ALPN) when the connection starts with the HTTP/2 client preface (h2c prior knowledge);
+// HTTP/1.1 otherwise.
+enum class CodecType { kAuto, kHttp1, kHttp2 };
+
 enum class ServerHeaderTransformation { kOverwrite, kAppendIfAbsent, kPassThrough };
 
 // An HttpConnectionManager after translation: shared, immutable.
@@ -63,6 +69,10 @@ struct ConnManagerConfig {
     HttpFilterFactory factory;
   };
   std::vector<HttpFilter> filter_factories;
+
+  CodecType codec_type = CodecType::kAuto;
+  // http2_protocol_options (the header limits and the loop are filled in per connection).
+  http2::Http2Settings http2_settings;
 
   uint32_t max_request_headers_kb = 60;
   uint32_t max_headers_count = 100;

@@ -85,6 +85,13 @@ void ActiveConnection::onData(Buffer& data, bool end_stream) {
   data.clear();
 }
 
+void ActiveConnection::startDraining(uint64_t deadline_ms) {
+  if (drain_deadline_ms_ != 0 || closed_) return;
+  drain_deadline_ms_ = deadline_ms;
+  // A filter may close the connection here; this object is freed only by deferred delete.
+  for (size_t i = 0; i < started_ && i < filters_.size() && !closed_; ++i) filters_[i]->onDrain();
+}
+
 void ActiveConnection::onEvent(ConnectionEvent event) {
   if (closed_) return;
   if (event == ConnectionEvent::kConnected) {
@@ -290,7 +297,11 @@ void ActiveListener::updateConfig(std::shared_ptr<const ListenerConfig> config,
 }
 
 void ActiveListener::drainConnections(uint64_t drain_deadline_ms) {
-  for (auto& c : connections_) c->startDraining(drain_deadline_ms);
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    ActiveConnection* c = it->get();
+    ++it;  // a connection that closes while it starts draining leaves the list
+    c->startDraining(drain_deadline_ms);
+  }
   if (!pending_.empty() && pending_drain_deadline_ms_ == 0) {
     pending_drain_deadline_ms_ = drain_deadline_ms;
   }

@@ -49,9 +49,8 @@ class ActiveConnection : public ConnectionCallbacks,
   void addFilter(std::unique_ptr<NetworkFilter> filter) override;
 
   std::list<std::unique_ptr<ActiveConnection>>::iterator position;
-  void startDraining(uint64_t deadline_ms) {
-    if (drain_deadline_ms_ == 0) drain_deadline_ms_ = deadline_ms;
-  }
+  // Marks the connection draining and tells its started filters (once).
+  void startDraining(uint64_t deadline_ms);
   uint64_t drainDeadlineMs() const { return drain_deadline_ms_; }
 
  private:

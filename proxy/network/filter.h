@@ -46,6 +46,9 @@ class NetworkFilter {
   virtual FilterStatus onNewConnection() { return FilterStatus::kContinue; }
   virtual FilterStatus onData(Buffer& data, bool end_stream) = 0;
   virtual void onEvent(ConnectionEvent event) {}
+  // The connection began draining (listener update or removal, shutdown): a protocol that
+  // can announce it does so now (HTTP/2 GOAWAY). The filter may close the connection.
+  virtual void onDrain() {}
   // The downstream connection's write queue crossed its watermarks.
   virtual void onAboveWriteBufferHighWatermark() {}
   virtual void onBelowWriteBufferLowWatermark() {}

@@ -280,7 +280,7 @@ void Server::onSignal(int signum) {
 
 void Server::drainListeners() {
   log::info("draining listeners: no new connections will be accepted");
-  for (auto& w : workers_) w->stopAccepting();
+  for (auto& w : workers_) w->drain();
 }
 
 void Server::shutdown(bool drain) {

@@ -54,7 +54,7 @@ class Server {
   // The layered runtime (admin /runtime, /runtime_modify).
   runtime::Loader& runtime() { return *runtime_; }
 
-  // Stops accepting everywhere; open connections carry on (admin /drain_listeners).
+  // Stops accepting everywhere and drains open connections (admin /drain_listeners, SIGTERM).
   void drainListeners();
   // Begins shutdown: with drain, waits up to --drain-time-s for connections to finish.
   void shutdown(bool drain);

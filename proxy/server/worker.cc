@@ -136,6 +136,16 @@ void Worker::stopAccepting() {
   });
 }
 
+void Worker::drain() {
+  loop_.post([this]() {
+    accepting_ = false;
+    for (auto& [key, listener] : listeners_) {
+      listener->stopAccepting();
+      listener->drainConnections(drainDeadline());
+    }
+  });
+}
+
 void Worker::shutdown() {
   if (!thread_.joinable()) return;
   loop_.post([this]() {

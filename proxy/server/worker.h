@@ -38,6 +38,9 @@ class Worker : private network::ListenerIndex, private http::WorkerRouteTables::
   void publishRuntime(runtime::SnapshotSharedPtr snapshot);
   // Thread-safe. Stops accepting on every listener; open connections carry on.
   void stopAccepting();
+  // Thread-safe. Stops accepting and drains the open connections (HTTP/1: Connection: close
+  // on the next response; HTTP/2: GOAWAY), closing what is left after the drain time.
+  void drain();
   // Thread-safe. Closes everything, stops the loop and joins the thread.
   void shutdown();
 

@@ -14,8 +14,6 @@ std::string_view toString(AsyncHttpFailure failure) {
       return "no_cluster";
     case AsyncHttpFailure::kNoHealthyUpstream:
       return "no_healthy_upstream";
-    case AsyncHttpFailure::kUnsupportedProtocol:
-      return "unsupported_upstream_protocol";
     case AsyncHttpFailure::kConnectionFailure:
       return "connection_failure";
     case AsyncHttpFailure::kReset:
@@ -196,15 +194,11 @@ void AsyncHttpClient::send(WorkerCluster* cluster, std::string_view cluster_name
     return;
   }
   const ClusterConfig& config = cluster->config();
-  if (config.http2) {
-    callbacks.onFailure(AsyncHttpFailure::kUnsupportedProtocol,
-                        "upstream HTTP/2 is not supported yet");
-    return;
-  }
   static const LbContext kNothingToSay;
   WorkerHost* host =
       cluster->chooseHost(options.lb_context != nullptr ? *options.lb_context : kNothingToSay);
-  ConnPool* pool = host == nullptr ? nullptr : cluster->httpPool(*host, PoolKey{});
+  ConnPool* pool = host == nullptr ? nullptr : cluster->httpPool(
+      *host, PoolKey{.protocol = config.upstreamProtocol(http::Protocol::kHttp11)});
   if (pool == nullptr) {
     config.stats->upstream_cx_none_healthy.inc();
     callbacks.onFailure(AsyncHttpFailure::kNoHealthyUpstream, "no healthy upstream");

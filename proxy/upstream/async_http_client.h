@@ -17,10 +17,9 @@
 // LbContext), the host's connection pool carries it, and an UpstreamRequest counts it (cluster
 // stats, circuit-breaker resources, the host's outcome counters for outlier detection).
 //
-// HTTP/1.1 upstream for now. A cluster that declares HTTP/2 fails with kUnsupportedProtocol
-// until the HTTP/2 pool exists (issue 12); then the same client carries it, and a unary gRPC
-// client is a thin layer on top: framing the message into the body, reading grpc-status from
-// the response trailers (which AsyncHttpResponse keeps).
+// The cluster's protocol options choose HTTP/1.1 or HTTP/2 (use_downstream_protocol_config:
+// HTTP/1.1). A unary gRPC client is a thin layer on top: framing the message into the body,
+// reading grpc-status from the response trailers (which AsyncHttpResponse keeps).
 namespace meshproxy::upstream {
 
 class WorkerCluster;
@@ -30,7 +29,6 @@ class AsyncHttpRequest;
 enum class AsyncHttpFailure {
   kNoCluster,            // no cluster of that name in the worker's config
   kNoHealthyUpstream,    // the cluster has no host for this request
-  kUnsupportedProtocol,  // the cluster speaks HTTP/2 upstream (not yet)
   kConnectionFailure,    // connect failed or timed out
   kReset,                // the connection closed or the response was malformed
   kTimeout,              // AsyncHttpOptions::timeout passed first

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "proxy/http/codec.h"
+#include "proxy/http/http2/settings.h"
 #include "proxy/network/transport_socket.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
@@ -23,6 +25,10 @@ namespace meshproxy::upstream {
 // one host at the first address of the latest answer (new connections follow the answer).
 enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst, kLogicalDns };
 enum class LbPolicy { kRoundRobin, kLeastRequest, kClusterProvided };
+// The protocol of HTTP requests to the endpoints (Envoy's HttpProtocolOptions
+// upstream_protocol_options): HTTP/1.1, HTTP/2 (explicit_http_config.http2_protocol_options or
+// the legacy cluster field), or the downstream request's (use_downstream_protocol_config).
+enum class UpstreamHttpProtocol { kHttp11, kHttp2, kUseDownstream };
 enum class DnsFamily { kAuto, kV4Only, kV6Only, kV4Preferred, kAll };
 
 // A name a STRICT_DNS cluster resolves; each address it yields becomes a host.
@@ -44,6 +50,7 @@ struct ClusterStats {
   stats::Counter& upstream_cx_tx_bytes_total;
   stats::Counter& upstream_cx_none_healthy;
   stats::Counter& upstream_cx_http1_total;
+  stats::Counter& upstream_cx_http2_total;
   stats::Counter& upstream_cx_max_requests;
   stats::Counter& upstream_cx_idle_timeout;
   stats::Gauge& membership_total;
@@ -92,9 +99,26 @@ struct ClusterConfig {
   // EDS: the ClusterLoadAssignment name to subscribe to, and how long to wait for it.
   std::string eds_service_name;
   std::chrono::milliseconds initial_fetch_timeout{15000};
-  // Declared HTTP/2 (explicit_http_config.http2_protocol_options or the legacy field). Used
-  // for the xDS gRPC stream; the HTTP data path speaks HTTP/1.1 upstream only so far.
+  // Declared HTTP/2 (explicit_http_config.http2_protocol_options or the legacy field): the
+  // xDS gRPC stream needs it.
   bool http2 = false;
+  UpstreamHttpProtocol http_protocol = UpstreamHttpProtocol::kHttp11;
+  // http2_protocol_options for HTTP/2 connections (header limits and loop filled in per
+  // connection).
+  http::http2::Http2Settings http2_settings;
+  // The protocol a request arriving over `downstream` is sent with.
+  http::Protocol upstreamProtocol(http::Protocol downstream) const {
+    switch (http_protocol) {
+      case UpstreamHttpProtocol::kHttp2:
+        return http::Protocol::kHttp2;
+      case UpstreamHttpProtocol::kUseDownstream:
+        return downstream == http::Protocol::kHttp2 ? http::Protocol::kHttp2
+                                                    : http::Protocol::kHttp11;
+      case UpstreamHttpProtocol::kHttp11:
+        break;
+    }
+    return http::Protocol::kHttp11;
+  }
   HostVector hosts;
   // Active health checks (run on the main thread; results in each host's kFailedActiveHc).
   std::vector<HealthCheckConfigSharedPtr> health_checks;

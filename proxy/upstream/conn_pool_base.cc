@@ -260,6 +260,36 @@ void ConnPoolBase::onClosed(ActiveClient& client) {
   openForPending();
 }
 
+void ConnPoolBase::onConcurrentStreamLimit(ActiveClient& client, uint32_t limit) {
+  client.concurrent_limit_ = std::max<uint32_t>(limit, 1);
+  if (client.state_ != ActiveClient::State::kReady && client.state_ != ActiveClient::State::kBusy) {
+    return;
+  }
+  if (client.draining_) return;
+  if (client.capacity() == 0) {
+    setReady(client, false);
+    client.state_ = ActiveClient::State::kBusy;
+    return;
+  }
+  servePending(client);
+  if (client.state_ != ActiveClient::State::kClosed && client.capacity() > 0) {
+    client.state_ = ActiveClient::State::kReady;
+    setReady(client, true);
+  }
+}
+
+void ConnPoolBase::onGoAway(ActiveClient& client) {
+  if (client.state_ == ActiveClient::State::kClosed) return;
+  client.draining_ = true;
+  setReady(client, false);
+  if (client.state_ != ActiveClient::State::kConnecting && client.active_streams_ == 0) {
+    client.close();
+    return;
+  }
+  // Waiting requests need a connection that still takes streams.
+  openForPending();
+}
+
 void ConnPoolBase::drainConnections() {
   std::vector<ActiveClient*> idle;
   for (auto& client : clients_) {

@@ -17,7 +17,8 @@ namespace meshproxy::upstream {
 // a new stream to a ready connection or queue it, open connections for what the connecting
 // ones cannot carry, fail the oldest waiting request when a connect fails, close connections
 // that idle out, ran out of requests or were drained. HTTP/1 is a limit of 1 stream per
-// connection; HTTP/2 will set the peer's SETTINGS_MAX_CONCURRENT_STREAMS.
+// connection; HTTP/2 starts at its configured max_concurrent_streams and follows the peer's
+// SETTINGS_MAX_CONCURRENT_STREAMS.
 class ConnPoolBase : public ConnPool {
  public:
   ConnPoolBase(EventLoop& loop, HostSharedPtr host, ClusterConfigSharedPtr cluster, PoolKey key);
@@ -79,6 +80,11 @@ class ConnPoolBase : public ConnPool {
   // One of the client's streams ended; `reusable`: the connection can carry another.
   void onStreamDone(ActiveClient& client, bool reusable);
   void onClosed(ActiveClient& client);
+  // Multiplexed protocols: the peer changed how many streams the connection takes at once
+  // (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS), or refuses new ones (GOAWAY: the connection
+  // drains, closing when its streams are done, and waiting requests get another one).
+  void onConcurrentStreamLimit(ActiveClient& client, uint32_t limit);
+  void onGoAway(ActiveClient& client);
 
   const ClusterConfig& cluster() const { return *cluster_; }
   EventLoop& loop() { return loop_; }

@@ -63,7 +63,8 @@ void HttpHealthCheckSession::onInterval() {
         std::make_unique<HealthCheckConnection>(parent_.loop(), parent_.cluster(), *host_,
                                                 static_cast<network::ConnectionCallbacks&>(*this));
     if (grpc()) {
-      http::http2::Http2Settings settings;
+      // The cluster's http2_protocol_options, as its pools use them.
+      http::http2::Http2Settings settings = parent_.cluster().http2_settings;
       settings.loop = &parent_.loop();  // closed streams are freed after the current event
       client_->codec = std::make_unique<http::http2::ClientConnectionImpl>(*client_->connection,
                                                                            nullptr, settings);

@@ -4,6 +4,7 @@
 #include "proxy/network/connection.h"
 #include "proxy/upstream/cluster_manager.h"
 #include "proxy/upstream/http1_conn_pool.h"
+#include "proxy/upstream/http2_conn_pool.h"
 
 namespace meshproxy::upstream {
 
@@ -84,7 +85,10 @@ WorkerHost* WorkerCluster::chooseHost(const LbContext& context) {
 
 ConnPool* WorkerCluster::httpPool(WorkerHost& host, const PoolKey& key) {
   if (ConnPool* pool = host.pool(key); pool != nullptr) return pool;
-  if (key.protocol == http::Protocol::kHttp2) return nullptr;
+  if (key.protocol == http::Protocol::kHttp2) {
+    return &host.addPool(
+        std::make_unique<Http2ConnPool>(manager_.loop(), host.sharedHost(), config_));
+  }
   return &host.addPool(
       std::make_unique<Http1ConnPool>(manager_.loop(), host.sharedHost(), config_));
 }

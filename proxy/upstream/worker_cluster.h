@@ -58,8 +58,7 @@ class WorkerCluster : public DeferredDeletable {
   // valid while the caller holds a ClusterPin on this cluster.
   WorkerHost* chooseHost(const LbContext& context);
 
-  // The pool of `host` (a host this cluster chose) for `key`, made on first use; null when
-  // the protocol has no pool yet (HTTP/2 upstream: issue 12).
+  // The pool of `host` (a host this cluster chose) for `key`, made on first use.
   ConnPool* httpPool(WorkerHost& host, const PoolKey& key);
 
   const WorkerHostVector& hosts() const { return hosts_; }

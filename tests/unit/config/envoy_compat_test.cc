@@ -302,11 +302,20 @@ TEST(EnvoyCompatTest, DeprecatedClusterHttp2ProtocolOptionsSelectsHttp2) {
   auto c = translateCluster(b->proto.static_resources().clusters(0), context);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE((*c)->http2);
-  // Its options are checked like those of its replacement (explicit_http_config).
+  EXPECT_EQ((*c)->http_protocol, upstream::UpstreamHttpProtocol::kHttp2);
+  // Its options are translated like those of its replacement (explicit_http_config).
   std::string with_option = yaml;
   with_option.replace(with_option.find("http2_protocol_options: {}"), 26,
                       "http2_protocol_options: {max_concurrent_streams: 10}");
   b = parseBootstrap(with_option);
+  ASSERT_TRUE(b.ok()) << b.status();
+  c = translateCluster(b->proto.static_resources().clusters(0), context);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)->http2_settings.max_concurrent_streams, 10u);
+  std::string unsupported = yaml;
+  unsupported.replace(unsupported.find("http2_protocol_options: {}"), 26,
+                      "http2_protocol_options: {allow_metadata: true}");
+  b = parseBootstrap(unsupported);
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_FALSE(translateCluster(b->proto.static_resources().clusters(0), context).ok());
 }

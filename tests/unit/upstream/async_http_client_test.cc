@@ -404,7 +404,6 @@ TEST(AsyncHttpClientTest, NothingListeningIsAConnectionFailure) {
 TEST(AsyncHttpClientTest, RequestsThatCannotStartFailBeforeSendReturns) {
   Fixture f;
   f.addCluster("empty", {});
-  f.addCluster("h2", {f.server.address()}, /*http2=*/true);
   AsyncHttpHandle handle;
 
   Recorder no_cluster;
@@ -416,10 +415,6 @@ TEST(AsyncHttpClientTest, RequestsThatCannotStartFailBeforeSendReturns) {
   f.client->send(clusterSlots().intern("empty"), request("GET", "/"), Buffer(), no_host, {},
                  handle);
   EXPECT_EQ(no_host.failure, AsyncHttpFailure::kNoHealthyUpstream);
-
-  Recorder h2;
-  f.client->send("h2", request("GET", "/"), Buffer(), h2, {}, handle);
-  EXPECT_EQ(h2.failure, AsyncHttpFailure::kUnsupportedProtocol);
 
   EXPECT_FALSE(handle.active());
   EXPECT_EQ(f.client->activeRequests(), 0u);

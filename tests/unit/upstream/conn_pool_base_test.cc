@@ -63,6 +63,8 @@ class FakePool : public ConnPoolBase {
   void connectFailed(FakeClient& c) { onConnectFailed(c, PoolFailureReason::kConnectTimeout, "t"); }
   void streamDone(FakeClient& c, bool reusable) { onStreamDone(c, reusable); }
   void closed(FakeClient& c) { onClosed(c); }
+  void streamLimit(FakeClient& c, uint32_t limit) { onConcurrentStreamLimit(c, limit); }
+  void goAway(FakeClient& c) { onGoAway(c); }
 
   std::vector<FakeClient*> made;  // every client ever made (deleted ones deferred)
 
@@ -144,6 +146,49 @@ TEST(ConnPoolBaseTest, AStreamCapacityAboveOneMultiplexes) {
   pool.streamDone(*pool.made[0], true);  // a slot frees up: c takes it
   EXPECT_EQ(cb.ready, 3);
   EXPECT_EQ(pool.made[0]->activeStreams(), 2u);
+}
+
+// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: a lower limit stops new streams on the connection
+// (they open another), a higher one lets waiting streams in.
+TEST(ConnPoolBaseTest, ThePeersStreamLimitChangesTheCapacity) {
+  Fixture f;
+  FakePool pool(f.loop, f.cluster, 100);
+  Callbacks cb;
+  PoolHandle a, b, c;
+  pool.newStream(f.decoder, cb, a);
+  pool.connected(*pool.made[0]);
+  EXPECT_EQ(cb.ready, 1);
+  pool.streamLimit(*pool.made[0], 1);
+  pool.newStream(f.decoder, cb, b);
+  EXPECT_TRUE(b.pending());
+  EXPECT_EQ(pool.made.size(), 2u);  // full: another connection for b
+  pool.streamLimit(*pool.made[0], 3);
+  EXPECT_EQ(cb.ready, 2);  // b got the freed capacity on the first connection
+  EXPECT_EQ(pool.made[0]->activeStreams(), 2u);
+  pool.newStream(f.decoder, cb, c);
+  EXPECT_EQ(cb.ready, 3);
+  EXPECT_EQ(pool.made[0]->activeStreams(), 3u);
+}
+
+// HTTP/2 GOAWAY: the connection takes no new stream, closes when its streams are done, and
+// waiting streams go to a new connection.
+TEST(ConnPoolBaseTest, GoAwayDrainsTheConnection) {
+  Fixture f;
+  FakePool pool(f.loop, f.cluster, 10);
+  Callbacks cb;
+  PoolHandle a, b;
+  pool.newStream(f.decoder, cb, a);
+  pool.connected(*pool.made[0]);
+  pool.goAway(*pool.made[0]);
+  EXPECT_FALSE(pool.made[0]->closed);  // a is still in flight
+  pool.newStream(f.decoder, cb, b);
+  EXPECT_TRUE(b.pending());
+  EXPECT_EQ(pool.made.size(), 2u);
+  a.release();
+  pool.streamDone(*pool.made[0], false);
+  EXPECT_TRUE(pool.made[0]->closed);
+  pool.connected(*pool.made[1]);
+  EXPECT_NE(b.stream(), nullptr);
 }
 
 TEST(ConnPoolBaseTest, CancellingAWaitingStreamLeavesTheQueueWithoutACallback) {

@@ -122,7 +122,11 @@ TEST(WorkerClusterTest, KeptHostsKeepTheirWorkerStateAndPoolsAcrossAnUpdate) {
   WorkerHost* kept = first->hosts()[1].get();
   ConnPool* pool = first->httpPool(*kept, PoolKey{});
   ASSERT_NE(pool, nullptr);
-  EXPECT_EQ(first->httpPool(*kept, PoolKey{http::Protocol::kHttp2, 0}), nullptr);  // not yet
+  // Another protocol is another pool of the same host.
+  ConnPool* h2 = first->httpPool(*kept, PoolKey{http::Protocol::kHttp2, 0});
+  ASSERT_NE(h2, nullptr);
+  EXPECT_NE(h2, pool);
+  EXPECT_EQ(h2->key().protocol, http::Protocol::kHttp2);
   kept->active_requests = 3;
 
   // New config (say a new connect_timeout): host 1 stays (same object), host 0 goes, a new

@@ -110,12 +110,6 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   cluster_ = upstream::ClusterPin(*cluster);
   const upstream::ClusterConfig& config = cluster->config();
   info.upstream_cluster = config.name;
-  if (config.http2) {
-    // Said plainly rather than speaking HTTP/1.1 to a server that expects HTTP/2.
-    callbacks_->sendLocalReply(503, "upstream HTTP/2 is not supported yet",
-                               "unsupported_upstream_protocol");
-    return FilterHeadersStatus::kStopIteration;
-  }
   upstream::WorkerHost* host = cluster->chooseHost(*this);
   if (host == nullptr) {
     config.stats->upstream_cx_none_healthy.inc();
@@ -128,7 +122,11 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
   UpstreamRequest& attempt = newAttempt(*host);
-  attempt.start(*cluster->httpPool(*host, upstream::PoolKey{}), headers, end_stream);
+  // The cluster's protocol options choose HTTP/1.1 or HTTP/2 (or the downstream's).
+  const http::Protocol downstream =
+      info.protocol == "HTTP/2" ? http::Protocol::kHttp2 : http::Protocol::kHttp11;
+  attempt.start(*cluster->httpPool(*host, {.protocol = config.upstreamProtocol(downstream)}),
+                headers, end_stream);
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
   return FilterHeadersStatus::kStopIteration;

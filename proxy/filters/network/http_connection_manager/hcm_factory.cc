@@ -4,6 +4,7 @@
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "proxy/accesslog/access_log_config.h"
 #include "proxy/config/extension_registry.h"
+#include "proxy/config/http2_options_translator.h"
 #include "proxy/http/conn_manager.h"
 #include "proxy/istio/istio_stats_observer.h"
 #include "proxy/protobuf/proto_util.h"
@@ -22,6 +23,7 @@ const protobuf::SupportedFields& hcmFields() {
   static const protobuf::SupportedFields fields = {
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
        {"stat_prefix", "codec_type", "route_config*", "rds", "http_filters", "common_http_protocol_options",
+        "http2_protocol_options*",
         "stream_idle_timeout", "request_timeout", "request_headers_timeout", "max_request_headers_kb",
         "use_remote_address", "xff_num_trusted_hops", "generate_request_id",
         "preserve_external_request_id", "access_log", "server_name", "server_header_transformation",
@@ -88,12 +90,25 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   c->stat_prefix = proto.stat_prefix();
   switch (proto.codec_type()) {
     case HttpConnectionManager::AUTO:
+      c->codec_type = http::CodecType::kAuto;
+      break;
     case HttpConnectionManager::HTTP1:
+      c->codec_type = http::CodecType::kHttp1;
+      break;
+    case HttpConnectionManager::HTTP2:
+      c->codec_type = http::CodecType::kHttp2;
       break;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           "http_connection_manager: unsupported codec_type ",
-          HttpConnectionManager::CodecType_Name(proto.codec_type()), " (HTTP/1.1 only so far)"));
+          HttpConnectionManager::CodecType_Name(proto.codec_type()), " (HTTP/3 is not built)"));
+  }
+  if (proto.has_http2_protocol_options()) {
+    if (auto s = config::translateHttp2ProtocolOptions(proto.http2_protocol_options(),
+                                                       "http_connection_manager", c->http2_settings);
+        !s.ok()) {
+      return s;
+    }
   }
   if (proto.has_rds()) {
     const auto& rds = proto.rds();
