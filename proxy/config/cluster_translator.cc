@@ -9,6 +9,7 @@
 #include "proxy/config/circuit_breakers_translator.h"
 #include "proxy/config/cluster_socket_translator.h"
 #include "proxy/config/endpoint_translator.h"
+#include "proxy/config/health_check_translator.h"
 #include "proxy/config/http2_options_translator.h"
 #include "proxy/config/lb_policy_translator.h"
 #include "proxy/config/outlier_detection_translator.h"
@@ -50,6 +51,7 @@ const protobuf::SupportedFields& clusterFields() {
     f.merge(circuitBreakersSupportedFields());
     f.merge(outlierDetectionSupportedFields());
     f.merge(clusterSocketFields());
+    f.merge(healthCheckSupportedFields());
     return f;
   }();
   return fields;
@@ -239,6 +241,9 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     case Cluster::STRICT_DNS:
       config->type = upstream::DiscoveryType::kStrictDns;
       break;
+    case Cluster::LOGICAL_DNS:
+      config->type = upstream::DiscoveryType::kLogicalDns;
+      break;
     case Cluster::EDS: {
       config->type = upstream::DiscoveryType::kEds;
       const auto& eds = proto.eds_cluster_config();
@@ -317,7 +322,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->per_connection_buffer_limit = proto.per_connection_buffer_limit_bytes().value();
   }
   if (auto s = translateHttpProtocolOptions(proto, *config, where); !s.ok()) return s;
-  if (config->type == upstream::DiscoveryType::kStrictDns) {
+  if (config->resolvesDns()) {
     if (proto.has_dns_refresh_rate()) {
       config->dns_refresh_rate = protobuf::toMilliseconds(proto.dns_refresh_rate());
       if (config->dns_refresh_rate.count() < 1) {
@@ -353,7 +358,14 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   const auto& cla = proto.load_assignment();
   if (auto s = checkLoadAssignmentFields(cla); !s.ok())
     return protobuf::withContext(s, where + " load_assignment");
-  if (config->type == upstream::DiscoveryType::kStrictDns) {
+  if (config->type == upstream::DiscoveryType::kLogicalDns &&
+      (cla.endpoints_size() != 1 || cla.endpoints(0).lb_endpoints_size() != 1)) {
+    // Envoy: "LOGICAL_DNS clusters must have a single locality_lb_endpoint and a single
+    // lb_endpoint".
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": a LOGICAL_DNS cluster needs exactly one endpoint in load_assignment"));
+  }
+  if (config->resolvesDns()) {
     // Resolved on the main thread; the hosts arrive with the first answer.
     for (int l = 0; l < cla.endpoints_size(); ++l) {
       for (int e = 0; e < cla.endpoints(l).lb_endpoints_size(); ++e) {
@@ -367,7 +379,13 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         uint32_t weight = lb_endpoint.has_load_balancing_weight()
                               ? lb_endpoint.load_balancing_weight().value()
                               : 1;
-        config->dns_targets.push_back({sa.address(), sa.port_value(), weight});
+        const auto& hc = lb_endpoint.endpoint().health_check_config();
+        config->dns_targets.push_back(
+            {sa.address(),
+             sa.port_value(),
+             weight,
+             // Envoy's hostnameForHealthChecks: the DNS name unless health_check_config names one.
+             {hc.port_value(), hc.hostname().empty() ? sa.address() : hc.hostname()}});
       }
     }
   } else if (config->type == upstream::DiscoveryType::kStatic) {
@@ -382,6 +400,11 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         &config->secrets, where);
     if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
+  }
+  if (auto s =
+          translateHealthChecks(proto, clusterScope(context, config->stat_name), *config, where);
+      !s.ok()) {
+    return s;
   }
   config->stats = makeStats(clusterScope(context, config->stat_name));
   if (proto.has_circuit_breakers()) {

@@ -61,7 +61,7 @@ absl::Status ConfigManager::loadStatic(const config::Bootstrap& bootstrap) {
                                 listener_type_.dependencies((*handles)[i]));
   }
   for (const auto& [name, slot] : stores_.clusters.slots()) {
-    if (slot.active && slot.active->value->type == upstream::DiscoveryType::kStrictDns &&
+    if (slot.active && slot.active->value->resolvesDns() &&
         on_dns_cluster)
       on_dns_cluster(slot.active->value);
   }
@@ -230,7 +230,7 @@ void ConfigManager::clustersActivated(const std::vector<std::string>& names) {
   if (!on_dns_cluster) return;
   for (const auto& name : names) {
     const auto* entry = stores_.clusters.active(name);
-    if (entry != nullptr && entry->value->type == upstream::DiscoveryType::kStrictDns)
+    if (entry != nullptr && entry->value->resolvesDns())
       on_dns_cluster(entry->value);
   }
 }
@@ -258,10 +258,15 @@ void ConfigManager::setDnsHosts(const std::string& cluster, upstream::HostVector
   rebuild();
 }
 
+void ConfigManager::hostHealthChanged(const std::vector<std::string>& clusters) {
+  for (const auto& name : clusters) builder_.markHealthChanged(name);
+  rebuild();
+}
+
 std::vector<upstream::ClusterConfigSharedPtr> ConfigManager::dnsClusters() const {
   std::vector<upstream::ClusterConfigSharedPtr> out;
   for (const auto& [name, slot] : stores_.clusters.slots()) {
-    if (slot.active && slot.active->value->type == upstream::DiscoveryType::kStrictDns)
+    if (slot.active && slot.active->value->resolvesDns())
       out.push_back(slot.active->value);
   }
   return out;

@@ -68,6 +68,7 @@ void Server::teardown() {
   torn_down_ = true;
   for (auto& w : workers_) w->shutdown();  // joins the worker threads
   workers_.clear();
+  health_checks_.reset();  // closes the health check connections (main loop)
   // The workers (who wake it) are gone.
   upstream::OutlierWakeup::set(nullptr);
   outliers_.reset();
@@ -153,8 +154,8 @@ absl::Status Server::initialize() {
   }
   // Before any listener accepts: the global connection limit is in force from the first one.
   if (bootstrap_.settings.overload) {
-    overload_ = std::make_unique<OverloadManager>(loop_.uv(), *bootstrap_.settings.overload,
-                                                  stats_);
+    overload_ =
+        std::make_unique<OverloadManager>(loop_.uv(), *bootstrap_.settings.overload, stats_);
     overload_->start();
   }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
@@ -162,6 +163,10 @@ absl::Status Server::initialize() {
   upstream::Host::setOutcomeStripes(options_.concurrency);
   secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
   if (auto s = startOutlierDetection(); !s.ok()) return s;
+  health_checks_ =
+      std::make_unique<HealthCheckManager>(loop_, [this](const std::vector<std::string>& clusters) {
+        if (config_ != nullptr && !shutting_down_) config_->hostHealthChanged(clusters);
+      });
   config_ = std::make_unique<ConfigManager>(
       loop_,
       config::TranslationContext{.stats = stats_,
@@ -231,6 +236,7 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot) {
   // that resolves them before the config that reads them (both go through the same queue).
   runtime_->refreshKeys();
   snapshot_ = std::move(snapshot);
+  if (health_checks_ != nullptr && !shutting_down_) health_checks_->update(*snapshot_);
   for (auto& w : workers_) w->publish(snapshot_);
   if (outliers_ != nullptr) outliers_->update(snapshot_->clusters);
 }
@@ -243,10 +249,11 @@ absl::Status Server::startOutlierDetection() {
     if (!opened.ok()) return opened.status();
     event_log = std::move(*opened);
   }
-  outliers_ = std::make_unique<OutlierDetectionManager>(
-      loop_, stats_, std::move(event_log), [this](const std::string& cluster) {
-        for (auto& w : workers_) w->onHostHealthChanged(cluster);
-      });
+  outliers_ = std::make_unique<OutlierDetectionManager>(loop_, stats_, std::move(event_log),
+                                                        [this](const std::string& cluster) {
+                                                          for (auto& w : workers_)
+                                                            w->onHostHealthChanged(cluster);
+                                                        });
   upstream::OutlierWakeup::set(outliers_.get());
   return absl::OkStatus();
 }
@@ -354,6 +361,7 @@ void Server::checkDrained() {
 
 void Server::finishShutdown() {
   drain_timer_.reset();
+  health_checks_.reset();
   config_.reset();
   dns_.reset();
   if (admin_ != nullptr) admin_->close([] {});

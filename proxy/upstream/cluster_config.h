@@ -16,6 +16,7 @@
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
 #include "proxy/upstream/cluster_resources.h"
+#include "proxy/upstream/health_check_config.h"
 #include "proxy/upstream/host.h"
 #include "proxy/upstream/lb_config.h"
 #include "proxy/upstream/lb_tables.h"
@@ -24,8 +25,9 @@
 namespace meshproxy::upstream {
 
 // kOriginalDst: no configured hosts; each connection goes to its downstream's original
-// destination (transparent passthrough), hosts being made on demand.
-enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst };
+// destination (transparent passthrough), hosts being made on demand. kLogicalDns: one name,
+// one host at the first address of the latest answer (new connections follow the answer).
+enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst, kLogicalDns };
 enum class LbPolicy { kRoundRobin, kLeastRequest, kRandom, kRingHash, kMaglev, kClusterProvided };
 // The protocol of HTTP requests to the endpoints (Envoy's HttpProtocolOptions
 // upstream_protocol_options): HTTP/1.1, HTTP/2 (explicit_http_config.http2_protocol_options or
@@ -38,6 +40,7 @@ struct DnsTarget {
   std::string name;
   uint32_t port = 0;
   uint32_t weight = 1;
+  HealthCheckTarget health_check;  // Endpoint.health_check_config
 };
 
 // Envoy's cluster.<name>.* stats this cluster keeps (references into the stats store).
@@ -128,7 +131,7 @@ struct ClusterConfig {
   // HTTP connection pools: 0 means unlimited / disabled.
   uint32_t max_requests_per_connection = 0;
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
-  // STRICT_DNS: the names to resolve (host:port), and how often.
+  // STRICT_DNS and LOGICAL_DNS: the names to resolve (host:port), and how often.
   std::vector<DnsTarget> dns_targets;
   std::chrono::milliseconds dns_refresh_rate{5000};
   DnsFamily dns_family = DnsFamily::kAuto;
@@ -156,6 +159,12 @@ struct ClusterConfig {
     return http::Protocol::kHttp11;
   }
   HostVector hosts;
+  // Active health checks (run on the main thread; results in each host's kFailedActiveHc).
+  std::vector<HealthCheckConfigSharedPtr> health_checks;
+  std::shared_ptr<const HealthCheckStats> health_check_stats;
+  // With health checks, a host discovery removed stays while it passes them (Envoy), unless
+  // this is set.
+  bool ignore_health_on_host_removal = false;
   // ORIGINAL_DST: hosts unused this long are dropped (with their idle connections).
   std::chrono::milliseconds cleanup_interval{5000};
   // ORIGINAL_DST over HTTP: take the destination from this request header when
@@ -175,6 +184,10 @@ struct ClusterConfig {
   // SDS secrets the TLS context needs: the cluster warms until SecretManager::hasSecret for
   // each.
   std::vector<std::string> secrets;
+  // Hosts come from DNS lookups on the main thread (STRICT_DNS, LOGICAL_DNS).
+  bool resolvesDns() const {
+    return type == DiscoveryType::kStrictDns || type == DiscoveryType::kLogicalDns;
+  }
   // False while its TLS context waits for SDS secrets (the cluster should stay warming).
   bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.

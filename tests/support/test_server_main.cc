@@ -13,6 +13,8 @@
 //           description of it (see test_server_http.h). Query parameters: status=NNN,
 //           delay_ms=N, body_bytes=N (N bytes of 'x' instead of JSON), close=1, chunked=1
 //           (chunked response), header=name:value (extra response header, repeatable).
+//           GET /health answers 200, or 503 once /__health/fail was requested (until
+//           /__health/ok), for active health check tests.
 //   --delay-ms  echo/sink/source: wait this long after accept before reading / sending;
 //               http: default delay of every response (delay_ms= overrides it).
 //   --status    http: the status of every response that has no status= parameter.
@@ -256,6 +258,20 @@ void pumpSource(Conn* c) {
 
 // ---- http ----
 
+// The state /health reports (switched by /__health/fail and /__health/ok).
+bool g_health_failing = false;
+
+// planResponse plus the /health switch.
+ResponsePlan httpPlan(const HttpRequest& request) {
+  ResponsePlan plan = planWithDefaults(request);
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  if (path == "/__health/fail") g_health_failing = true;
+  if (path == "/__health/ok") g_health_failing = false;
+  if (path == "/health" && g_health_failing) plan.status = 503;
+  return plan;
+}
+
 bool httpShouldRead(const Conn* c) {
   return c->requests.size() < kMaxQueuedRequests && c->unsent < kHighWater;
 }
@@ -297,7 +313,7 @@ void pumpHttpBody(Conn* c) {
 void writeResponse(Conn* c) {
   HttpRequest request = std::move(c->requests.front());
   c->requests.pop_front();
-  ResponsePlan plan = planWithDefaults(request);
+  ResponsePlan plan = httpPlan(request);
   const uint64_t index = c->request_index++;
   const bool head = request.method == "HEAD";
   const bool no_body = plan.status == 204 || plan.status == 304;

@@ -253,12 +253,14 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
                              R"(,"common_tls_context":)", commonTlsContext(san))),
             ",");
       }
-      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port,
-                                        tls + svc->outbound_cluster_fields));
+      std::string extra = tls + svc->outbound_cluster_fields;
+      if (svc->health_check.has_value()) {
+        extra += healthChecksJson(*svc->health_check, svc_port->http);
+      }
+      clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, extra));
       if (svc->canary.has_value()) {
         clusters->push_back(staticCluster(canaryClusterName(*svc, *svc_port),
-                                          svc->canary->endpoints, svc_port->target_port,
-                                          tls + svc->outbound_cluster_fields));
+                                          svc->canary->endpoints, svc_port->target_port, extra));
       }
     }
     if (chains.empty()) continue;

@@ -190,9 +190,10 @@ absl::StatusOr<MeshRetries> retries(const YAML::Node& node, const std::string& w
 }
 
 absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
-  if (auto s = onlyKeys(node, where,
-                        {"name", "namespace", "service_account", "addresses", "endpoints", "ports",
-                         "canary", "circuit_breakers", "outlier_detection", "timeout", "retries"});
+  if (auto s = onlyKeys(
+          node, where,
+          {"name", "namespace", "service_account", "addresses", "endpoints", "ports", "canary",
+           "circuit_breakers", "outlier_detection", "timeout", "retries", "health_check"});
       !s.ok()) {
     return s;
   }
@@ -241,6 +242,11 @@ absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& w
     auto r = retries(node["retries"], where + ".retries");
     if (!r.ok()) return r.status();
     svc.retries = std::move(*r);
+  }
+  if (node["health_check"]) {
+    auto check = parseMeshHealthCheck(node["health_check"], where + ".health_check");
+    if (!check.ok()) return check.status();
+    svc.health_check = std::move(*check);
   }
   return svc;
 }

@@ -28,6 +28,7 @@
 //                                #          retriable-status-codes" (Istio's)
 //       per_try_timeout: 0.5s    # optional
 //       retriable_status_codes: [503]   # optional
+//     health_check: { path: /health, interval: 5s }         # optional: mesh_health_check.h
 #pragma once
 
 #include <optional>
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "xds/server/mesh_health_check.h"
 
 namespace meshproxy::xds_server {
 
@@ -77,6 +79,8 @@ struct MeshService {
   std::string outbound_cluster_fields;
   std::string timeout;  // Envoy JSON duration ("3s"); empty: Envoy's default
   std::optional<MeshRetries> retries;
+  // Active health checks of the service's endpoints, by every sidecar that calls it.
+  std::optional<MeshHealthCheck> health_check;
 
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };
