@@ -4,11 +4,11 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/bootstrap_defaults.h"
+#include "proxy/config/outlier_detection_translator.h"
 #include "proxy/config/static_route_clusters.h"
 #include "proxy/config/yaml_to_json.h"
 #include "proxy/protobuf/common_supported_fields.h"
 #include "proxy/protobuf/config_source.h"
-#include "proxy/config/outlier_detection_translator.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/runtime/loader.h"
@@ -19,8 +19,10 @@ namespace {
 const protobuf::SupportedFields& bootstrapFields() {
   static const protobuf::SupportedFields fields = [] {
     protobuf::SupportedFields f = {
-        {"envoy.config.bootstrap.v3.Bootstrap", {"node", "static_resources", "admin", "dynamic_resources", "layered_runtime"}},
-        {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources", {"lds_config", "cds_config", "ads_config"}},
+        {"envoy.config.bootstrap.v3.Bootstrap",
+         {"node", "static_resources", "admin", "dynamic_resources", "layered_runtime"}},
+        {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources",
+         {"lds_config", "cds_config", "ads_config"}},
         // user_agent_*: replaced by meshproxy's own before the node is sent, as Envoy replaces
         // them with its own.
         {"envoy.config.core.v3.Node",
@@ -37,6 +39,7 @@ const protobuf::SupportedFields& bootstrapFields() {
     };
     f.merge(protobuf::commonSupportedFields());
     f.merge(outlierEventLogBootstrapFields());
+    f.merge(bootstrapSectionFields());
     // ads_config, lds_config, cds_config: ADS (SotW or delta), api_config_source, files.
     f.merge(protobuf::configSourceSupportedFields());
     return f;
@@ -66,11 +69,15 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   if (!parsed.ok()) return parsed.status();
   Bootstrap b;
   b.proto = std::move(*parsed);
-  if (auto s = bootstrapFields().check(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
+  if (auto s = bootstrapFields().check(b.proto); !s.ok())
+    return protobuf::withContext(s, "bootstrap");
   // Layer names, value types: checked here so that validate mode reports them too.
   if (auto loader = runtime::Loader::create(b.proto); !loader.ok()) {
     return protobuf::withContext(loader.status(), "bootstrap");
   }
+  auto settings = translateBootstrapSections(b.proto);
+  if (!settings.ok()) return protobuf::withContext(settings.status(), "bootstrap");
+  b.settings = std::move(*settings);
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
     if (!address.ok()) return address.status();

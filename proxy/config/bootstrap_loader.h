@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "envoy/config/bootstrap/v3/bootstrap.pb.h"
+#include "proxy/config/bootstrap_sections.h"
 #include "proxy/network/address.h"
 #include "proxy/protobuf/supported_fields.h"
 
@@ -16,6 +17,8 @@ namespace meshproxy::config {
 struct Bootstrap {
   envoy::config::bootstrap::v3::Bootstrap proto;
   std::optional<network::Address> admin_address;
+  // cluster_manager, application_log_config ... (bootstrap_sections.h).
+  BootstrapSettings settings;
 };
 
 // Reads a bootstrap in YAML or JSON and checks every top-level field is implemented.

@@ -7,7 +7,9 @@
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/config/circuit_breakers_translator.h"
+#include "proxy/config/cluster_socket_translator.h"
 #include "proxy/config/endpoint_translator.h"
+#include "proxy/config/health_check_translator.h"
 #include "proxy/config/http2_options_translator.h"
 #include "proxy/config/lb_policy_translator.h"
 #include "proxy/config/outlier_detection_translator.h"
@@ -48,6 +50,8 @@ const protobuf::SupportedFields& clusterFields() {
     f.merge(lbPolicySupportedFields());
     f.merge(circuitBreakersSupportedFields());
     f.merge(outlierDetectionSupportedFields());
+    f.merge(clusterSocketFields());
+    f.merge(healthCheckSupportedFields());
     return f;
   }();
   return fields;
@@ -92,6 +96,16 @@ std::shared_ptr<const upstream::ClusterStats> makeStats(const stats::Scope& s) {
                              s.counter("upstream_rq_pending_overflow"),
                              s.counter("upstream_rq_retry_overflow"),
                              s.counter("upstream_cx_pool_overflow")});
+}
+
+std::shared_ptr<const upstream::RetryStats> makeRetryStats(const stats::Scope& s) {
+  return std::make_shared<const upstream::RetryStats>(upstream::RetryStats{
+      s.counter("upstream_rq_retry"), s.counter("upstream_rq_retry_success"),
+      s.counter("upstream_rq_retry_overflow"), s.counter("upstream_rq_retry_limit_exceeded"),
+      s.counter("upstream_rq_retry_backoff_exponential"),
+      s.counter("upstream_rq_retry_backoff_ratelimited"), s.counter("retry_or_shadow_abandoned"),
+      s.counter("upstream_rq_per_try_timeout"), s.counter("upstream_rq_per_try_idle_timeout"),
+      s.counter("upstream_rq_retry_keepalive_race")});
 }
 
 constexpr char kHttpProtocolOptionsKey[] = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -219,12 +233,16 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
 
   auto config = std::make_shared<upstream::ClusterConfig>();
   config->name = proto.name();
+  if (auto s = translateClusterSocketOptions(proto, *config, where); !s.ok()) return s;
   switch (proto.type()) {
     case Cluster::STATIC:
       config->type = upstream::DiscoveryType::kStatic;
       break;
     case Cluster::STRICT_DNS:
       config->type = upstream::DiscoveryType::kStrictDns;
+      break;
+    case Cluster::LOGICAL_DNS:
+      config->type = upstream::DiscoveryType::kLogicalDns;
       break;
     case Cluster::EDS: {
       config->type = upstream::DiscoveryType::kEds;
@@ -304,7 +322,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->per_connection_buffer_limit = proto.per_connection_buffer_limit_bytes().value();
   }
   if (auto s = translateHttpProtocolOptions(proto, *config, where); !s.ok()) return s;
-  if (config->type == upstream::DiscoveryType::kStrictDns) {
+  if (config->resolvesDns()) {
     if (proto.has_dns_refresh_rate()) {
       config->dns_refresh_rate = protobuf::toMilliseconds(proto.dns_refresh_rate());
       if (config->dns_refresh_rate.count() < 1) {
@@ -340,7 +358,14 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   const auto& cla = proto.load_assignment();
   if (auto s = checkLoadAssignmentFields(cla); !s.ok())
     return protobuf::withContext(s, where + " load_assignment");
-  if (config->type == upstream::DiscoveryType::kStrictDns) {
+  if (config->type == upstream::DiscoveryType::kLogicalDns &&
+      (cla.endpoints_size() != 1 || cla.endpoints(0).lb_endpoints_size() != 1)) {
+    // Envoy: "LOGICAL_DNS clusters must have a single locality_lb_endpoint and a single
+    // lb_endpoint".
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": a LOGICAL_DNS cluster needs exactly one endpoint in load_assignment"));
+  }
+  if (config->resolvesDns()) {
     // Resolved on the main thread; the hosts arrive with the first answer.
     for (int l = 0; l < cla.endpoints_size(); ++l) {
       for (int e = 0; e < cla.endpoints(l).lb_endpoints_size(); ++e) {
@@ -354,7 +379,13 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         uint32_t weight = lb_endpoint.has_load_balancing_weight()
                               ? lb_endpoint.load_balancing_weight().value()
                               : 1;
-        config->dns_targets.push_back({sa.address(), sa.port_value(), weight});
+        const auto& hc = lb_endpoint.endpoint().health_check_config();
+        config->dns_targets.push_back(
+            {sa.address(),
+             sa.port_value(),
+             weight,
+             // Envoy's hostnameForHealthChecks: the DNS name unless health_check_config names one.
+             {hc.port_value(), hc.hostname().empty() ? sa.address() : hc.hostname()}});
       }
     }
   } else if (config->type == upstream::DiscoveryType::kStatic) {
@@ -365,12 +396,17 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   if (proto.has_transport_socket()) {
     auto transport = translateTransportSocket(
         withHttp2AlpnFallback(proto.transport_socket(), config->http_protocol),
-        TransportSide::kUpstream, clusterScope(context, config->name), context, &config->secrets,
-        where);
+        TransportSide::kUpstream, clusterScope(context, config->stat_name), context,
+        &config->secrets, where);
     if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
   }
-  config->stats = makeStats(clusterScope(context, config->name));
+  if (auto s =
+          translateHealthChecks(proto, clusterScope(context, config->stat_name), *config, where);
+      !s.ok()) {
+    return s;
+  }
+  config->stats = makeStats(clusterScope(context, config->stat_name));
   if (proto.has_circuit_breakers()) {
     if (auto s = translateCircuitBreakers(proto.circuit_breakers(), config->circuit_breakers);
         !s.ok()) {
@@ -382,6 +418,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     if (!outlier.ok()) return protobuf::withContext(outlier.status(), where);
     config->outlier_detection = std::move(*outlier);
   }
+  config->retry_stats = makeRetryStats(clusterScope(context, config->stat_name));
   config->resources = upstream::ClusterResources::forCluster(context.stats, config->name);
   config->resources->trackRemaining(config->circuit_breakers);
   return upstream::ClusterConfigSharedPtr(std::move(config));

@@ -19,7 +19,8 @@ const protobuf::SupportedFields& endpointFields() {
          {"lb_endpoints", "locality", "priority", "load_balancing_weight"}},
         {"envoy.config.endpoint.v3.LbEndpoint",
          {"endpoint", "load_balancing_weight", "health_status"}},
-        {"envoy.config.endpoint.v3.Endpoint", {"address", "hostname"}},
+        {"envoy.config.endpoint.v3.Endpoint", {"address", "hostname", "health_check_config"}},
+        {"envoy.config.endpoint.v3.Endpoint.HealthCheckConfig", {"port_value", "hostname"}},
     };
     f.merge(protobuf::commonSupportedFields());
     return f;
@@ -92,6 +93,11 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
       host->setLocalityWeight(locality_weight);
       host->setOverprovisioningFactor(overprovisioning_factor);
       if (eds_unhealthy) host->setHealthFlag(upstream::HealthFlag::kFailedEdsHealth);
+      const auto& hc = lb_endpoint.endpoint().health_check_config();
+      // Envoy's hostnameForHealthChecks: health_check_config.hostname, else the endpoint's.
+      host->setHealthCheckTarget({hc.port_value(), hc.hostname().empty()
+                                                       ? lb_endpoint.endpoint().hostname()
+                                                       : hc.hostname()});
       hosts.push_back(std::move(host));
     }
   }

@@ -27,9 +27,7 @@ const protobuf::SupportedFields& listenerFields() {
           "per_connection_buffer_limit_bytes", "stat_prefix", "traffic_direction",
           "listener_filters", "listener_filters_timeout", "continue_on_listener_filters_timeout",
           "use_original_dst", "bind_to_port", "transparent", "freebind",
-          // Exemptions from the overload manager and its global connection limit: meshproxy has
-          // neither (bootstrap overload_manager is refused), so like Envoy without one they
-          // change nothing. Whoever implements overload_manager must honor them.
+          // Exemptions from the overload manager and its global connection limit.
           "ignore_global_conn_limit", "bypass_overload_manager"}},
         {"envoy.config.listener.v3.FilterChain",
          {"name", "filters", "transport_socket", "filter_chain_match"}},
@@ -57,6 +55,8 @@ std::shared_ptr<const network::ListenerStats> makeStats(TranslationContext& cont
                             s.counter("no_filter_chain_match"),
                             s.counter("downstream_pre_cx_timeout"),
                             s.gauge("downstream_pre_cx_active"),
+                            s.counter("downstream_global_cx_overflow"),
+                            s.counter("downstream_cx_overload_reject"),
                             {}};
   for (uint32_t w = 0; w < context.concurrency; ++w) {
     stats::Scope ws = s.workerScope(w);
@@ -216,6 +216,8 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
   config->bind_to_port = !proto.has_bind_to_port() || proto.bind_to_port().value();
   config->transparent = proto.has_transparent() && proto.transparent().value();
   config->freebind = proto.has_freebind() && proto.freebind().value();
+  config->ignore_global_conn_limit = proto.ignore_global_conn_limit();
+  config->bypass_overload_manager = proto.bypass_overload_manager();
   if (config->use_original_dst &&
       std::find(config->listener_filters.begin(), config->listener_filters.end(),
                 network::ListenerFilterKind::kOriginalDst) == config->listener_filters.end()) {

@@ -4,6 +4,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <sstream>
@@ -79,6 +80,43 @@ std::optional<std::string> numberAsJson(std::string_view text) {
   return json;
 }
 
+// An integer in base 8 ("0600") or 16 ("0x1F"), as Envoy reads YAML (yaml-cpp converts with the
+// stream's base detection, YAML 1.1's rule): `mode: 0600` on a pipe is 384, the permission
+// bits the writer meant. Decimal digits after a leading 0 ("09") are not octal and fall through
+// to the decimal reading, as Envoy's float fallback gives the same. Nullopt: not such a number,
+// or too large for 64 bits (it then stays a string, as in Envoy).
+std::optional<std::string> prefixedIntegerAsJson(std::string_view text) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  if (i + 1 >= text.size() || text[i] != '0') return std::nullopt;
+  unsigned base = 8;
+  ++i;
+  if (text[i] == 'x' || text[i] == 'X') {
+    base = 16;
+    if (++i == text.size()) return std::nullopt;
+  }
+  uint64_t value = 0;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    unsigned digit;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<unsigned>(c - '0');
+    } else if (base == 16 && c >= 'a' && c <= 'f') {
+      digit = static_cast<unsigned>(c - 'a' + 10);
+    } else if (base == 16 && c >= 'A' && c <= 'F') {
+      digit = static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      return std::nullopt;
+    }
+    if (digit >= base) return std::nullopt;
+    if (value > (UINT64_MAX - digit) / base) return std::nullopt;
+    value = value * base + digit;
+  }
+  if (negative && value > static_cast<uint64_t>(INT64_MAX) + 1) return std::nullopt;
+  return negative && value != 0 ? absl::StrCat("-", value) : absl::StrCat(value);
+}
+
 // JSON literal for a plain scalar that is a bool, null or number; nullopt means "a string".
 std::optional<std::string> plainScalarAsJson(std::string_view text) {
   if (text == "true" || text == "True" || text == "TRUE") return "true";
@@ -86,6 +124,7 @@ std::optional<std::string> plainScalarAsJson(std::string_view text) {
   if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
     return "null";
   }
+  if (auto prefixed = prefixedIntegerAsJson(text)) return prefixed;
   return numberAsJson(text);
 }
 

@@ -5,8 +5,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "proxy/core/log.h"
+#include "proxy/core/overload_state.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/http/conn_manager.h"
+#include "proxy/http/internal_request.h"
 #include "proxy/http/path_utility.h"
 #include "proxy/http/request_id.h"
 #include "proxy/network/connection.h"
@@ -110,6 +112,7 @@ const Route* ActiveStream::route() {
     }
     cached_route_ = r;
     info_.route_name = r == nullptr ? std::string_view() : std::string_view(r->name());
+    if (r != nullptr) armMaxStreamDuration(*r);
     if (r == nullptr) {
       config_.stats->no_route.inc();
     } else if (auto route_idle_timeout = r->idleTimeout(); route_idle_timeout.has_value()) {
@@ -128,6 +131,31 @@ const Route* ActiveStream::route() {
     }
   }
   return *cached_route_;
+}
+
+// Counted from the start of the stream, as Envoy does for the route's max_stream_duration.
+void ActiveStream::armMaxStreamDuration(const Route& route) {
+  auto limit = route.maxStreamDuration();
+  if (limit.count() <= 0) return;
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      info_.sinceStart(std::chrono::steady_clock::now()));
+  auto left = limit > elapsed ? limit - elapsed : std::chrono::milliseconds(0);
+  if (max_duration_timer_ == nullptr) {
+    max_duration_timer_ =
+        std::make_unique<Timer>(manager_.worker().loop.uv(), [this] { onMaxStreamDuration(); });
+  }
+  max_duration_timer_->enable(left);
+}
+
+void ActiveStream::onMaxStreamDuration() {
+  if (finished_) return;
+  config_.stats->downstream_rq_max_duration_reached.inc();
+  info_.setResponseFlag(accesslog::ResponseFlag::kDurationTimeout);
+  if (filter_manager_.responseHeadersSent()) {
+    resetStream(StreamResetReason::kLocalReset);
+  } else {
+    sendLocalReply(408, "downstream duration timeout", "max_duration_timeout");
+  }
 }
 
 void ActiveStream::resetIdleTimer() {
@@ -172,6 +200,13 @@ void ActiveStream::onRequestComplete() {
 }
 
 bool ActiveStream::prepareRequest() {
+  // The overload manager's stop_accepting_requests: Envoy's 503 "envoy overloaded" before any
+  // filter runs.
+  if (overload::isActive(overload::kStopAcceptingRequests) &&
+      !manager_.callbacks().bypassOverloadManager()) {
+    sendLocalReply(503, "envoy overloaded", "overload");
+    return false;
+  }
   HeaderMap& h = *filter_manager_.requestHeaders();
   // The codec checked what its protocol requires of the head (HTTP/1: origin-form target or
   // OPTIONS *, Host in 1.1): the path is not empty here.
@@ -235,13 +270,16 @@ bool ActiveStream::prepareRequest() {
   const auto& ssl = manager_.connection().ssl();
   std::string_view scheme = manager_.connection().secure() ? "https" : "http";
   auto xff = h.get("x-forwarded-for");
+  bool internal = false;
   if (config_.use_remote_address) {
     const std::string peer_ip = manager_.connection().remoteAddress().ip();
     downstream_remote_address_ = manager_.connection().remoteAddress().str();
+    internal = !(xff.has_value() && !xff->empty()) && isInternalAddress(peer_ip);
     h.set("x-forwarded-for",
           xff.has_value() && !xff->empty() ? absl::StrCat(toAbsl(*xff), ",", peer_ip) : peer_ip);
     h.set("x-forwarded-proto", scheme);
   } else {
+    internal = xff.has_value() && isInternalRequest(*xff);
     if (xff.has_value()) {
       std::vector<std::string> hops;
       for (absl::string_view hop : absl::StrSplit(toAbsl(*xff), ',')) {
@@ -252,6 +290,14 @@ bool ActiveStream::prepareRequest() {
       }
     }
     h.setIfAbsent("x-forwarded-proto", scheme);
+  }
+  // Only internal clients steer retries, timeouts and hedging with x-envoy-* headers, and
+  // only they may send the route table's internal_only_headers (Envoy's sanitizing).
+  if (!internal) {
+    removeEnvoyControlHeaders(h);
+    if (const RouteConfig* table = routeConfig(); table != nullptr) {
+      table->removeInternalOnlyHeaders(h);
+    }
   }
   mutateForwardedClientCert(h, config_.forward_client_cert, config_.client_cert_details, ssl.get());
   if (!downstream_remote_address_.empty())
@@ -312,7 +358,11 @@ void ActiveStream::mutateResponseHeaders(HeaderMap& h) {
   // so in its protocol (HTTP/1: Connection: close on this response, as it does for every
   // response after which the connection ends).
   // HTTP/2 announced the drain with GOAWAY when it began (ConnectionManager::onDrain).
-  if (manager_.callbacks().draining() && manager_.codec().protocol() != Protocol::kHttp2) {
+  // The overload manager's disable_http_keepalive ends the connection after this response on
+  // either protocol, as Envoy does (HTTP/2: GOAWAY).
+  if ((manager_.callbacks().draining() && manager_.codec().protocol() != Protocol::kHttp2) ||
+      (overload::isActive(overload::kDisableHttpKeepalive) &&
+       !manager_.callbacks().bypassOverloadManager())) {
     manager_.codec().goAway();
   }
 }
@@ -452,6 +502,7 @@ void ActiveStream::finishStream() {
   idle_timer_.reset();
   request_timer_.reset();
   request_headers_timer_.reset();
+  max_duration_timer_.reset();
   auto now = std::chrono::steady_clock::now();
   info_.markComplete(now);
   const auto& s = *config_.stats;

@@ -61,6 +61,8 @@ class ActiveStream : public RequestDecoder,
   void onDecoderFilterBelowWriteBufferLowWatermark() override;
   void resetStream() override { resetStream(StreamResetReason::kLocalReset); }
   void resetIdleTimer() override;
+  void armMaxStreamDuration(const Route& route);
+  void onMaxStreamDuration();
   void onRequestDataTooLarge() override;
   WorkerContext& worker() override;
   const network::Connection& connection() override;
@@ -87,6 +89,7 @@ class ActiveStream : public RequestDecoder,
   FilterManager filter_manager_;
   std::unique_ptr<Timer> idle_timer_;
   std::unique_ptr<Timer> request_timer_;
+  std::unique_ptr<Timer> max_duration_timer_;  // the route's max_stream_duration
   // request_headers_timeout: from the stream's first byte to its complete headers.
   std::unique_ptr<Timer> request_headers_timer_;
   uint64_t idle_deadline_ms_ = 0;

@@ -42,6 +42,7 @@ struct ConnManagerStats {
   stats::Counter& downstream_rq_timeout;
   stats::Counter& downstream_rq_header_timeout;
   stats::Counter& downstream_rq_idle_timeout;
+  stats::Counter& downstream_rq_max_duration_reached;
   stats::Counter& downstream_rq_too_large;
   stats::Counter& downstream_rq_ws_on_non_ws_route;
   stats::Counter& no_route;

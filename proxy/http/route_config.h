@@ -48,6 +48,9 @@ class Route {
   // The route's idle_timeout: replaces the connection manager's stream_idle_timeout
   // (0 disables it); nullopt keeps the connection manager's.
   virtual std::optional<std::chrono::milliseconds> idleTimeout() const = 0;
+  // max_stream_duration: the stream ends (408, or a reset once the response started) this
+  // long after it began. 0: no limit.
+  virtual std::chrono::milliseconds maxStreamDuration() const { return {}; }
   // The per-route config of the HTTP filter configured as `filter_name`, most specific level
   // first: the weighted cluster `random` picks (pick with the same value as routing does),
   // the route, its virtual host, the route configuration. nullptr when none says anything.
@@ -79,6 +82,10 @@ class RouteConfig {
   virtual const Route* match(const HeaderMap& request_headers, uint64_t random) const = 0;
   // Some level disables some filter: the route must be known before the filter chain is made.
   virtual bool disablesFilters() const { return false; }
+  // Removes internal_only_headers from a request that is not internal.
+  virtual void removeInternalOnlyHeaders(HeaderMap& request_headers) const {
+    (void)request_headers;
+  }
 };
 
 using RouteConfigSharedPtr = std::shared_ptr<const RouteConfig>;

@@ -2,7 +2,11 @@
 
 #include <atomic>
 
+#include <unistd.h>
+
 #include "proxy/core/log.h"
+#include "proxy/core/overload_state.h"
+#include "proxy/network/global_connection_limit.h"
 #include "proxy/network/listener_index.h"
 
 namespace meshproxy::network {
@@ -177,8 +181,26 @@ void ActiveListener::closeAllConnections() {
 }
 
 void ActiveListener::onAccepted(int fd) {
+  // The overload manager, as Envoy applies it at accept: the connection is closed before any
+  // byte is read. Exempt listeners (admin, health) keep answering.
+  if (!config_->bypass_overload_manager &&
+      overload::isActive(overload::kStopAcceptingConnections)) {
+    ::close(fd);
+    config_->stats->downstream_cx_overload_reject.inc();
+    return;
+  }
+  const bool limited = !config_->ignore_global_conn_limit;
+  if (limited && !tryAcquireGlobalConnection()) {
+    ::close(fd);
+    config_->stats->downstream_global_cx_overflow.inc();
+    return;
+  }
   auto conn = Connection::adopt(worker_.loop, fd, config_->per_connection_buffer_limit);
-  if (conn == nullptr) return;
+  if (conn == nullptr) {
+    if (limited) releaseGlobalConnection();
+    return;
+  }
+  if (limited) conn->holdGlobalConnectionSlot();
   onNewConnection(std::move(conn));
 }
 

@@ -44,6 +44,7 @@ class ActiveConnection : public ConnectionCallbacks,
   WorkerContext& worker() override;
   accesslog::StreamInfo& streamInfo() override { return stream_info_; }
   bool draining() const override { return drain_deadline_ms_ != 0; }
+  bool bypassOverloadManager() const override { return config_->bypass_overload_manager; }
   void continueNewConnection() override;
   // FilterManager
   void addFilter(std::unique_ptr<NetworkFilter> filter) override;

@@ -1,4 +1,5 @@
 #include "proxy/network/connection.h"
+#include "proxy/network/global_connection_limit.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -62,6 +63,7 @@ Connection::~Connection() {
   // The owner is going away: close silently, nobody is left to hear about it.
   callbacks_ = nullptr;
   if (socket_ != nullptr) closeSocket(ConnectionEvent::kLocalClose);
+  if (holds_global_slot_) releaseGlobalConnection();
 }
 
 std::unique_ptr<Connection> Connection::accept(EventLoop& loop, uv_stream_t* server,

@@ -102,6 +102,9 @@ class Connection : private DeferredFlush {
     local_restored_ = true;
   }
   bool localAddressRestored() const { return local_restored_; }
+  // It holds a slot of the global connection limit (global_connection_limit.h), given back when
+  // it is destroyed.
+  void holdGlobalConnectionSlot() { holds_global_slot_ = true; }
   // Bytes read and not yet consumed by the callbacks (what listener filters inspect).
   const Buffer& bufferedInput() const { return read_buffer_; }
 
@@ -130,6 +133,7 @@ class Connection : private DeferredFlush {
   struct Socket;  // the libuv handle and its requests (connection.cc)
 
  private:
+  bool holds_global_slot_ = false;
   Connection(EventLoop& loop, uint32_t buffer_limit);
 
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);

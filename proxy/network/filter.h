@@ -28,6 +28,8 @@ class NetworkFilterCallbacks {
   // The listener (or this connection's filter chain) was replaced or removed: finish what is
   // in flight and let the connection end (HTTP answers with connection: close).
   virtual bool draining() const = 0;
+  // The listener has bypass_overload_manager: the overload manager's actions do not apply.
+  virtual bool bypassOverloadManager() const { return false; }
   // Resumes a chain that this filter stopped in onNewConnection (kStopIteration): the next
   // filters' onNewConnection run now, and data reaches them from here on. Network RBAC stops
   // the chain until the TLS handshake has told it who the peer is, so that a denied peer never

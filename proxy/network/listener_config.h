@@ -41,6 +41,10 @@ struct ListenerStats {
   // Listener filters gave up (listener_filters_timeout) / are still inspecting.
   stats::Counter& downstream_pre_cx_timeout;
   stats::Gauge& downstream_pre_cx_active;
+  // Closed at accept: the overload manager's global connection limit was reached / its
+  // stop_accepting_connections action was active.
+  stats::Counter& downstream_global_cx_overflow;
+  stats::Counter& downstream_cx_overload_reject;
   struct PerWorker {
     stats::Counter& downstream_cx_total;
     stats::Gauge& downstream_cx_active;
@@ -69,6 +73,10 @@ struct ListenerConfig {
   // Socket options of the listening socket (IP_TRANSPARENT, IP_FREEBIND).
   bool transparent = false;
   bool freebind = false;
+  // Exempt from the overload manager's global connection limit (ignore_global_conn_limit) /
+  // from all of its actions (bypass_overload_manager), e.g. admin and health listeners.
+  bool ignore_global_conn_limit = false;
+  bool bypass_overload_manager = false;
   std::shared_ptr<const ListenerStats> stats;
   // Hash of the listener's proto; an update with the same hash leaves the listener alone.
   uint64_t content_hash = 0;

@@ -14,6 +14,18 @@ std::optional<std::chrono::milliseconds> Route::idleTimeout() const {
   return action == nullptr ? std::nullopt : action->idle_timeout;
 }
 
+const RetryPolicy* Route::retryPolicy() const {
+  const RouteAction* action = routeAction();
+  if (action != nullptr && action->retry_policy != nullptr) return action->retry_policy.get();
+  return virtual_host_->retry_policy.get();
+}
+
+HedgePolicy Route::hedgePolicy() const {
+  const RouteAction* action = routeAction();
+  if (action != nullptr && action->hedge_policy.has_value()) return *action->hedge_policy;
+  return virtual_host_->hedge_policy.value_or(HedgePolicy{});
+}
+
 const http::RouteSpecificFilterConfig* Route::mostSpecificPerFilterConfig(
     std::string_view filter_name, uint64_t random) const {
   if (const WeightedCluster* cluster = pickWeightedCluster(random); cluster != nullptr) {

@@ -35,6 +35,10 @@ class Route : public http::Route {
 
   const std::string& name() const override { return name_; }
   std::optional<std::chrono::milliseconds> idleTimeout() const override;
+  std::chrono::milliseconds maxStreamDuration() const override {
+    const RouteAction* action = routeAction();
+    return action == nullptr ? std::chrono::milliseconds{} : action->max_stream_duration;
+  }
   const http::RouteSpecificFilterConfig* mostSpecificPerFilterConfig(
       std::string_view filter_name, uint64_t random) const override;
   bool filterDisabled(std::string_view filter_name) const override;
@@ -51,6 +55,10 @@ class Route : public http::Route {
   // --- Kind::kCluster ---------------------------------------------------------------------
   // nullptr unless kind() == kCluster.
   const RouteAction* routeAction() const { return std::get_if<RouteAction>(&action_); }
+  // The retry / hedge policy in effect: the route's, else its virtual host's; null: none.
+  // Cluster routes only.
+  const RetryPolicy* retryPolicy() const;
+  HedgePolicy hedgePolicy() const;
 
   // The cluster this request goes to: the configured name; or the first value of the
   // cluster_header ("" when absent: answer routeAction()->cluster_not_found_response_code); or

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/path_rewrite.h"
 #include "proxy/route/per_filter_config.h"
+#include "proxy/route/retry_policy.h"
 
 namespace meshproxy::route {
 
@@ -21,7 +23,7 @@ inline constexpr std::chrono::milliseconds kDefaultRouteTimeout{15000};
 struct WeightedCluster {
   std::string name;
   uint32_t slot = NameSlots::kNone;  // clusterSlots().intern(name): how workers find it
-  uint32_t weight = 0;  // relative to the other entries; 0 is never picked
+  uint32_t weight = 0;               // relative to the other entries; 0 is never picked
   std::string host_rewrite_literal;
   // Applied before the route's own mutations (Envoy's order).
   HeaderMutations request_mutations;
@@ -66,6 +68,15 @@ struct RouteAction {
 
   // hash_policy: the request's hash for RING_HASH / MAGLEV clusters; empty: none.
   std::vector<HashPolicy> hash_policies;
+
+  // max_stream_duration.max_stream_duration: the whole exchange, from the request headers,
+  // however long the response streams. 0: none.
+  std::chrono::milliseconds max_stream_duration{0};
+
+  // The route's own retry_policy / hedge_policy; unset: the virtual host's applies (Envoy:
+  // the route's replaces the virtual host's, they do not merge). See Route::retryPolicy().
+  std::shared_ptr<const RetryPolicy> retry_policy;
+  std::optional<HedgePolicy> hedge_policy;
 };
 
 // DirectResponseAction, translated.

@@ -13,6 +13,7 @@
 #include "proxy/matcher/matcher_translator.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/route/header_mutations_translator.h"
+#include "proxy/route/retry_policy_translator.h"
 #include "proxy/route/route_match_translator.h"
 
 namespace meshproxy::route {
@@ -201,6 +202,25 @@ absl::StatusOr<RouteAction> translateRouteAction(
   auto hash_policies = translateHashPolicies(proto.hash_policy());
   if (!hash_policies.ok()) return hash_policies.status();
   action.hash_policies = std::move(*hash_policies);
+  if (proto.has_max_stream_duration()) {
+    const auto& msd = proto.max_stream_duration();
+    if (msd.has_max_stream_duration()) {
+      auto d = protobuf::durationField(msd.max_stream_duration(),
+                                       "max_stream_duration.max_stream_duration");
+      if (!d.ok()) return d.status();
+      action.max_stream_duration = *d;
+    }
+  }
+  if (proto.has_retry_policy()) {
+    auto policy = translateRetryPolicy(proto.retry_policy(), max_regex_program_size);
+    if (!policy.ok()) return protobuf::withContext(policy.status(), "retry_policy");
+    action.retry_policy = std::make_shared<const RetryPolicy>(std::move(*policy));
+  }
+  if (proto.has_hedge_policy()) {
+    auto hedge = translateHedgePolicy(proto.hedge_policy());
+    if (!hedge.ok()) return hedge.status();
+    action.hedge_policy = *hedge;
+  }
   return action;
 }
 

@@ -73,7 +73,7 @@ class RouteTable : public http::RouteConfig {
   // internal_only_headers (lower case): the connection manager removes them from requests that
   // are not internal (Envoy: from external requests, before any filter).
   const std::vector<std::string>& internalOnlyHeaders() const { return internal_only_headers_; }
-  void removeInternalOnlyHeaders(http::HeaderMap& request_headers) const;
+  void removeInternalOnlyHeaders(http::HeaderMap& request_headers) const override;
 
   // validate_clusters as configured; the caller decides the default (Envoy: true for a static
   // route_config, false for RDS) and then checks clusterNames() against the cluster manager.

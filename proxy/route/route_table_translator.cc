@@ -4,13 +4,14 @@
 #include <algorithm>
 
 #include "envoy/config/route/v3/route.pb.h"
-#include "proxy/route/header_mutations_translator.h"
-#include "proxy/route/route_supported_fields.h"
-#include "proxy/route/route_table.h"
-#include "proxy/route/route_translator.h"
 #include "proxy/core/ascii_case.h"
 #include "proxy/http/header_validation.h"
 #include "proxy/protobuf/proto_util.h"
+#include "proxy/route/header_mutations_translator.h"
+#include "proxy/route/retry_policy_translator.h"
+#include "proxy/route/route_supported_fields.h"
+#include "proxy/route/route_table.h"
+#include "proxy/route/route_translator.h"
 
 namespace meshproxy::route {
 
@@ -56,6 +57,18 @@ absl::StatusOr<std::unique_ptr<VirtualHost>> translateVirtualHost(
                                                   : http::FindPerFilterConfigTranslator());
   if (!per_filter.ok()) return per_filter.status();
   vhost->per_filter_configs = *std::move(per_filter);
+  if (proto.has_retry_policy()) {
+    auto policy = translateRetryPolicy(proto.retry_policy(), limits.max_regex_program_size);
+    if (!policy.ok()) return protobuf::withContext(policy.status(), "retry_policy");
+    vhost->retry_policy = std::make_shared<const RetryPolicy>(std::move(*policy));
+  }
+  if (proto.has_hedge_policy()) {
+    auto hedge = translateHedgePolicy(proto.hedge_policy());
+    if (!hedge.ok()) return hedge.status();
+    vhost->hedge_policy = *hedge;
+  }
+  vhost->include_request_attempt_count = proto.include_request_attempt_count();
+  vhost->include_attempt_count_in_response = proto.include_attempt_count_in_response();
 
   vhost->routes.reserve(static_cast<size_t>(proto.routes_size()));
   for (int i = 0; i < proto.routes_size(); ++i) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,12 @@ struct VirtualHost {
   HeaderMutations response_mutations;
   PerFilterConfigs per_filter_configs;
   const RouteConfigCommon* route_config = nullptr;
+  // Defaults for the routes that set none (null / unset: none).
+  std::shared_ptr<const RetryPolicy> retry_policy;
+  std::optional<HedgePolicy> hedge_policy;
+  // x-envoy-attempt-count on the request sent upstream / on the response sent downstream.
+  bool include_request_attempt_count = false;
+  bool include_attempt_count_in_response = false;
 
   // The first route that matches, or nullptr. `random`: the stream's, for runtime_fraction.
   const Route* match(const http::HeaderMap& request_headers, uint64_t random = 0) const;

@@ -1,4 +1,5 @@
 #include "proxy/server/config_manager.h"
+#include "proxy/server/warming.h"
 
 #include "absl/strings/str_cat.h"
 #include "proxy/core/log.h"
@@ -60,7 +61,7 @@ absl::Status ConfigManager::loadStatic(const config::Bootstrap& bootstrap) {
                                 listener_type_.dependencies((*handles)[i]));
   }
   for (const auto& [name, slot] : stores_.clusters.slots()) {
-    if (slot.active && slot.active->value->type == upstream::DiscoveryType::kStrictDns &&
+    if (slot.active && slot.active->value->resolvesDns() &&
         on_dns_cluster)
       on_dns_cluster(slot.active->value);
   }
@@ -84,13 +85,8 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
     }
   }
   const auto& dynamic = bootstrap.proto.dynamic_resources();
-  std::chrono::milliseconds init_timeout{15000};
-  for (const auto* source : {&dynamic.cds_config(), &dynamic.lds_config()}) {
-    if (source->has_initial_fetch_timeout()) {
-      init_timeout =
-          std::max(init_timeout, protobuf::toMilliseconds(source->initial_fetch_timeout()));
-    }
-  }
+  const std::chrono::milliseconds init_timeout =
+      initialFetchTimeout({&dynamic.cds_config(), &dynamic.lds_config()});
   if (auto s = sources_->start(stores_.clusters); !s.ok()) return s;
   // A file was read (and applied or rejected) by start(): there is nothing more to wait for.
   cds_received_ |= sources_->cdsFromFile();
@@ -108,7 +104,8 @@ absl::Status ConfigManager::startXds(const config::Bootstrap& bootstrap,
         done();
       }
     });
-    init_timer_->enable(init_timeout);
+    // initial_fetch_timeout 0s: wait for the first CDS and LDS responses however long it takes.
+    if (init_timeout != kNoFetchTimeout) init_timer_->enable(init_timeout);
   }
   checkInitialized();
   return absl::OkStatus();
@@ -233,7 +230,7 @@ void ConfigManager::clustersActivated(const std::vector<std::string>& names) {
   if (!on_dns_cluster) return;
   for (const auto& name : names) {
     const auto* entry = stores_.clusters.active(name);
-    if (entry != nullptr && entry->value->type == upstream::DiscoveryType::kStrictDns)
+    if (entry != nullptr && entry->value->resolvesDns())
       on_dns_cluster(entry->value);
   }
 }
@@ -261,10 +258,15 @@ void ConfigManager::setDnsHosts(const std::string& cluster, upstream::HostVector
   rebuild();
 }
 
+void ConfigManager::hostHealthChanged(const std::vector<std::string>& clusters) {
+  for (const auto& name : clusters) builder_.markHealthChanged(name);
+  rebuild();
+}
+
 std::vector<upstream::ClusterConfigSharedPtr> ConfigManager::dnsClusters() const {
   std::vector<upstream::ClusterConfigSharedPtr> out;
   for (const auto& [name, slot] : stores_.clusters.slots()) {
-    if (slot.active && slot.active->value->type == upstream::DiscoveryType::kStrictDns)
+    if (slot.active && slot.active->value->resolvesDns())
       out.push_back(slot.active->value);
   }
   return out;

@@ -60,8 +60,11 @@ class ConfigManager : public xds::ResourceHandler {
   // first CDS/LDS round is applied and warmed (or initial_fetch_timeout passed). Without
   // dynamic LDS and CDS it runs at once.
   absl::Status startXds(const config::Bootstrap& bootstrap, std::function<void()> initialized);
-  // New hosts for a STRICT_DNS cluster.
+  // New hosts for a STRICT_DNS or LOGICAL_DNS cluster.
   void setDnsHosts(const std::string& cluster, upstream::HostVector hosts);
+  // Host health flags of these clusters changed (health checks): publish a snapshot in which
+  // they are new objects, so workers rebuild their balancers.
+  void hostHealthChanged(const std::vector<std::string>& clusters);
 
   const config::SnapshotSharedPtr& snapshot() const { return snapshot_; }
   std::vector<upstream::ClusterConfigSharedPtr> dnsClusters() const;
@@ -82,7 +85,7 @@ class ConfigManager : public xds::ResourceHandler {
                               const std::string& version) override;
   absl::Status onDeltaUpdate(std::string_view type_url, const xds::DeltaUpdate& update) override;
 
-  // Called for every STRICT_DNS cluster that becomes active (static or from CDS).
+  // Called for every STRICT_DNS/LOGICAL_DNS cluster that becomes active (static or from CDS).
   std::function<void(const upstream::ClusterConfigSharedPtr&)> on_dns_cluster;
 
  private:

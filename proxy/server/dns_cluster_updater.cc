@@ -49,6 +49,13 @@ std::vector<network::Address> selectByFamily(const std::vector<network::Address>
   return {};
 }
 
+upstream::HostSharedPtr makeDnsHost(const network::Address& address,
+                                    const upstream::DnsTarget& target) {
+  auto host = std::make_shared<upstream::Host>(address, target.name, target.weight);
+  host->setHealthCheckTarget(target.health_check);
+  return host;
+}
+
 DnsClusterUpdater::DnsClusterUpdater(uv_loop_t* loop, HostsChanged on_change)
     : loop_(loop), on_change_(std::move(on_change)) {}
 
@@ -161,7 +168,10 @@ void DnsClusterUpdater::onResolved(Tracked& t, size_t target_index,
     const auto& target = t.cluster->dns_targets[i];
     for (const auto& address : t.results[i]) {
       key += address.str() + "/" + std::to_string(target.weight) + ";";
-      hosts.push_back(std::make_shared<upstream::Host>(address, target.name, target.weight));
+      hosts.push_back(makeDnsHost(address, target));
+      // LOGICAL_DNS: one logical host, at the first address of the answer (Envoy's
+      // LogicalDnsCluster); new connections go to the latest first address.
+      if (t.cluster->type == upstream::DiscoveryType::kLogicalDns) break;
     }
   }
   if (key != t.last_hosts_key) {

@@ -13,10 +13,11 @@
 
 namespace meshproxy::server {
 
-// Keeps STRICT_DNS clusters' hosts current (main thread): resolves every target name with
-// uv_getaddrinfo (libuv's thread pool, so the loop never blocks) each dns_refresh_rate, and
-// reports the cluster's new host list whenever the answer changes. Like Envoy, a failed
-// lookup keeps the last good hosts of that name.
+// Keeps STRICT_DNS and LOGICAL_DNS clusters' hosts current (main thread): resolves every
+// target name with uv_getaddrinfo (libuv's thread pool, so the loop never blocks) each
+// dns_refresh_rate, and reports the cluster's new host list whenever the answer changes
+// (LOGICAL_DNS: the first address only). Like Envoy, a failed lookup keeps the last good
+// hosts of that name.
 class DnsClusterUpdater {
  public:
   // Called with the cluster name and its complete new host list.
@@ -40,6 +41,10 @@ class DnsClusterUpdater {
   HostsChanged on_change_;
   absl::flat_hash_map<std::string, std::shared_ptr<Tracked>> tracked_;
 };
+
+// The host for one address a target resolved to, with the endpoint's health check target.
+upstream::HostSharedPtr makeDnsHost(const network::Address& address,
+                                    const upstream::DnsTarget& target);
 
 // Addresses in the order a lookup family prefers (AUTO: IPv6 if any, else IPv4).
 std::vector<network::Address> selectByFamily(const std::vector<network::Address>& all,

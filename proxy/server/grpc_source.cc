@@ -128,7 +128,7 @@ absl::StatusOr<GrpcSource> resolveGrpcSource(const ApiConfigSource& source, bool
                      "' must declare HTTP/2 (typed_extension_protocol_options HttpProtocolOptions "
                      "explicit_http_config.http2_protocol_options, or http2_protocol_options)"));
   }
-  if (cluster.type == upstream::DiscoveryType::kStrictDns && !cluster.dns_targets.empty()) {
+  if (cluster.resolvesDns() && !cluster.dns_targets.empty()) {
     out.grpc.target =
         absl::StrCat("dns:///", cluster.dns_targets[0].name, ":", cluster.dns_targets[0].port);
     return out;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/accesslog/access_log_manager.h"
 #include "proxy/core/log.h"
+#include "proxy/core/log_format.h"
 #include "proxy/filters/builtin_extensions.h"
 #include "proxy/network/active_listener.h"
 #include "proxy/server/admin_endpoints.h"
@@ -67,6 +68,7 @@ void Server::teardown() {
   torn_down_ = true;
   for (auto& w : workers_) w->shutdown();  // joins the worker threads
   workers_.clear();
+  health_checks_.reset();  // closes the health check connections (main loop)
   // The workers (who wake it) are gone.
   upstream::OutlierWakeup::set(nullptr);
   outliers_.reset();
@@ -74,6 +76,7 @@ void Server::teardown() {
   config_.reset();  // the xDS client joins its threads
   secrets_.reset();
   admin_.reset();
+  overload_.reset();
   drain_timer_.reset();
   quit_timer_.reset();
   for (uv_signal_t* s : signals_) {
@@ -116,6 +119,16 @@ absl::Status Server::initialize() {
   auto bootstrap = config::loadBootstrapFile(options_.config_path);
   if (!bootstrap.ok()) return bootstrap.status();
   bootstrap_ = std::move(*bootstrap);
+  // Before any stat exists: the names and tags are fixed when a stat is created.
+  stats_.setNamePolicy(bootstrap_.settings.stats_names);
+  if (const auto& pattern = bootstrap_.settings.log_text_format) {
+    // Envoy: setting both the bootstrap's log format and --log-format is an error.
+    if (options_.log_format == "json") {
+      return absl::InvalidArgumentError(
+          "application_log_config.log_format and --log-format json are both set");
+    }
+    if (auto s = log::setTextPattern(*pattern); !s.ok()) return s;
+  }
   auto* node = bootstrap_.proto.mutable_node();
   if (options_.service_node) node->set_id(*options_.service_node);
   if (options_.service_cluster) node->set_cluster(*options_.service_cluster);
@@ -139,11 +152,21 @@ absl::Status Server::initialize() {
   for (const auto& key : runtime_->unreadEnvoyKeys()) {
     log::warn("runtime: key '{}' is Envoy's own setting; meshproxy does not read it", key);
   }
+  // Before any listener accepts: the global connection limit is in force from the first one.
+  if (bootstrap_.settings.overload) {
+    overload_ =
+        std::make_unique<OverloadManager>(loop_.uv(), *bootstrap_.settings.overload, stats_);
+    overload_->start();
+  }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
   // Hosts count request outcomes per worker (outlier detection's input): one stripe each.
   upstream::Host::setOutcomeStripes(options_.concurrency);
   secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
   if (auto s = startOutlierDetection(); !s.ok()) return s;
+  health_checks_ =
+      std::make_unique<HealthCheckManager>(loop_, [this](const std::vector<std::string>& clusters) {
+        if (config_ != nullptr && !shutting_down_) config_->hostHealthChanged(clusters);
+      });
   config_ = std::make_unique<ConfigManager>(
       loop_,
       config::TranslationContext{.stats = stats_,
@@ -213,6 +236,7 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot) {
   // that resolves them before the config that reads them (both go through the same queue).
   runtime_->refreshKeys();
   snapshot_ = std::move(snapshot);
+  if (health_checks_ != nullptr && !shutting_down_) health_checks_->update(*snapshot_);
   for (auto& w : workers_) w->publish(snapshot_);
   if (outliers_ != nullptr) outliers_->update(snapshot_->clusters);
 }
@@ -225,10 +249,11 @@ absl::Status Server::startOutlierDetection() {
     if (!opened.ok()) return opened.status();
     event_log = std::move(*opened);
   }
-  outliers_ = std::make_unique<OutlierDetectionManager>(
-      loop_, stats_, std::move(event_log), [this](const std::string& cluster) {
-        for (auto& w : workers_) w->onHostHealthChanged(cluster);
-      });
+  outliers_ = std::make_unique<OutlierDetectionManager>(loop_, stats_, std::move(event_log),
+                                                        [this](const std::string& cluster) {
+                                                          for (auto& w : workers_)
+                                                            w->onHostHealthChanged(cluster);
+                                                        });
   upstream::OutlierWakeup::set(outliers_.get());
   return absl::OkStatus();
 }
@@ -336,6 +361,7 @@ void Server::checkDrained() {
 
 void Server::finishShutdown() {
   drain_timer_.reset();
+  health_checks_.reset();
   config_.reset();
   dns_.reset();
   if (admin_ != nullptr) admin_->close([] {});

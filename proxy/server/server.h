@@ -14,12 +14,14 @@
 #include "proxy/config/snapshot.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
+#include "proxy/runtime/loader.h"
 #include "proxy/server/config_manager.h"
 #include "proxy/server/dns_cluster_updater.h"
-#include "proxy/server/outlier_detection_manager.h"
+#include "proxy/server/health_check_manager.h"
 #include "proxy/server/listener_manager.h"
 #include "proxy/server/options.h"
-#include "proxy/runtime/loader.h"
+#include "proxy/server/outlier_detection_manager.h"
+#include "proxy/server/overload_manager.h"
 #include "proxy/server/worker.h"
 #include "proxy/stats/store.h"
 #include "proxy/tls/secret_manager.h"
@@ -97,6 +99,9 @@ class Server {
   std::unique_ptr<DnsClusterUpdater> dns_;
   std::unique_ptr<OutlierDetectionManager> outliers_;
   std::unique_ptr<ConfigManager> config_;
+  std::unique_ptr<OverloadManager> overload_;
+  // Active health checks on this loop; follows every published snapshot.
+  std::unique_ptr<HealthCheckManager> health_checks_;
   size_t clusters_initializing_ = 0;
   bool dns_waiting_ = false;
   bool workers_started_ = false;

@@ -36,6 +36,7 @@ config::SnapshotSharedPtr SnapshotBuilder::build(const ResourceStores& stores,
     snapshot->clusters.emplace(name, effective(name, slot.active->value, stores, dns_hosts));
   }
   absl::erase_if(effective_, [&](const auto& kv) { return !active_clusters.contains(kv.first); });
+  health_changed_.clear();  // what is left names clusters that are gone
   for (const auto& [name, slot] : stores.listeners.slots()) {
     if (slot.active) snapshot->listeners.push_back(slot.active->value);
   }
@@ -55,17 +56,47 @@ const upstream::ClusterConfigSharedPtr& SnapshotBuilder::effective(
   if (base->type == upstream::DiscoveryType::kEds) {
     const auto* assignment = stores.endpoints.active(base->eds_service_name);
     hosts = assignment == nullptr ? &kNoHosts : &assignment->value;
-  } else if (base->type == upstream::DiscoveryType::kStrictDns) {
+  } else if (base->resolvesDns()) {
     auto it = dns_hosts.find(base->name);
     hosts = it == dns_hosts.end() ? &kNoHosts : &it->second;
   }
   Effective& e = effective_[name];
+  const upstream::HostVector& current = e.effective != nullptr ? e.effective->hosts : kNoHosts;
+  bool health_checked = !base->health_checks.empty();
+  // With active health checks, a host discovery removed stays while it passes them (Envoy),
+  // unless ignore_health_on_host_removal; it goes with the first build after it failed.
+  upstream::HostVector with_kept;
+  if (health_checked && !base->ignore_health_on_host_removal) {
+    absl::flat_hash_set<std::string> incoming;
+    for (const auto& host : *hosts) incoming.insert(host->address().str());
+    for (const auto& host : current) {
+      if (incoming.contains(host->address().str()) ||
+          host->healthFlag(upstream::HealthFlag::kFailedActiveHc)) {
+        continue;
+      }
+      if (with_kept.empty()) with_kept = *hosts;
+      with_kept.push_back(host);
+    }
+    if (!with_kept.empty()) hosts = &with_kept;
+  }
   // Endpoints that stay keep their Host objects (health state, and the workers' pools), also
   // when CDS replaces the cluster or DNS answers again.
-  upstream::ReconciledHosts reconciled =
-      upstream::reconcileHosts(e.effective != nullptr ? e.effective->hosts : kNoHosts, *hosts);
-  if (e.effective != nullptr && e.base == base && !reconciled.changed) return e.effective;
-  if (reconciled.hosts == base->hosts) {
+  upstream::ReconciledHosts reconciled = upstream::reconcileHosts(current, *hosts);
+  bool health_changed = health_changed_.erase(name) > 0;
+  if (e.effective != nullptr && e.base == base && !reconciled.changed && !health_changed) {
+    return e.effective;
+  }
+  if (health_checked) {
+    // Envoy: a new host is not used until its first health check passes.
+    absl::flat_hash_set<const upstream::Host*> known;
+    for (const auto& host : current) known.insert(host.get());
+    for (const auto& host : reconciled.hosts) {
+      if (!known.contains(host.get())) host->setHealthFlag(upstream::HealthFlag::kFailedActiveHc);
+    }
+  }
+  // A health change needs a new object even when the hosts are the same: workers rebuild a
+  // cluster only when its config pointer changes.
+  if (reconciled.hosts == base->hosts && !(health_changed && e.effective == base)) {
     e.effective = base;  // a static cluster's own, new hosts
   } else {
     auto copy = std::make_shared<upstream::ClusterConfig>(*base);

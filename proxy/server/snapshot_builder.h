@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "proxy/config/snapshot.h"
 #include "proxy/server/resource_stores.h"
 
@@ -38,6 +39,10 @@ class SnapshotBuilder {
  public:
   config::SnapshotSharedPtr build(const ResourceStores& stores, const DnsHosts& dns_hosts);
   const SnapshotDiff& lastDiff() const { return diff_; }
+  // A host of `cluster` changed health (active health checks; outlier detection later): the
+  // next build gives the cluster a new effective config even if its hosts are the same, so
+  // that workers rebuild their balancers from the flags (they read them only then).
+  void markHealthChanged(const std::string& cluster) { health_changed_.insert(cluster); }
 
  private:
   // A cluster as translated joined with its current hosts (EDS, DNS).
@@ -52,6 +57,7 @@ class SnapshotBuilder {
   void diff(const config::Snapshot& next);
 
   absl::flat_hash_map<std::string, Effective> effective_;
+  absl::flat_hash_set<std::string> health_changed_;
   uint64_t version_ = 0;
   config::SnapshotSharedPtr previous_;
   SnapshotDiff diff_;

@@ -47,14 +47,16 @@ const SupportedFields* emptyTable(std::string_view type) {
 }
 
 // Extensions that translators recognize by type URL outside the ExtensionRegistry (mirrors
-// listener_filter_translator.cc, transport_socket_translator.cc, accesslog and
-// cluster_translator.cc). A null table: implemented, its fields checked when it is loaded.
+// listener_filter_translator.cc, transport_socket_translator.cc, accesslog,
+// cluster_translator.cc, overload_config.cc and bootstrap_sections.cc). A null table:
+// implemented, its fields checked when it is loaded.
 const SupportedFields* knownOutsideRegistry(std::string_view type, bool* known) {
   *known = true;
   if (type == "envoy.extensions.filters.listener.original_dst.v3.OriginalDst" ||
       type == "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector" ||
       type == "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector" ||
-      type == "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer") {
+      type == "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer" ||
+      type == "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate") {
     return emptyTable(type);
   }
   if (type == "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext" ||
@@ -64,7 +66,12 @@ const SupportedFields* knownOutsideRegistry(std::string_view type, bool* known) 
   if (type == "envoy.extensions.access_loggers.file.v3.FileAccessLog" ||
       type == "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog" ||
       type == "envoy.extensions.access_loggers.stream.v3.StderrAccessLog" ||
-      type == "envoy.extensions.upstreams.http.v3.HttpProtocolOptions") {
+      type == "envoy.extensions.upstreams.http.v3.HttpProtocolOptions" ||
+      // overload_config.cc and bootstrap_sections.cc read these by type URL.
+      type == "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig" ||
+      type ==
+          "envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig" ||
+      type == "envoy.extensions.bootstrap.internal_listener.v3.InternalListener") {
     return nullptr;
   }
   *known = false;

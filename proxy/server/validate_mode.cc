@@ -29,6 +29,8 @@ const char* typeName(upstream::DiscoveryType type) {
       return "EDS";
     case upstream::DiscoveryType::kOriginalDst:
       return "ORIGINAL_DST";
+    case upstream::DiscoveryType::kLogicalDns:
+      return "LOGICAL_DNS";
   }
   return "?";
 }

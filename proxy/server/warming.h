@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 
+#include "envoy/config/core/v3/config_source.pb.h"
 #include "proxy/server/dependencies.h"
 
 namespace meshproxy::tls {
@@ -25,13 +27,22 @@ class WarmTimer {
 using WarmTimerFactory = std::function<std::unique_ptr<WarmTimer>(
     std::chrono::milliseconds timeout, std::function<void()> on_timeout)>;
 
-// Timers on the main loop.
+// "Wait forever": a ConfigSource's initial_fetch_timeout of 0s, as in Envoy.
+inline constexpr std::chrono::milliseconds kNoFetchTimeout = std::chrono::milliseconds::max();
+
+// Timers on the main loop; a kNoFetchTimeout timer never fires.
 WarmTimerFactory loopWarmTimers(uv_loop_t* loop);
 
 // How long a resource may warm: each thing it waits for has its own initial_fetch_timeout
 // (its routes' or endpoints' config source, each SDS secret's), and it goes live when the
-// last of them has arrived or timed out. 15 s when none says.
+// last of them has arrived or timed out. 15 s when none says; kNoFetchTimeout when one says 0s.
 std::chrono::milliseconds warmTimeout(const Dependencies& dependencies,
                                       const tls::SecretManager* secrets);
+
+// How long the server waits for the first CDS and LDS responses before it goes live: the longest
+// of the dynamic sources' initial_fetch_timeout (15 s for one that says nothing), kNoFetchTimeout
+// when one says 0s.
+std::chrono::milliseconds initialFetchTimeout(
+    std::initializer_list<const envoy::config::core::v3::ConfigSource*> sources);
 
 }  // namespace meshproxy::server

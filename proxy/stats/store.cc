@@ -14,12 +14,15 @@
 namespace meshproxy::stats {
 namespace {
 
-// `make(name)` builds the stat when the name is new.
+// `make(name)` builds the stat when the name is new, named by `policy`.
 template <typename T, typename Make>
 T& findOrCreate(absl::flat_hash_map<std::string, std::unique_ptr<T>>& map, StatName name,
+                const StatNamePolicy& policy, absl::flat_hash_set<std::string>& hidden,
                 Make make) {
   auto it = map.find(name.full);
   if (it != map.end()) return *it->second;
+  if (policy.tags) policy.tags->apply(name);
+  if (policy.accept && !policy.accept(name.full)) hidden.insert(name.full);
   std::string key = name.full;
   std::unique_ptr<T> stat = make(std::move(name));
   T& ref = *stat;
@@ -31,10 +34,11 @@ T& findOrCreate(absl::flat_hash_map<std::string, std::unique_ptr<T>>& map, StatN
 // store never frees a stat.
 template <typename T>
 std::vector<const T*> collect(const absl::flat_hash_map<std::string, std::unique_ptr<T>>& map,
-                              const RE2* filter) {
+                              const RE2* filter, const absl::flat_hash_set<std::string>& hidden) {
   std::vector<const T*> out;
   out.reserve(map.size());
   for (const auto& [full, stat] : map) {
+    if (!hidden.empty() && hidden.contains(full)) continue;
     if (filter == nullptr || RE2::PartialMatch(full, *filter)) out.push_back(stat.get());
   }
   std::sort(out.begin(), out.end(),
@@ -55,28 +59,28 @@ Scope Store::scope(std::string_view kind, std::string_view value) {
 
 Counter& Store::counter(StatName name) {
   std::lock_guard<std::mutex> lock(mu_);
-  return findOrCreate(counters_, std::move(name), [this](StatName n) {
+  return findOrCreate(counters_, std::move(name), policy_, hidden_, [this](StatName n) {
     return std::make_unique<Counter>(std::move(n), slab_.allocate(Counter::kWidth));
   });
 }
 
 Gauge& Store::gauge(StatName name) {
   std::lock_guard<std::mutex> lock(mu_);
-  return findOrCreate(gauges_, std::move(name),
+  return findOrCreate(gauges_, std::move(name), policy_, hidden_,
                       [](StatName n) { return std::make_unique<Gauge>(std::move(n)); });
 }
 
 Histogram& Store::histogram(StatName name) {
   std::lock_guard<std::mutex> lock(mu_);
-  return findOrCreate(histograms_, std::move(name), [this](StatName n) {
+  return findOrCreate(histograms_, std::move(name), policy_, hidden_, [this](StatName n) {
     return std::make_unique<Histogram>(std::move(n), slab_.allocate(Histogram::kWidth));
   });
 }
 
 StatSet Store::all() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return StatSet{collect(counters_, nullptr), collect(gauges_, nullptr),
-                 collect(histograms_, nullptr)};
+  return StatSet{collect(counters_, nullptr, hidden_), collect(gauges_, nullptr, hidden_),
+                 collect(histograms_, nullptr, hidden_)};
 }
 
 absl::StatusOr<StatSet> Store::matching(std::string_view filter_regex) const {
@@ -86,8 +90,23 @@ absl::StatusOr<StatSet> Store::matching(std::string_view filter_regex) const {
         fmt::format("invalid stats filter regex '{}': {}", filter_regex, filter.error()));
   }
   std::lock_guard<std::mutex> lock(mu_);
-  return StatSet{collect(counters_, &filter), collect(gauges_, &filter),
-                 collect(histograms_, &filter)};
+  return StatSet{collect(counters_, &filter, hidden_), collect(gauges_, &filter, hidden_),
+                 collect(histograms_, &filter, hidden_)};
+}
+
+void Store::setNamePolicy(StatNamePolicy policy) {
+  std::lock_guard<std::mutex> lock(mu_);
+  policy_ = std::move(policy);
+  hidden_.clear();
+  if (!policy_.accept) return;
+  auto hide = [this](const auto& map) {
+    for (const auto& [full, stat] : map) {
+      if (!policy_.accept(full)) hidden_.insert(full);
+    }
+  };
+  hide(counters_);
+  hide(gauges_);
+  hide(histograms_);
 }
 
 std::string Store::renderText() const { return formatText(all()); }

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "proxy/stats/cell_slab.h"
 #include "proxy/stats/counter.h"
@@ -14,6 +16,7 @@
 #include "proxy/stats/scope.h"
 #include "proxy/stats/stat_name.h"
 #include "proxy/stats/stat_set.h"
+#include "proxy/stats/tag_extractor.h"
 
 namespace meshproxy::stats {
 
@@ -22,6 +25,15 @@ struct StoreOptions {
   // --concurrency). Threads beyond that, and every non-worker thread, share one more copy
   // through atomic adds. 0 is correct for any use, only slower under contention.
   uint32_t worker_shards = 0;
+};
+
+// Envoy's stats_config, applied by the Store as stats are created.
+struct StatNamePolicy {
+  // stats_matcher: false for a full name means the stat works but is not listed (/stats,
+  // Prometheus), as Envoy leaves a rejected stat out. Unset: every stat is listed.
+  std::function<bool(std::string_view full_name)> accept;
+  // stats_tags / use_all_default_tags. Unset: the scopes' built-in tags only.
+  std::shared_ptr<const TagExtractors> tags;
 };
 
 // Owns every stat of the process. Stats are keyed by full name: asking for an existing name
@@ -54,6 +66,10 @@ class Store {
   Gauge& gauge(StatName name);
   Histogram& histogram(StatName name);
 
+  // Set once, before stats are created (the bootstrap's stats_config): tags apply to stats
+  // created from then on, accept to every stat.
+  void setNamePolicy(StatNamePolicy policy);
+
   // Every stat, sorted by full name.
   StatSet all() const;
   // Stats whose full name contains a match of `filter_regex` (RE2, unanchored, like Envoy's
@@ -82,6 +98,9 @@ class Store {
   absl::flat_hash_map<std::string, std::unique_ptr<Counter>> counters_;
   absl::flat_hash_map<std::string, std::unique_ptr<Gauge>> gauges_;
   absl::flat_hash_map<std::string, std::unique_ptr<Histogram>> histograms_;
+  StatNamePolicy policy_;
+  // Full names the policy's accept refused: not listed.
+  absl::flat_hash_set<std::string> hidden_;
 };
 
 }  // namespace meshproxy::stats

@@ -163,6 +163,8 @@ std::chrono::milliseconds SecretManager::initialFetchTimeout(std::string_view na
   for (const auto& provider : liveProviders()) {
     if (!provider->usesSecret(name)) continue;
     auto t = provider->config().sds_initial_fetch_timeout;
+    // 0s is "no timeout" (Envoy): the shortest real deadline among the users wins.
+    if (t.count() == 0) t = std::chrono::milliseconds::max();
     timeout = timeout.has_value() ? std::min(*timeout, t) : t;
   }
   return timeout.value_or(std::chrono::milliseconds(15000));

@@ -10,11 +10,13 @@
 
 #include "proxy/http/codec.h"
 #include "proxy/http/http2/settings.h"
+#include "proxy/network/tcp_keepalive.h"
 #include "proxy/network/transport_socket.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
 #include "proxy/upstream/cluster_resources.h"
+#include "proxy/upstream/health_check_config.h"
 #include "proxy/upstream/host.h"
 #include "proxy/upstream/lb_config.h"
 #include "proxy/upstream/lb_tables.h"
@@ -23,8 +25,9 @@
 namespace meshproxy::upstream {
 
 // kOriginalDst: no configured hosts; each connection goes to its downstream's original
-// destination (transparent passthrough), hosts being made on demand.
-enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst };
+// destination (transparent passthrough), hosts being made on demand. kLogicalDns: one name,
+// one host at the first address of the latest answer (new connections follow the answer).
+enum class DiscoveryType { kStatic, kStrictDns, kEds, kOriginalDst, kLogicalDns };
 enum class LbPolicy { kRoundRobin, kLeastRequest, kRandom, kRingHash, kMaglev, kClusterProvided };
 // The protocol of HTTP requests to the endpoints (Envoy's HttpProtocolOptions
 // upstream_protocol_options): HTTP/1.1, HTTP/2 (explicit_http_config.http2_protocol_options or
@@ -37,6 +40,7 @@ struct DnsTarget {
   std::string name;
   uint32_t port = 0;
   uint32_t weight = 1;
+  HealthCheckTarget health_check;  // Endpoint.health_check_config
 };
 
 // Envoy's cluster.<name>.* stats this cluster keeps (references into the stats store).
@@ -80,13 +84,35 @@ struct ClusterStats {
 
   stats::Counter& rqClass(uint32_t status) const {
     switch (status / 100) {
-      case 1: return upstream_rq_1xx;
-      case 2: return upstream_rq_2xx;
-      case 3: return upstream_rq_3xx;
-      case 4: return upstream_rq_4xx;
-      default: return upstream_rq_5xx;
+      case 1:
+        return upstream_rq_1xx;
+      case 2:
+        return upstream_rq_2xx;
+      case 3:
+        return upstream_rq_3xx;
+      case 4:
+        return upstream_rq_4xx;
+      default:
+        return upstream_rq_5xx;
     }
   }
+};
+
+// What the router's retries did, per cluster (Envoy's names). Kept apart from ClusterStats.
+struct RetryStats {
+  stats::Counter& upstream_rq_retry;
+  stats::Counter& upstream_rq_retry_success;
+  stats::Counter& upstream_rq_retry_overflow;
+  stats::Counter& upstream_rq_retry_limit_exceeded;
+  stats::Counter& upstream_rq_retry_backoff_exponential;
+  stats::Counter& upstream_rq_retry_backoff_ratelimited;
+  // A retry was wanted but the request body outgrew the buffer limit.
+  stats::Counter& retry_or_shadow_abandoned;
+  stats::Counter& upstream_rq_per_try_timeout;
+  stats::Counter& upstream_rq_per_try_idle_timeout;
+  // meshproxy's own: requests sent again because a reused keep-alive connection turned out
+  // to be closed by the upstream (no response byte came back).
+  stats::Counter& upstream_rq_retry_keepalive_race;
 };
 
 // A cluster after translation: everything the data path needs, nothing it must parse.
@@ -105,7 +131,7 @@ struct ClusterConfig {
   // HTTP connection pools: 0 means unlimited / disabled.
   uint32_t max_requests_per_connection = 0;
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
-  // STRICT_DNS: the names to resolve (host:port), and how often.
+  // STRICT_DNS and LOGICAL_DNS: the names to resolve (host:port), and how often.
   std::vector<DnsTarget> dns_targets;
   std::chrono::milliseconds dns_refresh_rate{5000};
   DnsFamily dns_family = DnsFamily::kAuto;
@@ -133,6 +159,12 @@ struct ClusterConfig {
     return http::Protocol::kHttp11;
   }
   HostVector hosts;
+  // Active health checks (run on the main thread; results in each host's kFailedActiveHc).
+  std::vector<HealthCheckConfigSharedPtr> health_checks;
+  std::shared_ptr<const HealthCheckStats> health_check_stats;
+  // With health checks, a host discovery removed stays while it passes them (Envoy), unless
+  // this is set.
+  bool ignore_health_on_host_removal = false;
   // ORIGINAL_DST: hosts unused this long are dropped (with their idle connections).
   std::chrono::milliseconds cleanup_interval{5000};
   // ORIGINAL_DST over HTTP: take the destination from this request header when
@@ -142,11 +174,20 @@ struct ClusterConfig {
   uint32_t original_dst_port_override = 0;
   // upstream_bind_config.source_address: the local address upstream sockets bind to.
   std::optional<network::Address> source_address;
+  // upstream_connection_options.tcp_keepalive: set on every upstream TCP socket
+  // (applyUpstreamSocketOptions, upstream_socket_options.h).
+  std::optional<network::TcpKeepalive> tcp_keepalive;
+  // The name its stats go under, "cluster.<stat_name>.": alt_stat_name when set, else name.
+  std::string stat_name;
   // TLS to the endpoints (UpstreamTlsContext); null is the raw transport.
   network::TransportSocketFactorySharedPtr transport_socket;
   // SDS secrets the TLS context needs: the cluster warms until SecretManager::hasSecret for
   // each.
   std::vector<std::string> secrets;
+  // Hosts come from DNS lookups on the main thread (STRICT_DNS, LOGICAL_DNS).
+  bool resolvesDns() const {
+    return type == DiscoveryType::kStrictDns || type == DiscoveryType::kLogicalDns;
+  }
   // False while its TLS context waits for SDS secrets (the cluster should stay warming).
   bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
@@ -155,6 +196,7 @@ struct ClusterConfig {
   OutlierDetectionConfigSharedPtr outlier_detection;
   // circuit_breakers.thresholds by priority (Envoy's defaults when absent).
   CircuitBreakers circuit_breakers;
+  std::shared_ptr<const RetryStats> retry_stats;
   // Open connections and requests across workers (ClusterResources::forCluster(name)).
   ClusterResourcesSharedPtr resources = ClusterResources::unshared();
 

@@ -36,6 +36,10 @@ class PoolStream {
  public:
   virtual http::RequestEncoder& encoder() = 0;
   virtual const network::Connection& connection() const = 0;
+  // The connection carried an earlier stream before this one (a pooled keep-alive
+  // connection): if it closes before any response, the upstream most likely closed it as
+  // idle before it saw the request (the keep-alive race).
+  virtual bool reusedConnection() const { return false; }
 
  protected:
   ~PoolStream() = default;
@@ -122,6 +126,9 @@ class ConnPool {
   // The host left the cluster: close idle connections now and the others when their
   // streams end; waiting requests still get connections.
   virtual void drainConnections() = 0;
+  // Closes the connections that carry no stream now (the keep-alive race: one of them was
+  // found closed by the upstream, the others idled as long and are suspect too).
+  virtual void closeIdleConnections() = 0;
   virtual size_t connectionCount() const = 0;
   virtual size_t pendingCount() const = 0;
 };

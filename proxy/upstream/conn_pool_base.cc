@@ -328,4 +328,17 @@ void ConnPoolBase::drainConnections() {
   for (ActiveClient* client : idle) client->close();
 }
 
+void ConnPoolBase::closeIdleConnections() {
+  std::vector<ActiveClient*> idle;
+  for (auto& client : clients_) {
+    if (client->state_ == ActiveClient::State::kReady && client->active_streams_ == 0) {
+      idle.push_back(client.get());
+    }
+  }
+  for (ActiveClient* client : idle) {
+    setReady(*client, false);
+    client->close();
+  }
+}
+
 }  // namespace meshproxy::upstream

@@ -32,6 +32,7 @@ class ConnPoolBase : public ConnPool {
   const Host& host() const override { return *host_; }
   void updateCluster(ClusterConfigSharedPtr cluster) override { cluster_ = std::move(cluster); }
   void drainConnections() override;
+  void closeIdleConnections() override;
   size_t connectionCount() const override { return clients_.size(); }
   size_t pendingCount() const override { return pending_.size(); }
 

@@ -25,6 +25,12 @@ Host::Host(network::Address address, std::string hostname, uint32_t weight, Loca
       outcome_stripes_(g_outcome_stripes.load(std::memory_order_relaxed)),
       outcomes_(std::make_unique<HostOutcomes[]>(outcome_stripes_)) {}
 
+network::Address Host::healthCheckAddress() const {
+  network::Address address = address_;
+  if (health_check_target_.port != 0) address.setPort(health_check_target_.port);
+  return address;
+}
+
 Host::OutcomeTotals Host::outcomeTotals() const {
   OutcomeTotals totals;
   for (uint32_t i = 0; i < outcome_stripes_; ++i) {
@@ -53,7 +59,8 @@ ReconciledHosts reconcileHosts(const HostVector& current, const HostVector& inco
     auto it = by_address.find(toAbsl(fresh->address().str()));
     Host* kept = it == by_address.end() ? nullptr : current[it->second].get();
     if (kept != nullptr && kept->hostname() == fresh->hostname() &&
-        kept->locality() == fresh->locality()) {
+        kept->locality() == fresh->locality() &&
+        kept->healthCheckTarget() == fresh->healthCheckTarget()) {
       size_t index = it->second;
       by_address.erase(it);  // a duplicate address in `incoming` gets its own object
       if (kept->weight() != fresh->weight() || kept->priority() != fresh->priority() ||

@@ -19,6 +19,15 @@ struct Locality {
   bool operator==(const Locality&) const = default;
 };
 
+// Where active health checks of an endpoint go (Endpoint.health_check_config): `port`
+// replaces the address's port (0: keep it), `hostname` is the HTTP health check's Host
+// header when the check names none (empty: the cluster name).
+struct HealthCheckTarget {
+  uint32_t port = 0;
+  std::string hostname;
+  bool operator==(const HealthCheckTarget&) const = default;
+};
+
 // Why a host is not healthy (Envoy's Host::HealthFlag, the ones meshproxy will set). A host
 // with no flag set is healthy. Each source sets and clears its own flag: EDS health_status,
 // active health checks, outlier detection.
@@ -69,6 +78,13 @@ class Host final : public accesslog::UpstreamHostDescription {
   std::string_view addressString() const override { return address_.str(); }
   std::string_view hostnameString() const override { return hostname_; }
   const Locality& locality() const { return locality_; }
+
+  // Set once by discovery before the host is shared, never after (part of its identity: a
+  // changed target makes a new Host, as in Envoy).
+  void setHealthCheckTarget(HealthCheckTarget target) { health_check_target_ = std::move(target); }
+  const HealthCheckTarget& healthCheckTarget() const { return health_check_target_; }
+  // The address active health checks connect to.
+  network::Address healthCheckAddress() const;
 
   // Load balancers copy the weight when they are built (once per host-set change); reading it
   // per pick would make a weight update half-visible to a running balancer.
@@ -125,6 +141,7 @@ class Host final : public accesslog::UpstreamHostDescription {
   const network::Address address_;
   const std::string hostname_;
   const Locality locality_;
+  HealthCheckTarget health_check_target_;
   std::atomic<uint32_t> weight_;
   std::atomic<uint32_t> priority_;
   std::atomic<uint32_t> locality_weight_{0};
@@ -139,9 +156,9 @@ using HostSharedPtr = std::shared_ptr<Host>;
 using HostVector = std::vector<HostSharedPtr>;
 
 // The host list of a cluster after an update: `incoming` as discovery delivered it (new Host
-// objects), with every endpoint that `current` already had (same address, hostname and
-// locality) replaced by the current object, whose weight, priority, locality weight,
-// overprovisioning factor and EDS health flag take
+// objects), with every endpoint that `current` already had (same address, hostname, locality
+// and health check target) replaced by the current object, whose weight, priority, locality
+// weight, overprovisioning factor and EDS health flag take
 // the incoming values. `changed` is false when the result equals `current` (same objects,
 // same order, same weights, priorities and EDS health): nothing for the workers to rebuild.
 // Main thread.

@@ -1,4 +1,5 @@
 #include "proxy/upstream/http1_conn_pool.h"
+#include "proxy/upstream/upstream_socket_options.h"
 
 #include "proxy/core/log.h"
 #include "proxy/http/codec_factory.h"
@@ -23,6 +24,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
         pool.loop(), pool.host().address(), cluster.connect_timeout,
         cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
         cluster.source_address ? &*cluster.source_address : nullptr);
+    applyUpstreamSocketOptions(cluster, *connection_);
     connection_->setCallbacks(this);
     codec_ = http::createClientCodec(*connection_);
     cluster.stats->upstream_cx_total.inc();
@@ -41,6 +43,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
                    PoolCallbacks& callbacks) override {
     decoder_ = &decoder;
     response_complete_ = false;
+    ++streams_started_;
     encoder_ = &codec_->newStream(*this);
     bind(handle, this);
     callbacks.onPoolReady(*this);
@@ -52,6 +55,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
   // PoolStream
   http::RequestEncoder& encoder() override { return *encoder_; }
   const network::Connection& connection() const override { return *connection_; }
+  bool reusedConnection() const override { return streams_started_ > 1; }
 
   // PoolHandleTarget: the owner gave up before the exchange completed; an HTTP/1 connection
   // in an unknown state cannot be reused.
@@ -158,6 +162,7 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
   std::unique_ptr<http::ClientConnection> codec_;
   http::ResponseDecoder* decoder_ = nullptr;
   http::RequestEncoder* encoder_ = nullptr;
+  uint64_t streams_started_ = 0;
   bool response_complete_ = false;
   bool connected_ = false;
 };

@@ -1,4 +1,5 @@
 #include "proxy/upstream/http2_conn_pool.h"
+#include "proxy/upstream/upstream_socket_options.h"
 
 #include <list>
 
@@ -121,6 +122,7 @@ class Http2ConnPool::Client : public ConnPoolBase::ActiveClient,
         pool.loop(), pool.host().address(), cluster.connect_timeout,
         cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
         cluster.source_address ? &*cluster.source_address : nullptr);
+    applyUpstreamSocketOptions(cluster, *connection_);
     connection_->setCallbacks(this);
     http::http2::Http2Settings settings = cluster.http2_settings;
     settings.loop = &pool.loop();

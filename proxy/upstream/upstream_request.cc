@@ -44,6 +44,8 @@ void UpstreamRequest::onPoolReady(PoolStream& stream) {
   // handle_ holds `stream` now.
   reportLocalOrigin(host_->host(), worker_index_, cluster_, LocalOriginResult::kConnectSuccess);
   stream.encoder().stream().addCallbacks(*this);
+  request_started_ = true;
+  reused_connection_ = stream.reusedConnection();
   parent_.onUpstreamStream(*this, stream);
   if (handle_.stream() == nullptr) return;  // the parent gave up on it
   bool end_stream = request_complete_ && held_body_.empty() && trailers_ == nullptr;
@@ -129,14 +131,25 @@ void UpstreamRequest::setPerTryTimeout(std::chrono::milliseconds timeout) {
   per_try_timer_->enable(timeout);
 }
 
+void UpstreamRequest::setPerTryIdleTimeout(std::chrono::milliseconds timeout) {
+  per_try_idle_timeout_ = timeout;
+  if (per_try_idle_timer_ == nullptr) {
+    per_try_idle_timer_ =
+        std::make_unique<Timer>(loop_.uv(), [this] { parent_.onPerTryIdleTimeout(*this); });
+  }
+  per_try_idle_timer_->enable(timeout);
+}
+
 void UpstreamRequest::decodeHeaders(std::unique_ptr<http::HeaderMap> headers, bool end_stream) {
   response_started_ = true;
+  touchIdleTimer();
   reportHttpStatus(host_->host(), worker_index_, cluster_, headers->status());
   if (end_stream) onResponseComplete();
   parent_.onUpstreamHeaders(*this, std::move(headers), end_stream);
 }
 
 void UpstreamRequest::decodeData(Buffer& data, bool end_stream) {
+  touchIdleTimer();
   if (end_stream) onResponseComplete();
   parent_.onUpstreamData(*this, data, end_stream);
 }
@@ -172,6 +185,7 @@ void UpstreamRequest::onBelowWriteBufferLowWatermark() {
 void UpstreamRequest::finish(bool reset) {
   finished_ = true;
   per_try_timer_.reset();
+  per_try_idle_timer_.reset();
   if (handle_.pending()) handle_.cancel();
   if (PoolStream* stream = handle_.stream(); stream != nullptr) {
     stream->encoder().stream().removeCallbacks(*this);

@@ -34,6 +34,8 @@ class UpstreamRequestCallbacks {
                                   std::unique_ptr<http::HeaderMap> trailers) = 0;
   virtual void onUpstreamReset(UpstreamRequest& attempt, http::StreamResetReason reason) = 0;
   virtual void onPerTryTimeout(UpstreamRequest& attempt) = 0;
+  // retry_policy.per_try_idle_timeout passed without response activity.
+  virtual void onPerTryIdleTimeout(UpstreamRequest& attempt) { onPerTryTimeout(attempt); }
   // The attempt cannot take more request body now / again: pause / resume the downstream.
   virtual void onUpstreamAboveWriteBufferHighWatermark() = 0;
   virtual void onUpstreamBelowWriteBufferLowWatermark() = 0;
@@ -80,16 +82,26 @@ class UpstreamRequest : public http::ResponseDecoder,
   // The slot for retry_policy.per_try_timeout (issue 13): parent.onPerTryTimeout(*this) when
   // `timeout` passes before the response completes. Re-arming replaces the deadline.
   void setPerTryTimeout(std::chrono::milliseconds timeout);
+  // retry_policy.per_try_idle_timeout: parent.onPerTryIdleTimeout(*this) when `timeout`
+  // passes without response headers or data (re-armed by each).
+  void setPerTryIdleTimeout(std::chrono::milliseconds timeout);
 
   const Host& host() const { return host_->host(); }
+  WorkerHost& workerHost() const { return *host_; }
   std::chrono::steady_clock::time_point startTime() const { return start_time_; }
   bool awaitingStream() const { return handle_.pending(); }
   // It holds a live stream (ready, not yet complete, reset or given up).
   bool hasStream() const { return handle_.stream() != nullptr; }
+  // Not yet over: the response is still to come (not complete, reset, failed or given up).
+  bool live() const { return !finished_; }
   bool responseStarted() const { return response_started_; }
   bool responseComplete() const { return response_complete_; }
   // The whole request went out (end of stream sent).
   bool requestSent() const { return request_sent_; }
+  // A stream was ready and the request headers went out on it (reset-before-request: false).
+  bool requestStarted() const { return request_started_; }
+  // The stream was on a connection that carried an earlier request (PoolStream).
+  bool reusedConnection() const { return reused_connection_; }
   // Body bytes held while waiting for the stream.
   size_t heldBodyBytes() const { return held_body_.length(); }
 
@@ -123,10 +135,18 @@ class UpstreamRequest : public http::ResponseDecoder,
   const http::HeaderMap* headers_ = nullptr;
   const http::HeaderMap* trailers_ = nullptr;  // set if they arrived before the stream
   Buffer held_body_;
+  void touchIdleTimer() {
+    if (per_try_idle_timer_ != nullptr) per_try_idle_timer_->enable(per_try_idle_timeout_);
+  }
+
   std::unique_ptr<Timer> per_try_timer_;
+  std::unique_ptr<Timer> per_try_idle_timer_;
+  std::chrono::milliseconds per_try_idle_timeout_{0};
   std::chrono::steady_clock::time_point start_time_;
   bool request_complete_ = false;  // the router gave the whole request
   bool request_sent_ = false;
+  bool request_started_ = false;
+  bool reused_connection_ = false;
   bool counted_ = false;
   bool finished_ = false;  // response complete, reset or failed: nothing more goes up
   bool held_above_limit_ = false;

@@ -112,6 +112,37 @@ TEST_F(TlsSidecarsTest, TheMiddleHopIsTls) {
   EXPECT_EQ(server_->counterValue("listener.inbound.ssl.handshake"), handshakes);
 }
 
+// Active health checks use the cluster's transport: the check reaches the app through the
+// mTLS hop and the server sidecar, and an upstream with the wrong identity never passes.
+TEST_F(TlsSidecarsTest, HealthChecksGoThroughTheClustersTls) {
+  const std::string checks =
+      "    health_checks:\n"
+      "    - { timeout: 2s, interval: 0.1s, no_traffic_interval: 0.1s, unhealthy_threshold: 1,\n"
+      "        healthy_threshold: 1, http_health_check: { path: /health } }\n";
+  startServerSidecar();
+  startClientSidecar(kBackendId, true, checks);
+  ASSERT_TRUE(client_->waitForCounter("cluster.backend.health_check.healthy",
+                                      [](int64_t v) { return v == 1; }, absl::Seconds(10)));
+  EXPECT_GE(client_->counterValue("cluster.backend.ssl.handshake").value_or(0), 1);
+  ASSERT_EQ(httpRequest("127.0.0.1", app_.port(), "GET", "/__health/fail", {}, "").status, 200);
+  ASSERT_TRUE(client_->waitForCounter("cluster.backend.health_check.healthy",
+                                      [](int64_t v) { return v == 0; }, absl::Seconds(10)));
+  EXPECT_EQ(getViaClientSidecar().status, 503);
+}
+
+TEST_F(TlsSidecarsTest, HealthCheckOfAnUpstreamWithTheWrongSanFails) {
+  const std::string checks =
+      "    health_checks:\n"
+      "    - { timeout: 2s, interval: 0.1s, no_traffic_interval: 0.1s, unhealthy_threshold: 1,\n"
+      "        healthy_threshold: 1, http_health_check: { path: /health } }\n";
+  startServerSidecar();
+  startClientSidecar("spiffe://cluster.local/ns/default/sa/somebody-else", true, checks);
+  ASSERT_TRUE(client_->waitForCounterAtLeast("cluster.backend.health_check.network_failure", 2,
+                                             absl::Seconds(10)));
+  EXPECT_EQ(client_->counterValue("cluster.backend.health_check.success").value_or(-1), 0);
+  EXPECT_TRUE(client_->waitForCounterAtLeast("cluster.backend.ssl.fail_verify_san", 1));
+}
+
 TEST_F(TlsSidecarsTest, UpstreamWithTheWrongSanIsRefused) {
   startServerSidecar();
   startClientSidecar("spiffe://cluster.local/ns/default/sa/somebody-else");

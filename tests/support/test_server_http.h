@@ -352,6 +352,8 @@ inline absl::string_view reasonPhrase(int status) {
 // What one request asks for, from its query parameters.
 struct ResponsePlan {
   int status = 200;
+  bool explicit_status = false;  // status= was given
+  bool reset = false;            // reset=1: abort the connection instead of answering
   int64_t delay_ms = -1;    // -1: the server's --delay-ms
   int64_t body_bytes = -1;  // -1: the JSON description
   bool close = false;
@@ -365,6 +367,9 @@ inline ResponsePlan planResponse(const HttpRequest& request) {
     int64_t n = 0;
     if (key == "status" && absl::SimpleAtoi(value, &n) && n >= 200 && n <= 599) {
       plan.status = static_cast<int>(n);
+      plan.explicit_status = true;
+    } else if (key == "reset") {
+      plan.reset = value != "0";
     } else if (key == "delay_ms" && absl::SimpleAtoi(value, &n) && n >= 0) {
       plan.delay_ms = std::min<int64_t>(n, 600000);
     } else if (key == "body_bytes" && absl::SimpleAtoi(value, &n) && n >= 0) {

@@ -13,10 +13,19 @@
 //           description of it (see test_server_http.h). Query parameters: status=NNN,
 //           delay_ms=N, body_bytes=N (N bytes of 'x' instead of JSON), close=1, chunked=1
 //           (chunked response), header=name:value (extra response header, repeatable).
+//           GET /health answers 200, or 503 once /__health/fail was requested (until
+//           /__health/ok), for active health check tests.
 //   --delay-ms  echo/sink/source: wait this long after accept before reading / sending;
 //               http: default delay of every response (delay_ms= overrides it).
 //   --status    http: the status of every response that has no status= parameter.
 //   --threads   event loops sharing the port through SO_REUSEPORT (default 1).
+//   http only, for resilience tests (a query's status= / reset=1 still wins):
+//   --status N        answer every request with status N
+//   --reset-requests  abort the connection (RST) on every request instead of answering
+//   --close-reused    close (FIN) without answering a request that arrives on a connection
+//                     that already carried one: the keep-alive race, deterministically
+//   --idle-close-ms N close a keep-alive connection idle this long (as servers do)
+//   Query parameter reset=1: abort the connection (RST) instead of answering.
 //
 // Prints "listening on HOST:PORT" once listening (PORT 0 picks a port). Exits 0 on
 // SIGTERM/SIGINT. Malformed HTTP gets a 400 and the connection is closed.
@@ -60,6 +69,9 @@ struct Config {
   int64_t delay_ms = 0;
   int threads = 1;
   int status = 0;  // http: the status of responses that do not ask for one (0: 200)
+  bool reset_requests = false;
+  bool close_reused = false;
+  int64_t idle_close_ms = 0;
 };
 
 constexpr size_t kHighWater = 1 << 20;  // unsent bytes above which we stop reading/producing
@@ -139,6 +151,18 @@ void closeConn(Conn* c) {
   uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), onHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), onHandleClosed);
 }
+
+// Aborts the connection: RST, no answer.
+void resetConn(Conn* c) {
+  if (c->closing) return;
+  c->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), onHandleClosed);
+  if (uv_tcp_close_reset(&c->tcp, onHandleClosed) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), onHandleClosed);
+  }
+}
+
+void onIdleClose(uv_timer_t* timer) { closeConn(static_cast<Conn*>(timer->data)); }
 
 void onWrite(uv_write_t* req, int status) {
   WriteReq* w = static_cast<WriteReq*>(req->data);
@@ -234,6 +258,20 @@ void pumpSource(Conn* c) {
 
 // ---- http ----
 
+// The state /health reports (switched by /__health/fail and /__health/ok).
+bool g_health_failing = false;
+
+// planResponse plus the /health switch.
+ResponsePlan httpPlan(const HttpRequest& request) {
+  ResponsePlan plan = planWithDefaults(request);
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  if (path == "/__health/fail") g_health_failing = true;
+  if (path == "/__health/ok") g_health_failing = false;
+  if (path == "/health" && g_health_failing) plan.status = 503;
+  return plan;
+}
+
 bool httpShouldRead(const Conn* c) {
   return c->requests.size() < kMaxQueuedRequests && c->unsent < kHighWater;
 }
@@ -248,7 +286,11 @@ void updateHttpReading(Conn* c) {
 
 void endResponse(Conn* c) {
   c->responding = false;
-  if (c->close_after) halfClose(c);
+  if (c->close_after) {
+    halfClose(c);
+  } else if (g_config.idle_close_ms > 0 && c->requests.empty()) {
+    uv_timer_start(&c->timer, onIdleClose, static_cast<uint64_t>(g_config.idle_close_ms), 0);
+  }
 }
 
 void pumpHttpBody(Conn* c) {
@@ -271,7 +313,7 @@ void pumpHttpBody(Conn* c) {
 void writeResponse(Conn* c) {
   HttpRequest request = std::move(c->requests.front());
   c->requests.pop_front();
-  ResponsePlan plan = planWithDefaults(request);
+  ResponsePlan plan = httpPlan(request);
   const uint64_t index = c->request_index++;
   const bool head = request.method == "HEAD";
   const bool no_body = plan.status == 204 || plan.status == 304;
@@ -337,8 +379,16 @@ void maybeRespond(Conn* c) {
   while (!c->closing && !c->responding && !c->shutdown_started) {
     if (!c->requests.empty()) {
       if (c->unsent >= kHighWater) break;  // afterWrite() calls us again
-      c->responding = true;
       ResponsePlan plan = planWithDefaults(c->requests.front());
+      if (plan.reset || g_config.reset_requests) {
+        resetConn(c);
+        return;
+      }
+      if (g_config.close_reused && c->request_index > 0) {
+        closeConn(c);
+        return;
+      }
+      c->responding = true;
       int64_t delay = plan.delay_ms >= 0 ? plan.delay_ms : g_config.delay_ms;
       if (delay > 0) {
         uv_timer_start(&c->timer, onHttpDelay, static_cast<uint64_t>(delay), 0);
@@ -360,6 +410,7 @@ void maybeRespond(Conn* c) {
 
 void onHttpData(Conn* c, absl::string_view data) {
   if (c->bad_request || c->close_after) return;  // discard anything after the last response
+  if (g_config.idle_close_ms > 0 && !c->responding) uv_timer_stop(&c->timer);
   bool expect_continue = false;
   bool was_idle = c->requests.empty() && !c->responding;
   if (!c->parser.feed(data, &c->requests, &expect_continue)) c->bad_request = true;
@@ -550,6 +601,14 @@ bool parseArgs(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
+    if (arg == "--reset-requests") {
+      g_config.reset_requests = true;
+      continue;
+    }
+    if (arg == "--close-reused") {
+      g_config.close_reused = true;
+      continue;
+    }
     size_t eq = arg.find('=');
     if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
       value = arg.substr(eq + 1);
@@ -602,6 +661,8 @@ bool parseArgs(int argc, char** argv) {
       g_config.delay_ms = n;
     } else if (arg == "--status" && numeric && n >= 200 && n <= 599) {
       g_config.status = static_cast<int>(n);
+    } else if (arg == "--idle-close-ms" && numeric) {
+      g_config.idle_close_ms = n;
     } else if (arg == "--threads" && numeric && n >= 1 && n <= 64) {
       g_config.threads = static_cast<int>(n);
     } else {

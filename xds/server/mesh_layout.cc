@@ -65,6 +65,29 @@ std::string tcpProxy(const std::string& stat_prefix, const std::string& cluster)
       R"(,"cluster":)", q(cluster), "}}");
 }
 
+// The service's timeout and retries as RouteAction fields (",..." or "").
+std::string routeResilience(const MeshService& svc) {
+  std::string out;
+  if (!svc.timeout.empty()) out += absl::StrCat(R"(,"timeout":)", q(svc.timeout));
+  if (svc.retries.has_value()) {
+    const MeshRetries& r = *svc.retries;
+    std::string codes;
+    if (!r.retriable_status_codes.empty()) {
+      codes = absl::StrCat(R"(,"retriable_status_codes":[)",
+                           absl::StrJoin(r.retriable_status_codes, ","), "]");
+    }
+    std::string per_try;
+    if (!r.per_try_timeout.empty())
+      per_try = absl::StrCat(R"(,"per_try_timeout":)", q(r.per_try_timeout));
+    out += absl::StrCat(
+        R"(,"retry_policy":{"retry_on":)", q(r.retry_on), R"(,"num_retries":)", r.attempts, per_try,
+        codes,
+        R"(,"retry_host_predicate":[{"name":"envoy.retry_host_predicates.previous_hosts"}],)",
+        R"("host_selection_retry_max_attempts":"5"})");
+  }
+  return out;
+}
+
 // `route_action`: the RouteAction JSON; empty routes everything to `cluster`.
 std::string httpConnectionManager(const std::string& stat_prefix, const std::string& cluster,
                                   bool inbound_mtls, const std::string& route_action = "") {
@@ -218,7 +241,11 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
       std::vector<std::string> ranges;
       for (const auto& ip : ips) ranges.push_back(prefixRange(ip));
       std::string cluster = outboundClusterName(*svc, *svc_port);
-      std::string route_action = svc->canary.has_value() ? canaryRouteAction(*svc, *svc_port) : "";
+      // The service's timeout and retries go on whichever action routes to it.
+      std::string route_action = svc->canary.has_value()
+                                     ? canaryRouteAction(*svc, *svc_port)
+                                     : absl::StrCat(R"({"cluster":)", q(cluster), "}");
+      route_action.insert(route_action.size() - 1, routeResilience(*svc));
       std::string filter = svc_port->http
                                ? httpConnectionManager(cluster, cluster, false, route_action)
                                : tcpProxy(cluster, cluster);
@@ -238,8 +265,11 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
                              commonTlsContext(san, svc_port->http2 ? R"(["h2"])" : ""))),
             ",");
       }
-      const std::string extra = absl::StrCat(tls, svc_port->http2 ? kHttp2ProtocolOptions : "",
-                                             svc->outbound_cluster_fields);
+      std::string extra = absl::StrCat(tls, svc_port->http2 ? kHttp2ProtocolOptions : "",
+                                       svc->outbound_cluster_fields);
+      if (svc->health_check.has_value()) {
+        extra += healthChecksJson(*svc->health_check, svc_port->http);
+      }
       clusters->push_back(staticCluster(cluster, svc->endpoints, svc_port->target_port, extra));
       if (svc->canary.has_value()) {
         clusters->push_back(staticCluster(canaryClusterName(*svc, *svc_port),

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "xds/server/mesh_resilience.h"
 
 namespace meshproxy::xds_server {
@@ -125,10 +126,76 @@ absl::StatusOr<MeshCanary> canary(const YAML::Node& node, const std::string& whe
   return c;
 }
 
-absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
+// "1.5s", "500ms", "2m" -> Envoy's JSON duration form in seconds ("1.5s", "0.5s", "120s").
+absl::StatusOr<std::string> duration(const YAML::Node& node, const std::string& field) {
+  auto text = scalar(node, field);
+  if (!text.ok()) return text.status();
+  std::string t = *text;
+  double scale = 0;
+  std::string number;
+  if (t.size() > 2 && t.compare(t.size() - 2, 2, "ms") == 0) {
+    scale = 0.001;
+    number = t.substr(0, t.size() - 2);
+  } else if (t.size() > 1 && t.back() == 's') {
+    scale = 1;
+    number = t.substr(0, t.size() - 1);
+  } else if (t.size() > 1 && t.back() == 'm') {
+    scale = 60;
+    number = t.substr(0, t.size() - 1);
+  }
+  double value = 0;
+  if (scale == 0 || !absl::SimpleAtod(number, &value) || value < 0 || value > 315576000000.0) {
+    return fieldError(field, absl::StrCat("'", t, "' is not a duration like 500ms, 2s or 1m"));
+  }
+  // Milliseconds are the finest step the proxy uses.
+  int64_t ms = static_cast<int64_t>(value * scale * 1000 + 0.5);
+  return absl::StrCat(ms / 1000, ".", absl::StrFormat("%03d", ms % 1000), "s");
+}
+
+absl::StatusOr<MeshRetries> retries(const YAML::Node& node, const std::string& where) {
   if (auto s = onlyKeys(node, where,
-                        {"name", "namespace", "service_account", "addresses", "endpoints", "ports",
-                         "canary", "circuit_breakers", "outlier_detection"});
+                        {"attempts", "retry_on", "per_try_timeout", "retriable_status_codes"});
+      !s.ok()) {
+    return s;
+  }
+  MeshRetries r;
+  if (node["attempts"]) {
+    if (!node["attempts"].IsScalar() || !YAML::convert<int>::decode(node["attempts"], r.attempts) ||
+        r.attempts < 0 || r.attempts > 100) {
+      return fieldError(where + ".attempts", "expected a number 0-100");
+    }
+  }
+  if (node["retry_on"]) {
+    auto text = scalar(node["retry_on"], where + ".retry_on");
+    if (!text.ok()) return text.status();
+    r.retry_on = *text;
+  }
+  if (node["per_try_timeout"]) {
+    auto d = duration(node["per_try_timeout"], where + ".per_try_timeout");
+    if (!d.ok()) return d.status();
+    r.per_try_timeout = *d;
+  }
+  if (const auto& codes = node["retriable_status_codes"]; codes) {
+    if (!codes.IsSequence())
+      return fieldError(where + ".retriable_status_codes", "expected a list");
+    for (size_t i = 0; i < codes.size(); ++i) {
+      int code = 0;
+      if (!codes[i].IsScalar() || !YAML::convert<int>::decode(codes[i], code) || code < 100 ||
+          code > 599) {
+        return fieldError(absl::StrCat(where, ".retriable_status_codes[", i, "]"),
+                          "expected an HTTP status 100-599");
+      }
+      r.retriable_status_codes.push_back(code);
+    }
+  }
+  return r;
+}
+
+absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& where) {
+  if (auto s = onlyKeys(
+          node, where,
+          {"name", "namespace", "service_account", "addresses", "endpoints", "ports", "canary",
+           "circuit_breakers", "outlier_detection", "timeout", "retries", "health_check"});
       !s.ok()) {
     return s;
   }
@@ -168,6 +235,21 @@ absl::StatusOr<MeshService> service(const YAML::Node& node, const std::string& w
   auto resilience = meshResilienceClusterFields(node, where);
   if (!resilience.ok()) return resilience.status();
   svc.outbound_cluster_fields = std::move(*resilience);
+  if (node["timeout"]) {
+    auto d = duration(node["timeout"], where + ".timeout");
+    if (!d.ok()) return d.status();
+    svc.timeout = *d;
+  }
+  if (node["retries"]) {
+    auto r = retries(node["retries"], where + ".retries");
+    if (!r.ok()) return r.status();
+    svc.retries = std::move(*r);
+  }
+  if (node["health_check"]) {
+    auto check = parseMeshHealthCheck(node["health_check"], where + ".health_check");
+    if (!check.ok()) return check.status();
+    svc.health_check = std::move(*check);
+  }
   return svc;
 }
 

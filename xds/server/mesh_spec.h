@@ -20,6 +20,15 @@
 //                                  # a user sees one version on every request and every sidecar
 //     circuit_breakers: {...}    # optional, see mesh_resilience.h
 //     outlier_detection: {...}   # optional, see mesh_resilience.h
+//     # HTTP ports only; rendered into the callers' outbound route (Envoy's RouteAction):
+//     timeout: 3s           # route timeout (Envoy's default 15s); "0s" disables it
+//     retries:              # retry_policy, with Istio's defaults
+//       attempts: 2         # num_retries (default 2)
+//       retry_on: "5xx,reset"    # default "connect-failure,refused-stream,unavailable,cancelled,
+//                                #          retriable-status-codes" (Istio's)
+//       per_try_timeout: 0.5s    # optional
+//       retriable_status_codes: [503]   # optional
+//     health_check: { path: /health, interval: 5s }         # optional: mesh_health_check.h
 #pragma once
 
 #include <optional>
@@ -28,6 +37,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "xds/server/mesh_health_check.h"
 
 namespace meshproxy::xds_server {
 
@@ -48,6 +58,16 @@ struct MeshCanary {
   std::string sticky_header;           // lower case; "" = split per request
 };
 
+// A service's retry policy for its callers (Envoy's RetryPolicy, rendered with Istio's
+// previous_hosts predicate and host_selection_retry_max_attempts 5).
+struct MeshRetries {
+  int attempts = 2;
+  std::string retry_on =
+      "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
+  std::string per_try_timeout;  // Envoy JSON duration ("0.5s"); empty: none
+  std::vector<int> retriable_status_codes;
+};
+
 struct MeshService {
   std::string name;
   std::string ns = "default";
@@ -59,6 +79,10 @@ struct MeshService {
   // circuit_breakers / outlier_detection (mesh_resilience.h) as Cluster JSON fields for the
   // clients' outbound clusters of this service; "" for none.
   std::string outbound_cluster_fields;
+  std::string timeout;  // Envoy JSON duration ("3s"); empty: Envoy's default
+  std::optional<MeshRetries> retries;
+  // Active health checks of the service's endpoints, by every sidecar that calls it.
+  std::optional<MeshHealthCheck> health_check;
 
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };

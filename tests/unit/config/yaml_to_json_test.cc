@@ -24,6 +24,12 @@ TEST(YamlToJsonTest, TypesPlainScalarsLikeEnvoy) {
   EXPECT_EQ(toJson("a: true\nb: false\nc: True\nd: null\ne: ~\nf:\n"),
             R"({"a":true,"b":false,"c":true,"d":null,"e":null,"f":null})");
   EXPECT_EQ(toJson("a: 42\nb: -7\nc: +3\nd: 007\ne: 0\n"), R"({"a":42,"b":-7,"c":3,"d":7,"e":0})");
+  // A leading 0 is octal and 0x hex, as Envoy reads YAML (yaml-cpp): a pipe's `mode: 0600` is
+  // rw------- (384), not 600; "09" has no octal reading and stays decimal.
+  EXPECT_EQ(toJson("mode: 0600\nb: -010\nc: 0x1F\nd: 09\ne: 0.5\nf: 00\n"),
+            R"({"mode":384,"b":-8,"c":31,"d":9,"e":0.5,"f":0})");
+  EXPECT_EQ(toJson("a: 0x\nb: 0xG\nc: 0x10000000000000000\n"),
+            R"({"a":"0x","b":"0xG","c":"0x10000000000000000"})");
   EXPECT_EQ(toJson("a: 1.5\nb: .5\nc: 1e3\nd: -2.5E-3\ne: 5.\nf: -.25\n"),
             R"({"a":1.5,"b":0.5,"c":1e3,"d":-2.5E-3,"e":5,"f":-0.25})");
   // Big integers keep every digit; protobuf's parser decides the field type.
@@ -31,8 +37,8 @@ TEST(YamlToJsonTest, TypesPlainScalarsLikeEnvoy) {
 }
 
 TEST(YamlToJsonTest, EverythingElseStaysAString) {
-  EXPECT_EQ(toJson("timeout: 5s\nhex: 0x10\ninf: .inf\nyes: yes\nver: 1.2.3\nname: web\n"),
-            R"({"timeout":"5s","hex":"0x10","inf":".inf","yes":"yes","ver":"1.2.3",)"
+  EXPECT_EQ(toJson("timeout: 5s\nhex: 0x1g\ninf: .inf\nyes: yes\nver: 1.2.3\nname: web\n"),
+            R"({"timeout":"5s","hex":"0x1g","inf":".inf","yes":"yes","ver":"1.2.3",)"
             R"("name":"web"})");
 }
 

@@ -87,6 +87,7 @@ class FakePool : public upstream::ConnPool {
   const upstream::Host& host() const override { std::abort(); }
   void updateCluster(upstream::ClusterConfigSharedPtr) override {}
   void drainConnections() override {}
+  void closeIdleConnections() override {}
   size_t connectionCount() const override { return 0; }
   size_t pendingCount() const override { return 0; }
 

@@ -20,8 +20,9 @@ using upstream::UpstreamRequest;
 // kept is dropped. Headers
 // and trailers need no copy: the stream owns them until it ends.
 //
-// Keeping costs a copy of each body byte, so it is on only when a retry could follow
-// (enable()); with no retry policy (today) nothing is copied.
+// Keeping costs a copy of each body byte, so the limit is the buffer limit only when a retry
+// policy applies; otherwise it is 0: a request without a body stays replayable (the
+// keep-alive race) and nothing is ever copied.
 class RetainedRequest {
  public:
   // A retry could follow: keep the body from now on, up to `limit` bytes.

@@ -1,10 +1,10 @@
 #include "proxy/filters/http/router/router_factory.h"
 
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
-#include "proxy/protobuf/proto_util.h"
-#include "proxy/protobuf/supported_fields.h"
 #include "proxy/core/recycled.h"
 #include "proxy/filters/http/router/router_filter.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/supported_fields.h"
 
 namespace meshproxy::filters::router {
 

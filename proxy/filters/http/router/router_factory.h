@@ -10,8 +10,8 @@
 namespace meshproxy::filters::router {
 
 // envoy.filters.http.router: Router typed_config -> per-stream filter factory.
-absl::StatusOr<http::HttpFilterFactory> createRouterFactory(const google::protobuf::Any& typed_config,
-                                                            config::TranslationContext& context);
+absl::StatusOr<http::HttpFilterFactory> createRouterFactory(
+    const google::protobuf::Any& typed_config, config::TranslationContext& context);
 
 // The Router fields meshproxy implements.
 const protobuf::SupportedFields& routerSupportedFields();

@@ -1,27 +1,37 @@
 #include "proxy/filters/http/router/router_filter.h"
 
+#include <charconv>
+
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/core/log.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/network/connection.h"
 #include "proxy/route/route.h"
+#include "proxy/route/virtual_host.h"
 
 namespace meshproxy::filters::router {
 
 using accesslog::ResponseFlag;
+
+namespace {
+// A number as header text without allocating (std::to_chars into a stack buffer).
+class Decimal {
+ public:
+  explicit Decimal(int64_t value) {
+    auto r = std::to_chars(buf_, buf_ + sizeof(buf_), value);
+    len_ = static_cast<size_t>(r.ptr - buf_);
+  }
+  std::string_view view() const { return {buf_, len_}; }
+
+ private:
+  char buf_[24];
+  size_t len_ = 0;
+};
+}  // namespace
+
 using http::FilterDataStatus;
 using http::FilterHeadersStatus;
 using http::FilterTrailersStatus;
-
-namespace {
-constexpr std::string_view kConnectFailureBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
-constexpr std::string_view kOverflowBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: overflow";
-constexpr std::string_view kResetBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection "
-    "termination";
-}  // namespace
 
 RouterFilter::RouterFilter(const RouterConfig& config) : config_(config) {}
 
@@ -132,15 +142,16 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   }
   route_->finalizeRequestHeaders(headers, info, weighted_cluster_);
   if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host->host().hostname());
+  setUpPolicies(*action, headers);
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
   // The cluster's protocol options choose HTTP/1.1 or HTTP/2 (or the downstream's).
   const http::Protocol downstream_protocol =
       info.protocol == "HTTP/2" ? http::Protocol::kHttp2 : http::Protocol::kHttp11;
-  upstream::PoolKey key;
-  key.protocol = config.upstreamProtocol(downstream_protocol);
-  key.priority = static_cast<upstream::ResourcePriority>(action->priority);
-  upstream::ConnPool* pool = cluster->httpPool(*host, key);
+  pool_key_ =
+      upstream::PoolKey{.protocol = config.upstreamProtocol(downstream_protocol),
+                        .priority = static_cast<upstream::ResourcePriority>(action->priority)};
+  upstream::ConnPool* pool = cluster->httpPool(*host, pool_key_);
   if (pool == nullptr) {
     // circuit_breakers max_connection_pools: Envoy answers as for no host.
     info.setResponseFlag(ResponseFlag::kNoHealthyUpstream);
@@ -152,6 +163,50 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   if (destroyed_) return FilterHeadersStatus::kStopIteration;
   if (request_complete_) onRequestComplete();
   return FilterHeadersStatus::kStopIteration;
+}
+
+void RouterFilter::setUpPolicies(const route::RouteAction& action, http::HeaderMap& headers) {
+  // Whatever x-envoy-* control header is still here was trusted by the connection manager.
+  ControlHeaders control = parseControlHeaders(headers);
+  timeout_ = action.timeout;
+  if (control.timeout.has_value()) timeout_ = *control.timeout;
+  if (control.timeout.has_value() || control.per_try_timeout.has_value()) {
+    removeTimeoutHeaders(headers);
+  }
+  const route::RetryPolicy* policy = route_->retryPolicy();
+  if (policy != nullptr || control.retry_on != 0) {
+    retry_state_.emplace(policy, control, headers);
+    if (!retry_state_->enabled()) retry_state_.reset();
+  }
+  if (policy != nullptr) {
+    per_try_timeout_ = policy->per_try_timeout;
+    per_try_idle_timeout_ = policy->per_try_idle_timeout;
+    if (policy->previous_hosts) {
+      previous_hosts_ = true;
+      setHostSelectionRetryCount(policy->host_selection_retry_max_attempts);
+    }
+  }
+  if (control.per_try_timeout.has_value()) per_try_timeout_ = *control.per_try_timeout;
+  // A per-try timeout at or beyond the whole request's is no limit of its own (Envoy).
+  if (timeout_.count() > 0 && per_try_timeout_ >= timeout_) per_try_timeout_ = {};
+  hedge_on_per_try_timeout_ =
+      route_->hedgePolicy().hedge_on_per_try_timeout || control.hedge_on_per_try_timeout;
+
+  // The body is kept for another attempt only when a retry policy could ask for one; a
+  // request without a body can always go again (the keep-alive race).
+  retained_.enable(retry_state_.has_value() ? callbacks_->bufferLimit() : 0);
+  if (request_complete_) retained_.setComplete(nullptr);  // headers only
+
+  if (!config_.suppress_envoy_headers) {
+    auto expected = per_try_timeout_.count() > 0 ? per_try_timeout_ : timeout_;
+    if (expected.count() > 0) {
+      headers.set("x-envoy-expected-rq-timeout-ms", Decimal(expected.count()).view());
+    }
+  }
+  const auto& vhost = route_->virtualHost();
+  include_request_attempt_count_ = vhost.include_request_attempt_count;
+  include_attempt_count_in_response_ = vhost.include_attempt_count_in_response;
+  if (include_request_attempt_count_) headers.set("x-envoy-attempt-count", "1");
 }
 
 UpstreamRequest& RouterFilter::newAttempt(upstream::WorkerHost& host) {
@@ -193,11 +248,17 @@ FilterTrailersStatus RouterFilter::decodeTrailers(http::HeaderMap& trailers) {
 }
 
 void RouterFilter::onRequestComplete() {
-  // Envoy's route timeout counts from the end of the request.
-  const auto* action = route_ == nullptr ? nullptr : route_->routeAction();
-  if (action == nullptr || action->timeout.count() == 0 || timeout_timer_ != nullptr) return;
+  // Envoy's route timeout and per-try timeouts count from the end of the request.
+  if (upstream_request_ != nullptr && upstream_request_->live())
+    armPerTryTimers(*upstream_request_);
+  if (timeout_.count() == 0 || timeout_timer_ != nullptr) return;
   timeout_timer_ = std::make_unique<Timer>(callbacks_->worker().loop.uv(), [this] { onTimeout(); });
-  timeout_timer_->enable(action->timeout);
+  timeout_timer_->enable(timeout_);
+}
+
+void RouterFilter::armPerTryTimers(UpstreamRequest& attempt) {
+  if (per_try_timeout_.count() > 0) attempt.setPerTryTimeout(per_try_timeout_);
+  if (per_try_idle_timeout_.count() > 0) attempt.setPerTryIdleTimeout(per_try_idle_timeout_);
 }
 
 void RouterFilter::onUpstreamStream(UpstreamRequest&, upstream::PoolStream& stream) {
@@ -207,14 +268,14 @@ void RouterFilter::onUpstreamStream(UpstreamRequest&, upstream::PoolStream& stre
   if (upstream_ssl_ != nullptr) info.upstream_peer_uri_san = upstream_ssl_->peerUriSan();
 }
 
-void RouterFilter::onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailureReason reason,
+void RouterFilter::onUpstreamPoolFailure(UpstreamRequest& attempt,
+                                         upstream::PoolFailureReason reason,
                                          std::string_view details) {
   auto& info = callbacks_->streamInfo();
   if (reason == upstream::PoolFailureReason::kOverflow) {
-    onOverflow();
+    onAttemptFailed(attempt, AttemptFailure::kOverflow, FinalError::kOverflow, false);
     return;
   }
-  info.setResponseFlag(ResponseFlag::kUpstreamConnectionFailure);
   info.upstream_transport_failure_reason = reason == upstream::PoolFailureReason::kConnectTimeout
                                                ? "connect_timeout"
                                                : "connection_failure";
@@ -223,18 +284,7 @@ void RouterFilter::onUpstreamPoolFailure(UpstreamRequest&, upstream::PoolFailure
     transport_failure_ = std::string(details);  // e.g. the TLS handshake's error
     info.upstream_transport_failure_reason = transport_failure_;
   }
-  failWith(503, "upstream_reset_before_response_started{connection_failure}", kConnectFailureBody);
-}
-
-// A circuit breaker of the cluster is open (max_pending_requests, max_requests): Envoy's 503
-// with response flag UO and x-envoy-overloaded.
-void RouterFilter::onOverflow() {
-  callbacks_->streamInfo().setResponseFlag(ResponseFlag::kUpstreamOverflow);
-  resetAttempt();
-  http::HeaderMap extra;
-  if (!config_.suppress_envoy_headers) extra.addLowercase("x-envoy-overloaded", "true");
-  callbacks_->sendLocalReply(503, kOverflowBody, "upstream_reset_before_response_started{overflow}",
-                             extra);
+  onAttemptFailed(attempt, AttemptFailure::kConnectFailure, FinalError::kConnectFailure, false);
 }
 
 void RouterFilter::failWith(uint32_t status, std::string_view details, std::string_view body) {
@@ -243,22 +293,38 @@ void RouterFilter::failWith(uint32_t status, std::string_view details, std::stri
 }
 
 void RouterFilter::resetAttempt() {
-  if (upstream_request_ != nullptr) upstream_request_->resetStream();
+  for (const auto& attempt : upstream_requests_) attempt->resetStream();
 }
 
 void RouterFilter::onUpstreamHeaders(UpstreamRequest& attempt,
                                      std::unique_ptr<http::HeaderMap> headers, bool end_stream) {
+  uint32_t status = headers->status();
+  cluster_->config().stats->rqClass(status).inc();
+  if (final_attempt_ == nullptr) {
+    if (retry_state_.has_value() && retry_state_->wouldRetryFromHeaders(*headers)) {
+      if (maybeRetry(attempt, headers.get(), /*reset_attempt=*/true)) return;
+      // No retry for this one; another attempt may still do better.
+      if (otherAttemptsPending(attempt)) {
+        attempt.resetStream();
+        return;
+      }
+    } else if (policy_retries_ > 0) {
+      cluster_->config().retry_stats->upstream_rq_retry_success.inc();
+    }
+    chooseFinal(attempt);
+  }
   response_started_ = true;
   auto& info = callbacks_->streamInfo();
   auto now = std::chrono::steady_clock::now();
   info.first_upstream_rx_byte_received = info.sinceStart(now);
-  uint32_t status = headers->status();
-  cluster_->config().stats->rqClass(status).inc();
   if (!config_.suppress_envoy_headers) {
     headers->set("x-envoy-upstream-service-time",
                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                     now - attempt.startTime())
                                     .count()));
+  }
+  if (include_attempt_count_in_response_) {
+    headers->set("x-envoy-attempt-count", Decimal(attempts_).view());
   }
   route_->applyResponseHeaderMutations(*headers, info, weighted_cluster_);
   // A cookie hash policy generated the request's cookie: the client keeps it from now on.
@@ -268,12 +334,17 @@ void RouterFilter::onUpstreamHeaders(UpstreamRequest& attempt,
 }
 
 void RouterFilter::onUpstreamData(UpstreamRequest& attempt, Buffer& data, bool end_stream) {
+  if (&attempt != final_attempt_) {
+    data.clear();
+    return;
+  }
   if (end_stream) responseCompleted(attempt);
   callbacks_->encodeData(data, end_stream);
 }
 
 void RouterFilter::onUpstreamTrailers(UpstreamRequest& attempt,
                                       std::unique_ptr<http::HeaderMap> trailers) {
+  if (&attempt != final_attempt_) return;
   responseCompleted(attempt);
   callbacks_->encodeTrailers(std::move(trailers));
 }
@@ -289,29 +360,69 @@ void RouterFilter::responseCompleted(UpstreamRequest& attempt) {
       std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
 }
 
-void RouterFilter::onUpstreamReset(UpstreamRequest&, http::StreamResetReason reason) {
+void RouterFilter::onUpstreamReset(UpstreamRequest& attempt, http::StreamResetReason reason) {
   if (response_complete_) return;
   cluster_->config().stats->upstream_rq_rx_reset.inc();
   auto& info = callbacks_->streamInfo();
-  log::debug("router: upstream {} reset: {}", info.upstreamHostAddress(), http::toString(reason));
-  if (response_started_) {
+  log::debug("router: upstream {} reset: {}", attempt.host().address().str(),
+             http::toString(reason));
+  if (&attempt == final_attempt_) {
     info.setResponseFlag(ResponseFlag::kUpstreamRemoteReset);
     callbacks_->resetStream();
     return;
   }
-  if (reason == http::StreamResetReason::kProtocolError) {
-    info.setResponseFlag(ResponseFlag::kUpstreamProtocolError);
-    failWith(502, "upstream_reset_before_response_started{protocol_error}",
-             "upstream protocol error");
-    return;
+  switch (reason) {
+    case http::StreamResetReason::kProtocolError:
+      onAttemptFailed(attempt, AttemptFailure::kReset, FinalError::kProtocolError, false);
+      return;
+    case http::StreamResetReason::kOverflow:
+      onAttemptFailed(attempt, AttemptFailure::kOverflow, FinalError::kReset, false);
+      return;
+    case http::StreamResetReason::kRemoteRefusedStreamReset:
+      onAttemptFailed(attempt, AttemptFailure::kRefusedStream, FinalError::kReset, false);
+      return;
+    case http::StreamResetReason::kConnectionFailure:
+      onAttemptFailed(attempt, AttemptFailure::kConnectFailure, FinalError::kConnectFailure, false);
+      return;
+    default: {
+      // The connection went away with nothing of the response: on a reused connection this
+      // is the keep-alive race (the upstream closed it as idle as the request went out).
+      bool race = reason == http::StreamResetReason::kConnectionTermination &&
+                  attempt.reusedConnection() && !attempt.responseStarted();
+      onAttemptFailed(attempt, AttemptFailure::kReset, FinalError::kReset, race);
+      return;
+    }
   }
-  info.setResponseFlag(ResponseFlag::kUpstreamConnectionTermination);
-  failWith(502, "upstream_reset_before_response_started{connection_termination}", kResetBody);
 }
 
-// Without a retry policy (issue 13) an attempt that runs out of time ends the request as the
-// route timeout does.
-void RouterFilter::onPerTryTimeout(UpstreamRequest&) { onTimeout(); }
+void RouterFilter::onPerTryTimeout(UpstreamRequest& attempt) {
+  cluster_->config().retry_stats->upstream_rq_per_try_timeout.inc();
+  if (hedge_on_per_try_timeout_) {
+    // Hedging: the slow attempt keeps running; a second one races it if the policy allows.
+    if (retry_state_.has_value() && !attempt.responseStarted() &&
+        retry_state_->wouldRetryFromFailure(AttemptFailure::kPerTryTimeout, true)) {
+      maybeRetry(attempt, nullptr, /*reset_attempt=*/false);
+    }
+    return;
+  }
+  if (&attempt == final_attempt_) {
+    // The response had started: the per-try budget ran out mid-body.
+    onTimeout();
+    return;
+  }
+  attempt.timeout();
+  onAttemptFailed(attempt, AttemptFailure::kPerTryTimeout, FinalError::kPerTryTimeout, false);
+}
+
+void RouterFilter::onPerTryIdleTimeout(UpstreamRequest& attempt) {
+  cluster_->config().retry_stats->upstream_rq_per_try_idle_timeout.inc();
+  if (&attempt == final_attempt_) {
+    onTimeout();
+    return;
+  }
+  attempt.timeout();
+  onAttemptFailed(attempt, AttemptFailure::kPerTryTimeout, FinalError::kPerTryTimeout, false);
+}
 
 void RouterFilter::onUpstreamAboveWriteBufferHighWatermark() {
   callbacks_->onDecoderFilterAboveWriteBufferHighWatermark();
@@ -322,30 +433,40 @@ void RouterFilter::onUpstreamBelowWriteBufferLowWatermark() {
 }
 
 void RouterFilter::DownstreamWatermarks::onAboveWriteBufferHighWatermark() {
-  if (parent.upstream_request_ != nullptr) parent.upstream_request_->readDisable(true);
+  UpstreamRequest* a =
+      parent.final_attempt_ != nullptr ? parent.final_attempt_ : parent.upstream_request_;
+  if (a != nullptr) a->readDisable(true);
 }
 
 void RouterFilter::DownstreamWatermarks::onBelowWriteBufferLowWatermark() {
-  if (parent.upstream_request_ != nullptr) parent.upstream_request_->readDisable(false);
+  UpstreamRequest* a =
+      parent.final_attempt_ != nullptr ? parent.final_attempt_ : parent.upstream_request_;
+  if (a != nullptr) a->readDisable(false);
 }
 
 void RouterFilter::onTimeout() {
   cluster_->config().stats->upstream_rq_timeout.inc();
-  if (upstream_request_ != nullptr) upstream_request_->timeout();
+  retry_timer_.reset();
+  retry_scheduled_ = false;
+  releaseRetry();
+  for (const auto& attempt : upstream_requests_) {
+    if (attempt->live()) attempt->timeout();
+  }
   auto& info = callbacks_->streamInfo();
   info.setResponseFlag(ResponseFlag::kUpstreamRequestTimeout);
   if (response_started_) {
-    resetAttempt();
     callbacks_->resetStream();
     return;
   }
-  failWith(504, "upstream_response_timeout", "upstream request timeout");
+  callbacks_->sendLocalReply(504, "upstream request timeout", "upstream_response_timeout");
 }
 
 void RouterFilter::onDestroy() {
   if (destroyed_) return;
   destroyed_ = true;
   timeout_timer_.reset();
+  retry_timer_.reset();
+  releaseRetry();
   if (callbacks_ != nullptr && cluster_) {
     callbacks_->removeDownstreamWatermarkCallbacks(downstream_watermarks_);
   }

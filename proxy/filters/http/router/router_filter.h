@@ -6,7 +6,9 @@
 
 #include "absl/container/inlined_vector.h"
 #include "proxy/core/timer.h"
+#include "proxy/filters/http/router/control_headers.h"
 #include "proxy/filters/http/router/retained_request.h"
+#include "proxy/filters/http/router/retry_state.h"
 #include "proxy/http/filter.h"
 #include "proxy/upstream/cluster_manager.h"
 #include "proxy/upstream/conn_pool.h"
@@ -34,9 +36,12 @@ struct RouterConfig {
 // every upstream failure into the right local reply: 503 (no cluster, no healthy host,
 // connect failure), 502 (upstream reset or protocol error), 504 (timeout).
 //
-// Attempts: each is an UpstreamRequest owned here; a retry or hedge (issue 13) is another
-// one, started with RetainedRequest::replay and a host chosen with this filter as the
-// LbContext (the tried hosts are recorded per attempt). Deciding to retry is not done yet.
+// Attempts: each is an UpstreamRequest owned here; a retry or a hedge is another one, started
+// with RetainedRequest::replay and a host chosen with this filter as the LbContext (the tried
+// hosts are recorded per attempt; previous_hosts avoids them). RetryState decides whether an
+// outcome is retried (retry_policy plus the trusted x-envoy-* headers); the code acting on it
+// is in router_retries.cc. Independently of any policy, a request that met a pooled
+// keep-alive connection the upstream had already closed (no response byte) goes once more.
 class RouterFilter : public http::StreamDecoderFilter,
                      public UpstreamRequestCallbacks,
                      public upstream::LbContext {
@@ -64,6 +69,7 @@ class RouterFilter : public http::StreamDecoderFilter,
                           std::unique_ptr<http::HeaderMap> trailers) override;
   void onUpstreamReset(UpstreamRequest& attempt, http::StreamResetReason reason) override;
   void onPerTryTimeout(UpstreamRequest& attempt) override;
+  void onPerTryIdleTimeout(UpstreamRequest& attempt) override;
   void onUpstreamAboveWriteBufferHighWatermark() override;
   void onUpstreamBelowWriteBufferLowWatermark() override;
 
@@ -71,6 +77,9 @@ class RouterFilter : public http::StreamDecoderFilter,
   const network::Connection* downstreamConnection() const override;
   const http::HeaderMap* downstreamHeaders() const override { return request_headers_; }
   std::optional<uint64_t> hashKey() const override { return hash_key_; }
+  bool shouldSelectAnotherHost(const upstream::Host& host) const override {
+    return previous_hosts_ && tried(host);
+  }
 
  private:
   class DownstreamWatermarks : public http::DownstreamWatermarkCallbacks {
@@ -88,7 +97,28 @@ class RouterFilter : public http::StreamDecoderFilter,
   UpstreamRequest& newAttempt(upstream::WorkerHost& host);
   void onRequestComplete();
   void onTimeout();
-  void onOverflow();
+  // Timeouts and retry state from the route and the request's control headers.
+  void setUpPolicies(const route::RouteAction& action, http::HeaderMap& headers);
+  void armPerTryTimers(UpstreamRequest& attempt);
+
+  // --- router_retries.cc ---
+  enum class FinalError { kConnectFailure, kOverflow, kProtocolError, kReset, kPerTryTimeout };
+  // An attempt ended without a response to pass on: retry, wait for another attempt, or
+  // answer with the error.
+  void onAttemptFailed(UpstreamRequest& attempt, AttemptFailure failure, FinalError error,
+                       bool keepalive_race);
+  // Schedules another attempt if the policy, the body and the limits allow it; `response`
+  // for a retry on response headers. `reset_attempt`: give up on `attempt` (not when hedging).
+  bool maybeRetry(UpstreamRequest& attempt, const http::HeaderMap* response, bool reset_attempt);
+  void scheduleRetry(std::chrono::milliseconds delay);
+  void doRetry();
+  // A retry's outcome is known: its place in the cluster's retry limit is free again.
+  void releaseRetry();
+  // Other attempts may still answer (hedging) or one is scheduled.
+  bool otherAttemptsPending(const UpstreamRequest& except) const;
+  void failFinally(FinalError error);
+  // `attempt`'s response is the one the client gets: the others are reset.
+  void chooseFinal(UpstreamRequest& attempt);
   void failWith(uint32_t status, std::string_view details, std::string_view body);
   void resetAttempt();
   void responseCompleted(UpstreamRequest& attempt);
@@ -118,7 +148,25 @@ class RouterFilter : public http::StreamDecoderFilter,
   std::string set_cookie_;
   http::HeaderMap* request_trailers_ = nullptr;
   std::unique_ptr<Timer> timeout_timer_;
+  std::chrono::milliseconds timeout_{0};  // route timeout (or header); 0: none
+  std::chrono::milliseconds per_try_timeout_{0};
+  std::chrono::milliseconds per_try_idle_timeout_{0};
+  std::optional<RetryState> retry_state_;
+  upstream::PoolKey pool_key_;          // every attempt's pool (the cluster's protocol choice)
+  std::unique_ptr<Timer> retry_timer_;  // the back-off before the next attempt
+  // The attempt whose response goes downstream, once chosen.
+  UpstreamRequest* final_attempt_ = nullptr;
   uint32_t attempts_ = 0;
+  uint32_t policy_retries_ = 0;  // retries the policy made (not the keep-alive race's)
+  bool previous_hosts_ = false;
+  bool hedge_on_per_try_timeout_ = false;
+  bool include_attempt_count_in_response_ = false;
+  bool include_request_attempt_count_ = false;
+  bool retry_scheduled_ = false;
+  bool holds_retry_ = false;  // counted in the cluster's retries resource
+  bool keepalive_race_retried_ = false;
+  // The pool whose idle connections go before the keep-alive race's retry.
+  upstream::ConnPool* stale_pool_ = nullptr;
   bool request_complete_ = false;
   bool response_started_ = false;
   bool response_complete_ = false;

@@ -47,19 +47,33 @@ const protobuf::SupportedFields& hcmFields() {
 }
 
 std::shared_ptr<const http::ConnManagerStats> makeStats(const stats::Scope& s) {
-  return std::make_shared<const http::ConnManagerStats>(http::ConnManagerStats{
-      s.counter("downstream_cx_total"), s.gauge("downstream_cx_active"),
-      s.counter("downstream_cx_destroy"), s.counter("downstream_cx_protocol_error"),
-      s.counter("downstream_cx_idle_timeout"), s.counter("downstream_cx_rx_bytes_total"),
-      s.counter("downstream_cx_tx_bytes_total"), s.counter("downstream_rq_total"),
-      s.gauge("downstream_rq_active"), s.counter("downstream_rq_completed"),
-      s.responseCodeClassCounter("downstream_rq", 1), s.responseCodeClassCounter("downstream_rq", 2),
-      s.responseCodeClassCounter("downstream_rq", 3), s.responseCodeClassCounter("downstream_rq", 4),
-      s.responseCodeClassCounter("downstream_rq", 5), s.counter("downstream_rq_rx_reset"),
-      s.counter("downstream_rq_tx_reset"), s.counter("downstream_rq_timeout"),
-      s.counter("downstream_rq_header_timeout"), s.counter("downstream_rq_idle_timeout"),
-      s.counter("downstream_rq_too_large"), s.counter("downstream_rq_ws_on_non_ws_route"),
-      s.counter("no_route"), s.histogram("downstream_rq_time"), s.histogram("downstream_cx_length_ms")});
+  return std::make_shared<const http::ConnManagerStats>(
+      http::ConnManagerStats{s.counter("downstream_cx_total"),
+                             s.gauge("downstream_cx_active"),
+                             s.counter("downstream_cx_destroy"),
+                             s.counter("downstream_cx_protocol_error"),
+                             s.counter("downstream_cx_idle_timeout"),
+                             s.counter("downstream_cx_rx_bytes_total"),
+                             s.counter("downstream_cx_tx_bytes_total"),
+                             s.counter("downstream_rq_total"),
+                             s.gauge("downstream_rq_active"),
+                             s.counter("downstream_rq_completed"),
+                             s.responseCodeClassCounter("downstream_rq", 1),
+                             s.responseCodeClassCounter("downstream_rq", 2),
+                             s.responseCodeClassCounter("downstream_rq", 3),
+                             s.responseCodeClassCounter("downstream_rq", 4),
+                             s.responseCodeClassCounter("downstream_rq", 5),
+                             s.counter("downstream_rq_rx_reset"),
+                             s.counter("downstream_rq_tx_reset"),
+                             s.counter("downstream_rq_timeout"),
+                             s.counter("downstream_rq_header_timeout"),
+                             s.counter("downstream_rq_idle_timeout"),
+                             s.counter("downstream_rq_max_duration_reached"),
+                             s.counter("downstream_rq_too_large"),
+                             s.counter("downstream_rq_ws_on_non_ws_route"),
+                             s.counter("no_route"),
+                             s.histogram("downstream_rq_time"),
+                             s.histogram("downstream_cx_length_ms")});
 }
 
 constexpr char kRouterType[] = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";

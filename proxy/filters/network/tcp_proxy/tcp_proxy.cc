@@ -1,4 +1,5 @@
 #include "proxy/filters/network/tcp_proxy/tcp_proxy.h"
+#include "proxy/upstream/upstream_socket_options.h"
 
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/core/log.h"
@@ -112,6 +113,7 @@ void TcpProxyFilter::connectUpstream() {
       callbacks_->worker().loop, host->address(), cluster.connect_timeout,
       cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
       cluster.source_address ? &*cluster.source_address : nullptr);
+  upstream::applyUpstreamSocketOptions(cluster, *upstream_);
   upstream_->enableHalfClose(true);
   upstream_->setCallbacks(&upstream_callbacks_);
 }
