@@ -31,7 +31,11 @@ std::string bootstrap(int port, const std::vector<Endpoint>& endpoints,
   ListenerSpec l{.name = "l", .port = port, .chains = {{.filter = hcmFilter("hcm", "app")}}};
   std::string out = "node: { id: hc-test, cluster: test }\nstatic_resources:\n  listeners:\n";
   out += listenerYaml(l);
-  out += "  clusters:\n  - name: app\n    connect_timeout: 1s\n" + cluster_extra;
+  // No panic mode: with Envoy's default threshold (50%) a cluster whose hosts all fail their
+  // checks balances over all of them, which would hide what these tests look at.
+  out += "  clusters:\n  - name: app\n    connect_timeout: 1s\n"
+         "    common_lb_config: { healthy_panic_threshold: { value: 0 } }\n" +
+         cluster_extra;
   out += "    load_assignment:\n      cluster_name: app\n      endpoints:\n      - lb_endpoints:\n";
   for (const auto& e : endpoints) {
     size_t colon = e.address.rfind(':');

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "tests/support/bootstrap_yaml.h"
 #include "tests/support/http_client.h"
 #include "tests/support/meshproxy_process.h"

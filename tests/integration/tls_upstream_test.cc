@@ -115,7 +115,9 @@ TEST_F(TlsSidecarsTest, TheMiddleHopIsTls) {
 // Active health checks use the cluster's transport: the check reaches the app through the
 // mTLS hop and the server sidecar, and an upstream with the wrong identity never passes.
 TEST_F(TlsSidecarsTest, HealthChecksGoThroughTheClustersTls) {
+  // No panic mode (default 50%): the one host failing its check must get no traffic.
   const std::string checks =
+      "    common_lb_config: { healthy_panic_threshold: { value: 0 } }\n"
       "    health_checks:\n"
       "    - { timeout: 2s, interval: 0.1s, no_traffic_interval: 0.1s, unhealthy_threshold: 1,\n"
       "        healthy_threshold: 1, http_health_check: { path: /health } }\n";

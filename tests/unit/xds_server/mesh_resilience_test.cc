@@ -39,12 +39,15 @@ HttpConnectionManager outboundHcm(const std::string& listener_name) {
   auto resources = generateLayout(*mesh, NodeFacts{"10.200.0.1", {}}, "example.org");
   EXPECT_TRUE(resources.ok()) << resources.status();
   HttpConnectionManager hcm;
+  bool found = false;
   for (const auto& r : *resources) {
     if (r.name != listener_name) continue;
+    found = true;
     Listener l;
     EXPECT_TRUE(r.body.UnpackTo(&l));
     EXPECT_TRUE(l.filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));
   }
+  EXPECT_TRUE(found) << "no listener " << listener_name;
   return hcm;
 }
 
@@ -73,13 +76,16 @@ TEST(MeshResilienceTest, RetriesAndTimeoutRenderedIntoTheOutboundRoute) {
 }
 
 TEST(MeshResilienceTest, IstioDefaultsAndNothingWhenUnset) {
-  const auto& ratings =
-      outboundHcm("0.0.0.0_9080").route_config().virtual_hosts(0).routes(0).route();
+  HttpConnectionManager ratings_hcm = outboundHcm("0.0.0.0_9080");
+  ASSERT_EQ(ratings_hcm.route_config().virtual_hosts_size(), 1);
+  const auto& ratings = ratings_hcm.route_config().virtual_hosts(0).routes(0).route();
   EXPECT_EQ(ratings.retry_policy().retry_on(),
             "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes");
   EXPECT_EQ(ratings.retry_policy().num_retries().value(), 2u);
   EXPECT_FALSE(ratings.has_timeout());
-  const auto& plain = outboundHcm("0.0.0.0_7070").route_config().virtual_hosts(0).routes(0).route();
+  HttpConnectionManager plain_hcm = outboundHcm("0.0.0.0_7070");
+  ASSERT_EQ(plain_hcm.route_config().virtual_hosts_size(), 1);
+  const auto& plain = plain_hcm.route_config().virtual_hosts(0).routes(0).route();
   EXPECT_FALSE(plain.has_retry_policy());
   EXPECT_FALSE(plain.has_timeout());
 }
