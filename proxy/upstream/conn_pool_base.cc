@@ -44,8 +44,7 @@ class ConnPoolBase::PendingRequest : public PoolHandleTarget {
         resources(pool.cluster_->resources),
         handle_(&handle) {
     bind(handle, nullptr);
-    resources->at(pool.key_.priority)
-        .pending_requests.inc(pool.limits().max_pending_requests);
+    resources->at(pool.key_.priority).pending_requests.inc(pool.limits().max_pending_requests);
   }
   ~PendingRequest() { uncount(); }
 
@@ -258,6 +257,26 @@ void ConnPoolBase::onStreamDone(ActiveClient& client, bool reusable) {
   servePending(client);
   if (client.state_ == ActiveClient::State::kClosed || client.capacity() == 0) return;
   onIdle(client);
+}
+
+void ConnPoolBase::onConnectAttemptFailed(ActiveClient& client, bool timeout,
+                                          std::string_view transport_failure) {
+  const ClusterStats& stats = *cluster().stats;
+  stats.upstream_cx_connect_fail.inc();
+  if (timeout) stats.upstream_cx_connect_timeout.inc();
+  if (transport_failure.empty()) {
+    transport_failure = timeout ? "connect_timeout" : "connection_failure";
+  }
+  onConnectFailed(
+      client, timeout ? PoolFailureReason::kConnectTimeout : PoolFailureReason::kConnectionFailure,
+      transport_failure);
+}
+
+void ConnPoolBase::countEstablishedClose(uint64_t bytes_written) {
+  const ClusterStats& stats = *cluster().stats;
+  stats.upstream_cx_active.dec();
+  stats.upstream_cx_destroy.inc();
+  stats.upstream_cx_tx_bytes_total.add(bytes_written);
 }
 
 void ConnPoolBase::onConnectFailed(ActiveClient& client, PoolFailureReason reason,

@@ -79,6 +79,12 @@ class ConnPoolBase : public ConnPool {
   // Reports from the protocol's client.
   void onConnected(ActiveClient& client);
   void onConnectFailed(ActiveClient& client, PoolFailureReason reason, std::string_view details);
+  // The connect attempt failed or timed out: counts it and reports it as onConnectFailed does,
+  // `transport_failure` (the TLS reason, if any) as the details.
+  void onConnectAttemptFailed(ActiveClient& client, bool timeout,
+                              std::string_view transport_failure);
+  // An established connection closed: its share of the cluster's connection stats.
+  void countEstablishedClose(uint64_t bytes_written);
   // One of the client's streams ended; `reusable`: the connection can carry another.
   void onStreamDone(ActiveClient& client, bool reusable);
   void onClosed(ActiveClient& client);

@@ -1,8 +1,8 @@
 #include "proxy/upstream/http1_conn_pool.h"
-#include "proxy/upstream/upstream_socket_options.h"
 
 #include "proxy/core/log.h"
 #include "proxy/http/codec_factory.h"
+#include "proxy/upstream/upstream_socket_options.h"
 
 namespace meshproxy::upstream {
 
@@ -111,24 +111,13 @@ class Http1ConnPool::Client : public ConnPoolBase::ActiveClient,
         return;
       case ConnectionEvent::kConnectFailed:
       case ConnectionEvent::kConnectTimeout: {
-        stats.upstream_cx_connect_fail.inc();
-        bool timeout = event == ConnectionEvent::kConnectTimeout;
-        if (timeout) stats.upstream_cx_connect_timeout.inc();
-        std::string_view details = connection_->transportFailureReason();
-        if (details.empty()) details = timeout ? "connect_timeout" : "connection_failure";
-        http1_pool_.onConnectFailed(
-            *this,
-            timeout ? PoolFailureReason::kConnectTimeout : PoolFailureReason::kConnectionFailure,
-            details);
+        http1_pool_.onConnectAttemptFailed(*this, event == ConnectionEvent::kConnectTimeout,
+                                           connection_->transportFailureReason());
         return;
       }
       case ConnectionEvent::kRemoteClose:
       case ConnectionEvent::kLocalClose:
-        if (connected_) {
-          stats.upstream_cx_active.dec();
-          stats.upstream_cx_destroy.inc();
-          stats.upstream_cx_tx_bytes_total.add(connection_->bytesWritten());
-        }
+        if (connected_) http1_pool_.countEstablishedClose(connection_->bytesWritten());
         // The owner's handle empties before the close reaches it: a close-delimited body
         // ends here, an unfinished exchange becomes a stream reset.
         unbind();

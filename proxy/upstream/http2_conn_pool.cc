@@ -1,10 +1,10 @@
 #include "proxy/upstream/http2_conn_pool.h"
-#include "proxy/upstream/upstream_socket_options.h"
 
 #include <list>
 
 #include "proxy/core/log.h"
 #include "proxy/http/http2/client_connection.h"
+#include "proxy/upstream/upstream_socket_options.h"
 
 namespace meshproxy::upstream {
 
@@ -209,25 +209,14 @@ class Http2ConnPool::Client : public ConnPoolBase::ActiveClient,
         return;
       case ConnectionEvent::kConnectFailed:
       case ConnectionEvent::kConnectTimeout: {
-        stats.upstream_cx_connect_fail.inc();
-        bool timeout = event == ConnectionEvent::kConnectTimeout;
-        if (timeout) stats.upstream_cx_connect_timeout.inc();
-        std::string_view details = connection_->transportFailureReason();
-        if (details.empty()) details = timeout ? "connect_timeout" : "connection_failure";
         closing_ = true;
-        pool_.onConnectFailed(
-            *this,
-            timeout ? PoolFailureReason::kConnectTimeout : PoolFailureReason::kConnectionFailure,
-            details);
+        pool_.onConnectAttemptFailed(*this, event == ConnectionEvent::kConnectTimeout,
+                                     connection_->transportFailureReason());
         return;
       }
       case ConnectionEvent::kRemoteClose:
       case ConnectionEvent::kLocalClose:
-        if (connected_) {
-          stats.upstream_cx_active.dec();
-          stats.upstream_cx_destroy.inc();
-          stats.upstream_cx_tx_bytes_total.add(connection_->bytesWritten());
-        }
+        if (connected_) pool_.countEstablishedClose(connection_->bytesWritten());
         closing_ = true;
         // The owners' handles empty before the close reaches them as stream resets.
         for (auto& stream : streams_) stream->onConnectionClosing();
