@@ -5,10 +5,7 @@
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
-#include "proxy/core/event_loop.h"
-#include "proxy/core/timer.h"
-#include "proxy/server/config_manager.h"
-#include "proxy/stats/store.h"
+#include "tests/unit/server/config_manager_fixture.h"
 #include "xds/client/type_urls.h"
 
 namespace meshproxy::server {
@@ -17,23 +14,7 @@ namespace {
 using envoy::config::cluster::v3::Cluster;
 using envoy::config::endpoint::v3::ClusterLoadAssignment;
 
-struct Fixture {
-  EventLoop loop;
-  stats::Store store;
-  ListenerManager listeners{1};
-  config::SnapshotSharedPtr published;
-  std::unique_ptr<ConfigManager> manager = std::make_unique<ConfigManager>(
-      loop, config::TranslationContext{.stats = store}, listeners,
-      [this](config::SnapshotSharedPtr s) { published = std::move(s); }, std::chrono::seconds(1));
-  ~Fixture() {
-    manager.reset();
-    Timer::releasePool(loop.uv());
-  }
-
-  const upstream::HostVector& hosts(const std::string& cluster) {
-    return published->clusters.at(cluster)->hosts;
-  }
-};
+using Fixture = ConfigManagerFixture;
 
 google::protobuf::Any edsCluster(const std::string& name, int connect_timeout_ms) {
   Cluster cluster;
