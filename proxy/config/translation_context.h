@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy/stats/store.h"
@@ -30,6 +31,11 @@ struct TranslationContext {
   // Certificates by SDS name, and the registry of TLS contexts (rebuilt when a secret or a
   // certificate file changes). Null: TLS configs that name SDS secrets are refused.
   tls::SecretManager* secrets = nullptr;
+  // Set while an HTTP connection manager translates its http_filters: its stat_prefix, so
+  // HTTP filters name their stats "http.<stat_prefix>.<filter>..." as Envoy does.
+  std::string_view http_stat_prefix;
+  // ... and the name of the HTTP filter being translated (its key in typed_per_filter_config).
+  std::string_view http_filter_name;
 };
 
 }  // namespace meshproxy::config
