@@ -10,6 +10,7 @@
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/path_rewrite.h"
 #include "proxy/route/per_filter_config.h"
+#include "proxy/route/rate_limit_policy.h"
 
 namespace meshproxy::route {
 
@@ -54,6 +55,11 @@ struct RouteAction {
   // 0 disables. idle_timeout unset: the connection manager's stream_idle_timeout applies.
   std::chrono::milliseconds timeout = kDefaultRouteTimeout;
   std::optional<std::chrono::milliseconds> idle_timeout;
+
+  // rate_limits: the descriptors the rate limit filters use for this route.
+  RateLimitPolicy rate_limits;
+  // The route's `cors` policy, translated by the CORS filter; null when not set.
+  http::RouteSpecificFilterConfigSharedPtr cors;
 };
 
 // DirectResponseAction, translated.

@@ -13,6 +13,7 @@
 #include "proxy/matcher/matcher_translator.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/route/header_mutations_translator.h"
+#include "proxy/route/rate_limit_policy_translator.h"
 #include "proxy/route/route_match_translator.h"
 
 namespace meshproxy::route {
@@ -180,6 +181,12 @@ absl::StatusOr<RouteAction> translateRouteAction(
     if (!idle.ok()) return idle.status();
     action.idle_timeout = *idle;
   }
+  auto rate_limits = translateRateLimits(proto.rate_limits(), max_regex_program_size);
+  if (!rate_limits.ok()) return rate_limits.status();
+  action.rate_limits = std::move(*rate_limits);
+  auto cors = translateCorsField(proto.has_cors() ? &proto.cors() : nullptr, find);
+  if (!cors.ok()) return cors.status();
+  action.cors = std::move(*cors);
   return action;
 }
 

@@ -128,6 +128,14 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
         "envoy.filters.http.router as the last filter");
   }
   auto filters = withEnvoyFilterDefaults(proto.http_filters());
+  // HTTP filters name their stats under the connection manager's prefix; restored after.
+  const std::string_view outer_http_stat_prefix = context.http_stat_prefix;
+  context.http_stat_prefix = c->stat_prefix;
+  struct RestorePrefix {
+    config::TranslationContext& context;
+    std::string_view prefix;
+    ~RestorePrefix() { context.http_stat_prefix = prefix; }
+  } restore_prefix{context, outer_http_stat_prefix};
   for (int i = 0; i < filters.size(); ++i) {
     const auto& f = filters[i];
     std::string where = absl::StrCat("http_connection_manager http_filters[", i, "] '", f.name(), "'");
@@ -152,7 +160,9 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
       return protobuf::withContext(protobuf::unsupportedExtension(f.name(), f.typed_config()),
                                    where);
     }
+    context.http_filter_name = f.name();
     auto factory = (*translator)(f.typed_config(), context);
+    context.http_filter_name = {};
     if (!factory.ok()) return protobuf::withContext(factory.status(), where);
     c->filter_factories.push_back({f.name(), std::move(*factory)});
   }
