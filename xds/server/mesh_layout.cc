@@ -235,7 +235,10 @@ void inbound(const MeshSpec& mesh, const NodeFacts& node, const std::string& tru
   const bool tls = mesh.mtls != MtlsMode::kDisable;
   const bool plain = mesh.mtls != MtlsMode::kStrict;
   std::vector<std::string> chains;
-  for (const auto& [port, http] : inboundPorts(mesh, node)) {
+  for (const auto& [port_entry, http_entry] : inboundPorts(mesh, node)) {
+    // Copies: clang 14 cannot capture structured bindings in a lambda (C++20 allows it).
+    const auto port = port_entry;
+    const bool http = http_entry;
     std::string cluster = absl::StrCat("inbound|", port, "||");
     auto chain = [&](bool with_tls) {
       std::string prefix = absl::StrCat("inbound_0.0.0.0_", port);
