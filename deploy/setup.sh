@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of meshproxy on Debian 12.
+# clang, libclang-rt-14-dev (libFuzzer, the sanitizer runtimes, FuzzedDataProvider.h) and llvm
+# (llvm-symbolizer) serve the sanitizer and fuzzing builds of tests/hardening.sh.
 # Idempotent: packages already present are skipped, npm uses the committed lockfile.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +14,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc
   python3 nodejs
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()
