@@ -1,11 +1,13 @@
 #include "proxy/config/yaml_to_json.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <optional>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -272,6 +274,56 @@ std::string_view skipBom(std::string_view text) {
   return text;
 }
 
+// Counts the documents of a YAML stream without building them. Debian's yaml-cpp 0.7 cannot
+// place a stray ',' outside brackets: it hands back an empty document at the same position
+// forever (yaml-cpp issue 1040, fixed after 0.8), and YAML::LoadAll collected them until
+// memory ran out. A document that starts where the previous one did is that case: an error.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  const YAML::Mark& start() const { return start_; }
+
+ private:
+  YAML::Mark start_;
+};
+
+// 0, 1 or 2 (meaning "more than one"); throws YAML::Exception on malformed input.
+absl::StatusOr<int> countDocuments(const std::string& text) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentCounter counter;
+  int count = 0;
+  std::optional<int> previous_start;
+  while (count < 2 && parser.HandleNextDocument(counter)) {
+    if (previous_start == counter.start().pos) {
+      return absl::InvalidArgumentError(absl::StrCat("YAML parse error", markText(counter.start()),
+                                                     ": unexpected content (a stray ','?)"));
+    }
+    previous_start = counter.start().pos;
+    ++count;
+  }
+  if (count == 2) {
+    // A second document: one more step tells a real one from the endless empty one.
+    if (parser.HandleNextDocument(counter) && previous_start == counter.start().pos) {
+      return absl::InvalidArgumentError(absl::StrCat("YAML parse error", markText(counter.start()),
+                                                     ": unexpected content (a stray ','?)"));
+    }
+  }
+  return count;
+}
+
 bool looksLikeJson(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && text[first] == '{';
@@ -282,14 +334,18 @@ bool looksLikeJson(std::string_view text) {
 absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
   // yaml-cpp reports every problem by throwing; nothing may escape this function.
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
-    if (docs.empty()) return std::string("null");
-    if (docs.size() > 1) {
-      return absl::InvalidArgumentError(absl::StrCat("expected one YAML document, found ",
-                                                     docs.size(), " (remove the extra '---')"));
+    const std::string text(yaml_text);
+    absl::StatusOr<int> documents = countDocuments(text);
+    if (!documents.ok()) return documents.status();
+    if (*documents == 0) return std::string("null");
+    if (*documents > 1) {
+      return absl::InvalidArgumentError(
+          "expected one YAML document, found more (remove the extra '---')");
     }
+    // One document: YAML::Load builds just it (never YAML::LoadAll, see countDocuments).
+    const YAML::Node doc = YAML::Load(text);
     JsonWriter writer;
-    if (absl::Status s = writer.write(docs.front(), 0); !s.ok()) return s;
+    if (absl::Status s = writer.write(doc, 0); !s.ok()) return s;
     return writer.take();
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
