@@ -13,7 +13,7 @@ packages=(
   libabsl-dev libfmt-dev libnghttp2-dev libre2-dev libyaml-cpp-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc
-  python3 nodejs
+  python3 python3-yaml nodejs
   clang libclang-rt-14-dev llvm
 )
 

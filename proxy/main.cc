@@ -4,6 +4,7 @@
 #include "proxy/core/log.h"
 #include "proxy/server/options.h"
 #include "proxy/server/server.h"
+#include "proxy/server/validate_mode.h"
 
 int main(int argc, char** argv) {
   using namespace meshproxy;
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   log::setFormat(options->log_format == "json" ? log::Format::kJson : log::Format::kText);
+  if (options->mode == "validate") return server::runValidateMode(*options);
   server::Server server(*options);
   return server.run();
 }

@@ -8,6 +8,7 @@
 
 #include "envoy/extensions/access_loggers/file/v3/file.pb.h"
 #include "envoy/extensions/access_loggers/stream/v3/stream.pb.h"
+#include "proxy/protobuf/typed_config.h"
 
 namespace meshproxy::accesslog {
 namespace {
@@ -191,8 +192,7 @@ absl::StatusOr<std::shared_ptr<const AccessLogger>> createAccessLogger(
     formatter = streamFormatter<StderrAccessLog>(any);
     if (formatter.ok()) sink = manager.stderrSink();
   } else {
-    return withContext(unsupported(fmt::format("access log type {}", any.type_url())),
-                       config.name());
+    return protobuf::unsupportedExtension(config.name(), any);
   }
 
   if (!formatter.ok()) return withContext(formatter.status(), config.name());

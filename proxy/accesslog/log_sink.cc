@@ -7,13 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "proxy/core/log.h"
 
 namespace meshproxy::accesslog {
 namespace {
-
-// After a burst the write buffer is released rather than kept at its peak size.
-constexpr size_t kKeepCapacity = 1024 * 1024;
 
 int openForAppend(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -69,23 +68,45 @@ std::shared_ptr<LogSink> LogSink::forStream(int fd, std::string name, SinkLimits
 
 LogSink::~LogSink() {
   flush();
+  for (std::atomic<LogLane*>& slot : lanes_) delete slot.load(std::memory_order_acquire);
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
 }
 
-void LogSink::write(std::string_view record) {
-  bool kick = false;
-  {
-    std::lock_guard lock(buffer_mutex_);
-    if (buffer_.size() + record.size() > limits_.max_buffered_bytes) {
+LogLane& LogSink::lane(uint32_t shard) {
+  LogLane* lane = lanes_[shard].load(std::memory_order_acquire);
+  if (lane == nullptr) [[unlikely]] {
+    lane = new LogLane();
+    // Release: the flusher that finds the pointer sees a constructed lane.
+    lanes_[shard].store(lane, std::memory_order_release);
+    lane_count_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return *lane;
+}
+
+void LogSink::append(LogLane& lane, std::string_view record) {
+  // lane_count_ changes a few times in the sink's life, so this load hits a line no one writes.
+  const size_t lanes = std::max<uint32_t>(1, lane_count_.load(std::memory_order_relaxed));
+  switch (lane.append(record, limits_.max_buffered_bytes / lanes, limits_.flush_bytes)) {
+    case LogLane::AppendResult::kAppended:
+      return;
+    case LogLane::AppendResult::kAppendedPastKick:
+      // At most once per drain, not on every record above the threshold.
+      if (signal_) signal_->kick();
+      return;
+    case LogLane::AppendResult::kDropped:
       dropped_records_.fetch_add(1, std::memory_order_relaxed);
       return;
-    }
-    const bool was_below = buffer_.size() < limits_.flush_bytes;
-    buffer_.append(record);
-    // Kick once per crossing, not on every record above the threshold.
-    kick = was_below && buffer_.size() >= limits_.flush_bytes;
   }
-  if (kick && signal_) signal_->kick();
+}
+
+void LogSink::write(std::string_view record) {
+  const uint32_t shard = threadShard();
+  if (shard != 0) {
+    append(lane(shard), record);
+    return;
+  }
+  std::lock_guard lock(shared_lane_mutex_);
+  append(lane(0), record);
 }
 
 void LogSink::flush() {
@@ -94,20 +115,18 @@ void LogSink::flush() {
 }
 
 void LogSink::flushLocked() {
-  {
-    std::lock_guard lock(buffer_mutex_);
-    if (buffer_.empty()) return;
-    pending_.swap(buffer_);
+  for (std::atomic<LogLane*>& slot : lanes_) {
+    LogLane* lane = slot.load(std::memory_order_acquire);
+    if (lane == nullptr) continue;
+    lane->drain([this](std::string_view records) {
+      if (writeAll(fd_, records)) return;
+      const int error = errno;
+      const uint64_t errors = write_errors_.fetch_add(1, std::memory_order_relaxed);
+      // The first failure is worth a line in the proxy's own log; a full disk would repeat it
+      // every second.
+      if (errors == 0) log::error("access log {}: write failed: {}", name_, strerror(error));
+    });
   }
-  if (!writeAll(fd_, pending_)) {
-    const int error = errno;
-    const uint64_t errors = write_errors_.fetch_add(1, std::memory_order_relaxed);
-    // The first failure is worth a line in the proxy's own log; a full disk would repeat it
-    // every second.
-    if (errors == 0) log::error("access log {}: write failed: {}", name_, strerror(error));
-  }
-  pending_.clear();
-  if (pending_.capacity() > kKeepCapacity) std::string().swap(pending_);
 }
 
 absl::Status LogSink::reopen() {

@@ -1,5 +1,7 @@
 #include "proxy/admin/admin_connection.h"
 
+#include <unistd.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,13 +17,14 @@ AdminConnection& connectionOf(void* data) { return *static_cast<AdminConnection*
 AdminConnection::AdminConnection(AdminConnectionOwner& owner, const AdminConnectionLimits& limits)
     : owner_(owner), limits_(limits), reader_(limits.max_request_bytes) {}
 
-void AdminConnection::start(uv_loop_t* loop, uv_stream_t* listener) {
+void AdminConnection::start(uv_loop_t* loop, int fd) {
   uv_tcp_init(loop, &tcp_);
   uv_timer_init(loop, &timer_);
   tcp_.data = this;
   timer_.data = this;
   open_handles_ = 2;
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
+  if (uv_tcp_open(&tcp_, fd) != 0) {
+    ::close(fd);
     close();
     return;
   }

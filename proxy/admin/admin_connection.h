@@ -44,9 +44,9 @@ class AdminConnection {
   AdminConnection(const AdminConnection&) = delete;
   AdminConnection& operator=(const AdminConnection&) = delete;
 
-  // Accepts the pending connection on `listener` and starts reading. On failure the connection
-  // closes itself (the owner still gets onConnectionClosed).
-  void start(uv_loop_t* loop, uv_stream_t* listener);
+  // Takes over an accepted descriptor and starts reading. On failure the connection closes
+  // itself (the owner still gets onConnectionClosed) and the descriptor is closed.
+  void start(uv_loop_t* loop, int fd);
   // Starts closing both handles; idempotent. A pending async response is dropped.
   void close();
 

@@ -1,7 +1,11 @@
 #include "proxy/admin/admin_server.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -12,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "proxy/admin/admin_connection.h"
 #include "proxy/admin/endpoint_registry.h"
+#include "proxy/network/accept_poller.h"
 
 namespace meshproxy::admin {
 namespace {
@@ -36,7 +41,7 @@ class AdminServer::Core final : public AdminConnectionOwner {
 
   absl::Status listen(const std::string& host, int port) {
     if (closing_) return absl::FailedPreconditionError("admin server is closed");
-    if (listener_ != nullptr) {
+    if (acceptor_ != nullptr) {
       return absl::FailedPreconditionError("admin server already listening");
     }
     if (port < 0 || port > 65535) {
@@ -48,35 +53,43 @@ class AdminServer::Core final : public AdminConnectionOwner {
       return absl::InvalidArgumentError(
           absl::StrCat("admin address is not a numeric IPv4 or IPv6 address: '", host, "'"));
     }
-    // Heap-allocated: libuv uses the handle until its close callback, which frees it.
-    auto* tcp = new uv_tcp_t;
-    uv_tcp_init(loop_, tcp);
-    tcp->data = this;
-    ++listener_handles_;
-    int rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&addr), 0);
-    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), kListenBacklog, &onConnection);
+    // A plain socket polled by AcceptPoller rather than uv_listen: on descriptor exhaustion
+    // libuv's accept loop can spin without returning to the loop (see accept_poller.h), and
+    // this loop is the main thread's (xDS, signals, config).
+    const auto* sa = reinterpret_cast<const sockaddr*>(&addr);
+    int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int rc = fd < 0 ? errno : 0;
+    if (rc == 0) {
+      int one = 1;  // what uv_tcp_bind did: a restart may bind while old connections linger
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+      socklen_t length = sa->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+      if (::bind(fd, sa, length) != 0 || ::listen(fd, kListenBacklog) != 0) rc = errno;
+    }
     if (rc != 0) {
-      uv_close(reinterpret_cast<uv_handle_t*>(tcp), &Core::onListenerClosed);
+      if (fd >= 0) ::close(fd);
       return absl::UnavailableError(
-          absl::StrCat("admin listen on ", host, ":", port, ": ", uv_strerror(rc)));
+          absl::StrCat("admin listen on ", host, ":", port, ": ", std::strerror(rc)));
     }
     sockaddr_storage bound{};
-    int length = sizeof(bound);
-    uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &length);
+    socklen_t length = sizeof(bound);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
     bound_port_ =
         ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port
                                           : reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
-    listener_ = tcp;
+    acceptor_ = std::make_unique<network::AcceptPoller>(
+        loop_, fd, "admin listener", [this](int accepted) { onAccepted(accepted); });
+    if (int start = acceptor_->start(); start != 0) {
+      acceptor_.reset();
+      return absl::UnavailableError(
+          absl::StrCat("admin listen on ", host, ":", port, ": ", uv_strerror(start)));
+    }
     return absl::OkStatus();
   }
 
   void close(std::function<void()> on_closed) {
     if (on_closed) on_closed_.push_back(std::move(on_closed));
     closing_ = true;
-    if (listener_ != nullptr) {
-      uv_close(reinterpret_cast<uv_handle_t*>(std::exchange(listener_, nullptr)),
-               &Core::onListenerClosed);
-    }
+    acceptor_.reset();  // its handles free themselves; nothing of this object is used there
     // close() only starts closing; connections leave the set in their close callbacks.
     for (AdminConnection* connection : connections_) connection->close();
     maybeFinishClose();  // may delete this
@@ -119,26 +132,17 @@ class AdminServer::Core final : public AdminConnectionOwner {
   }
 
  private:
-  static void onConnection(uv_stream_t* listener, int status) {
-    Core& self = *static_cast<Core*>(listener->data);
-    if (status < 0) return;  // e.g. EMFILE; libuv has already dropped that connection
+  void onAccepted(int fd) {
     auto* connection = new AdminConnection(
-        self, AdminConnectionLimits{.max_request_bytes = self.options_.max_request_bytes,
-                                    .request_timeout_ms = self.options_.request_timeout_ms,
-                                    .linger_timeout_ms = self.options_.linger_timeout_ms});
-    self.connections_.insert(connection);
-    connection->start(self.loop_, listener);
-  }
-
-  static void onListenerClosed(uv_handle_t* handle) {
-    Core& self = *static_cast<Core*>(handle->data);
-    delete reinterpret_cast<uv_tcp_t*>(handle);
-    --self.listener_handles_;
-    self.maybeFinishClose();
+        *this, AdminConnectionLimits{.max_request_bytes = options_.max_request_bytes,
+                                     .request_timeout_ms = options_.request_timeout_ms,
+                                     .linger_timeout_ms = options_.linger_timeout_ms});
+    connections_.insert(connection);
+    connection->start(loop_, fd);
   }
 
   void maybeFinishClose() {
-    if (!closing_ || finishing_ || listener_handles_ > 0 || !connections_.empty()) return;
+    if (!closing_ || finishing_ || !connections_.empty()) return;
     // A callback may call close() again (adding a callback) or destroy the AdminServer; both
     // are handled here, after the callbacks, rather than re-entrantly.
     finishing_ = true;
@@ -154,8 +158,7 @@ class AdminServer::Core final : public AdminConnectionOwner {
   uv_loop_t* const loop_;
   const AdminServerOptions options_;
   EndpointRegistry registry_;
-  uv_tcp_t* listener_ = nullptr;
-  int listener_handles_ = 0;  // listeners not yet through their close callback
+  std::unique_ptr<network::AcceptPoller> acceptor_;
   int bound_port_ = 0;
   absl::flat_hash_set<AdminConnection*> connections_;  // owned; deleted once closed
   std::vector<std::function<void()>> on_closed_;

@@ -3,10 +3,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "proxy/config/address_translator.h"
+#include "proxy/config/bootstrap_defaults.h"
+#include "proxy/config/static_route_clusters.h"
+#include "proxy/config/yaml_to_json.h"
 #include "proxy/protobuf/common_supported_fields.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
-#include "proxy/config/yaml_to_json.h"
 
 namespace meshproxy::config {
 namespace {
@@ -34,10 +36,18 @@ const protobuf::SupportedFields& bootstrapFields() {
 }
 
 absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
+  // protobuf's own words for these ("Root element must be a message.") name nothing.
+  if (json == "null") return absl::InvalidArgumentError("bootstrap: the file is empty");
+  if (size_t first = json.find_first_not_of(" \t\r\n");
+      first == std::string::npos || json[first] != '{') {
+    return absl::InvalidArgumentError(
+        "bootstrap: the top level must be a YAML mapping or a JSON object");
+  }
   Bootstrap b;
   if (auto s = protobuf::jsonToMessage(json, &b.proto); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("bootstrap: ", s.message()));
   }
+  if (auto s = applyEnvoyDefaults(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
   if (auto s = bootstrapFields().check(b.proto); !s.ok()) return protobuf::withContext(s, "bootstrap");
   if (b.proto.has_admin()) {
     auto address = translateAddress(b.proto.admin().address(), "bootstrap admin.address");
@@ -48,23 +58,28 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   absl::flat_hash_set<std::string> names;
   for (const auto& l : b.proto.static_resources().listeners()) {
     if (!names.insert(l.name()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("bootstrap: duplicate listener name '", l.name(), "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("bootstrap: duplicate listener name '", l.name(), "'"));
     }
   }
   names.clear();
   for (const auto& c : b.proto.static_resources().clusters()) {
     if (!names.insert(c.name()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("bootstrap: duplicate cluster name '", c.name(), "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("bootstrap: duplicate cluster name '", c.name(), "'"));
     }
   }
+  if (auto s = checkStaticRouteClusters(b.proto); !s.ok())
+    return protobuf::withContext(s, "bootstrap");
   return b;
 }
 
 }  // namespace
 
 absl::StatusOr<Bootstrap> loadBootstrapFile(const std::string& path) {
+  // Its errors name the file already.
   auto json = loadConfigFileAsJson(path);
-  if (!json.ok()) return protobuf::withContext(json.status(), path);
+  if (!json.ok()) return json.status();
   auto b = fromJson(*json);
   if (!b.ok()) return protobuf::withContext(b.status(), path);
   return b;

@@ -5,10 +5,12 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "proxy/config/address_translator.h"
-#include "proxy/protobuf/common_supported_fields.h"
 #include "proxy/config/endpoint_translator.h"
-#include "proxy/protobuf/proto_util.h"
 #include "proxy/config/transport_socket_translator.h"
+#include "proxy/core/log.h"
+#include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/typed_config.h"
 
 namespace meshproxy::config {
 namespace {
@@ -112,10 +114,15 @@ absl::Status translateHttpProtocolOptions(const Cluster& proto, upstream::Cluste
 
 }  // namespace
 
-absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster& proto,
+absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster& input,
                                                                   TranslationContext& context) {
-  std::string where = absl::StrCat("cluster '", proto.name(), "'");
-  if (proto.name().empty()) return absl::InvalidArgumentError("cluster without a name");
+  std::string where = absl::StrCat("cluster '", input.name(), "'");
+  if (input.name().empty()) return absl::InvalidArgumentError("cluster without a name");
+  // Control planes may wrap typed configs in TypedStruct; the bootstrap loader unwraps its own,
+  // CDS resources are unwrapped here.
+  auto unwrapped = protobuf::withTypedStructsUnwrapped(input);
+  if (!unwrapped.ok()) return protobuf::withContext(unwrapped.status(), where);
+  const Cluster& proto = unwrapped->has_value() ? **unwrapped : input;
   if (auto s = clusterFields().check(proto); !s.ok()) return protobuf::withContext(s, where);
 
   auto config = std::make_shared<upstream::ClusterConfig>();
@@ -236,8 +243,11 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         return absl::InvalidArgumentError(absl::StrCat(where, ": unknown dns_lookup_family"));
     }
   } else if (proto.has_dns_refresh_rate() || proto.dns_lookup_family() != Cluster::AUTO) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": dns_refresh_rate/dns_lookup_family need type STRICT_DNS"));
+    // Envoy reads these only for DNS cluster types and ignores them on the others (control
+    // planes set dns_lookup_family on every cluster): the same here, said once in the log.
+    log::debug(
+        "{}: dns_refresh_rate/dns_lookup_family have no effect on a {} cluster (as in Envoy)",
+        where, Cluster::DiscoveryType_Name(proto.type()));
   }
   const auto& cla = proto.load_assignment();
   if (auto s = checkLoadAssignmentFields(cla); !s.ok()) return protobuf::withContext(s, where + " load_assignment");

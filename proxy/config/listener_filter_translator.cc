@@ -7,6 +7,7 @@
 #include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
+#include "proxy/protobuf/typed_config.h"
 
 namespace meshproxy::config {
 namespace {
@@ -51,8 +52,8 @@ absl::StatusOr<ListenerFilterKind> translateListenerFilter(
       if (url == absl::StrCat("type.googleapis.com/", k.type)) found = &k;
     }
     if (found == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": unsupported listener filter type '", url, "'"));
+      return protobuf::withContext(
+          protobuf::unsupportedExtension(proto.name(), proto.typed_config()), where);
     }
     absl::Status s;
     switch (found->kind) {

@@ -6,12 +6,13 @@
 #include "absl/strings/str_replace.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "proxy/config/address_translator.h"
-#include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/config/extension_registry.h"
 #include "proxy/config/filter_chain_match_translator.h"
 #include "proxy/config/listener_filter_translator.h"
-#include "proxy/config/extension_registry.h"
-#include "proxy/protobuf/proto_util.h"
 #include "proxy/config/transport_socket_translator.h"
+#include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/typed_config.h"
 
 namespace meshproxy::config {
 namespace {
@@ -97,8 +98,8 @@ absl::StatusOr<std::shared_ptr<const network::FilterChain>> translateFilterChain
     }
     const auto* translator = findNetworkFilter(filter.typed_config().type_url());
     if (translator == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(fwhere, ": unsupported network filter type '",
-                                                     filter.typed_config().type_url(), "'"));
+      return protobuf::withContext(
+          protobuf::unsupportedExtension(filter.name(), filter.typed_config()), fwhere);
     }
     auto factory = (*translator)(filter.typed_config(), context);
     if (!factory.ok()) return protobuf::withContext(factory.status(), fwhere);
@@ -116,9 +117,14 @@ std::string listenerStatName(const Listener& proto) {
 }
 
 absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener(
-    const Listener& proto, TranslationContext& context) {
-  if (proto.name().empty()) return absl::InvalidArgumentError("listener without a name");
-  std::string where = absl::StrCat("listener '", proto.name(), "'");
+    const Listener& input, TranslationContext& context) {
+  if (input.name().empty()) return absl::InvalidArgumentError("listener without a name");
+  std::string where = absl::StrCat("listener '", input.name(), "'");
+  // Istio sends filters wrapped in TypedStruct over LDS too; the bootstrap loader unwraps its
+  // own, LDS resources are unwrapped here.
+  auto unwrapped = protobuf::withTypedStructsUnwrapped(input);
+  if (!unwrapped.ok()) return protobuf::withContext(unwrapped.status(), where);
+  const Listener& proto = unwrapped->has_value() ? **unwrapped : input;
   if (auto s = listenerFields().check(proto); !s.ok()) return protobuf::withContext(s, where);
 
   auto config = std::make_shared<network::ListenerConfig>();
@@ -156,7 +162,9 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
     entries.push_back({std::move(*match), std::move(*chain)});
   }
   if (status.ok() && proto.has_default_filter_chain()) {
-    if (proto.default_filter_chain().has_filter_chain_match()) {
+    // Envoy accepts an empty match here (control planes write `filter_chain_match: {}`).
+    if (proto.default_filter_chain().has_filter_chain_match() &&
+        proto.default_filter_chain().filter_chain_match().ByteSizeLong() != 0) {
       status = absl::InvalidArgumentError(
           absl::StrCat(where, " default_filter_chain: filter_chain_match is not allowed"));
     } else {
@@ -197,10 +205,10 @@ absl::StatusOr<std::shared_ptr<const network::ListenerConfig>> translateListener
   if (config->use_original_dst &&
       std::find(config->listener_filters.begin(), config->listener_filters.end(),
                 network::ListenerFilterKind::kOriginalDst) == config->listener_filters.end()) {
-    // Envoy hands off on the address original_dst restored; without it there is nothing to
-    // look up, and the flag would silently do nothing.
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": use_original_dst needs the envoy.filters.listener.original_dst listener filter"));
+    // As Envoy does (ListenerImpl::buildOriginalDstListenerFilter): use_original_dst adds the
+    // original_dst listener filter after the configured ones, since the hand-off needs the
+    // address it restores. Istio's virtualOutbound listener relies on this.
+    config->listener_filters.push_back(network::ListenerFilterKind::kOriginalDst);
   }
   config->stats = makeStats(context, stat_name);
   config->content_hash = protobuf::contentHash(proto);

@@ -5,6 +5,7 @@
 #include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "proxy/protobuf/proto_util.h"
+#include "proxy/protobuf/typed_config.h"
 #include "proxy/tls/secret_manager.h"
 #include "proxy/tls/ssl_socket_factory.h"
 #include "proxy/tls/tls_context_translator.h"
@@ -42,6 +43,10 @@ absl::StatusOr<network::TransportSocketFactorySharedPtr> translateTransportSocke
     return nullptr;
   }
   std::string expected = side == TransportSide::kDownstream ? kDownstreamType : kUpstreamType;
+  if (type != kDownstreamType && type != kUpstreamType) {
+    return protobuf::withContext(protobuf::unsupportedExtension(proto.name(), proto.typed_config()),
+                                 where);
+  }
   if (type != expected) {
     return absl::InvalidArgumentError(absl::StrCat(
         where, " '", proto.name(), "': unsupported transport socket type '", type, "'",

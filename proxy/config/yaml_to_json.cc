@@ -1,10 +1,9 @@
 #include "proxy/config/yaml_to_json.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <exception>
 #include <optional>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "proxy/core/bounded_file.h"
 
 namespace meshproxy::config {
 namespace {
@@ -25,6 +25,10 @@ namespace {
 // self-referencing anchors, and a few nested aliases can expand exponentially ("billion laughs").
 constexpr int kMaxDepth = 256;
 constexpr size_t kMaxJsonBytes = 64u << 20;
+// yaml-cpp's node graph costs about 500 bytes a node (measured: 1.5 M list items, 800 MB), so
+// the node count, not the file size, is what bounds memory; aliases are counted expanded, as
+// the JSON will hold them. Real bootstraps have thousands of nodes; 10,000 clusters ~300,000.
+constexpr uint64_t kMaxNodes = 1'000'000;
 
 // yaml-cpp marks plain scalars with the non-specific tag "?" and quoted or block scalars with
 // "!". Only plain scalars (and explicitly tagged non-strings) are typed by content.
@@ -130,6 +134,92 @@ void appendJsonString(std::string_view text, std::string& out) {
 struct MapEntries {
   std::vector<std::pair<std::string, YAML::Node>> entries;
   absl::flat_hash_set<std::string> keys;
+};
+
+// A limit the event pass found; thrown through yaml-cpp's parser (which is exception-based
+// anyway) and turned into a status by yamlToJson.
+struct YamlLimitExceeded {
+  std::string message;
+};
+
+// Walks yaml-cpp's event stream before any node is built and stops a document that nests too
+// deep, refers to itself, or expands past kMaxNodes. An alias costs the size of the node it
+// names, so a billion-laughs document fails after a few hundred events, not after gigabytes.
+class LimitChecker : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    anchor_sizes_.clear();
+    document_start_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(mark, anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // Size 0: the anchored node is still open, i.e. the alias sits inside what it names.
+    if (anchor >= anchor_sizes_.size() || anchor_sizes_[anchor] == 0) {
+      throw YamlLimitExceeded{
+          absl::StrCat("YAML alias refers to a node that contains it (a cycle)", markText(mark))};
+    }
+    add(anchor_sizes_[anchor], mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+  const YAML::Mark& documentStart() const { return document_start_; }
+
+ private:
+  struct OpenNode {
+    YAML::anchor_t anchor;
+    uint64_t count_before;
+  };
+
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    add(1, mark);
+    record(anchor, 1);
+  }
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (open_.size() >= static_cast<size_t>(kMaxDepth)) {
+      throw YamlLimitExceeded{
+          absl::StrCat("YAML nested deeper than ", kMaxDepth, " levels", markText(mark))};
+    }
+    open_.push_back({anchor, nodes_});
+    record(anchor, 0);
+    add(1, mark);
+  }
+  void close() {
+    const OpenNode node = open_.back();
+    open_.pop_back();
+    record(node.anchor, nodes_ - node.count_before);
+  }
+  void record(YAML::anchor_t anchor, uint64_t size) {
+    if (anchor == YAML::NullAnchor) return;
+    if (anchor >= anchor_sizes_.size()) anchor_sizes_.resize(anchor + 1, 0);
+    anchor_sizes_[anchor] = size;
+  }
+  void add(uint64_t count, const YAML::Mark& mark) {
+    nodes_ += count;
+    if (nodes_ > kMaxNodes) {
+      throw YamlLimitExceeded{absl::StrCat("YAML has more than ", kMaxNodes,
+                                           " nodes (aliases counted expanded)", markText(mark),
+                                           "; write a config this large as JSON")};
+    }
+  }
+
+  uint64_t nodes_ = 0;
+  std::vector<OpenNode> open_;
+  std::vector<uint64_t> anchor_sizes_;  // by yaml-cpp's anchor id; 0 while the node is open
+  YAML::Mark document_start_;
 };
 
 class JsonWriter {
@@ -274,54 +364,31 @@ std::string_view skipBom(std::string_view text) {
   return text;
 }
 
-// Counts the documents of a YAML stream without building them. Debian's yaml-cpp 0.7 cannot
-// place a stray ',' outside brackets: it hands back an empty document at the same position
-// forever (yaml-cpp issue 1040, fixed after 0.8), and YAML::LoadAll collected them until
-// memory ran out. A document that starts where the previous one did is that case: an error.
-class DocumentCounter : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark; }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-
-  const YAML::Mark& start() const { return start_; }
-
- private:
-  YAML::Mark start_;
-};
-
-// 0, 1 or 2 (meaning "more than one"); throws YAML::Exception on malformed input.
-absl::StatusOr<int> countDocuments(const std::string& text) {
-  std::istringstream stream(text);
-  YAML::Parser parser(stream);
-  DocumentCounter counter;
-  int count = 0;
-  std::optional<int> previous_start;
-  while (count < 2 && parser.HandleNextDocument(counter)) {
-    if (previous_start == counter.start().pos) {
-      return absl::InvalidArgumentError(absl::StrCat("YAML parse error", markText(counter.start()),
-                                                     ": unexpected content (a stray ','?)"));
-    }
-    previous_start = counter.start().pos;
-    ++count;
-  }
-  if (count == 2) {
-    // A second document: one more step tells a real one from the endless empty one.
-    if (parser.HandleNextDocument(counter) && previous_start == counter.start().pos) {
-      return absl::InvalidArgumentError(absl::StrCat("YAML parse error", markText(counter.start()),
-                                                     ": unexpected content (a stray ','?)"));
+// protobuf's JSON parser stops nested messages at depth 100, but not Struct and ListValue
+// (metadata, typed_struct): 10,000 nested lists there cost 20 s of CPU. One linear scan first.
+absl::Status checkJsonNesting(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("JSON nested deeper than ", kMaxDepth, " levels (at byte ", i, ")"));
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
     }
   }
-  return count;
+  return absl::OkStatus();
 }
 
 bool looksLikeJson(std::string_view text) {
@@ -334,19 +401,43 @@ bool looksLikeJson(std::string_view text) {
 absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
   // yaml-cpp reports every problem by throwing; nothing may escape this function.
   try {
-    const std::string text(yaml_text);
-    absl::StatusOr<int> documents = countDocuments(text);
-    if (!documents.ok()) return documents.status();
-    if (*documents == 0) return std::string("null");
-    if (*documents > 1) {
+    std::istringstream stream{std::string(yaml_text)};
+    int documents = 0;
+    {
+      // Limits first, before any node is built. At most three documents are looked at: one is
+      // what a config is, and Debian's yaml-cpp 0.7 cannot place a stray ',' outside brackets:
+      // it hands back an empty document at the same position forever (yaml-cpp issue 1040,
+      // fixed after 0.8). A document that starts where the previous one did is that case.
+      YAML::Parser parser(stream);
+      LimitChecker checker;
+      std::optional<int> previous_start;
+      while (documents < 3 && parser.HandleNextDocument(checker)) {
+        if (previous_start == checker.documentStart().pos) {
+          return absl::InvalidArgumentError(absl::StrCat("YAML parse error",
+                                                         markText(checker.documentStart()),
+                                                         ": unexpected content (a stray ','?)"));
+        }
+        previous_start = checker.documentStart().pos;
+        ++documents;
+      }
+    }
+    if (documents == 0) return std::string("null");
+    if (documents > 1) {
       return absl::InvalidArgumentError(
           "expected one YAML document, found more (remove the extra '---')");
     }
-    // One document: YAML::Load builds just it (never YAML::LoadAll, see countDocuments).
-    const YAML::Node doc = YAML::Load(text);
+    // One document: YAML::Load builds just it (never YAML::LoadAll, see above).
+    stream.clear();
+    stream.seekg(0);
+    const YAML::Node doc = YAML::Load(stream);
     JsonWriter writer;
     if (absl::Status s = writer.write(doc, 0); !s.ok()) return s;
     return writer.take();
+  } catch (const YamlLimitExceeded& e) {
+    return absl::InvalidArgumentError(e.message);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own guard (it says only "bad file"); the checker above normally comes first.
+    return absl::InvalidArgumentError(absl::StrCat("YAML nested too deep", markText(e.mark)));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("YAML parse error", markText(e.mark), ": ", e.msg));
@@ -356,23 +447,16 @@ absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
 }
 
 absl::StatusOr<std::string> loadConfigFileAsJson(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open config file ", path));
-  }
-  std::string content;
-  char chunk[64 * 1024];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0) content.append(chunk, n);
-  const bool failed = std::ferror(file) != 0;
-  const int read_errno = errno;
-  std::fclose(file);
-  if (failed) {
-    return absl::ErrnoToStatus(read_errno, absl::StrCat("cannot read config file ", path));
-  }
+  absl::StatusOr<std::string> content = readFileBounded(path, kMaxConfigFileBytes, "config file");
+  if (!content.ok()) return content.status();
 
-  const std::string_view text = skipBom(content);
-  if (path.ends_with(".json") || looksLikeJson(text)) return std::string(text);
+  const std::string_view text = skipBom(*content);
+  if (path.ends_with(".json") || looksLikeJson(text)) {
+    if (absl::Status s = checkJsonNesting(text); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+    }
+    return std::string(text);
+  }
   absl::StatusOr<std::string> json = yamlToJson(text);
   if (!json.ok()) {
     return absl::Status(json.status().code(), absl::StrCat(path, ": ", json.status().message()));

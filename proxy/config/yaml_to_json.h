@@ -20,16 +20,22 @@ namespace meshproxy::config {
 // resolved; an explicit key overrides a merged one.
 //
 // Errors (all InvalidArgument): malformed YAML (message carries 1-based line and column),
-// more than one document, duplicate or non-scalar mapping keys, nesting deeper than 256 levels
-// or aliases expanding past 64 MiB of JSON (both also catch alias cycles). An empty input
-// yields "null".
+// more than one document, duplicate or non-scalar mapping keys, nesting deeper than 256 levels,
+// an alias inside the node it names (a cycle), more than 1,000,000 nodes with aliases counted
+// expanded, or more than 64 MiB of JSON. The nesting, cycle and node limits are checked on the
+// parser's events before any node is built, so a "billion laughs" document costs nothing.
+// An empty input yields "null".
 absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text);
 
-// Reads a config file and returns JSON text. The content is passed through unchanged when the
-// path ends in ".json" or its first non-whitespace character is '{' (JSON is assumed);
-// otherwise it is converted with yamlToJson. A leading UTF-8 byte-order mark is dropped.
+// Reads a config file (at most 64 MiB, kMaxConfigFileBytes) and returns JSON text. The content
+// is passed through unchanged when the path ends in ".json" or its first non-whitespace
+// character is '{' (JSON is assumed); otherwise it is converted with yamlToJson. A leading
+// UTF-8 byte-order mark is dropped.
 // Errors: NotFound / PermissionDenied / other errno-derived codes when the file cannot be read;
-// InvalidArgument from yamlToJson.
+// FailedPrecondition past the size cap (`-c /dev/zero` included); InvalidArgument from
+// yamlToJson, or for JSON nested deeper than 256 levels (protobuf's parser bounds messages but
+// not Struct/ListValue, where deep nesting costs seconds), prefixed with the path. Every
+// message names the file.
 absl::StatusOr<std::string> loadConfigFileAsJson(const std::string& path);
 
 }  // namespace meshproxy::config

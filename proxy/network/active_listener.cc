@@ -125,14 +125,10 @@ bool ActiveListener::start() {
     log::error("listener {}: no socket for worker {}", config_->name, worker_.index);
     return false;
   }
-  handle_ = new uv_tcp_t;
-  uv_tcp_init(worker_.loop.uv(), handle_);
-  handle_->data = this;
-  int rc = uv_tcp_open(handle_, fd);
-  if (rc == 0) {
-    rc = uv_listen(reinterpret_cast<uv_stream_t*>(handle_), 1024, &ActiveListener::onConnection);
-  }
-  if (rc != 0) {
+  acceptor_ = std::make_unique<AcceptPoller>(
+      worker_.loop.uv(), fd, fmt::format("listener {} (worker {})", config_->name, worker_.index),
+      [this](int accepted) { onAccepted(accepted); });
+  if (int rc = acceptor_->start(); rc != 0) {
     log::error("listener {}: cannot listen on worker {}: {}", config_->name, worker_.index,
                uv_strerror(rc));
     stopAccepting();
@@ -143,13 +139,7 @@ bool ActiveListener::start() {
   return true;
 }
 
-void ActiveListener::stopAccepting() {
-  if (handle_ == nullptr) return;
-  handle_->data = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(handle_),
-           [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-  handle_ = nullptr;
-}
+void ActiveListener::stopAccepting() { acceptor_.reset(); }
 
 void ActiveListener::closeAllConnections() {
   closePending();
@@ -165,19 +155,8 @@ void ActiveListener::closeAllConnections() {
   }
 }
 
-void ActiveListener::onConnection(uv_stream_t* server, int status) {
-  auto* self = static_cast<ActiveListener*>(server->data);
-  if (self == nullptr) return;
-  if (status != 0) {
-    log::warn("listener {}: accept error: {}", self->config_->name, uv_strerror(status));
-    return;
-  }
-  self->acceptOne();
-}
-
-void ActiveListener::acceptOne() {
-  auto conn = Connection::accept(worker_.loop, reinterpret_cast<uv_stream_t*>(handle_),
-                                 config_->per_connection_buffer_limit);
+void ActiveListener::onAccepted(int fd) {
+  auto conn = Connection::adopt(worker_.loop, fd, config_->per_connection_buffer_limit);
   if (conn == nullptr) return;
   onNewConnection(std::move(conn));
 }

@@ -8,6 +8,7 @@
 
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/core/worker_context.h"
+#include "proxy/network/accept_poller.h"
 #include "proxy/network/connection.h"
 #include "proxy/network/filter.h"
 #include "proxy/network/listen_socket.h"
@@ -86,7 +87,7 @@ class ActiveListener {
   // Closes every connection now (shutdown after the drain period).
   void closeAllConnections();
   size_t connectionCount() const { return connections_.size() + pending_.size(); }
-  bool accepting() const { return handle_ != nullptr; }
+  bool accepting() const { return acceptor_ != nullptr; }
 
   const ListenerConfig& config() const { return *config_; }
   const std::shared_ptr<ListenSockets>& sockets() const { return sockets_; }
@@ -102,8 +103,7 @@ class ActiveListener {
   void onPendingClosed(PendingConnection& pending);
 
  private:
-  static void onConnection(uv_stream_t* server, int status);
-  void acceptOne();
+  void onAccepted(int fd);
   void onNewConnection(std::unique_ptr<Connection> connection);
   // Picks the filter chain and starts the connection on it, or closes it if none matches.
   void startOnFilterChain(std::unique_ptr<Connection> connection,
@@ -116,7 +116,8 @@ class ActiveListener {
   WorkerContext& worker_;
   std::shared_ptr<const ListenerConfig> config_;
   std::shared_ptr<ListenSockets> sockets_;
-  uv_tcp_t* handle_ = nullptr;
+  // This worker's socket; backs off on descriptor exhaustion instead of spinning.
+  std::unique_ptr<AcceptPoller> acceptor_;
   std::list<std::unique_ptr<ActiveConnection>> connections_;
   // Connections whose listener filters are still running.
   std::list<std::unique_ptr<PendingConnection>> pending_;

@@ -81,6 +81,21 @@ std::unique_ptr<Connection> Connection::accept(EventLoop& loop, uv_stream_t* ser
   return conn;
 }
 
+std::unique_ptr<Connection> Connection::adopt(EventLoop& loop, int fd, uint32_t buffer_limit) {
+  std::unique_ptr<Connection> conn(new Connection(loop, buffer_limit));
+  int rc = uv_tcp_open(&conn->socket_->tcp, fd);
+  if (rc != 0) {
+    log::debug("cannot adopt accepted socket: {}", uv_strerror(rc));
+    ::close(fd);
+    conn->closeSocket(ConnectionEvent::kLocalClose);
+    return nullptr;
+  }
+  uv_tcp_nodelay(&conn->socket_->tcp, 1);
+  conn->captureAddresses();
+  conn->startReading();
+  return conn;
+}
+
 std::unique_ptr<Connection> Connection::connect(EventLoop& loop, const Address& remote,
                                                 std::chrono::milliseconds timeout,
                                                 uint32_t buffer_limit,

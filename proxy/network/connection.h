@@ -59,6 +59,9 @@ class Connection : private DeferredFlush {
   static std::unique_ptr<Connection> accept(EventLoop& loop, uv_stream_t* server,
                                             uint32_t buffer_limit,
                                             std::unique_ptr<TransportSocket> transport = nullptr);
+  // Takes over a descriptor accepted elsewhere (AcceptPoller). Returns nullptr (and closes
+  // fd) if libuv refuses it.
+  static std::unique_ptr<Connection> adopt(EventLoop& loop, int fd, uint32_t buffer_limit);
   // Starts connecting to `remote`; the outcome arrives as kConnected, kConnectFailed or
   // kConnectTimeout (the timeout covers the TLS handshake too). Writes before that are
   // queued. A null factory is the raw transport. A source address (upstream_bind_config) is

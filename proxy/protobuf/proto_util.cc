@@ -5,17 +5,51 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
 #include "proxy/core/strings.h"
+#include "proxy/protobuf/api_types.h"
+#include "proxy/protobuf/typed_config.h"
 
 namespace meshproxy::protobuf {
+
+namespace {
+// The type URL of `message` if the whole-API pool has its type, else "" (meshproxy's own
+// messages, or a pool that failed to load): those go through the generated pool.
+std::string apiTypeUrl(const google::protobuf::Message& message) {
+  const std::string& name = message.GetDescriptor()->full_name();
+  if (protobuf::apiDescriptorPool().FindMessageTypeByName(name) == nullptr) return "";
+  return absl::StrCat(toAbsl(protobuf::kTypeUrlPrefix), "/", name);
+}
+}  // namespace
 
 absl::Status jsonToMessage(std::string_view json, google::protobuf::Message* message) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), message, options);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(std::string(status.message()));
+  google::protobuf::StringPiece input(json.data(), json.size());
+  std::string type_url = apiTypeUrl(*message);
+  if (type_url.empty()) {
+    auto status = google::protobuf::util::JsonStringToMessage(input, message, options);
+    if (!status.ok()) return absl::InvalidArgumentError(std::string(status.message()));
+    return absl::OkStatus();
+  }
+  // Through the whole API, so that an Any of a type meshproxy has no C++ class for parses
+  // (kept as bytes with its type URL) and the extension registries can name it.
+  std::string binary;
+  auto status = google::protobuf::util::JsonToBinaryString(&protobuf::apiTypeResolver(), type_url,
+                                                           input, &binary, options);
+  if (!status.ok() && std::string(status.message()).find("unknown type") != std::string::npos) {
+    // A type outside the Envoy API (Istio's own extensions): wrapped as a TypedStruct, the
+    // config parses and the extension registry names it.
+    auto wrapped = wrapTypesOutsideTheApi(json);
+    if (wrapped.ok() && wrapped->has_value()) {
+      binary.clear();
+      status = google::protobuf::util::JsonToBinaryString(&protobuf::apiTypeResolver(), type_url,
+                                                          **wrapped, &binary, options);
+    }
+  }
+  if (!status.ok()) return absl::InvalidArgumentError(std::string(status.message()));
+  if (!message->ParseFromString(binary)) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot decode ", type_url));
   }
   return absl::OkStatus();
 }
@@ -25,7 +59,13 @@ std::string messageToJson(const google::protobuf::Message& message, bool pretty)
   options.preserve_proto_field_names = true;
   options.add_whitespace = pretty;
   std::string out;
-  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
+  std::string type_url = apiTypeUrl(message);
+  // The whole-API pool prints an Any of any Envoy type, not only the compiled ones.
+  auto status =
+      type_url.empty()
+          ? google::protobuf::util::MessageToJsonString(message, &out, options)
+          : google::protobuf::util::BinaryToJsonString(&protobuf::apiTypeResolver(), type_url,
+                                                       message.SerializeAsString(), &out, options);
   if (!status.ok()) return "{}";
   return out;
 }

@@ -2,27 +2,22 @@
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
-#include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "envoy/config/cluster/v3/cluster.pb.h"
-#include "envoy/config/endpoint/v3/endpoint.pb.h"
-#include "envoy/config/listener/v3/listener.pb.h"
-#include "envoy/config/route/v3/route.pb.h"
-#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "absl/status/statusor.h"
 #include "proxy/config/bootstrap_loader.h"
 #include "proxy/config/snapshot.h"
 #include "proxy/config/translation_context.h"
-#include "proxy/route/route_table.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/core/timer.h"
 #include "proxy/server/listener_manager.h"
+#include "proxy/server/resource_stores.h"
+#include "proxy/server/resource_update.h"
+#include "proxy/server/snapshot_builder.h"
+#include "proxy/server/warming.h"
 #include "xds/client/xds_manager.h"
 
 namespace meshproxy::server {
@@ -37,6 +32,17 @@ namespace meshproxy::server {
 //  - a cluster removed by CDS stays while an active listener or route still names it;
 //  - unchanged resources (same content hash) keep their runtime objects, so their
 //    connection pools and load-balancer state survive unrelated updates.
+//
+// The pieces: one ResourceStore per xDS type holds the resources by name with their versions
+// and states; the ResourceType of each (cluster_resources.h, listener_resources.h, ...) says how
+// one is named, translated and removed and what it depends on; this class runs every update of
+// every type through the same steps (applyUpdate, then activate what is ready, update
+// subscriptions, build and publish a snapshot with the SnapshotBuilder); /config_dump reads the
+// stores through config_dump_sections.h.
+//
+// Where the next config sources plug in (issue 14): a delta ADS stream or a path_config_source
+// file calls onUpdate with a ResourceUpdate (delta: per-resource versions and removed names);
+// subscriptions go to whatever serves each type (updateSubscriptions).
 class ConfigManager : public xds::ResourceHandler {
  public:
   using Publish = std::function<void(std::shared_ptr<const config::Snapshot>)>;
@@ -56,124 +62,60 @@ class ConfigManager : public xds::ResourceHandler {
   const config::SnapshotSharedPtr& snapshot() const { return snapshot_; }
   std::vector<upstream::ClusterConfigSharedPtr> dnsClusters() const;
   const xds::XdsManager* xds() const { return xds_.get(); }
+  const ResourceStores& stores() const { return stores_; }
+  // What the last published snapshot changed against the one before.
+  const SnapshotDiff& lastSnapshotDiff() const { return builder_.lastDiff(); }
   // Envoy's /config_dump shape, with per-resource version, last update and state.
   std::string configDumpJson(const envoy::config::bootstrap::v3::Bootstrap& bootstrap) const;
 
-  // xds::ResourceHandler
+  // One update of one type from any source, all or nothing: an error leaves everything as it
+  // was (the caller NACKs).
+  absl::Status onUpdate(std::string_view type_url, const ResourceUpdate& update);
+
+  // xds::ResourceHandler (State of the World).
   absl::Status onConfigUpdate(std::string_view type_url,
                               const std::vector<google::protobuf::Any>& resources,
                               const std::string& version) override;
 
+  // Called for every STRICT_DNS cluster that becomes active (static or from CDS).
+  std::function<void(const upstream::ClusterConfigSharedPtr&)> on_dns_cluster;
+
  private:
-  struct Meta {
-    std::string version;
-    std::chrono::system_clock::time_point last_updated;
-  };
-  struct ClusterEntry {
-    envoy::config::cluster::v3::Cluster proto;
-    Meta meta;
-    upstream::ClusterConfigSharedPtr base;            // as translated
-    upstream::ClusterConfigSharedPtr effective;       // with its current hosts (DNS, EDS)
-    upstream::ClusterConfigSharedPtr effective_base;  // the base `effective` was made from
-    uint64_t hash = 0;
-    bool dynamic = false;
-    bool fetch_timed_out = false;  // initial_fetch_timeout passed without endpoints
-    std::unique_ptr<Timer> warm_timer;
-  };
-  struct ListenerEntry {
-    envoy::config::listener::v3::Listener proto;
-    Meta meta;
-    config::ListenerHandle handle;
-    uint64_t hash = 0;
-    bool dynamic = false;
-    bool fetch_timed_out = false;  // initial_fetch_timeout passed without its routes
-    std::unique_ptr<Timer> warm_timer;
-  };
-  struct RouteEntry {
-    envoy::config::route::v3::RouteConfiguration proto;
-    Meta meta;
-    std::shared_ptr<const route::RouteTable> table;
-  };
-  struct EndpointEntry {
-    envoy::config::endpoint::v3::ClusterLoadAssignment proto;
-    Meta meta;
-    upstream::HostVector hosts;
-  };
-  struct SecretEntry {
-    envoy::extensions::transport_sockets::tls::v3::Secret proto;
-    Meta meta;
-  };
-  struct DrainingListener {
-    envoy::config::listener::v3::Listener proto;
-    Meta meta;
-    std::chrono::steady_clock::time_point until;
-  };
-
-  absl::Status applyClusters(const std::vector<google::protobuf::Any>& resources,
-                             const std::string& version);
-  absl::Status applyListeners(const std::vector<google::protobuf::Any>& resources,
-                              const std::string& version);
-  absl::Status applyRoutes(const std::vector<google::protobuf::Any>& resources,
-                           const std::string& version);
-  absl::Status applyEndpoints(const std::vector<google::protobuf::Any>& resources,
-                              const std::string& version);
-  absl::Status applySecrets(const std::vector<google::protobuf::Any>& resources,
-                            const std::string& version);
-
-  bool clusterReady(const ClusterEntry& entry) const;
-  bool listenerReady(const ListenerEntry& entry) const;
-  // How long a resource warms: `own` is its RDS/EDS initial_fetch_timeout (none if it waits
-  // for no routes/endpoints), secrets the SDS names its TLS context waits for.
-  std::chrono::milliseconds warmTimeout(std::optional<std::chrono::milliseconds> own,
-                                        const std::vector<std::string>& secrets) const;
+  template <typename Store, typename Type>
+  typename Store::Rules rules(Store& store, Type& type);
+  template <typename Store, typename Type>
+  void warmTimedOut(Store& store, Type& type, std::string name);
+  // After any change: activate what is ready, drop removed clusters nothing names, follow
+  // the dependencies with subscriptions, publish.
+  void configChanged(bool dependencies_changed);
   void activateWarmed();
-  // initial_fetch_timeout of a warming resource: activated without what it waited for.
-  void clusterWarmTimedOut(std::string name);
-  void listenerWarmTimedOut(std::string name);
-  void refreshEffective(ClusterEntry& entry);
-  std::set<std::string> referencedClusters() const;
+  void clustersActivated(const std::vector<std::string>& names);
   void updateSubscriptions();
-  // SecretsConfigDump entries (private keys redacted).
-  std::vector<std::string> activeSecretsJson() const;
-  std::vector<std::string> warmingSecretsJson() const;
   void rebuild();
   void checkInitialized();
-  std::vector<std::shared_ptr<const network::ListenerConfig>> allListenerConfigs(
-      const std::map<std::string, std::shared_ptr<const network::ListenerConfig>>& dynamic) const;
 
   EventLoop& loop_;
   config::TranslationContext context_;
   ListenerManager& listener_manager_;
   Publish publish_;
-  std::chrono::milliseconds drain_time_;
   std::unique_ptr<xds::XdsManager> xds_;
+  WarmTimerFactory timers_;
 
-  std::map<std::string, ClusterEntry> clusters_;          // active (static and dynamic)
-  std::map<std::string, ClusterEntry> warming_clusters_;  // dynamic, waiting for EDS
-  std::set<std::string> removed_but_referenced_;
-  std::map<std::string, ListenerEntry> listeners_;          // active
-  std::map<std::string, ListenerEntry> warming_listeners_;  // waiting for RDS
-  std::map<std::string, DrainingListener> draining_listeners_;
-  std::map<std::string, RouteEntry> routes_;
-  std::map<std::string, EndpointEntry> endpoints_;
-  std::map<std::string, SecretEntry>
-      secrets_;  // SDS, for /config_dump (material lives in SecretManager)
-  absl::flat_hash_map<std::string, upstream::HostVector> dns_hosts_;
-
+  ResourceStores stores_;
+  ClusterResources cluster_type_;
+  ListenerResources listener_type_;
+  RouteResources route_type_;
+  EndpointResources endpoint_type_;
+  SecretResources secret_type_;
+  DnsHosts dns_hosts_;
+  SnapshotBuilder builder_;
   config::SnapshotSharedPtr snapshot_;
-  uint64_t snapshot_version_ = 0;
-  bool static_loaded_ = false;
+
   bool cds_received_ = false;
   bool lds_received_ = false;
   bool ads_cds_ = false;
   bool ads_lds_ = false;
   std::function<void()> initialized_;
-
- public:
-  // Called for every STRICT_DNS cluster that becomes active (static or from CDS).
-  std::function<void(const upstream::ClusterConfigSharedPtr&)> on_dns_cluster;
-
- private:
   std::unique_ptr<Timer> init_timer_;
 };
 

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "proxy/core/log.h"
 
 namespace meshproxy::server {
 
 struct DnsClusterUpdater::Tracked {
   upstream::ClusterConfigSharedPtr cluster;
+  // Lookups on libuv's thread pool, so that untrack() can cancel those not started yet.
+  absl::flat_hash_set<Lookup*> in_flight;
   std::vector<std::vector<network::Address>> results;  // per target, last good answer
   std::unique_ptr<Timer> timer;
   std::function<void()> on_first;
@@ -49,10 +52,20 @@ std::vector<network::Address> selectByFamily(const std::vector<network::Address>
 DnsClusterUpdater::DnsClusterUpdater(uv_loop_t* loop, HostsChanged on_change)
     : loop_(loop), on_change_(std::move(on_change)) {}
 
+namespace {
+// A lookup still queued on the thread pool is cancelled (its callback comes with
+// UV_ECANCELED); one already running cannot be, and finishes into `alive == false`.
+template <typename Set>
+void cancelQueued(const Set& lookups) {
+  for (auto* lookup : lookups) uv_cancel(reinterpret_cast<uv_req_t*>(&lookup->req));
+}
+}  // namespace
+
 DnsClusterUpdater::~DnsClusterUpdater() {
   for (auto& [name, t] : tracked_) {
     t->alive = false;
     t->timer.reset();
+    cancelQueued(t->in_flight);
   }
 }
 
@@ -74,6 +87,7 @@ void DnsClusterUpdater::untrack(const std::string& cluster) {
   if (it == tracked_.end()) return;
   it->second->alive = false;
   it->second->timer.reset();
+  cancelQueued(it->second->in_flight);
   tracked_.erase(it);
 }
 
@@ -93,6 +107,7 @@ void DnsClusterUpdater::resolveAll(Tracked& t) {
         loop_, &lookup->req,
         [](uv_getaddrinfo_t* req, int status, addrinfo* res) {
           auto* l = static_cast<Lookup*>(req->data);
+          l->tracked->in_flight.erase(l);
           std::vector<network::Address> addresses;
           if (status == 0) {
             for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
@@ -106,19 +121,23 @@ void DnsClusterUpdater::resolveAll(Tracked& t) {
           }
           uv_freeaddrinfo(res);
           if (l->tracked->alive) {
-            if (status != 0) {
+            if (status != 0 && status != UV_ECANCELED) {
               log::warn("cluster {}: DNS lookup of {} failed: {}", l->tracked->cluster->name,
-                        l->tracked->cluster->dns_targets[l->target_index].name, uv_strerror(status));
+                        l->tracked->cluster->dns_targets[l->target_index].name,
+                        uv_strerror(status));
             }
             l->self->onResolved(*l->tracked, l->target_index, std::move(addresses), status == 0);
           }
           delete l;
         },
         targets[i].name.c_str(), nullptr, &hints);
-    if (rc != 0) {
+    if (rc == 0) {
+      t.in_flight.insert(lookup);
+    } else {
       delete lookup;
       --t.outstanding;
-      log::warn("cluster {}: cannot resolve {}: {}", t.cluster->name, targets[i].name, uv_strerror(rc));
+      log::warn("cluster {}: cannot resolve {}: {}", t.cluster->name, targets[i].name,
+                uv_strerror(rc));
     }
   }
   if (t.outstanding == 0) {

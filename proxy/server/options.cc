@@ -23,6 +23,8 @@ Options:
   --node-metadata KEY=VALUE  adds a string to node.metadata (repeatable), e.g. NAMESPACE=default
   --drain-time-s N           on SIGTERM/SIGINT, seconds open connections may take to finish
                              (default 5)
+  --mode serve|validate      validate: load and translate the config without opening sockets
+                             or starting workers; print a summary, exit 0 (valid) or 1
   -h, --help                 this text
   --version                  print the version
 )";
@@ -94,6 +96,11 @@ absl::StatusOr<Options> parseOptions(int argc, const char* const* argv) {
       }
     } else if (arg == "--drain-time-s") {
       s = number(&o.drain_time_s);
+    } else if (arg == "--mode") {
+      s = next(&o.mode);
+      if (s.ok() && o.mode != "serve" && o.mode != "validate") {
+        s = absl::InvalidArgumentError("--mode must be serve or validate");
+      }
     } else {
       s = absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "' (see --help)"));
     }

@@ -23,6 +23,8 @@ struct Options {
   // injector can pass NAMESPACE / SERVICE_ACCOUNT from the downward API.
   std::vector<std::pair<std::string, std::string>> node_metadata;
   uint32_t drain_time_s = 5;
+  // --mode serve (default) | validate: load and translate the config, open nothing, exit 0/1.
+  std::string mode = "serve";
   bool help = false;
   bool version = false;
 };

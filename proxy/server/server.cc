@@ -1,6 +1,8 @@
 #include "proxy/server/server.h"
 
 #include <csignal>
+#include <cstdlib>
+#include <exception>
 
 #include "absl/strings/str_cat.h"
 #include "proxy/accesslog/access_log_manager.h"
@@ -13,46 +15,100 @@ namespace meshproxy::server {
 
 const char* toString(ServerState state) {
   switch (state) {
-    case ServerState::kInitializing: return "PRE_INITIALIZING";
-    case ServerState::kLive: return "LIVE";
-    case ServerState::kDraining: return "DRAINING";
+    case ServerState::kInitializing:
+      return "PRE_INITIALIZING";
+    case ServerState::kLive:
+      return "LIVE";
+    case ServerState::kDraining:
+      return "DRAINING";
   }
   return "UNKNOWN";
 }
 
 Server::Server(Options options)
-    : options_(std::move(options)), start_time_(std::chrono::system_clock::now()) {}
+    : options_(std::move(options)),
+      // Each worker claims a thread shard (1..concurrency) and gets its own copy of every counter
+      // and histogram.
+      stats_(stats::StoreOptions{.worker_shards = options_.concurrency}),
+      start_time_(std::chrono::system_clock::now()) {}
 
-Server::~Server() {
-  for (auto& w : workers_) w->shutdown();
+Server::~Server() { teardown(); }
+
+int Server::run() {
+  log::setThreadName("main");
+  absl::Status status;
+  // Nothing may unwind past this point with a loop that still has work on the thread pool.
+  try {
+    status = initialize();
+  } catch (const std::exception& e) {
+    status = absl::InternalError(absl::StrCat("start-up failed: ", e.what()));
+  }
+  int code = 0;
+  if (status.ok()) {
+    loop_.run();
+    log::info("meshproxy exiting");
+  } else {
+    log::critical("{}", status.message());
+    code = 1;
+  }
+  teardown();
+  if (!requestsDone()) {
+    // A lookup stuck in the resolver cannot be interrupted, and the loop it reports to must
+    // outlive it; exiting without atexit handlers (libuv's joins the pool) is the bounded way.
+    log::warn("exiting with a DNS lookup still running");
+    std::_Exit(code);
+  }
+  return code;
+}
+
+void Server::teardown() {
+  if (torn_down_) return;
+  torn_down_ = true;
+  for (auto& w : workers_) w->shutdown();  // joins the worker threads
   workers_.clear();
-  config_.reset();
+  dns_.reset();     // cancels lookups still queued on the thread pool
+  config_.reset();  // the xDS client joins its threads
   secrets_.reset();
-  dns_.reset();
   admin_.reset();
   drain_timer_.reset();
   quit_timer_.reset();
   for (uv_signal_t* s : signals_) {
-    uv_close(reinterpret_cast<uv_handle_t*>(s), [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
+    uv_close(reinterpret_cast<uv_handle_t*>(s),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
   }
   signals_.clear();
+  accesslog::AccessLogManager::global().shutdown();
+  waitForRequests(kRequestWait);
 }
 
-int Server::run() {
-  log::setThreadName("main");
-  if (auto s = initialize(); !s.ok()) {
-    log::critical("{}", s.message());
-    return 1;
-  }
-  loop_.run();
-  for (auto& w : workers_) w->shutdown();
-  accesslog::AccessLogManager::global().shutdown();
-  log::info("meshproxy exiting");
-  return 0;
+bool Server::requestsDone() { return loop_.uv()->active_reqs.count == 0; }
+
+void Server::waitForRequests(std::chrono::milliseconds bound) {
+  // Runs close callbacks, and the completions of requests libuv still holds (a getaddrinfo on
+  // the thread pool). Returning from main with one in flight let the pool thread write into
+  // the freed loop: the SIGSEGV in exit() -> uv_library_shutdown on a rejected bootstrap.
+  uv_loop_t* loop = loop_.uv();
+  uv_run(loop, UV_RUN_NOWAIT);
+  if (requestsDone()) return;
+  log::info("waiting up to {} ms for {} request(s) in flight (DNS lookups)", bound.count(),
+            loop->active_reqs.count);
+  uv_timer_t deadline;
+  bool expired = false;
+  uv_timer_init(loop, &deadline);
+  deadline.data = &expired;
+  uv_timer_start(
+      &deadline, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; },
+      static_cast<uint64_t>(bound.count()), 0);
+  while (!requestsDone() && !expired) uv_run(loop, UV_RUN_ONCE);
+  uv_close(reinterpret_cast<uv_handle_t*>(&deadline), nullptr);
+  uv_run(loop, UV_RUN_NOWAIT);  // the close above completes before `deadline` goes out of scope
 }
 
 absl::Status Server::initialize() {
   filters::registerBuiltinExtensions();
+  // First: a SIGHUP or SIGUSR1 during start-up must not kill the process either (they are
+  // handled once the loop runs).
+  installSignalHandlers();
   auto bootstrap = config::loadBootstrapFile(options_.config_path);
   if (!bootstrap.ok()) return bootstrap.status();
   bootstrap_ = std::move(*bootstrap);
@@ -64,7 +120,9 @@ absl::Status Server::initialize() {
   }
   if (options_.admin_address) {
     auto address = network::Address::parse(*options_.admin_address);
-    if (!address.ok()) return absl::InvalidArgumentError(absl::StrCat("--admin-address: ", address.status().message()));
+    if (!address.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("--admin-address: ", address.status().message()));
     bootstrap_.admin_address = *address;
   }
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
@@ -96,11 +154,11 @@ absl::Status Server::initialize() {
     log::info("listener '{}' on {}", h.config->name, h.sockets->address().str());
   }
   if (auto s = startAdmin(); !s.ok()) return s;
-  installSignalHandlers();
-  if (auto s = config_->startXds(bootstrap_, [this] {
-        xds_initialized_ = true;
-        maybeLive();
-      });
+  if (auto s = config_->startXds(bootstrap_,
+                                 [this] {
+                                   xds_initialized_ = true;
+                                   maybeLive();
+                                 });
       !s.ok()) {
     return s;
   }
@@ -144,7 +202,8 @@ absl::Status Server::startAdmin() {
   registerAdminEndpoints(*admin_, *this);
   const auto& address = *bootstrap_.admin_address;
   if (auto s = admin_->listen(address.ip(), static_cast<int>(address.port())); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("admin server on ", address.str(), ": ", s.message()));
+    return absl::Status(s.code(),
+                        absl::StrCat("admin server on ", address.str(), ": ", s.message()));
   }
   log::info("admin server on {}:{}", address.ip(), admin_->boundPort());
   return absl::OkStatus();
@@ -153,16 +212,44 @@ absl::Status Server::startAdmin() {
 void Server::installSignalHandlers() {
   // A peer closing mid-write must be an error code, not a process kill.
   std::signal(SIGPIPE, SIG_IGN);
-  for (int signum : {SIGTERM, SIGINT}) {
+  // Every signal a supervisor or logrotate may send is caught: left at its default action,
+  // SIGHUP, SIGUSR1 and SIGUSR2 killed the process with its requests in flight.
+  for (int signum : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
     auto* handle = new uv_signal_t;
     uv_signal_init(loop_.uv(), handle);
     handle->data = this;
-    uv_signal_start(handle, [](uv_signal_t* h, int sig) {
-      auto* self = static_cast<Server*>(h->data);
-      log::info("received signal {}: draining", sig);
-      self->shutdown(true);
-    }, signum);
+    uv_signal_start(
+        handle, [](uv_signal_t* h, int sig) { static_cast<Server*>(h->data)->onSignal(sig); },
+        signum);
     signals_.push_back(handle);
+  }
+}
+
+void Server::onSignal(int signum) {
+  switch (signum) {
+    case SIGTERM:
+    case SIGINT:
+      log::info("received {}: draining", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+      shutdown(true);
+      return;
+    case SIGHUP:
+      // Envoy ignores it too: config comes from the bootstrap and xDS, there is nothing to
+      // reload, and a hangup from a closed terminal must not end a sidecar.
+      log::info("received SIGHUP: ignored");
+      return;
+    case SIGUSR1: {
+      // logrotate's postrotate: the file was renamed; new records go to a new file at the
+      // configured path. A file that cannot be reopened keeps receiving records.
+      log::info("received SIGUSR1: reopening access logs");
+      absl::Status s = accesslog::AccessLogManager::global().reopenAll();
+      if (!s.ok()) log::warn("access logs: not every file could be reopened: {}", s.message());
+      return;
+    }
+    case SIGUSR2:
+      log::info("received SIGUSR2: ignored");
+      return;
+    default:
+      return;
   }
 }
 

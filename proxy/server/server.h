@@ -65,7 +65,17 @@ class Server {
   void publish(std::shared_ptr<const config::Snapshot> snapshot);
 
   absl::Status startAdmin();
+  // Stops and joins everything (workers, xDS, DNS, admin, access logs) on every way out, then
+  // waits (bounded) for libuv requests in flight. Idempotent.
+  void teardown();
+  void waitForRequests(std::chrono::milliseconds bound);
+  bool requestsDone();
+  // How long a DNS lookup already running on the thread pool may delay exit.
+  static constexpr std::chrono::milliseconds kRequestWait{2000};
+  // SIGTERM/SIGINT drain and exit; SIGHUP and SIGUSR2 are logged and ignored; SIGUSR1
+  // reopens the access log files.
   void installSignalHandlers();
+  void onSignal(int signum);
   void checkDrained();
   void finishShutdown();
 
@@ -89,6 +99,7 @@ class Server {
   std::unique_ptr<Timer> quit_timer_;
   ServerState state_ = ServerState::kInitializing;
   bool shutting_down_ = false;
+  bool torn_down_ = false;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::chrono::system_clock::time_point start_time_;
   std::chrono::system_clock::time_point config_time_;

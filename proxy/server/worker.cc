@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "proxy/core/log.h"
+#include "proxy/core/thread_shard.h"
 
 namespace meshproxy::server {
 
@@ -21,8 +22,11 @@ void Worker::start() {
 }
 
 void Worker::run() {
+  // This thread's own copy of every counter and histogram, and its own access log lanes, for
+  // the thread's whole life (core/thread_shard.h).
+  ThreadShardClaim shard;
   log::setThreadName(absl::StrCat("worker_", index_));
-  log::debug("worker {} started", index_);
+  log::debug("worker {} started (thread shard {})", index_, shard.index());
   // Removed listeners linger until their last connection closes; check once a second.
   reap_timer_ = std::make_unique<Timer>(loop_.uv(), [this]() { reapDrained(); });
   reap_timer_->enableRepeating(std::chrono::milliseconds(250));

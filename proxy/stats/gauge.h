@@ -10,7 +10,14 @@ namespace meshproxy::stats {
 
 // A level that goes up and down (active connections, pending requests). Signed so that a
 // transient dec-before-inc across workers shows as -1 instead of wrapping to 2^64-1.
-// Relaxed atomics for the same reason as Counter; methods inline for the hot path.
+//
+// Unlike Counter, one relaxed atomic shared by every thread, on a cache line of its own (so a
+// gauge's writes do not evict the read-only stats objects next to it). A gauge is a level, not a
+// total: set() must replace the value everywhere at once, and levels are what limits are checked
+// against (circuit breakers, overload actions), which want one exact value read in O(1) rather
+// than a sum over workers. The gauges touched per request (downstream_rq_active,
+// upstream_rq_active) are the remaining shared atomics of a request; the per-cluster resource
+// counters that circuit breaking needs will be shared atomics for the same reason.
 class Gauge {
  public:
   explicit Gauge(StatName name) : name_(std::move(name)) {}
@@ -28,7 +35,7 @@ class Gauge {
 
  private:
   const StatName name_;
-  std::atomic<int64_t> value_{0};
+  alignas(64) std::atomic<int64_t> value_{0};
 };
 
 }  // namespace meshproxy::stats

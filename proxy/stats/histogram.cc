@@ -28,20 +28,21 @@ size_t slotFor(uint64_t value) {
 
 }  // namespace
 
-Histogram::Histogram(StatName name) : name_(std::move(name)) {}
+Histogram::Histogram(StatName name)
+    : name_(std::move(name)), own_(new std::atomic<uint64_t>[kWidth]()), cells_(own_.get(), 1) {}
 
-void Histogram::record(uint64_t value_ms) {
-  counts_[slotFor(value_ms)].fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(value_ms, std::memory_order_relaxed);
-}
+Histogram::Histogram(StatName name, ShardCells cells) : name_(std::move(name)), cells_(cells) {}
+
+void Histogram::record(uint64_t value_ms) { cells_.add2(slotFor(value_ms), 1, kSumCell, value_ms); }
 
 HistogramSnapshot Histogram::snapshot() const {
+  // Merges the per-worker copies: each bucket and the sum are summed over the shards.
   HistogramSnapshot snap;
   for (size_t i = 0; i < kHistogramSlots; ++i) {
-    snap.counts[i] = counts_[i].load(std::memory_order_relaxed);
+    snap.counts[i] = cells_.sum(i);
     snap.count += snap.counts[i];
   }
-  snap.sum = sum_.load(std::memory_order_relaxed);
+  snap.sum = cells_.sum(kSumCell);
   return snap;
 }
 

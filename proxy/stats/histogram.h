@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
+#include "proxy/stats/shard_cells.h"
 #include "proxy/stats/stat_name.h"
 
 namespace meshproxy::stats {
@@ -33,12 +35,17 @@ struct HistogramSnapshot {
 };
 
 // Distribution of millisecond values (latencies, durations). record() is lock-free and
-// allocation-free: a short search over the bounds and two relaxed atomic adds. A reader may see
-// the sum of a sample before its bucket (or the reverse); that skew is bounded by the samples in
-// flight and accepted, as in Envoy.
+// allocation-free: a short search over the bounds and two adds to the calling worker's own copy
+// of the buckets (see shard_cells.h); snapshot() merges the copies. A reader may see the sum of a
+// sample before its bucket (or the reverse); that skew is bounded by the samples in flight and
+// accepted, as in Envoy. The count is always the sum of the buckets, so `_count` and the +Inf
+// bucket agree.
 class Histogram {
  public:
+  // A histogram with its own cells (shard 0 only): for tests and hand-made stat sets.
+  // Histograms of a Store get per-worker cells from its CellSlab.
   explicit Histogram(StatName name);
+  Histogram(StatName name, ShardCells cells);
   Histogram(const Histogram&) = delete;
   Histogram& operator=(const Histogram&) = delete;
 
@@ -46,11 +53,17 @@ class Histogram {
   HistogramSnapshot snapshot() const;
 
   const StatName& name() const { return name_; }
+  const ShardCells& cells() const { return cells_; }
+
+  // Cells per shard: the bucket slots, then the sum.
+  static constexpr uint32_t kWidth = kHistogramSlots + 1;
 
  private:
+  static constexpr size_t kSumCell = kHistogramSlots;
+
   const StatName name_;
-  std::array<std::atomic<uint64_t>, kHistogramSlots> counts_{};
-  std::atomic<uint64_t> sum_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> own_;  // standalone constructor only
+  const ShardCells cells_;
 };
 
 }  // namespace meshproxy::stats

@@ -14,12 +14,14 @@
 namespace meshproxy::stats {
 namespace {
 
-template <typename T>
-T& findOrCreate(absl::flat_hash_map<std::string, std::unique_ptr<T>>& map, StatName name) {
+// `make(name)` builds the stat when the name is new.
+template <typename T, typename Make>
+T& findOrCreate(absl::flat_hash_map<std::string, std::unique_ptr<T>>& map, StatName name,
+                Make make) {
   auto it = map.find(name.full);
   if (it != map.end()) return *it->second;
   std::string key = name.full;
-  auto stat = std::make_unique<T>(std::move(name));
+  std::unique_ptr<T> stat = make(std::move(name));
   T& ref = *stat;
   map.emplace(std::move(key), std::move(stat));
   return ref;
@@ -42,7 +44,7 @@ std::vector<const T*> collect(const absl::flat_hash_map<std::string, std::unique
 
 }  // namespace
 
-Store::Store() = default;
+Store::Store(StoreOptions options) : slab_(1 + options.worker_shards) {}
 Store::~Store() = default;
 
 Scope Store::rootScope() { return Scope(*this); }
@@ -53,17 +55,22 @@ Scope Store::scope(std::string_view kind, std::string_view value) {
 
 Counter& Store::counter(StatName name) {
   std::lock_guard<std::mutex> lock(mu_);
-  return findOrCreate(counters_, std::move(name));
+  return findOrCreate(counters_, std::move(name), [this](StatName n) {
+    return std::make_unique<Counter>(std::move(n), slab_.allocate(Counter::kWidth));
+  });
 }
 
 Gauge& Store::gauge(StatName name) {
   std::lock_guard<std::mutex> lock(mu_);
-  return findOrCreate(gauges_, std::move(name));
+  return findOrCreate(gauges_, std::move(name),
+                      [](StatName n) { return std::make_unique<Gauge>(std::move(n)); });
 }
 
 Histogram& Store::histogram(StatName name) {
   std::lock_guard<std::mutex> lock(mu_);
-  return findOrCreate(histograms_, std::move(name));
+  return findOrCreate(histograms_, std::move(name), [this](StatName n) {
+    return std::make_unique<Histogram>(std::move(n), slab_.allocate(Histogram::kWidth));
+  });
 }
 
 StatSet Store::all() const {
@@ -97,6 +104,13 @@ absl::StatusOr<std::string> Store::renderPrometheus(std::string_view filter_rege
   absl::StatusOr<StatSet> set = matching(filter_regex);
   if (!set.ok()) return set.status();
   return formatPrometheus(*set);
+}
+
+uint32_t Store::shards() const { return slab_.shards(); }
+
+size_t Store::cellBytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return slab_.bytes();
 }
 
 }  // namespace meshproxy::stats

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "proxy/stats/cell_slab.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
@@ -16,6 +17,13 @@
 
 namespace meshproxy::stats {
 
+struct StoreOptions {
+  // Worker threads that get their own copy of every counter and histogram (the proxy's
+  // --concurrency). Threads beyond that, and every non-worker thread, share one more copy
+  // through atomic adds. 0 is correct for any use, only slower under contention.
+  uint32_t worker_shards = 0;
+};
+
 // Owns every stat of the process. Stats are keyed by full name: asking for an existing name
 // returns the existing object, so a cluster rebuilt by a config reload keeps its counters.
 //
@@ -24,10 +32,13 @@ namespace meshproxy::stats {
 // clusters against any reference counting on the data path.
 //
 // Threads: creation and enumeration take a mutex and may run on any thread (main, admin);
-// increments go straight to the stat's atomics and never touch the Store.
+// increments go straight to the stat's cells and never touch the Store.
+//
+// Memory: counters and histograms keep their values in the CellSlab, one copy per worker
+// (cell_slab.h, shard_cells.h); names and the objects handed out live in the maps below.
 class Store {
  public:
-  Store();
+  explicit Store(StoreOptions options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -56,11 +67,17 @@ class Store {
   std::string renderPrometheus() const;
   absl::StatusOr<std::string> renderPrometheus(std::string_view filter_regex) const;
 
+  // Copies of each counter and histogram: 1 + worker_shards.
+  uint32_t shards() const;
+  // Bytes of counter and histogram values (every copy), for memory accounting.
+  size_t cellBytes() const;
+
  private:
   // std::mutex rather than absl::Mutex: Debian's prebuilt abseil is not ThreadSanitizer-
   // instrumented, so TSan cannot see absl::Mutex ordering and reports false races.
-  // Guards the three maps below (not the stats themselves, which are atomic).
+  // Guards the slab and the three maps below (not the stats' values, which are atomic).
   mutable std::mutex mu_;
+  CellSlab slab_;
   // unique_ptr values keep each stat's address fixed while the maps rehash.
   absl::flat_hash_map<std::string, std::unique_ptr<Counter>> counters_;
   absl::flat_hash_map<std::string, std::unique_ptr<Gauge>> gauges_;

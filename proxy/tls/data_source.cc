@@ -1,18 +1,14 @@
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
+#include "proxy/core/bounded_file.h"
 #include "proxy/tls/tls_context_config.h"
 
 namespace meshproxy::tls {
 
 absl::StatusOr<std::string> readDataSource(const DataSourceSpec& spec) {
   if (!spec.isFile()) return spec.inline_bytes;
-  std::ifstream in(spec.filename, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read '", spec.filename, "'"));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  // Certificates and keys are a few KiB; the cap only stops a wrong path (/dev/zero, a disk
+  // image) from being read forever on the main thread.
+  return readFileBounded(spec.filename, kMaxConfigFileBytes, "data source file");
 }
 
 std::vector<std::string> TlsContextConfig::files() const {

@@ -369,7 +369,7 @@ TEST_F(MeshControlScenarioTest, UnknownFilterTypeUrlIsNackedAndTrafficUnchanged)
           "web", web_port_, "rds:main",
           "        - name: example.filters.http.custom\n"
           "          typed_config: { \"@type\": type.googleapis.com/google.protobuf.Struct }\n"),
-      kLds, "unsupported http filter type 'type.googleapis.com/google.protobuf.Struct'");
+      kLds, "unsupported extension 'example.filters.http.custom' (type.googleapis.com/google.protobuf.Struct)");
 }
 
 TEST_F(MeshControlScenarioTest, TrafficSurvivesControlPlaneDeathAndTheSidecarResyncsOnRestart) {

@@ -55,6 +55,7 @@ MeshproxyProcess::MeshproxyProcess(std::string_view bootstrap_yaml, MeshproxyOpt
       options.log_level,
   };
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  argv.insert(argv.begin(), options.command_prefix.begin(), options.command_prefix.end());
   ProcessOptions process_options;
   process_options.env = options.env;
   process_options.output_dir = dir_.path();

@@ -30,6 +30,9 @@ struct MeshproxyOptions {
   absl::Duration ready_timeout = absl::Seconds(10);
   // Empty: binPath("meshproxy").
   std::string binary;
+  // Runs meshproxy under this command, e.g. {"prlimit", "--nofile=256:256"} (it must exec
+  // meshproxy in the same process, so PID and signals still reach meshproxy).
+  std::vector<std::string> command_prefix;
 };
 
 // Writes the bootstrap YAML to <temp dir>/bootstrap.yaml and starts

@@ -1,11 +1,17 @@
 #include "tests/support/proc_stats.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace meshproxy::testing {
@@ -32,5 +38,33 @@ int64_t statusFieldKb(pid_t pid, absl::string_view key) {
 int64_t rssKb(pid_t pid) { return statusFieldKb(pid, "VmRSS"); }
 
 int64_t peakRssKb(pid_t pid) { return statusFieldKb(pid, "VmHWM"); }
+
+int64_t cpuTimeMs(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(line).substr(close + 2), ' ');
+  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+  int64_t utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
+      !absl::SimpleAtoi(fields[12], &stime)) {
+    return -1;
+  }
+  return (utime + stime) * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+int64_t openFdCount(pid_t pid) {
+  std::error_code ec;
+  int64_t count = 0;
+  for (std::filesystem::directory_iterator it(absl::StrCat("/proc/", pid, "/fd"), ec), end;
+       !ec && it != end; it.increment(ec)) {
+    ++count;
+  }
+  return ec ? -1 : count;
+}
 
 }  // namespace meshproxy::testing

@@ -78,10 +78,13 @@ void AdsStream::run() {
 }
 
 bool AdsStream::runOneStream() {
-  auto channel = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  auto channel = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), args);
   // Wait for the connection in short slices so that stop() is never held up for long.
   auto give_up = std::chrono::system_clock::now() + std::chrono::seconds(5);
-  while (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(250))) {
+  while (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                    std::chrono::milliseconds(250))) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     if (std::chrono::system_clock::now() > give_up) {
@@ -125,7 +128,17 @@ bool AdsStream::runOneStream() {
     context_ = nullptr;
   }
   std::string reason = status.ok() ? "stream ended" : status.error_message();
-  log::warn("xds: ADS stream to {} closed: {}", target_, reason);
+  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    // gRPC's words: "Received message larger than max (N vs. M)".
+    log::error(
+        "xds: a response from {} is larger than the {} MiB receive limit ({}); it cannot "
+        "be applied or NACKed, the stream reconnects with backoff",
+        target_, kMaxReceiveMessageBytes >> 20, reason);
+    postToMain([this] { callbacks_.onResponseTooLarge(); });
+    received = false;  // no backoff reset: the same response would come back at once
+  } else {
+    log::warn("xds: ADS stream to {} closed: {}", target_, reason);
+  }
   postToMain([this, reason] { callbacks_.onStreamClosed(reason); });
   return received;
 }

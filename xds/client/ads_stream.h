@@ -30,7 +30,16 @@ class AdsStream {
     virtual void onStreamEstablished() = 0;
     virtual void onDiscoveryResponse(std::unique_ptr<DiscoveryResponse> response) = 0;
     virtual void onStreamClosed(const std::string& reason) = 0;
+    // The stream ended because a response was larger than kMaxReceiveMessageBytes (it cannot
+    // be read, so it cannot be NACKed either); onStreamClosed follows.
+    virtual void onResponseTooLarge() = 0;
   };
+
+  // gRPC's default receive limit is 4 MiB: a large mesh's route table (5 MB is not rare) made
+  // the stream fail and reconnect ~4.5 times a second, stopping every config update. Envoy
+  // reads much larger responses; past this bound the stream fails, is logged and counted, and
+  // reconnects with growing backoff (up to 30 s) rather than in a tight loop.
+  static constexpr int kMaxReceiveMessageBytes = 100 << 20;
 
   // target: a gRPC target string ("ipv4:127.0.0.1:18000", "dns:///cp:18000").
   AdsStream(std::string target, EventLoop& main_loop, Callbacks& callbacks);

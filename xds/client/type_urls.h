@@ -4,8 +4,10 @@
 
 namespace meshproxy::xds {
 
-inline constexpr std::string_view kListenerType = "type.googleapis.com/envoy.config.listener.v3.Listener";
-inline constexpr std::string_view kClusterType = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+inline constexpr std::string_view kListenerType =
+    "type.googleapis.com/envoy.config.listener.v3.Listener";
+inline constexpr std::string_view kClusterType =
+    "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 inline constexpr std::string_view kRouteType =
     "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 inline constexpr std::string_view kEndpointType =

@@ -32,7 +32,8 @@ XdsManager::XdsManager(EventLoop& loop, envoy::config::core::v3::Node node, std:
     : loop_(loop),
       node_(std::move(node)),
       scope_(stats.rootScope()),
-      connected_state_(stats.rootScope().scope("control_plane").gauge("connected_state")) {
+      connected_state_(stats.rootScope().scope("control_plane").gauge("connected_state")),
+      response_too_large_(stats.rootScope().scope("control_plane").counter("response_too_large")) {
   node_.set_user_agent_name("meshproxy");
   node_.set_user_agent_version(MESHPROXY_VERSION);
   stream_ = std::make_unique<AdsStream>(std::move(target), loop_, *this);
@@ -48,8 +49,9 @@ void XdsManager::subscribe(std::string_view type_url, ResourceHandler& handler, 
   state->handler = &handler;
   state->wildcard = wildcard;
   stats::Scope s = scope_.scope(statPrefix(type_url));
-  state->stats = std::make_unique<TypeStats>(TypeStats{s.counter("update_attempt"), s.counter("update_success"),
-                                                       s.counter("update_rejected"), s.gauge("version")});
+  state->stats = std::make_unique<TypeStats>(
+      TypeStats{s.counter("update_attempt"), s.counter("update_success"),
+                s.counter("update_rejected"), s.gauge("version")});
   types_.push_back(std::move(state));
   std::stable_sort(types_.begin(), types_.end(), [](const auto& a, const auto& b) {
     return typeOrder(a->type_url) < typeOrder(b->type_url);
@@ -107,10 +109,13 @@ void XdsManager::onStreamEstablished() {
 }
 
 void XdsManager::onStreamClosed(const std::string& reason) {
-  if (connected_) log::warn("xds: disconnected from {} ({}); serving the last good config", target(), reason);
+  if (connected_)
+    log::warn("xds: disconnected from {} ({}); serving the last good config", target(), reason);
   connected_ = false;
   connected_state_.set(0);
 }
+
+void XdsManager::onResponseTooLarge() { response_too_large_.inc(); }
 
 void XdsManager::onDiscoveryResponse(std::unique_ptr<DiscoveryResponse> response) {
   TypeState* state = nullptr;
@@ -123,16 +128,19 @@ void XdsManager::onDiscoveryResponse(std::unique_ptr<DiscoveryResponse> response
   }
   state->nonce = response->nonce();
   state->stats->update_attempt.inc();
-  std::vector<google::protobuf::Any> resources(response->resources().begin(), response->resources().end());
+  std::vector<google::protobuf::Any> resources(response->resources().begin(),
+                                               response->resources().end());
   for (const auto& r : resources) {
     if (r.type_url() != state->type_url) {
-      std::string error = "resource of type " + r.type_url() + " in a " + state->type_url + " response";
+      std::string error =
+          "resource of type " + r.type_url() + " in a " + state->type_url + " response";
       state->stats->update_rejected.inc();
       sendRequest(*state, &error);
       return;
     }
   }
-  absl::Status status = state->handler->onConfigUpdate(state->type_url, resources, response->version_info());
+  absl::Status status =
+      state->handler->onConfigUpdate(state->type_url, resources, response->version_info());
   if (!status.ok()) {
     std::string error(status.message());
     log::warn("xds: rejected {} version {}: {}", state->type_url, response->version_info(), error);
@@ -142,8 +150,10 @@ void XdsManager::onDiscoveryResponse(std::unique_ptr<DiscoveryResponse> response
   }
   state->version = response->version_info();
   state->stats->update_success.inc();
-  state->stats->version.set(static_cast<int64_t>(absl::HashOf(state->version) & 0x7fffffffffffffff));
-  log::info("xds: applied {} version {} ({} resources)", state->type_url, state->version, resources.size());
+  state->stats->version.set(
+      static_cast<int64_t>(absl::HashOf(state->version) & 0x7fffffffffffffff));
+  log::info("xds: applied {} version {} ({} resources)", state->type_url, state->version,
+            resources.size());
   sendRequest(*state);
 }
 

@@ -52,6 +52,7 @@ class XdsManager : public AdsStream::Callbacks {
   void onStreamEstablished() override;
   void onDiscoveryResponse(std::unique_ptr<DiscoveryResponse> response) override;
   void onStreamClosed(const std::string& reason) override;
+  void onResponseTooLarge() override;
 
  private:
   struct TypeStats {
@@ -77,6 +78,8 @@ class XdsManager : public AdsStream::Callbacks {
   envoy::config::core::v3::Node node_;
   stats::Scope scope_;
   stats::Gauge& connected_state_;
+  // Streams lost to a response past AdsStream::kMaxReceiveMessageBytes.
+  stats::Counter& response_too_large_;
   std::unique_ptr<AdsStream> stream_;
   // Ordered for the initial requests: clusters before listeners, as Envoy sends them.
   std::vector<std::unique_ptr<TypeState>> types_;

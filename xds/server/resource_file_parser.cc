@@ -3,15 +3,11 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-
 #include "absl/strings/str_cat.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/config/yaml_to_json.h"
+#include "proxy/core/bounded_file.h"
 #include "proxy/core/strings.h"
 #include "xds/server/resource_builder.h"
 
@@ -116,11 +112,9 @@ absl::StatusOr<std::vector<Resource>> parseResourceFile(const std::string& path)
     if (!json.ok()) return json.status();
     return parseResourceJson(*json, path);
   }
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    return absl::UnavailableError(absl::StrCat("cannot read: ", std::strerror(errno)));
-  }
+  absl::StatusOr<std::string> content = readFileBounded(path, kMaxConfigFileBytes, "resource file");
+  if (!content.ok()) return content.status();
+  std::string& text = *content;
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // UTF-8 byte-order mark
   auto json = config::yamlToJson(text);
   if (!json.ok()) return json.status();

@@ -184,8 +184,7 @@ TEST_F(AccessLogConfigTest, UnsupportedTypeUrl) {
       "@type": "type.googleapis.com/google.protobuf.Empty"}})");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(),
-            "unsupported: access log type type.googleapis.com/google.protobuf.Empty "
-            "(access log \"grpc\")");
+            "unsupported extension 'grpc' (type.googleapis.com/google.protobuf.Empty)");
 }
 
 TEST_F(AccessLogConfigTest, FilterIsUnsupported) {

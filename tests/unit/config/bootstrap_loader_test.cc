@@ -113,9 +113,11 @@ TEST(BootstrapLoaderTest, UnsupportedTypedConfigIsRejectedWithItsTypeUrl) {
       kValid, "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy\n          stat_prefix: tcp\n          cluster: backend\n          idle_timeout: 30s",
       "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"));
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.message()),
-              HasSubstr("unsupported network filter type "
-                        "'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer'"));
+  EXPECT_THAT(
+      std::string(s.message()),
+      HasSubstr(
+          "unsupported extension 'envoy.filters.network.tcp_proxy' "
+          "(type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer)"));
 }
 
 TEST(BootstrapLoaderTest, TypeUrlOutsideTheApiIsRejected) {
@@ -169,6 +171,21 @@ TEST(BootstrapLoaderTest, YamlSyntaxErrorHasALine) {
   auto b = parseBootstrap("node:\n  id: [unclosed\n");
   ASSERT_FALSE(b.ok());
   EXPECT_THAT(std::string(b.status().message()), HasSubstr("line"));
+}
+
+TEST(BootstrapLoaderTest, EmptyOrNonMappingDocumentsSaySo) {
+  auto empty = parseBootstrap("");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(std::string(empty.status().message()), HasSubstr("bootstrap: the file is empty"));
+  auto comments = parseBootstrap("# nothing here\n");
+  ASSERT_FALSE(comments.ok());
+  EXPECT_THAT(std::string(comments.status().message()), HasSubstr("the file is empty"));
+  for (const char* text : {"just a string\n", "- a\n- b\n", "42\n"}) {
+    auto b = parseBootstrap(text);
+    ASSERT_FALSE(b.ok());
+    EXPECT_THAT(std::string(b.status().message()),
+                HasSubstr("the top level must be a YAML mapping or a JSON object"));
+  }
 }
 
 TEST(BootstrapLoaderTest, MissingFileIsAClearError) {

@@ -98,8 +98,6 @@ TEST(ListenerTranslatorTest, Errors) {
        "enable_ja3_fingerprinting: true}}]\nfilter_chains:\n" +
            chain(""),
        "enable_ja3_fingerprinting"},
-      {"use_original_dst: true\nfilter_chains:\n" + chain(""),
-       "needs the envoy.filters.listener.original_dst"},
       {"default_filter_chain: {filter_chain_match: {destination_port: 1}, filters: [" +
            std::string(kTcp) + "]}\n",
        "filter_chain_match is not allowed"},

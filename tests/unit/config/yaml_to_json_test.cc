@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -142,6 +143,61 @@ TEST(YamlToJsonTest, BoundsAliasExpansion) {
   EXPECT_EQ(yamlToJson(yaml).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// The classic "billion laughs": 9^11 strings from a few hundred bytes. It must be refused from
+// the parser's events (no node graph, no JSON built), so quickly and in little memory.
+TEST(YamlToJsonTest, BillionLaughsIsRefusedBeforeAnythingIsBuilt) {
+  std::string yaml = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i <= 11; ++i) {
+    yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 9; ++j) yaml += (j == 0 ? "*a" : ", *a") + std::to_string(i - 1);
+    yaml += "]\n";
+  }
+  auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::string> json = yamlToJson(yaml);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(json.ok());
+  EXPECT_NE(json.status().message().find("more than 1000000 nodes (aliases counted expanded)"),
+            std::string::npos)
+      << json.status();
+  EXPECT_LT(elapsed, std::chrono::milliseconds(200));
+}
+
+TEST(YamlToJsonTest, TooManyPlainNodesAreRefused) {
+  std::string yaml = "a:\n";
+  for (int i = 0; i < 1000001; ++i) yaml += "- 1\n";
+  absl::StatusOr<std::string> json = yamlToJson(yaml);
+  ASSERT_FALSE(json.ok());
+  EXPECT_NE(json.status().message().find("write a config this large as JSON"), std::string::npos)
+      << json.status();
+}
+
+TEST(YamlToJsonTest, DeepNestingIsAClearErrorWhateverTheStyle) {
+  const std::string flow = "a: " + std::string(10000, '[') + std::string(10000, ']');
+  std::string block;
+  for (int i = 0; i < 300; ++i) block += std::string(i, ' ') + "a:\n";
+  std::string flow_map = "a: ";
+  for (int i = 0; i < 10000; ++i) flow_map += "{a: ";
+  for (const std::string& yaml : {flow, block, flow_map}) {
+    absl::StatusOr<std::string> json = yamlToJson(yaml);
+    ASSERT_FALSE(json.ok());
+    EXPECT_NE(json.status().message().find("YAML nested deeper than 256 levels at line"),
+              std::string::npos)
+        << json.status();
+  }
+  EXPECT_TRUE(yamlToJson(std::string(250, '[') + std::string(250, ']')).ok());
+}
+
+TEST(YamlToJsonTest, AnAliasInsideItsOwnAnchorIsACycle) {
+  absl::StatusOr<std::string> json = yamlToJson("a: &x {b: *x}\n");
+  ASSERT_FALSE(json.ok());
+  EXPECT_NE(json.status().message().find("YAML alias refers to a node that contains it"),
+            std::string::npos)
+      << json.status();
+  // An anchor reused after it is complete is no cycle, and redefining a name is allowed.
+  EXPECT_EQ(toJson("a: &x [1]\nb: [*x, *x]\nc: &x 2\nd: *x\n"),
+            R"({"a":[1],"b":[[1],[1]],"c":2,"d":2})");
+}
+
 TEST(YamlToJsonTest, JsonParsesIntoProtobufStruct) {
   constexpr char kYaml[] = R"(
 admin:
@@ -196,6 +252,27 @@ TEST_F(LoadConfigFileTest, ConvertsYamlAndPassesJsonThrough) {
   EXPECT_EQ(*loadConfigFileAsJson(writeFile(".json", "[1, 2]")), "[1, 2]");
   EXPECT_EQ(*loadConfigFileAsJson(writeFile(".conf", "  \n{\"a\": 1}")), "  \n{\"a\": 1}");
   EXPECT_EQ(*loadConfigFileAsJson(writeFile(".yaml", "\xEF\xBB\xBFx: y\n")), R"({"x":"y"})");
+}
+
+TEST_F(LoadConfigFileTest, RefusesFilesPastTheCapWithTheirName) {
+  absl::StatusOr<std::string> zero = loadConfigFileAsJson("/dev/zero");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("config file /dev/zero is larger than the 64 MiB limit"),
+            std::string::npos)
+      << zero.status();
+}
+
+TEST_F(LoadConfigFileTest, DeepJsonIsRefusedBeforeProtobufSeesIt) {
+  const std::string deep = R"({"node": {"metadata": {"a": )" + std::string(10000, '[') +
+                           std::string(10000, ']') + "}}}";
+  absl::StatusOr<std::string> json = loadConfigFileAsJson(writeFile(".json", deep));
+  ASSERT_FALSE(json.ok());
+  EXPECT_NE(json.status().message().find("JSON nested deeper than 256 levels (at byte 281)"),
+            std::string::npos)
+      << json.status();
+  // Brackets inside strings are text, and an escaped quote does not end a string.
+  const std::string text = R"({"a": ")" + std::string(1000, '[') + R"("{{{{", "b": [[1]]})";
+  EXPECT_EQ(*loadConfigFileAsJson(writeFile(".json", text)), text);
 }
 
 TEST_F(LoadConfigFileTest, ReportsErrors) {

@@ -68,6 +68,60 @@ TEST_F(SslSocketTest, MutualHandshakeAndDataBothWays) {
   EXPECT_EQ(counter("listener.server.ssl.connection_error"), 0);
 }
 
+// TLS application-data records (content type 23) in raw TLS bytes.
+int countApplicationRecords(const Buffer& raw) {
+  std::string bytes = raw.toString();
+  int records = 0;
+  size_t at = 0;
+  while (at + 5 <= bytes.size()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + at);
+    if (p[0] == 23) ++records;
+    at += 5 + ((static_cast<size_t>(p[3]) << 8) | p[4]);
+  }
+  return records;
+}
+
+// An HTTP message is usually headers serialized into one slice and a body moved in from the
+// other side's read buffer: one record for both, not one per slice (each record costs a
+// header, an AEAD tag and a cipher call on both sides).
+TEST_F(SslSocketTest, SmallSlicesAreWrittenAsOneRecord) {
+  TlsPair pair(clientContext(mtlsClient()), serverContext(mtlsServer()));
+  ASSERT_TRUE(pair.handshake());
+  pair.client.raw_out.clear();
+  Buffer body;
+  body.add(std::string(1024, 'b'));
+  pair.client.plain_out.add("POST / HTTP/1.1\r\ncontent-length: 1024\r\n\r\n");
+  pair.client.plain_out.move(body);
+  Buffer trailer_part;
+  trailer_part.add("tail");
+  pair.client.plain_out.move(trailer_part);
+  ASSERT_GE(pair.client.plain_out.sliceCount(), 2u);
+  ASSERT_FALSE(pair.client.socket->doWrite(pair.client.plain_out).close);
+  EXPECT_TRUE(pair.client.plain_out.empty());
+  EXPECT_EQ(countApplicationRecords(pair.client.raw_out), 1);
+  pair.pump();
+  EXPECT_EQ(pair.server.plain_in.length(), 1024u + 4 + 41);
+}
+
+// Records stay at most 16 KiB of plaintext: 40 KiB in many small slices is 3 records.
+TEST_F(SslSocketTest, CoalescedRecordsStayWithinTheMaximumSize) {
+  TlsPair pair(clientContext(mtlsClient()), serverContext(mtlsServer()));
+  ASSERT_TRUE(pair.handshake());
+  pair.client.raw_out.clear();
+  std::string expected;
+  for (int i = 0; i < 40; ++i) {
+    Buffer part;
+    std::string chunk(1024, static_cast<char>('a' + i % 26));
+    part.add(chunk);
+    expected += chunk;
+    pair.client.plain_out.move(part);
+  }
+  ASSERT_FALSE(pair.client.socket->doWrite(pair.client.plain_out).close);
+  EXPECT_EQ(countApplicationRecords(pair.client.raw_out), 3);
+  pair.pump();
+  EXPECT_EQ(pair.server.plain_in.toString(), expected);
+}
+
 TEST_F(SslSocketTest, PeerIdentityIsAvailableAfterTheHandshake) {
   TlsPair pair(clientContext(mtlsClient()), serverContext(mtlsServer()));
   EXPECT_EQ(pair.server.socket->ssl(), nullptr);

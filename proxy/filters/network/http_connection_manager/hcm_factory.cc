@@ -4,14 +4,16 @@
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "proxy/accesslog/access_log_config.h"
 #include "proxy/config/extension_registry.h"
+#include "proxy/http/conn_manager.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
-#include "proxy/http/conn_manager.h"
+#include "proxy/protobuf/typed_config.h"
 #include "proxy/route/route_table.h"
 
 namespace meshproxy::filters::hcm {
 
 using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+using envoy::extensions::filters::network::http_connection_manager::v3::HttpFilter;
 
 namespace {
 
@@ -57,6 +59,22 @@ std::shared_ptr<const http::ConnManagerStats> makeStats(const stats::Scope& s) {
       s.counter("no_route"), s.histogram("downstream_rq_time"), s.histogram("downstream_cx_length_ms")});
 }
 
+constexpr char kRouterType[] = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+
+// The filter list as Envoy reads it: the router may be named without a typed_config (Envoy
+// resolves an extension by name when typed_config is absent, unless the runtime guard
+// no_extension_lookup_by_name is set). Other filters carry options and need their typed_config.
+google::protobuf::RepeatedPtrField<HttpFilter> withEnvoyFilterDefaults(
+    const google::protobuf::RepeatedPtrField<HttpFilter>& configured) {
+  google::protobuf::RepeatedPtrField<HttpFilter> filters = configured;
+  for (auto& f : filters) {
+    if (!f.has_typed_config() && f.name() == "envoy.filters.http.router") {
+      f.mutable_typed_config()->set_type_url(kRouterType);
+    }
+  }
+  return filters;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConnectionManager(
@@ -100,10 +118,15 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   }
 
   if (proto.http_filters_size() == 0) {
-    return absl::InvalidArgumentError("http_connection_manager: http_filters must end with the router");
+    // Envoy accepts an empty list but adds no router either (FilterChainHelper::processFilters
+    // builds only what is listed), so no request would ever be routed: refuse it up front.
+    return absl::InvalidArgumentError(
+        "http_connection_manager: http_filters is empty (Envoy adds no router): add "
+        "envoy.filters.http.router as the last filter");
   }
-  for (int i = 0; i < proto.http_filters_size(); ++i) {
-    const auto& f = proto.http_filters(i);
+  auto filters = withEnvoyFilterDefaults(proto.http_filters());
+  for (int i = 0; i < filters.size(); ++i) {
+    const auto& f = filters[i];
     std::string where = absl::StrCat("http_connection_manager http_filters[", i, "] '", f.name(), "'");
     if (!f.has_typed_config()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": typed_config is required"));
@@ -111,15 +134,14 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
     const auto* translator = config::findHttpFilter(f.typed_config().type_url());
     if (translator == nullptr) {
       if (f.is_optional()) continue;  // Envoy's rule: an unknown optional filter is skipped.
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": unsupported http filter type '", f.typed_config().type_url(), "'"));
+      return protobuf::withContext(protobuf::unsupportedExtension(f.name(), f.typed_config()),
+                                   where);
     }
     auto factory = (*translator)(f.typed_config(), context);
     if (!factory.ok()) return protobuf::withContext(factory.status(), where);
     c->filter_factories.push_back(std::move(*factory));
   }
-  if (proto.http_filters(proto.http_filters_size() - 1).typed_config().type_url() !=
-      "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router") {
+  if (filters[filters.size() - 1].typed_config().type_url() != kRouterType) {
     return absl::InvalidArgumentError("http_connection_manager: the last http filter must be the router");
   }
 
