@@ -91,7 +91,7 @@ asan_test() {
   sanitizer_env "$reports"
   (cd build-sanitize &&
     ctest -j"$jobs" --output-on-failure --timeout 600 \
-      -R "^unit\.|$asan_integration|^fuzz\..*\.corpus$|^conformance\.desync$")
+      -R "^unit\.|$asan_integration|^fuzz\..*\.corpus$|^conformance\.desync")
   rc=$?
   check_reports "$reports" || rc=1
   return $rc

@@ -26,7 +26,7 @@ fi
 # The Release suite runs last, so its ctest summary closes the output. With the hardening
 # stages, the desync corpus already ran there (against the ASan build).
 exclude=()
-[ "$hardening" = 1 ] && exclude=(-E '^conformance\.desync$')
+[ "$hardening" = 1 ] && exclude=(-E '^conformance\.desync')
 start=$(date +%s)
 (cd "$build_dir" && ctest --output-on-failure --timeout 600 "${exclude[@]}" "$@") || status=1
 echo "ctest took $(( $(date +%s) - start )) s"

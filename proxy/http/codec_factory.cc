@@ -9,10 +9,13 @@ namespace meshproxy::http {
 
 std::unique_ptr<ServerConnection> createServerCodec(network::Connection& connection,
                                                     ServerConnectionCallbacks& callbacks,
-                                                    const ConnManagerConfig& config, EventLoop& loop) {
+                                                    const ConnManagerConfig& config,
+                                                    EventLoop& loop) {
   http1::Http1Settings settings;
   settings.max_request_headers_kb = config.max_request_headers_kb;
   settings.max_headers_count = config.max_headers_count;
+  settings.headers_with_underscores_action = config.headers_with_underscores_action;
+  settings.codec_stats = config.http1_stats.get();
   settings.loop = &loop;
   return std::make_unique<http1::ServerConnectionImpl>(connection, callbacks, settings);
 }
@@ -23,7 +26,8 @@ std::unique_ptr<ClientConnection> createClientCodec(network::Connection& connect
 
 std::string rawErrorResponse(uint32_t status) {
   std::string_view reason = status == 431 ? "Request Header Fields Too Large" : "Bad Request";
-  return absl::StrCat("HTTP/1.1 ", status, " ", toAbsl(reason), "\r\ncontent-length: ", reason.size(),
+  return absl::StrCat("HTTP/1.1 ", status, " ", toAbsl(reason),
+                      "\r\ncontent-length: ", reason.size(),
                       "\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n", toAbsl(reason));
 }
 
