@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The hardening stages of ./tests/run.sh, after the Release build and its ctest run:
-#   1. ASan+UBSan (clang, -O1): unit tests, a subset of integration tests, the desync corpus,
+# The hardening stages of ./tests/run.sh, after the Release build (before its tests run):
+#   1. ASan+UBSan (clang, -O1): unit tests (one process), a subset of integration tests (only
+#      their files are compiled), the desync corpus runs,
 #      and the fuzz corpora replayed (build dir: build-sanitize, also holds the fuzz targets).
 #   2. Fuzzing: each libFuzzer target for FUZZ_SECONDS (default 20) over its seed corpus.
 #   3. TSan (clang, -O0): the unit tests where threads meet (thread_tests; build dir: build-tsan).
