@@ -53,6 +53,8 @@ struct Behaviour {
   bool pause_at_headers;
   bool small_limits;
   bool accept_upgrade;
+  // headers_with_underscores_action: ALLOW, REJECT_REQUEST or DROP_HEADER.
+  http::HeadersWithUnderscoresAction underscores;
   explicit Behaviour(uint32_t c)
       : answer(static_cast<Answer>((c >> 8) & 3)),
         interim_100(c & (1u << 10)),
@@ -60,7 +62,8 @@ struct Behaviour {
         connection_close(c & (1u << 12)),
         pause_at_headers(c & (1u << 13)),
         small_limits(c & (1u << 14)),
-        accept_upgrade(c & (1u << 15)) {}
+        accept_upgrade(c & (1u << 15)),
+        underscores(static_cast<http::HeadersWithUnderscoresAction>(((c >> 16) & 3) % 3)) {}
 };
 
 // The connection manager stand-in: one RecordingStream per request, answered per Behaviour.
@@ -153,9 +156,9 @@ class Server : public http::ServerConnectionCallbacks {
       interim.addLowercase(":status", "100");
       encoder.encode1xxHeaders(interim);
     }
-    const bool tunnel = behaviour_.accept_upgrade &&
-                        (ex.stream.headers->method() == "CONNECT" ||
-                         ex.stream.headers->has(http::headers::kProtocol));
+    const bool tunnel =
+        behaviour_.accept_upgrade && (ex.stream.headers->method() == "CONNECT" ||
+                                      ex.stream.headers->has(http::headers::kProtocol));
     HeaderMap headers;
     if (tunnel) {
       const bool connect = ex.stream.headers->method() == "CONNECT";
@@ -204,6 +207,7 @@ struct Outcome {
 
 Outcome run(std::string_view stream, const std::vector<size_t>& cuts, const Behaviour& behaviour) {
   http::http1::Http1Settings settings;
+  settings.headers_with_underscores_action = behaviour.underscores;
   if (behaviour.small_limits) {
     settings.max_request_headers_kb = 1;
     settings.max_headers_count = 8;
