@@ -219,6 +219,7 @@ static_resources:
                   envoy.filters.http.local_ratelimit:
                     "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
                     stat_prefix: rl
+                    token_bucket: { max_tokens: 10, fill_interval: 1s }
           http_filters:
           - name: envoy.filters.http.cors
             typed_config:

@@ -10,6 +10,7 @@
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/protobuf/typed_config.h"
 #include "proxy/route/route_table.h"
+#include "proxy/stats/scope.h"
 
 namespace meshproxy::filters::hcm {
 
@@ -34,7 +35,8 @@ const protobuf::SupportedFields& hcmFields() {
        {"name", "typed_config", "is_optional"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig",
        {"upgrade_type", "enabled"}},
-      {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_headers_count"}},
+      {"envoy.config.core.v3.HttpProtocolOptions",
+       {"idle_timeout", "max_headers_count", "headers_with_underscores_action"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.Rds",
        {"config_source", "route_config_name"}},
       {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
@@ -173,6 +175,21 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   const auto& common = proto.common_http_protocol_options();
   if (common.has_idle_timeout()) c->idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
   if (common.has_max_headers_count()) c->max_headers_count = common.max_headers_count().value();
+  switch (common.headers_with_underscores_action()) {
+    case envoy::config::core::v3::HttpProtocolOptions::ALLOW:
+      c->headers_with_underscores_action = http::HeadersWithUnderscoresAction::kAllow;
+      break;
+    case envoy::config::core::v3::HttpProtocolOptions::REJECT_REQUEST:
+      c->headers_with_underscores_action = http::HeadersWithUnderscoresAction::kRejectRequest;
+      break;
+    case envoy::config::core::v3::HttpProtocolOptions::DROP_HEADER:
+      c->headers_with_underscores_action = http::HeadersWithUnderscoresAction::kDropHeader;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "http_connection_manager common_http_protocol_options: unknown "
+          "headers_with_underscores_action");
+  }
   if (proto.has_stream_idle_timeout()) c->stream_idle_timeout = protobuf::toMilliseconds(proto.stream_idle_timeout());
   if (proto.has_request_timeout()) c->request_timeout = protobuf::toMilliseconds(proto.request_timeout());
   if (proto.has_request_headers_timeout()) {
@@ -244,6 +261,10 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   if (!loggers.ok()) return protobuf::withContext(loggers.status(), "http_connection_manager access_log");
   c->access_logs = std::move(*loggers);
   c->stats = makeStats(context.stats.scope("http", c->stat_prefix));
+  const stats::Scope http1 = context.stats.rootScope().scope("http1");
+  c->http1_stats = std::make_shared<const http::http1::Http1CodecStats>(
+      http::http1::Http1CodecStats{http1.counter("dropped_headers_with_underscores"),
+                                   http1.counter("requests_rejected_with_underscores_in_headers")});
   return std::shared_ptr<const http::ConnManagerConfig>(std::move(c));
 }
 

@@ -30,7 +30,7 @@ class WorkerStream : public FakeStream {
  private:
   EventLoop loop_;
   std::mt19937_64 random_{1};
-  upstream::WorkerClusterManager clusters_{1, random_};
+  upstream::WorkerClusterManager clusters_{loop_, 0, 1, random_};
   WorkerContext worker_{loop_, 0, clusters_, random_};
 };
 
