@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of meshproxy on Debian 12.
+# clang, libclang-rt-14-dev (libFuzzer, the sanitizer runtimes, FuzzedDataProvider.h) and llvm
+# (llvm-symbolizer) serve the sanitizer and fuzzing builds of tests/hardening.sh.
 # Idempotent: packages already present are skipped, npm uses the committed lockfile.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +16,7 @@ packages=(
   curl wrk nghttp2-client nginx haproxy iptables iproute2 procps psmisc
   python3 python3-yaml python3-jwt python3-cryptography python3-h2 nodejs
   prometheus
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()

@@ -29,6 +29,13 @@ void closeJsonString(std::string& out, size_t quote) {
 
 }  // namespace
 
+JsonTemplate::JsonTemplate() = default;
+JsonTemplate::JsonTemplate(const JsonTemplate&) = default;
+JsonTemplate::JsonTemplate(JsonTemplate&&) noexcept = default;
+JsonTemplate& JsonTemplate::operator=(const JsonTemplate&) = default;
+JsonTemplate& JsonTemplate::operator=(JsonTemplate&&) noexcept = default;
+JsonTemplate::~JsonTemplate() = default;
+
 JsonTemplate JsonTemplate::string(std::string format) {
   JsonTemplate t;
   t.kind = Kind::kString;

@@ -25,6 +25,15 @@ struct JsonTemplate {
   std::vector<std::pair<std::string, JsonTemplate>> fields;  // kObject, written in this order
   std::vector<JsonTemplate> items;                           // kList
 
+  // Declared here, defined where JsonTemplate is complete: the type contains itself (through
+  // std::pair), and clang with libstdc++ refuses implicit members checked while it is not.
+  JsonTemplate();
+  JsonTemplate(const JsonTemplate&);
+  JsonTemplate(JsonTemplate&&) noexcept;
+  JsonTemplate& operator=(const JsonTemplate&);
+  JsonTemplate& operator=(JsonTemplate&&) noexcept;
+  ~JsonTemplate();
+
   static JsonTemplate string(std::string format);
   static JsonTemplate number(double value);
   static JsonTemplate boolean(bool value);

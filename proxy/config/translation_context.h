@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proxy/stats/store.h"
@@ -39,6 +40,11 @@ struct TranslationContext {
   // Set while translating a listener: its traffic_direction (envoy.config.core.v3
   // .TrafficDirection: 0 unspecified, 1 INBOUND, 2 OUTBOUND).
   int traffic_direction = 0;
+  // Set while an HTTP connection manager translates its http_filters: its stat_prefix, so
+  // HTTP filters name their stats "http.<stat_prefix>.<filter>..." as Envoy does.
+  std::string_view http_stat_prefix;
+  // ... and the name of the HTTP filter being translated (its key in typed_per_filter_config).
+  std::string_view http_filter_name;
 };
 
 }  // namespace meshproxy::config

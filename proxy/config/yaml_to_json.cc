@@ -186,7 +186,10 @@ struct YamlLimitExceeded {
 // names, so a billion-laughs document fails after a few hundred events, not after gigabytes.
 class LimitChecker : public YAML::EventHandler {
  public:
-  void OnDocumentStart(const YAML::Mark&) override { anchor_sizes_.clear(); }
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    anchor_sizes_.clear();
+    document_start_ = mark;
+  }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -211,6 +214,8 @@ class LimitChecker : public YAML::EventHandler {
     open(mark, anchor);
   }
   void OnMapEnd() override { close(); }
+
+  const YAML::Mark& documentStart() const { return document_start_; }
 
  private:
   struct OpenNode {
@@ -253,6 +258,7 @@ class LimitChecker : public YAML::EventHandler {
   uint64_t nodes_ = 0;
   std::vector<OpenNode> open_;
   std::vector<uint64_t> anchor_sizes_;  // by yaml-cpp's anchor id; 0 while the node is open
+  YAML::Mark document_start_;
 };
 
 class JsonWriter {
@@ -435,22 +441,36 @@ absl::StatusOr<std::string> yamlToJson(std::string_view yaml_text) {
   // yaml-cpp reports every problem by throwing; nothing may escape this function.
   try {
     std::istringstream stream{std::string(yaml_text)};
+    int documents = 0;
     {
+      // Limits first, before any node is built. At most three documents are looked at: one is
+      // what a config is, and Debian's yaml-cpp 0.7 cannot place a stray ',' outside brackets:
+      // it hands back an empty document at the same position forever (yaml-cpp issue 1040,
+      // fixed after 0.8). A document that starts where the previous one did is that case.
       YAML::Parser parser(stream);
       LimitChecker checker;
-      while (parser.HandleNextDocument(checker)) {
+      std::optional<int> previous_start;
+      while (documents < 3 && parser.HandleNextDocument(checker)) {
+        if (previous_start == checker.documentStart().pos) {
+          return absl::InvalidArgumentError(absl::StrCat("YAML parse error",
+                                                         markText(checker.documentStart()),
+                                                         ": unexpected content (a stray ','?)"));
+        }
+        previous_start = checker.documentStart().pos;
+        ++documents;
       }
     }
+    if (documents == 0) return std::string("null");
+    if (documents > 1) {
+      return absl::InvalidArgumentError(
+          "expected one YAML document, found more (remove the extra '---')");
+    }
+    // One document: YAML::Load builds just it (never YAML::LoadAll, see above).
     stream.clear();
     stream.seekg(0);
-    const std::vector<YAML::Node> docs = YAML::LoadAll(stream);
-    if (docs.empty()) return std::string("null");
-    if (docs.size() > 1) {
-      return absl::InvalidArgumentError(absl::StrCat("expected one YAML document, found ",
-                                                     docs.size(), " (remove the extra '---')"));
-    }
+    const YAML::Node doc = YAML::Load(stream);
     JsonWriter writer;
-    if (absl::Status s = writer.write(docs.front(), 0); !s.ok()) return s;
+    if (absl::Status s = writer.write(doc, 0); !s.ok()) return s;
     return writer.take();
   } catch (const YamlLimitExceeded& e) {
     return absl::InvalidArgumentError(e.message);

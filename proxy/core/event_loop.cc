@@ -44,7 +44,7 @@ EventLoop::~EventLoop() {
 
 void EventLoop::post(std::function<void()> fn) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     posted_.push_back(std::move(fn));
   }
   uv_async_send(&async_);
@@ -52,7 +52,7 @@ void EventLoop::post(std::function<void()> fn) {
 
 void EventLoop::stop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   uv_async_send(&async_);
@@ -113,7 +113,7 @@ void EventLoop::drainPosted() {
   std::vector<std::function<void()>> batch;
   bool stopping;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     batch.swap(posted_);
     stopping = stopping_;
   }

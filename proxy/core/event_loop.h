@@ -4,9 +4,8 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
-
-#include "absl/synchronization/mutex.h"
 
 namespace meshproxy {
 
@@ -69,9 +68,12 @@ class EventLoop {
   uv_check_t check_;
   uv_prepare_t prepare_;
   std::vector<DeferredFlush*> flushes_;
-  absl::Mutex mu_;
-  std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex rather than absl::Mutex: Debian's prebuilt abseil is not ThreadSanitizer-
+  // instrumented, so TSan would not see absl::Mutex's happens-before and report post() and
+  // drainPosted() as a race.
+  std::mutex mu_;
+  std::vector<std::function<void()>> posted_;  // guarded by mu_
+  bool stopping_ = false;                      // guarded by mu_
   std::vector<std::unique_ptr<DeferredDeletable>> deferred_;
   // Batches being run, kept so their capacity is reused every iteration (runFlushes and
   // clearDeferred used to allocate a fresh vector per iteration and regrow the queue).

@@ -3,6 +3,10 @@
 #include <mutex>
 
 #include "proxy/config/extension_registry.h"
+#include "proxy/filters/http/cors/cors_filter.h"
+#include "proxy/filters/http/fault/fault_filter.h"
+#include "proxy/filters/http/local_ratelimit/local_ratelimit_filter.h"
+#include "proxy/filters/http/rbac/rbac_filter.h"
 #include "proxy/filters/http/router/router_factory.h"
 #include "proxy/filters/network/http_connection_manager/hcm_factory.h"
 #include "proxy/filters/network/local_ratelimit/network_local_ratelimit.h"
@@ -41,6 +45,31 @@ void registerBuiltinExtensions() {
                            &router::createRouterFactory);
     registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
                                 &router::routerSupportedFields());
+    registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
+                           &rbac::createRbacHttpFactory);
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
+        &rbac::createRbacPerRouteConfig);
+    // Filter and per-route config share one type (Envoy's LocalRateLimit).
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+        &local_ratelimit::createLocalRateLimitFactory);
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+        &local_ratelimit::createLocalRateLimitPerRoute);
+    registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault",
+                           &fault::createFaultFactory);
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault",
+        &fault::createFaultPerRoute);
+    registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors",
+                           &cors::createCorsFactory);
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy",
+        &cors::createCorsPerRoute);
+    // The route's and virtual host's `cors` field (route/ translates it through this entry).
+    registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
+                                     &cors::createRouteCorsPolicy);
   });
 }
 

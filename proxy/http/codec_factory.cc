@@ -53,6 +53,8 @@ std::unique_ptr<ServerConnection> createServerCodec(Protocol protocol,
   http1::Http1Settings settings;
   settings.max_request_headers_kb = config.max_request_headers_kb;
   settings.max_headers_count = config.max_headers_count;
+  settings.headers_with_underscores_action = config.headers_with_underscores_action;
+  settings.codec_stats = config.http1_stats.get();
   settings.loop = &loop;
   settings.stream_buffer_limit = connection.bufferLimit();
   return std::make_unique<http1::ServerConnectionImpl>(connection, callbacks, settings);

@@ -13,6 +13,8 @@
 #include "proxy/http/forwarded_client_cert.h"
 #include "proxy/http/http2/codec_stats.h"
 #include "proxy/http/http2/settings.h"
+#include "proxy/http/header_validation.h"
+#include "proxy/http/http1/settings.h"
 #include "proxy/http/route_config.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
@@ -79,6 +81,9 @@ struct ConnManagerConfig {
 
   uint32_t max_request_headers_kb = 60;
   uint32_t max_headers_count = 100;
+  // common_http_protocol_options.headers_with_underscores_action.
+  HeadersWithUnderscoresAction headers_with_underscores_action =
+      HeadersWithUnderscoresAction::kAllow;
   // 0 disables each timeout.
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
@@ -104,6 +109,8 @@ struct ConnManagerConfig {
   // Told of every finished request after the access logs (native istio.stats).
   std::vector<std::shared_ptr<const accesslog::StreamObserver>> stream_observers;
   std::shared_ptr<const ConnManagerStats> stats;
+  // http1.* (shared by every HCM, as in Envoy); may be null in tests.
+  std::shared_ptr<const http1::Http1CodecStats> http1_stats;
 };
 
 }  // namespace meshproxy::http

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "absl/functional/function_ref.h"
@@ -37,6 +38,15 @@ enum class FilterDataStatus {
   kStopIterationNoBuffer,  // the filter took the data
 };
 enum class FilterTrailersStatus { kContinue, kStopIteration };
+
+// What a filter may add to a local reply (Envoy's sendLocalReply arguments).
+struct LocalReplyOptions {
+  // The grpc-status of the reply to a gRPC request; unset: httpToGrpcStatus(status).
+  std::optional<uint32_t> grpc_status;
+  // Called with the reply's headers before the encoder filters see them (extra headers such
+  // as x-ratelimit-*, a filter's response_headers_to_add).
+  std::function<void(HeaderMap&)> modify_headers;
+};
 
 // What a filter can ask of the stream it sits on.
 class StreamFilterCallbacks {
@@ -79,6 +89,9 @@ class StreamDecoderFilterCallbacks : public virtual StreamFilterCallbacks {
   // x-envoy-overloaded on a circuit-breaker overflow.
   virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
                               const HeaderMap& extra_headers) = 0;
+  // The same with a gRPC status of the filter's choosing and extra response headers.
+  virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
+                              const LocalReplyOptions& options) = 0;
   // Starts the response (the router's path for what the upstream sent).
   virtual void encode1xxHeaders(std::unique_ptr<HeaderMap> headers) = 0;
   virtual void encodeHeaders(std::unique_ptr<HeaderMap> headers, bool end_stream) = 0;
@@ -120,6 +133,8 @@ class StreamEncoderFilterCallbacks : public virtual StreamFilterCallbacks {
   // from an encoder filter it goes to the codec directly, or resets the stream once response
   // headers went out.
   virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) = 0;
+  virtual void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
+                              const LocalReplyOptions& options) = 0;
   virtual HeaderMap* responseHeaders() = 0;
   // The response-side twins of decodingBuffer() and the rest.
   virtual const Buffer* encodingBuffer() = 0;

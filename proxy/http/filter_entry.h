@@ -68,7 +68,15 @@ struct FilterManager::DecoderFilter : public FilterEntry,
   }
   void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
                       const HeaderMap& extra_headers) override {
-    parent.sendLocalReply(status, body, details, &extra_headers);
+    LocalReplyOptions options;
+    options.modify_headers = [&extra_headers](HeaderMap& headers) {
+      for (const auto& [name, value] : extra_headers.entries()) headers.set(name, value);
+    };
+    parent.sendLocalReply(status, body, details, &options);
+  }
+  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
+                      const LocalReplyOptions& options) override {
+    parent.sendLocalReply(status, body, details, &options);
   }
   void encode1xxHeaders(std::unique_ptr<HeaderMap> h) override { parent.encode1xx(std::move(h)); }
   void encodeHeaders(std::unique_ptr<HeaderMap> h, bool end_stream) override {
@@ -134,6 +142,10 @@ struct FilterManager::EncoderFilter : public FilterEntry,
   void continueEncoding() override { parent.continueFrom(parent.encode_, index); }
   void sendLocalReply(uint32_t status, std::string_view body, std::string_view details) override {
     parent.sendLocalReply(status, body, details);
+  }
+  void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
+                      const LocalReplyOptions& options) override {
+    parent.sendLocalReply(status, body, details, &options);
   }
   HeaderMap* responseHeaders() override { return parent.encode_.headers.get(); }
   const Buffer* encodingBuffer() override {

@@ -364,7 +364,7 @@ void FilterManager::writeTrailers() {
 // ---- local replies, watermarks, teardown -------------------------------------------------
 
 void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
-                                   std::string_view details, const HeaderMap* extra_headers) {
+                                   std::string_view details, const LocalReplyOptions* options) {
   if (state_.finished) return;
   response_code_details_ = std::string(details);
   info_.response_code_details = response_code_details_;
@@ -375,10 +375,10 @@ void FilterManager::sendLocalReply(uint32_t status, std::string_view body,
   }
   // The request goes no further, whoever asked.
   decode_.aborted = true;
-  LocalReply reply = makeLocalReply(decode_.headers.get(), status, body, details);
-  if (extra_headers != nullptr) {
-    for (const auto& [name, value] : extra_headers->entries()) reply.headers->set(name, value);
-  }
+  LocalReply reply =
+      makeLocalReply(decode_.headers.get(), status, body, details,
+                     options != nullptr ? options->grpc_status : std::optional<uint32_t>());
+  if (options != nullptr && options->modify_headers) options->modify_headers(*reply.headers);
   const bool end_stream = reply.body.empty();
   if (encode_.headers == nullptr) {
     // Like any response: encoder filters (CORS, stats) see a 403 or 429 too.

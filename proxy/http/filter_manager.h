@@ -83,8 +83,9 @@ class FilterManager : public FilterChainBuilder {
   // - Encoder filters hold a response whose headers the codec has not seen: the reply goes
   //   to the codec directly (those filters' state belongs to the other response).
   // - Response headers already reached the codec: the stream is reset instead.
+  // `options` (may be null): the gRPC status and extra headers a filter asked for.
   void sendLocalReply(uint32_t status, std::string_view body, std::string_view details,
-                      const HeaderMap* extra_headers = nullptr);
+                      const LocalReplyOptions* options = nullptr);
 
   // The downstream can(not) take more response data; told to the watermark subscribers.
   void onDownstreamAboveWriteBufferHighWatermark();

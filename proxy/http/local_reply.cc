@@ -49,7 +49,7 @@ std::string percentEncodeGrpcMessage(std::string_view message) {
 }
 
 LocalReply makeLocalReply(const HeaderMap* request_headers, uint32_t status, std::string_view body,
-                          std::string_view details) {
+                          std::string_view details, std::optional<uint32_t> grpc_status) {
   LocalReply reply;
   reply.headers = std::make_unique<HeaderMap>();
   HeaderMap& h = *reply.headers;
@@ -58,7 +58,7 @@ LocalReply makeLocalReply(const HeaderMap* request_headers, uint32_t status, std
     // Trailers-only: a gRPC client reads the outcome from grpc-status, never from :status.
     h.addLowercase(std::string(headers::kStatus), "200");
     h.addLowercase("content-type", std::string(kGrpcContentType));
-    h.addLowercase("grpc-status", std::to_string(httpToGrpcStatus(status)));
+    h.addLowercase("grpc-status", std::to_string(grpc_status.value_or(httpToGrpcStatus(status))));
     if (!body.empty() && !head) h.addLowercase("grpc-message", percentEncodeGrpcMessage(body));
   } else {
     h.addLowercase(std::string(headers::kStatus), std::to_string(status));

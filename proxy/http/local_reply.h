@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,7 +33,10 @@ struct LocalReply {
 // text/plain (none for HEAD); gRPC replies are trailers-only: :status 200, content-type
 // application/grpc, grpc-status from httpToGrpcStatus(status), grpc-message from `body`.
 // Both carry x-meshproxy-reason: `details` when it is not empty.
+// `grpc_status` replaces httpToGrpcStatus(status) for gRPC requests (a filter's own mapping,
+// e.g. local_ratelimit's RESOURCE_EXHAUSTED).
 LocalReply makeLocalReply(const HeaderMap* request_headers, uint32_t status, std::string_view body,
-                          std::string_view details);
+                          std::string_view details,
+                          std::optional<uint32_t> grpc_status = std::nullopt);
 
 }  // namespace meshproxy::http

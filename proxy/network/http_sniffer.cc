@@ -20,11 +20,8 @@ bool isPrefixOf(std::string_view have, std::string_view full) {
   return have.size() <= full.size() && full.substr(0, have.size()) == have;
 }
 
-}  // namespace
-
-HttpSniffResult sniffHttp(std::string_view data, size_t max_bytes) {
-  if (data.empty()) return HttpSniffResult::kNeedMore;
-  data = data.substr(0, std::min(data.size(), max_bytes));
+// The verdict on `data`, the bytes within the limit; kNeedMore if they could start HTTP.
+HttpSniffResult sniffPrefix(std::string_view data, size_t max_bytes) {
   // The h2c preface starts like a request line ("PRI * HTTP/2.0"): check it first.
   if (isPrefixOf(data.substr(0, kH2Preface.size()), kH2Preface)) {
     return data.size() >= kH2Preface.size() ? HttpSniffResult::kH2c : HttpSniffResult::kNeedMore;
@@ -66,6 +63,19 @@ HttpSniffResult sniffHttp(std::string_view data, size_t max_bytes) {
     if (isPrefixOf(rest, version)) return HttpSniffResult::kNeedMore;
   }
   return HttpSniffResult::kNotHttp;
+}
+
+}  // namespace
+
+HttpSniffResult sniffHttp(std::string_view data, size_t max_bytes) {
+  if (data.empty()) return HttpSniffResult::kNeedMore;
+  data = data.substr(0, std::min(data.size(), max_bytes));
+  const HttpSniffResult result = sniffPrefix(data, max_bytes);
+  // Bytes past the limit are never looked at: once it is reached, waiting cannot help.
+  if (result == HttpSniffResult::kNeedMore && data.size() >= max_bytes) {
+    return HttpSniffResult::kNotHttp;
+  }
+  return result;
 }
 
 std::string_view applicationProtocolName(HttpSniffResult result) {

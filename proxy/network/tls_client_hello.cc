@@ -183,8 +183,12 @@ ClientHelloInfo parseClientHello(std::string_view data, size_t max_bytes) {
                         (static_cast<size_t>(static_cast<uint8_t>(handshake[2])) << 8) |
                         static_cast<uint8_t>(handshake[3]);
         if (length + 4 > max_bytes) info.state = State::kTooLarge;
+        info.bytes_needed = offset + kRecordHeader + record_length;
+      } else {
+        // The handshake header, still incomplete, may settle the answer before the record
+        // ends (not a ClientHello, too large): ask for just the rest of it.
+        info.bytes_needed = data.size() + (4 - handshake.size());
       }
-      info.bytes_needed = offset + kRecordHeader + record_length;
       return info;
     }
     offset += kRecordHeader + record_length;

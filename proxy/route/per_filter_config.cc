@@ -14,6 +14,20 @@ constexpr std::string_view kFilterConfigType =
     "type.googleapis.com/envoy.config.route.v3.FilterConfig";
 }  // namespace
 
+absl::StatusOr<http::RouteSpecificFilterConfigSharedPtr> translateCorsField(
+    const google::protobuf::Message* cors, const http::FindPerFilterConfigTranslator& find) {
+  if (cors == nullptr) return http::RouteSpecificFilterConfigSharedPtr();
+  const http::PerFilterConfigTranslator* translator = find ? find(kRouteCorsPolicyType) : nullptr;
+  if (translator == nullptr) {
+    return absl::InvalidArgumentError("cors: no CORS filter is built in to enforce it");
+  }
+  google::protobuf::Any any;
+  any.PackFrom(*cors);
+  auto translated = (*translator)(any);
+  if (!translated.ok()) return protobuf::withContext(translated.status(), "cors");
+  return translated;
+}
+
 absl::StatusOr<PerFilterConfigs> translatePerFilterConfigs(
     const google::protobuf::Map<std::string, google::protobuf::Any>& proto,
     const http::FindPerFilterConfigTranslator& find) {

@@ -49,6 +49,15 @@ struct PerFilterConfigs {
 // level (its config is then ignored), `is_optional` lets a type without translator be skipped.
 // A type URL without translator is an error naming the filter and the type. `find` may be
 // empty (no filter has per-route config).
+// The `cors` field of a virtual host or route action (envoy.config.route.v3.CorsPolicy),
+// translated by the translator registered for that type URL (the CORS filter's: route/ knows
+// no filter). Null when the field is not set; an error when it is set and no CORS filter is
+// built in.
+inline constexpr std::string_view kRouteCorsPolicyType =
+    "type.googleapis.com/envoy.config.route.v3.CorsPolicy";
+absl::StatusOr<http::RouteSpecificFilterConfigSharedPtr> translateCorsField(
+    const google::protobuf::Message* cors, const http::FindPerFilterConfigTranslator& find);
+
 absl::StatusOr<PerFilterConfigs> translatePerFilterConfigs(
     const google::protobuf::Map<std::string, google::protobuf::Any>& proto,
     const http::FindPerFilterConfigTranslator& find);

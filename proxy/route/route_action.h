@@ -13,6 +13,7 @@
 #include "proxy/route/path_rewrite.h"
 #include "proxy/route/per_filter_config.h"
 #include "proxy/route/retry_policy.h"
+#include "proxy/route/rate_limit_policy.h"
 
 namespace meshproxy::route {
 
@@ -77,6 +78,10 @@ struct RouteAction {
   // the route's replaces the virtual host's, they do not merge). See Route::retryPolicy().
   std::shared_ptr<const RetryPolicy> retry_policy;
   std::optional<HedgePolicy> hedge_policy;
+  // rate_limits: the descriptors the rate limit filters use for this route.
+  RateLimitPolicy rate_limits;
+  // The route's `cors` policy, translated by the CORS filter; null when not set.
+  http::RouteSpecificFilterConfigSharedPtr cors;
 };
 
 // DirectResponseAction, translated.

@@ -14,6 +14,7 @@
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/route/header_mutations_translator.h"
 #include "proxy/route/retry_policy_translator.h"
+#include "proxy/route/rate_limit_policy_translator.h"
 #include "proxy/route/route_match_translator.h"
 
 namespace meshproxy::route {
@@ -221,6 +222,12 @@ absl::StatusOr<RouteAction> translateRouteAction(
     if (!hedge.ok()) return hedge.status();
     action.hedge_policy = *hedge;
   }
+  auto rate_limits = translateRateLimits(proto.rate_limits(), max_regex_program_size);
+  if (!rate_limits.ok()) return rate_limits.status();
+  action.rate_limits = std::move(*rate_limits);
+  auto cors = translateCorsField(proto.has_cors() ? &proto.cors() : nullptr, find);
+  if (!cors.ok()) return cors.status();
+  action.cors = std::move(*cors);
   return action;
 }
 

@@ -14,7 +14,7 @@ const protobuf::SupportedFields& routeConfigurationFields() {
        {"name", "domains", "routes", "require_tls", "request_headers_to_add",
         "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
         "typed_per_filter_config", "retry_policy", "hedge_policy", "include_request_attempt_count",
-        "include_attempt_count_in_response"}},
+        "include_attempt_count_in_response", "rate_limits*", "cors*"}},
       {"envoy.config.route.v3.Route",
        {"name", "match", "route", "redirect", "direct_response", "request_headers_to_add",
         "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
@@ -40,7 +40,7 @@ const protobuf::SupportedFields& routeConfigurationFields() {
        {"cluster", "cluster_header", "weighted_clusters", "cluster_not_found_response_code",
         "prefix_rewrite", "regex_rewrite", "host_rewrite_literal", "auto_host_rewrite",
         "append_x_forwarded_host", "timeout", "idle_timeout", "hash_policy", "priority",
-        "max_stream_duration", "retry_policy", "hedge_policy"}},
+        "max_stream_duration", "retry_policy", "hedge_policy", "rate_limits*", "cors*"}},
       // hash_policy.cc rejects filter_state by name.
       {"envoy.config.route.v3.RouteAction.HashPolicy",
        {"header", "cookie", "connection_properties", "query_parameter", "filter_state",

@@ -4,6 +4,11 @@
 #include <algorithm>
 
 #include "envoy/config/route/v3/route.pb.h"
+#include "proxy/route/header_mutations_translator.h"
+#include "proxy/route/rate_limit_policy_translator.h"
+#include "proxy/route/route_supported_fields.h"
+#include "proxy/route/route_table.h"
+#include "proxy/route/route_translator.h"
 #include "proxy/core/ascii_case.h"
 #include "proxy/http/header_validation.h"
 #include "proxy/protobuf/proto_util.h"
@@ -69,6 +74,15 @@ absl::StatusOr<std::unique_ptr<VirtualHost>> translateVirtualHost(
   }
   vhost->include_request_attempt_count = proto.include_request_attempt_count();
   vhost->include_attempt_count_in_response = proto.include_attempt_count_in_response();
+  auto rate_limits = translateRateLimits(proto.rate_limits(), limits.max_regex_program_size);
+  if (!rate_limits.ok()) return rate_limits.status();
+  vhost->rate_limits = std::move(*rate_limits);
+  auto cors = translateCorsField(proto.has_cors() ? &proto.cors() : nullptr,
+                                 limits.find_per_filter_config != nullptr
+                                     ? *limits.find_per_filter_config
+                                     : http::FindPerFilterConfigTranslator());
+  if (!cors.ok()) return cors.status();
+  vhost->cors = std::move(*cors);
 
   vhost->routes.reserve(static_cast<size_t>(proto.routes_size()));
   for (int i = 0; i < proto.routes_size(); ++i) {

@@ -29,6 +29,10 @@ struct VirtualHost {
   HeaderMutations request_mutations;
   HeaderMutations response_mutations;
   PerFilterConfigs per_filter_configs;
+  // rate_limits: the virtual host's descriptors (VhRateLimits says when they count).
+  RateLimitPolicy rate_limits;
+  // The virtual host's `cors` policy, translated by the CORS filter; null when not set.
+  http::RouteSpecificFilterConfigSharedPtr cors;
   const RouteConfigCommon* route_config = nullptr;
   // Defaults for the routes that set none (null / unset: none).
   std::shared_ptr<const RetryPolicy> retry_policy;

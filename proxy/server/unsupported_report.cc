@@ -128,8 +128,10 @@ class Walker {
     const SupportedFields* table = nullptr;
     bool known = false;
     auto& registry = config::ExtensionRegistry::global();
+    // A filter, or the per-route config of one (typed_per_filter_config, a route's cors).
     if (!protobuf::isTypedStruct(any) &&
-        (registry.networkFilter(url) != nullptr || registry.httpFilter(url) != nullptr)) {
+        (registry.networkFilter(url) != nullptr || registry.httpFilter(url) != nullptr ||
+         registry.perRouteFilterConfig(url) != nullptr)) {
       known = true;
       table = registry.supportedFields(url);
     } else if (!protobuf::isTypedStruct(any)) {

@@ -181,6 +181,71 @@ static_resources:
   EXPECT_THAT(r.stdout_text, HasSubstr("cannot be read"));
 }
 
+// Per-route configs of the HTTP filters meshproxy implements (rbac, local_ratelimit, fault,
+// cors) are supported extensions: their contents are checked when they are translated.
+TEST(PrintUnsupportedTest, PerRouteConfigsOfImplementedFiltersAreNotListed) {
+  TempDir dir;
+  dir.writeFile("per_route.yaml", R"(
+static_resources:
+  listeners:
+  - address: { socket_address: { address: 127.0.0.1, port_value: 10002 } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ingress
+          route_config:
+            virtual_hosts:
+            - name: all
+              domains: ["*"]
+              typed_per_filter_config:
+                envoy.filters.http.cors:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
+                  allow_origin_string_match: [{ exact: "https://a.example" }]
+              routes:
+              - match: { prefix: / }
+                route: { cluster: b }
+                typed_per_filter_config:
+                  envoy.filters.http.rbac:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute
+                    rbac: { rules: { action: ALLOW, policies: {} } }
+                  envoy.filters.http.fault:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                    abort: { http_status: 503, percentage: { numerator: 0 } }
+                  envoy.filters.http.local_ratelimit:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                    stat_prefix: rl
+                    token_bucket: { max_tokens: 10, fill_interval: 1s }
+          http_filters:
+          - name: envoy.filters.http.cors
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors
+          - name: envoy.filters.http.rbac
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+          - name: envoy.filters.http.fault
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+          - name: envoy.filters.http.local_ratelimit
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+              stat_prefix: rl
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+  - name: b
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: b
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+)");
+  auto r = printUnsupported(dir.filePath("per_route.yaml"));
+  EXPECT_THAT(r.stdout_text, Not(HasSubstr("unsupported extension")));
+  EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+}
+
 // A real sidecar bootstrap (Istio's, rendered by istio-agent) that loading rejects at its first
 // blocker: the report names all of them.
 TEST(PrintUnsupportedTest, IstioSidecarBootstrapListsAllBlockers) {

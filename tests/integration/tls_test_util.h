@@ -105,6 +105,10 @@ struct TlsListenerSpec {
   std::string access_log_path;
   // Network filters ahead of the terminal one, flow style with a trailing ", " (network RBAC).
   std::string filters_before;
+  // HTTP filters ahead of the router, flow style with a trailing ", " (HTTP RBAC).
+  std::string http_filters_before;
+  // The virtual host's routes, flow style; "" routes everything to `cluster`.
+  std::string routes;
   std::string access_log_format =
       "%DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN% %RESPONSE_CODE%\\n";
 };
@@ -136,10 +140,14 @@ inline std::string tlsBootstrapYaml(const std::vector<TlsListenerSpec>& listener
           "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
           "HttpConnectionManager, stat_prefix: {}, {}{}route_config: {{virtual_hosts: [{{name: "
           "all, "
-          "domains: [\"*\"], routes: [{{match: {{prefix: /}}, route: {{cluster: {}}}}}]}}]}}, "
-          "http_filters: [{{name: envoy.filters.http.router, typed_config: {{\"@type\": "
+          "domains: [\"*\"], routes: [{}]}}]}}, "
+          "http_filters: [{}{{name: envoy.filters.http.router, typed_config: {{\"@type\": "
           "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}}}]}}}}",
-          l.stat_prefix, l.hcm_extra, log, l.cluster);
+          l.stat_prefix, l.hcm_extra, log,
+          l.routes.empty()
+              ? fmt::format("{{match: {{prefix: /}}, route: {{cluster: {}}}}}", l.cluster)
+              : l.routes,
+          l.http_filters_before);
     } else {
       filter = fmt::format(
           "{{name: envoy.filters.network.tcp_proxy, typed_config: {{\"@type\": "

@@ -108,13 +108,14 @@ static_resources:
 {hcm_extra}          route_config:
             name: test_routes
 {routes}          http_filters:
-          - name: envoy.filters.http.router
+{http_filters}          - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
 {clusters})",
                      fmt::arg("port", b.listener_port), fmt::arg("hcm_extra", b.hcm_extra),
-                     fmt::arg("routes", routes), fmt::arg("clusters", clusters));
+                     fmt::arg("routes", routes), fmt::arg("http_filters", b.http_filters),
+                     fmt::arg("clusters", clusters));
 }
 
 std::string adsBootstrapYaml(const std::string& preamble, const std::string& xds_host,

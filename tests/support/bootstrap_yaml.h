@@ -35,6 +35,8 @@ struct HttpBootstrap {
   std::vector<HttpCluster> clusters;
   // More HttpConnectionManager fields at 10-space indent.
   std::string hcm_extra;
+  // HTTP filters ahead of the router: list items ("- name: ...") at 10-space indent.
+  std::string http_filters;
 };
 
 std::string httpBootstrapYaml(const HttpBootstrap& b);

@@ -89,8 +89,9 @@ std::string routeResilience(const MeshService& svc) {
 }
 
 // `route_action`: the RouteAction JSON; empty routes everything to `cluster`.
-std::string httpConnectionManager(const std::string& stat_prefix, const std::string& cluster,
-                                  bool inbound_mtls, const std::string& route_action = "") {
+std::string httpConnectionManager(const MeshSpec& mesh, const std::string& stat_prefix,
+                                  const std::string& cluster, bool inbound_mtls,
+                                  const std::string& route_action = "") {
   std::string xfcc =
       inbound_mtls
           ? R"("forward_client_cert_details":"SANITIZE_SET","set_current_client_cert_details":{"uri":true},)"
@@ -99,7 +100,9 @@ std::string httpConnectionManager(const std::string& stat_prefix, const std::str
       R"({"name":"envoy.filters.network.http_connection_manager","typed_config":{"@type":)",
       R"("type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.)",
       R"(HttpConnectionManager","stat_prefix":)", q(stat_prefix), ",", xfcc,
-      R"("route_config":{"name":)", q(cluster), R"(,"virtual_hosts":[{"name":)", q(cluster),
+      R"("common_http_protocol_options":{"headers_with_underscores_action":)",
+      q(mesh.headers_with_underscores_action), "},", R"("route_config":{"name":)", q(cluster),
+      R"(,"virtual_hosts":[{"name":)", q(cluster),
       R"(,"domains":["*"],"routes":[{"match":{"prefix":"/"},"route":)",
       route_action.empty() ? absl::StrCat(R"({"cluster":)", q(cluster), "}") : route_action,
       R"(}]}]},"http_filters":[{"name":"envoy.filters.http.router","typed_config":{"@type":)",
@@ -247,7 +250,7 @@ void outbound(const MeshSpec& mesh, const std::string& trust_domain,
                                      : absl::StrCat(R"({"cluster":)", q(cluster), "}");
       route_action.insert(route_action.size() - 1, routeResilience(*svc));
       std::string filter = svc_port->http
-                               ? httpConnectionManager(cluster, cluster, false, route_action)
+                               ? httpConnectionManager(mesh, cluster, cluster, false, route_action)
                                : tcpProxy(cluster, cluster);
       chains.push_back(absl::StrCat(R"({"name":)", q(cluster),
                                     R"(,"filter_chain_match":{"prefix_ranges":[)",
@@ -315,13 +318,16 @@ void inbound(const MeshSpec& mesh, const NodeFacts& node, const std::string& tru
   const bool tls = mesh.mtls != MtlsMode::kDisable;
   const bool plain = mesh.mtls != MtlsMode::kStrict;
   std::vector<std::string> chains;
-  for (const auto& [port, protocol] : inboundPorts(mesh, node)) {
+  for (const auto& [port_entry, protocol_entry] : inboundPorts(mesh, node)) {
+    // Copies: clang 14 cannot capture structured bindings in a lambda (C++20 allows it).
+    const auto port = port_entry;
+    const auto protocol = protocol_entry;
     const bool http = protocol.http;
     std::string cluster = absl::StrCat("inbound|", port, "||");
     auto chain = [&](bool with_tls) {
       std::string prefix = absl::StrCat("inbound_0.0.0.0_", port);
       std::string filter =
-          http ? httpConnectionManager(prefix, cluster, with_tls) : tcpProxy(prefix, cluster);
+          http ? httpConnectionManager(mesh, prefix, cluster, with_tls) : tcpProxy(prefix, cluster);
       std::string match = absl::StrCat(R"({"destination_port":)", port);
       if (tls)
         match +=

@@ -264,7 +264,10 @@ absl::StatusOr<MeshSpec> parseMeshSpec(std::string_view yaml_text) {
   }
   MeshSpec spec;
   if (root.IsNull()) return spec;
-  if (auto s = onlyKeys(root, "", {"mtls", "services"}); !s.ok()) return s;
+  if (auto s = onlyKeys(root, "", {"mtls", "headers_with_underscores_action", "services"});
+      !s.ok()) {
+    return s;
+  }
   if (root["mtls"]) {
     auto mode = scalar(root["mtls"], "mtls");
     if (!mode.ok()) return mode.status();
@@ -277,6 +280,16 @@ absl::StatusOr<MeshSpec> parseMeshSpec(std::string_view yaml_text) {
     } else {
       return fieldError("mtls", absl::StrCat("'", *mode, "' is not STRICT, PERMISSIVE or DISABLE"));
     }
+  }
+  if (root["headers_with_underscores_action"]) {
+    constexpr char kField[] = "headers_with_underscores_action";
+    auto action = scalar(root[kField], kField);
+    if (!action.ok()) return action.status();
+    if (*action != "ALLOW" && *action != "REJECT_REQUEST" && *action != "DROP_HEADER") {
+      return fieldError(
+          kField, absl::StrCat("'", *action, "' is not ALLOW, REJECT_REQUEST or DROP_HEADER"));
+    }
+    spec.headers_with_underscores_action = *action;
   }
   if (root["services"]) {
     if (!root["services"].IsSequence()) return fieldError("services", "expected a list");

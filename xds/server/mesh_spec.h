@@ -4,6 +4,7 @@
 // Envoy resources of every node.
 //
 //   mtls: STRICT            # STRICT (default), PERMISSIVE or DISABLE
+//   headers_with_underscores_action: DROP_HEADER   # (default) or REJECT_REQUEST, ALLOW
 //   services:
 //   - name: reviews
 //     namespace: default    # default "default"
@@ -89,6 +90,12 @@ struct MeshService {
 
 struct MeshSpec {
   MtlsMode mtls = MtlsMode::kStrict;
+  // Every generated HttpConnectionManager's common_http_protocol_options
+  // .headers_with_underscores_action, as Envoy spells it. DROP_HEADER by default (Envoy's own
+  // default is ALLOW): a `Transfer_Encoding` or `X_Auth_User` look-alike never reaches an app
+  // whose framework maps '_' to '-', and requests with valid names that contain '_' still go
+  // through (README "Header names with underscores" says why not REJECT_REQUEST).
+  std::string headers_with_underscores_action = "DROP_HEADER";
   std::vector<MeshService> services;
 };
 

@@ -280,6 +280,21 @@ int MessageParser::onHeaderValueComplete() {
   // llhttp strips leading whitespace but keeps trailing whitespace in the value.
   while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
 
+  if (underscores_action_ != HeadersWithUnderscoresAction::kAllow &&
+      field_.find('_') != std::string::npos) {
+    // Envoy's checkHeaderNameForUnderscores: requests only (the setter is not called for
+    // responses), headers and trailers alike.
+    if (underscores_action_ == HeadersWithUnderscoresAction::kRejectRequest) {
+      if (codec_stats_ != nullptr)
+        codec_stats_->requests_rejected_with_underscores_in_headers.inc();
+      return failCallback(absl::StatusCode::kInvalidArgument, "http1.unexpected_underscore");
+    }
+    if (codec_stats_ != nullptr) codec_stats_->dropped_headers_with_underscores.inc();
+    field_.clear();
+    value_.clear();
+    return 0;
+  }
+
   if (in_trailers_) {
     if (trailers_ == nullptr) trailers_ = std::make_unique<HeaderMap>();
     trailers_->addLowercase(std::move(field_), std::move(value_));

@@ -11,6 +11,7 @@
 #include "proxy/core/buffer.h"
 #include "proxy/http/header_map.h"
 #include "proxy/http/http1/header_section_scanner.h"
+#include "proxy/http/http1/settings.h"
 
 namespace meshproxy::http::http1 {
 
@@ -91,6 +92,14 @@ class MessageParser {
   // onMessageComplete). Returns whether a message was completed that way.
   bool finishOnClose();
 
+  // Requests: what to do with a field (or trailer) whose name contains '_' (see
+  // HeadersWithUnderscoresAction); `stats`, if not null, counts the drops and rejections.
+  void setHeadersWithUnderscores(HeadersWithUnderscoresAction action,
+                                 const Http1CodecStats* stats) {
+    underscores_action_ = action;
+    codec_stats_ = stats;
+  }
+
   // Fails the parser from inside a callback (the owner rejects a head); parse() then returns
   // kError and keeps doing so.
   void fail(absl::Status status);
@@ -137,6 +146,8 @@ class MessageParser {
   MessageParserCallbacks& callbacks_;
   const size_t max_header_bytes_;
   const uint32_t max_headers_;
+  HeadersWithUnderscoresAction underscores_action_ = HeadersWithUnderscoresAction::kAllow;
+  const Http1CodecStats* codec_stats_ = nullptr;
   llhttp_t parser_;
   HeaderSectionScanner scanner_;
   absl::Status error_;

@@ -30,7 +30,9 @@ ServerConnectionImpl::ServerConnectionImpl(network::Connection& connection,
       settings_(settings),
       parser_(MessageParser::Type::kRequest, *this,
               static_cast<size_t>(settings.max_request_headers_kb) * 1024,
-              settings.max_headers_count) {}
+              settings.max_headers_count) {
+  parser_.setHeadersWithUnderscores(settings.headers_with_underscores_action, settings.codec_stats);
+}
 
 ServerConnectionImpl::ServerConnectionImpl(Output& output, ServerConnectionCallbacks& callbacks,
                                            Http1Settings settings)
@@ -39,7 +41,9 @@ ServerConnectionImpl::ServerConnectionImpl(Output& output, ServerConnectionCallb
       settings_(settings),
       parser_(MessageParser::Type::kRequest, *this,
               static_cast<size_t>(settings.max_request_headers_kb) * 1024,
-              settings.max_headers_count) {}
+              settings.max_headers_count) {
+  parser_.setHeadersWithUnderscores(settings.headers_with_underscores_action, settings.codec_stats);
+}
 
 ServerConnectionImpl::~ServerConnectionImpl() = default;
 

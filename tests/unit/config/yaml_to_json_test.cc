@@ -124,6 +124,22 @@ TEST(YamlToJsonTest, RejectsMultiDocAndDuplicatesAndCycles) {
   EXPECT_EQ(yamlToJson("a: *nope\n").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Found by bootstrap_fuzz: Debian's yaml-cpp 0.7 cannot place a stray ',' outside brackets and
+// hands back the same empty document forever (yaml-cpp issue 1040); YAML::LoadAll collected
+// them until memory ran out (15 GB in a minute for `-c` on a one-byte file).
+TEST(YamlToJsonTest, AStrayCommaIsAnErrorNotAnEndlessStreamOfDocuments) {
+  for (const char* yaml : {",", ",\na: 1\n", "[a, b]\n,\n", ",{\"a\" {\"c\":1}}"}) {
+    absl::StatusOr<std::string> json = yamlToJson(yaml);
+    ASSERT_FALSE(json.ok()) << yaml;
+    EXPECT_EQ(json.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(json.status().message().find("line "), std::string::npos) << json.status();
+  }
+  // Empty documents that do end stay what they were.
+  EXPECT_EQ(*yamlToJson(""), "null");
+  EXPECT_EQ(*yamlToJson("~\n"), "null");
+  EXPECT_FALSE(yamlToJson("a: 1\n---\n").ok());
+}
+
 TEST(YamlToJsonTest, BoundsAliasExpansion) {
   std::string yaml = "l0: &l0 [\"" + std::string(1000, 'x') + "\"]\n";
   for (int i = 1; i <= 20; ++i) {

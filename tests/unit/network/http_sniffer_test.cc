@@ -65,6 +65,24 @@ TEST(HttpSnifferTest, AnEndlessTargetGivesUpAtTheLimit) {
   EXPECT_EQ(sniffHttp(line, 1000), R::kNeedMore);
 }
 
+// Found by http_sniffer_fuzz: a request line whose version starts right at the inspection
+// limit ("... /target HTTP" cut after the space) said "need more", though bytes past the
+// limit are never looked at: the connection waited for listener_filters_timeout instead of
+// being taken as not HTTP. At the limit every answer is final.
+TEST(HttpSnifferTest, AtTheLimitNothingWaits) {
+  const std::string line = "POST /" + std::string(24, 'x') + " HTTP/1.1\r\n";
+  const size_t limit = 31;  // "POST /" + 24 + " "
+  ASSERT_EQ(line[limit - 1], ' ');
+  EXPECT_EQ(sniffHttp(line, limit), R::kNotHttp);
+  EXPECT_EQ(sniffHttp(line.substr(0, limit), limit), R::kNotHttp);
+  EXPECT_EQ(sniffHttp(line.substr(0, limit + 3), limit), R::kNotHttp);
+  EXPECT_EQ(sniffHttp("GET", 3), R::kNotHttp);
+  EXPECT_EQ(sniffHttp("PRI * HTTP/2.0", 14), R::kNotHttp);
+  // Below the limit the same bytes still wait.
+  EXPECT_EQ(sniffHttp(line.substr(0, limit), limit + 1), R::kNeedMore);
+  EXPECT_EQ(sniffHttp(line, line.size()), R::kHttp11);
+}
+
 TEST(HttpSnifferTest, ProtocolNames) {
   EXPECT_EQ(applicationProtocolName(R::kHttp10), "http/1.0");
   EXPECT_EQ(applicationProtocolName(R::kHttp11), "http/1.1");

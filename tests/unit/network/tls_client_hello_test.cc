@@ -7,6 +7,7 @@
 
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace meshproxy::network {
@@ -104,6 +105,29 @@ TEST(TlsClientHelloTest, BytesNeededNeverSkipsPastTheAnswer) {
     EXPECT_EQ(info.state, State::kTls);
     EXPECT_EQ(have, input.size());
     EXPECT_LT(parses, 2 + 2 * static_cast<int>(input.size() / 50 + 1));
+  }
+}
+
+// Found by tls_client_hello_fuzz: with only a record header there, bytes_needed pointed at the
+// end of the record, yet the 4-byte handshake header inside it already decides "not a
+// ClientHello" or "too large". The inspector waited for the whole record to say so.
+TEST(TlsClientHelloTest, BytesNeededStopsAtTheHandshakeHeader) {
+  const std::string record_header("\x16\x03\x01\x00\x28", 5);  // a 40-byte record
+  const std::string too_large = record_header + std::string("\x01\x00\x01\xfc", 4) +
+                                std::string(36, 'x');  // a 512-byte ClientHello
+  const std::string not_hello =
+      record_header + std::string("\x02\x00\x00\x24", 4) + std::string(36, 'x');  // a ServerHello
+  for (const auto& [input, max_bytes, verdict] :
+       {std::tuple{too_large, size_t{64}, State::kTooLarge},
+        std::tuple{not_hello, kMaxClientHelloBytes, State::kNotTls}}) {
+    ClientHelloInfo info = parseClientHello(std::string_view(input).substr(0, 5), max_bytes);
+    ASSERT_EQ(info.state, State::kNeedMore);
+    EXPECT_LE(info.bytes_needed, 9u);
+    EXPECT_EQ(parseClientHello(std::string_view(input).substr(0, 9), max_bytes).state, verdict);
+    // Part of the handshake header there: the rest of it is what is needed.
+    info = parseClientHello(std::string_view(input).substr(0, 7), max_bytes);
+    ASSERT_EQ(info.state, State::kNeedMore);
+    EXPECT_EQ(info.bytes_needed, 9u);
   }
 }
 

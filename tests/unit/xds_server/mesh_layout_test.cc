@@ -75,6 +75,38 @@ TEST(MeshSpecTest, ErrorsNameTheField) {
       HasSubstr("listed twice"));
   EXPECT_THAT(parseMeshSpec("services: [{name: a}]\n").status().message(),
               HasSubstr("services[0].ports: required"));
+  EXPECT_THAT(parseMeshSpec("headers_with_underscores_action: DROP\n").status().message(),
+              HasSubstr("headers_with_underscores_action: 'DROP' is not ALLOW"));
+}
+
+// Every generated HCM, inbound and outbound, drops header fields named with '_' unless the mesh
+// file says otherwise.
+TEST(MeshLayoutTest, HeadersWithUnderscoresAreDroppedUnlessTheMeshSaysOtherwise) {
+  using envoy::config::core::v3::HttpProtocolOptions;
+  using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+  auto actions = [](const Generated& g) {
+    std::vector<HttpProtocolOptions::HeadersWithUnderscoresAction> out;
+    for (const auto& [name, listener] : g.listeners) {
+      for (const auto& chain : listener.filter_chains()) {
+        for (const auto& filter : chain.filters()) {
+          HttpConnectionManager hcm;
+          if (filter.typed_config().UnpackTo(&hcm)) {
+            out.push_back(hcm.common_http_protocol_options().headers_with_underscores_action());
+          }
+        }
+      }
+    }
+    return out;
+  };
+  auto by_default = actions(generate(kMesh, NodeFacts{"10.200.0.2", {}}));
+  // reviews:8080 outbound and inbound, a listener of each per IP family.
+  ASSERT_THAT(by_default, ::testing::SizeIs(4));
+  EXPECT_THAT(by_default, ::testing::Each(HttpProtocolOptions::DROP_HEADER));
+  auto rejecting =
+      actions(generate(std::string("headers_with_underscores_action: REJECT_REQUEST\n") + kMesh,
+                       NodeFacts{"10.200.0.2", {}}));
+  ASSERT_THAT(rejecting, ::testing::SizeIs(4));
+  EXPECT_THAT(rejecting, ::testing::Each(HttpProtocolOptions::REJECT_REQUEST));
 }
 
 TEST(MeshLayoutTest, OutboundVirtualListenerHandsOffByPortAndPassesTheRestThrough) {

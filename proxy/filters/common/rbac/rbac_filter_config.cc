@@ -17,14 +17,15 @@ RbacFilterConfig::RbacFilterConfig(std::shared_ptr<const RbacEngine> rules,
       shadow_engine_result_key_(absl::StrCat(shadow_rules_stat_prefix, kShadowEngineResultKey)),
       stats_(stats) {}
 
-RbacCheckResult RbacFilterConfig::check(const RequestView& request) const {
+RbacCheckResult RbacFilterConfig::check(const RequestView& request,
+                                        const RbacFilterStats& stats) const {
   RbacCheckResult result;
   if (shadow_rules_ != nullptr) {
     const RbacDecision shadow = shadow_rules_->evaluate(request);
     result.shadow_evaluated = true;
     result.shadow_allowed = shadow.allowed;
     result.shadow_policy_id = shadow.effective_policy_id;
-    (shadow.allowed ? stats_.shadow_allowed : stats_.shadow_denied).inc();
+    (shadow.allowed ? stats.shadow_allowed : stats.shadow_denied).inc();
   }
   if (rules_ != nullptr) {
     const RbacDecision enforced = rules_->evaluate(request);
@@ -34,7 +35,7 @@ RbacCheckResult RbacFilterConfig::check(const RequestView& request) const {
       result.log_action = true;
       result.log_hint = enforced.matched;
     }
-    (enforced.allowed ? stats_.allowed : stats_.denied).inc();
+    (enforced.allowed ? stats.allowed : stats.denied).inc();
   }
   return result;
 }

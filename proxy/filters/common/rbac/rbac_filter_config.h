@@ -47,7 +47,9 @@ class RbacFilterConfig {
 
   // Evaluates shadow_rules then rules (Envoy's order) and counts allowed/denied and
   // shadow_allowed/shadow_denied. Allocates nothing.
-  RbacCheckResult check(const RequestView& request) const;
+  RbacCheckResult check(const RequestView& request) const { return check(request, stats_); }
+  // The same, counted in `stats`: a per-route config (RBACPerRoute) counts in the filter's.
+  RbacCheckResult check(const RequestView& request, const RbacFilterStats& stats) const;
 
   // Dynamic metadata of the filter's namespace ("envoy.filters.http.rbac" or
   // "envoy.filters.network.rbac"), Envoy's keys: <shadow_rules_stat_prefix>shadow_engine_result

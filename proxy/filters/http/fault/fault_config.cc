@@ -206,6 +206,18 @@ absl::StatusOr<std::shared_ptr<const FaultConfig>> translateFault(const v3::HTTP
   return std::shared_ptr<const FaultConfig>(std::move(*c));
 }
 
+absl::StatusOr<std::shared_ptr<const FaultConfig>> translateFaultSettings(
+    const v3::HTTPFault& proto) {
+  if (proto.disable_downstream_cluster_stats()) {
+    // The stats belong to the filter; a route cannot change how they are kept.
+    return invalid("disable_downstream_cluster_stats",
+                   "is the filter's: set it on the filter, not in a route's config");
+  }
+  auto c = translateSettings(proto);
+  if (!c.ok()) return c.status();
+  return std::shared_ptr<const FaultConfig>(std::move(*c));
+}
+
 absl::StatusOr<std::shared_ptr<const FaultConfig>> translateFaultPerRoute(
     const v3::HTTPFault& proto, const FaultConfig& filter) {
   if (proto.disable_downstream_cluster_stats() != !filter.stats->downstream_cluster_stats) {

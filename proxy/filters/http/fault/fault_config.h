@@ -115,6 +115,11 @@ struct FaultConfig {
 absl::StatusOr<std::shared_ptr<const FaultConfig>> translateFault(
     const envoy::extensions::filters::http::fault::v3::HTTPFault& proto,
     const stats::Scope& stats_scope);
+// A route's config translated without its filter (the per-route translator has none): stats
+// and active are null; decide with the filter's (decideFaults' second form).
+// disable_downstream_cluster_stats is refused (it is the filter's).
+absl::StatusOr<std::shared_ptr<const FaultConfig>> translateFaultSettings(
+    const envoy::extensions::filters::http::fault::v3::HTTPFault& proto);
 absl::StatusOr<std::shared_ptr<const FaultConfig>> translateFaultPerRoute(
     const envoy::extensions::filters::http::fault::v3::HTTPFault& proto, const FaultConfig& filter);
 

@@ -97,11 +97,17 @@ ActiveFaultSlot& ActiveFaultSlot::operator=(ActiveFaultSlot&& other) noexcept {
 
 FaultDecision decideFaults(const FaultConfig& config, const http::HeaderMap& request,
                            std::string_view route_cluster, RandomSource& random) {
+  return decideFaults(config, *config.stats, *config.active, request, route_cluster, random);
+}
+
+FaultDecision decideFaults(const FaultConfig& config, const FaultStats& stats,
+                           ActiveFaults& active, const http::HeaderMap& request,
+                           std::string_view route_cluster, RandomSource& random) {
   FaultDecision d;
   if (!config.delay && !config.abort && !config.response_rate_limit) return d;
   if (!matchesRequest(config, request, route_cluster)) return d;
-  if (config.max_active_faults && config.active->count() >= *config.max_active_faults) {
-    config.stats->faults_overflow.inc();
+  if (config.max_active_faults && active.count() >= *config.max_active_faults) {
+    stats.faults_overflow.inc();
     return d;
   }
   if (config.response_rate_limit) {
@@ -120,15 +126,15 @@ FaultDecision decideFaults(const FaultConfig& config, const http::HeaderMap& req
   if (!d.any()) return d;
   // One slot per request whatever the number of faults; the overflow check above and this
   // exact one can disagree only when another worker took the last slot in between.
-  if (!config.active->tryEnter(config.max_active_faults)) {
-    config.stats->faults_overflow.inc();
+  if (!active.tryEnter(config.max_active_faults)) {
+    stats.faults_overflow.inc();
     return FaultDecision{};
   }
-  d.slot = ActiveFaultSlot(config.active.get());
+  d.slot = ActiveFaultSlot(&active);
   const std::string_view downstream = request.get(kDownstreamClusterHeader).value_or("");
-  if (d.response_rate_kbps) config.stats->response_rl_injected.inc();
-  if (d.delay) config.stats->recordDelay(downstream);
-  if (d.abort) config.stats->recordAbort(downstream);
+  if (d.response_rate_kbps) stats.response_rl_injected.inc();
+  if (d.delay) stats.recordDelay(downstream);
+  if (d.abort) stats.recordAbort(downstream);
   return d;
 }
 

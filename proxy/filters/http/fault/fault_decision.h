@@ -71,5 +71,10 @@ struct FaultDecision {
 // independent draw: the same distribution).
 FaultDecision decideFaults(const FaultConfig& config, const http::HeaderMap& request,
                            std::string_view route_cluster, RandomSource& random);
+// The same with the settings of `config` (a route's, whose stats/active may be null) counted
+// in the filter's `stats` and `active` faults.
+FaultDecision decideFaults(const FaultConfig& config, const FaultStats& stats,
+                           ActiveFaults& active, const http::HeaderMap& request,
+                           std::string_view route_cluster, RandomSource& random);
 
 }  // namespace meshproxy::filters::fault

@@ -11,6 +11,7 @@
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/protobuf/typed_config.h"
 #include "proxy/route/route_table.h"
+#include "proxy/stats/scope.h"
 
 namespace meshproxy::filters::hcm {
 
@@ -36,7 +37,8 @@ const protobuf::SupportedFields& hcmFields() {
        {"name", "typed_config", "is_optional"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig",
        {"upgrade_type", "enabled"}},
-      {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_headers_count"}},
+      {"envoy.config.core.v3.HttpProtocolOptions",
+       {"idle_timeout", "max_headers_count", "headers_with_underscores_action"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.Rds",
        {"config_source", "route_config_name"}},
       {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
@@ -157,6 +159,14 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
         "envoy.filters.http.router as the last filter");
   }
   auto filters = withEnvoyFilterDefaults(proto.http_filters());
+  // HTTP filters name their stats under the connection manager's prefix; restored after.
+  const std::string_view outer_http_stat_prefix = context.http_stat_prefix;
+  context.http_stat_prefix = c->stat_prefix;
+  struct RestorePrefix {
+    config::TranslationContext& context;
+    std::string_view prefix;
+    ~RestorePrefix() { context.http_stat_prefix = prefix; }
+  } restore_prefix{context, outer_http_stat_prefix};
   for (int i = 0; i < filters.size(); ++i) {
     const auto& f = filters[i];
     std::string where = absl::StrCat("http_connection_manager http_filters[", i, "] '", f.name(), "'");
@@ -181,7 +191,9 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
       return protobuf::withContext(protobuf::unsupportedExtension(f.name(), f.typed_config()),
                                    where);
     }
+    context.http_filter_name = f.name();
     auto factory = (*translator)(f.typed_config(), context);
+    context.http_filter_name = {};
     if (!factory.ok()) return protobuf::withContext(factory.status(), where);
     c->filter_factories.push_back({f.name(), std::move(*factory)});
   }
@@ -192,6 +204,21 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   const auto& common = proto.common_http_protocol_options();
   if (common.has_idle_timeout()) c->idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
   if (common.has_max_headers_count()) c->max_headers_count = common.max_headers_count().value();
+  switch (common.headers_with_underscores_action()) {
+    case envoy::config::core::v3::HttpProtocolOptions::ALLOW:
+      c->headers_with_underscores_action = http::HeadersWithUnderscoresAction::kAllow;
+      break;
+    case envoy::config::core::v3::HttpProtocolOptions::REJECT_REQUEST:
+      c->headers_with_underscores_action = http::HeadersWithUnderscoresAction::kRejectRequest;
+      break;
+    case envoy::config::core::v3::HttpProtocolOptions::DROP_HEADER:
+      c->headers_with_underscores_action = http::HeadersWithUnderscoresAction::kDropHeader;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "http_connection_manager common_http_protocol_options: unknown "
+          "headers_with_underscores_action");
+  }
   if (proto.has_stream_idle_timeout()) c->stream_idle_timeout = protobuf::toMilliseconds(proto.stream_idle_timeout());
   if (proto.has_request_timeout()) c->request_timeout = protobuf::toMilliseconds(proto.request_timeout());
   if (proto.has_request_headers_timeout()) {
@@ -266,6 +293,10 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   c->http2_stats = std::make_shared<const http::http2::Http2CodecStats>(
       http::http2::Http2CodecStats::create(context.stats.scope("http", c->stat_prefix)));
   c->http2_settings.stats = c->http2_stats.get();
+  const stats::Scope http1 = context.stats.rootScope().scope("http1");
+  c->http1_stats = std::make_shared<const http::http1::Http1CodecStats>(
+      http::http1::Http1CodecStats{http1.counter("dropped_headers_with_underscores"),
+                                   http1.counter("requests_rejected_with_underscores_in_headers")});
   return std::shared_ptr<const http::ConnManagerConfig>(std::move(c));
 }
 
