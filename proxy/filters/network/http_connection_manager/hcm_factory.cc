@@ -36,7 +36,8 @@ const protobuf::SupportedFields& hcmFields() {
        {"name", "typed_config", "is_optional"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig",
        {"upgrade_type", "enabled"}},
-      {"envoy.config.core.v3.HttpProtocolOptions", {"idle_timeout", "max_headers_count"}},
+      {"envoy.config.core.v3.HttpProtocolOptions",
+       {"idle_timeout", "max_headers_count", "max_connection_duration", "max_stream_duration"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.Rds",
        {"config_source", "route_config_name"}},
       {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
@@ -53,6 +54,7 @@ std::shared_ptr<const http::ConnManagerStats> makeStats(const stats::Scope& s) {
                              s.counter("downstream_cx_destroy"),
                              s.counter("downstream_cx_protocol_error"),
                              s.counter("downstream_cx_idle_timeout"),
+                             s.counter("downstream_cx_max_duration_reached"),
                              s.counter("downstream_cx_rx_bytes_total"),
                              s.counter("downstream_cx_tx_bytes_total"),
                              s.counter("downstream_rq_total"),
@@ -192,6 +194,12 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   const auto& common = proto.common_http_protocol_options();
   if (common.has_idle_timeout()) c->idle_timeout = protobuf::toMilliseconds(common.idle_timeout());
   if (common.has_max_headers_count()) c->max_headers_count = common.max_headers_count().value();
+  if (common.has_max_connection_duration()) {
+    c->max_connection_duration = protobuf::toMilliseconds(common.max_connection_duration());
+  }
+  if (common.has_max_stream_duration()) {
+    c->max_stream_duration = protobuf::toMilliseconds(common.max_stream_duration());
+  }
   if (proto.has_stream_idle_timeout()) c->stream_idle_timeout = protobuf::toMilliseconds(proto.stream_idle_timeout());
   if (proto.has_request_timeout()) c->request_timeout = protobuf::toMilliseconds(proto.request_timeout());
   if (proto.has_request_headers_timeout()) {
