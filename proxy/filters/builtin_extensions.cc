@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "proxy/config/extension_registry.h"
+#include "proxy/filters/http/grpc_stats/grpc_stats_filter.h"
 #include "proxy/filters/http/router/router_factory.h"
 #include "proxy/filters/network/http_connection_manager/hcm_factory.h"
 #include "proxy/filters/network/local_ratelimit/network_local_ratelimit.h"
@@ -41,6 +42,12 @@ void registerBuiltinExtensions() {
                            &router::createRouterFactory);
     registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
                                 &router::routerSupportedFields());
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+        &grpc_stats::createGrpcStatsFactory);
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+        &grpc_stats::grpcStatsSupportedFields());
   });
 }
 
