@@ -271,6 +271,25 @@ TEST(Http2UpstreamTest, TlsOriginWithAlpnH2) {
 }
 
 // The standard gRPC interop cases through one meshproxy, h2c on both sides.
+// The upstream HTTP/2 codec counts under cluster.<name>.http2.*, as Envoy names them: a call
+// the client cancels is reset toward the server (tx_reset); HTTP/1.1 clusters have none.
+TEST(Http2UpstreamTest, UpstreamCodecCountsUnderTheCluster) {
+  GrpcInteropServerProcess server;
+  ASSERT_TRUE(server.ready());
+  TestServerProcess http1({.mode = "http"});
+  ASSERT_TRUE(http1.ready());
+  HttpProxy proxy({.clusters = {{.name = "grpc", .ports = {server.port()}, .extra = kExplicitH2},
+                                {.name = "plain", .ports = {http1.port()}}}});
+  ASSERT_TRUE(proxy.ready());
+  EXPECT_EQ(proxy->counterValue("cluster.grpc.http2.tx_reset").value_or(-1), 0);
+  EXPECT_TRUE(grpcInteropCasePasses({.port = proxy.port}, "cancel_after_first_response"));
+  EXPECT_TRUE(proxy->waitForCounterAtLeast("cluster.grpc.http2.tx_reset", 1));
+  EXPECT_EQ(proxy->counterValue("cluster.grpc.http2.rx_messaging_error").value_or(-1), 0);
+  EXPECT_FALSE(proxy->counterValue("cluster.plain.http2.tx_reset").has_value());
+  EXPECT_FALSE(proxy->counterValue("cluster.grpc.downstream_rq_too_many_premature_resets")
+                   .has_value());
+}
+
 class GrpcInteropThroughProxy : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GrpcInteropThroughProxy, CasePasses) {
