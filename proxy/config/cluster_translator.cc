@@ -419,6 +419,11 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
     config->outlier_detection = std::move(*outlier);
   }
   config->retry_stats = makeRetryStats(clusterScope(context, config->stat_name));
+  if (config->http_protocol != upstream::UpstreamHttpProtocol::kHttp11) {
+    config->http2_stats = std::make_shared<const http::http2::Http2CodecStats>(
+        http::http2::Http2CodecStats::createUpstream(clusterScope(context, config->stat_name)));
+    config->http2_settings.stats = config->http2_stats.get();
+  }
   config->resources = upstream::ClusterResources::forCluster(context.stats, config->name);
   config->resources->trackRemaining(config->circuit_breakers);
   return upstream::ClusterConfigSharedPtr(std::move(config));

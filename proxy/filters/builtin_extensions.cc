@@ -5,6 +5,7 @@
 #include "proxy/config/extension_registry.h"
 #include "proxy/filters/http/cors/cors_filter.h"
 #include "proxy/filters/http/fault/fault_filter.h"
+#include "proxy/filters/http/grpc_stats/grpc_stats_filter.h"
 #include "proxy/filters/http/local_ratelimit/local_ratelimit_filter.h"
 #include "proxy/filters/http/rbac/rbac_filter.h"
 #include "proxy/filters/http/router/router_factory.h"
@@ -43,8 +44,9 @@ void registerBuiltinExtensions() {
                                 &rbac::rbacNetworkSupportedFields());
     registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
                            &router::createRouterFactory);
-    registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
-                                &router::routerSupportedFields());
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+        &router::routerSupportedFields());
     registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
                            &rbac::createRbacHttpFactory);
     registry.addPerRouteFilterConfig(
@@ -70,6 +72,12 @@ void registerBuiltinExtensions() {
     // The route's and virtual host's `cors` field (route/ translates it through this entry).
     registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
                                      &cors::createRouteCorsPolicy);
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+        &grpc_stats::createGrpcStatsFactory);
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+        &grpc_stats::grpcStatsSupportedFields());
   });
 }
 

@@ -8,7 +8,9 @@
 #include "proxy/core/overload_state.h"
 #include "proxy/core/worker_context.h"
 #include "proxy/http/conn_manager.h"
+#include "proxy/http/grpc_timeout.h"
 #include "proxy/http/internal_request.h"
+#include "proxy/http/local_reply.h"
 #include "proxy/http/path_utility.h"
 #include "proxy/http/request_id.h"
 #include "proxy/network/connection.h"
@@ -68,6 +70,12 @@ ActiveStream::ActiveStream(ConnectionManager& manager, ResponseEncoder& encoder,
     request_timer_ = std::make_unique<Timer>(loop, [this] { onRequestTimeout(); });
     request_timer_->enable(config_.request_timeout);
   }
+  // The connection manager's max_stream_duration runs from the start; a route's replaces it
+  // once the route is known (refreshDurationTimeout).
+  if (config_.max_stream_duration.count() > 0) {
+    max_duration_timer_ = std::make_unique<Timer>(loop, [this] { onMaxStreamDuration(); });
+    max_duration_timer_->enable(config_.max_stream_duration);
+  }
   if (config_.request_headers_timeout.count() > 0) {
     request_headers_timer_ = std::make_unique<Timer>(loop, [this] { onRequestHeadersTimeout(); });
     request_headers_timer_->enable(config_.request_headers_timeout);
@@ -112,7 +120,7 @@ const Route* ActiveStream::route() {
     }
     cached_route_ = r;
     info_.route_name = r == nullptr ? std::string_view() : std::string_view(r->name());
-    if (r != nullptr) armMaxStreamDuration(*r);
+    if (r != nullptr) refreshDurationTimeout(*r);
     if (r == nullptr) {
       config_.stats->no_route.inc();
     } else if (auto route_idle_timeout = r->idleTimeout(); route_idle_timeout.has_value()) {
@@ -133,13 +141,50 @@ const Route* ActiveStream::route() {
   return *cached_route_;
 }
 
-// Counted from the start of the stream, as Envoy does for the route's max_stream_duration.
-void ActiveStream::armMaxStreamDuration(const Route& route) {
-  auto limit = route.maxStreamDuration();
-  if (limit.count() <= 0) return;
+// The stream's deadline once its route is known, as Envoy's refreshDurationTimeout: the
+// route's max_stream_duration (0 disables), else the connection manager's; or, where the route
+// has grpc_timeout_header_max and the request a valid grpc-timeout, that header capped at the
+// max (0: no cap) less the offset. Counted from the start of the stream. Routes without a
+// max_stream_duration and connection managers without one cost a branch here.
+void ActiveStream::refreshDurationTimeout(const Route& route) {
+  const StreamDurationPolicy* policy = route.streamDuration();
+  if (policy == nullptr && config_.max_stream_duration.count() == 0) {
+    if (max_duration_timer_ != nullptr) max_duration_timer_->disable();
+    return;
+  }
+  HeaderMap* headers = filter_manager_.requestHeaders();
+  std::optional<std::chrono::milliseconds> grpc_timeout;
+  if (policy != nullptr && policy->grpc_timeout_header_max.has_value() && headers != nullptr) {
+    grpc_timeout = grpcTimeout(*headers);
+  }
+  std::chrono::milliseconds timeout{0};
+  if (grpc_timeout.has_value()) {
+    timeout = *grpc_timeout;
+    const auto max = *policy->grpc_timeout_header_max;
+    if (max.count() != 0 && timeout > max) timeout = max;
+    if (timeout.count() != 0 && policy->grpc_timeout_header_offset.has_value()) {
+      const auto offset = *policy->grpc_timeout_header_offset;
+      timeout = offset < timeout ? timeout - offset : std::chrono::milliseconds(0);
+    }
+  } else if (policy != nullptr && policy->max_stream_duration.has_value()) {
+    timeout = *policy->max_stream_duration;
+    if (timeout.count() == 0) {
+      disableDurationTimeout(policy, headers);
+      return;
+    }
+  } else if (config_.max_stream_duration.count() > 0) {
+    timeout = config_.max_stream_duration;
+  } else {
+    disableDurationTimeout(policy, headers);
+    return;
+  }
+  // The upstream learns the deadline it has (before the time already used, as Envoy does).
+  if (policy != nullptr && headers != nullptr && isGrpcRequest(*headers)) {
+    setGrpcTimeout(*headers, timeout);
+  }
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       info_.sinceStart(std::chrono::steady_clock::now()));
-  auto left = limit > elapsed ? limit - elapsed : std::chrono::milliseconds(0);
+  auto left = timeout > elapsed ? timeout - elapsed : std::chrono::milliseconds(0);
   if (max_duration_timer_ == nullptr) {
     max_duration_timer_ =
         std::make_unique<Timer>(manager_.worker().loop.uv(), [this] { onMaxStreamDuration(); });
@@ -147,15 +192,34 @@ void ActiveStream::armMaxStreamDuration(const Route& route) {
   max_duration_timer_->enable(left);
 }
 
+void ActiveStream::disableDurationTimeout(const StreamDurationPolicy* policy, HeaderMap* headers) {
+  if (max_duration_timer_ == nullptr) return;
+  max_duration_timer_->disable();
+  if (policy != nullptr && headers != nullptr && isGrpcRequest(*headers)) {
+    headers->remove(kGrpcTimeoutHeader);
+  }
+}
+
+// Envoy's answer: 504 once the request is complete, 408 while it is still arriving (an HTTP/1
+// connection whose request never completed cannot carry another); gRPC: DEADLINE_EXCEEDED.
 void ActiveStream::onMaxStreamDuration() {
   if (finished_) return;
   config_.stats->downstream_rq_max_duration_reached.inc();
   info_.setResponseFlag(accesslog::ResponseFlag::kDurationTimeout);
   if (filter_manager_.responseHeadersSent()) {
     resetStream(StreamResetReason::kLocalReset);
-  } else {
-    sendLocalReply(408, "downstream duration timeout", "max_duration_timeout");
+    return;
   }
+  const uint32_t status = filter_manager_.remoteDecodeComplete() ? 504 : 408;
+  const HeaderMap* request = filter_manager_.requestHeaders();
+  if (request != nullptr && isGrpcRequest(*request)) {
+    HeaderMap deadline_exceeded;
+    deadline_exceeded.addLowercase("grpc-status", "4");
+    filter_manager_.sendLocalReply(status, "downstream duration timeout", "max_duration_timeout",
+                                   &deadline_exceeded);
+    return;
+  }
+  sendLocalReply(status, "downstream duration timeout", "max_duration_timeout");
 }
 
 void ActiveStream::resetIdleTimer() {

@@ -61,7 +61,8 @@ class ActiveStream : public RequestDecoder,
   void onDecoderFilterBelowWriteBufferLowWatermark() override;
   void resetStream() override { resetStream(StreamResetReason::kLocalReset); }
   void resetIdleTimer() override;
-  void armMaxStreamDuration(const Route& route);
+  void refreshDurationTimeout(const Route& route);
+  void disableDurationTimeout(const StreamDurationPolicy* policy, HeaderMap* headers);
   void onMaxStreamDuration();
   void onRequestDataTooLarge() override;
   WorkerContext& worker() override;
@@ -89,7 +90,7 @@ class ActiveStream : public RequestDecoder,
   FilterManager filter_manager_;
   std::unique_ptr<Timer> idle_timer_;
   std::unique_ptr<Timer> request_timer_;
-  std::unique_ptr<Timer> max_duration_timer_;  // the route's max_stream_duration
+  std::unique_ptr<Timer> max_duration_timer_;  // max_stream_duration / grpc-timeout
   // request_headers_timeout: from the stream's first byte to its complete headers.
   std::unique_ptr<Timer> request_headers_timer_;
   uint64_t idle_deadline_ms_ = 0;

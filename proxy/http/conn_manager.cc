@@ -30,6 +30,10 @@ network::FilterStatus ConnectionManager::onNewConnection() {
     idle_timer_ = std::make_unique<Timer>(loop, [this] { onIdleTimeout(); });
     idle_timer_->enable(config_->idle_timeout);
   }
+  if (config_->max_connection_duration.count() > 0) {
+    duration_timer_ = std::make_unique<Timer>(loop, [this] { onConnectionDurationTimeout(); });
+    duration_timer_->enable(config_->max_connection_duration);
+  }
   return network::FilterStatus::kContinue;
 }
 
@@ -60,12 +64,32 @@ bool ConnectionManager::ensureCodec(const Buffer& data) {
 
 void ConnectionManager::onDrain() {
   // HTTP/1 has nothing to announce a drain with: each response says Connection: close
-  // (ActiveStream). HTTP/2: GOAWAY with the highest stream id now, so the client opens no new
-  // stream here, then the real last stream id after drain_timeout, as Envoy does; the codec
-  // closes the connection once the streams in flight are done.
-  if (codec_ == nullptr || codec_->protocol() != Protocol::kHttp2 || drain_timer_ != nullptr) {
-    return;
+  // (ActiveStream).
+  if (codec_ == nullptr || codec_->protocol() != Protocol::kHttp2) return;
+  startHttp2Drain();
+}
+
+// common_http_protocol_options.max_connection_duration, as Envoy: a connection with no codec
+// yet closes; HTTP/1 closes now when idle, else after the response in progress (Connection:
+// close); HTTP/2 drains as for a listener drain.
+void ConnectionManager::onConnectionDurationTimeout() {
+  config_->stats->downstream_cx_max_duration_reached.inc();
+  log::debug("http {}: connection {} max connection duration reached", config_->stat_prefix,
+             connection().id());
+  if (codec_ == nullptr) {
+    connection().close(network::CloseType::kFlushWrite);
+  } else if (codec_->protocol() != Protocol::kHttp2) {
+    codec_->goAway();
+  } else {
+    startHttp2Drain();
   }
+}
+
+// GOAWAY with the highest stream id now, so the client opens no new stream here, then the
+// real last stream id after drain_timeout, as Envoy does; the codec closes the connection once
+// the streams in flight are done.
+void ConnectionManager::startHttp2Drain() {
+  if (drain_timer_ != nullptr) return;
   if (config_->drain_timeout.count() <= 0) {
     codec_->goAway();
     return;
@@ -125,6 +149,7 @@ void ConnectionManager::onEvent(network::ConnectionEvent event) {
   if (event == network::ConnectionEvent::kConnected) return;
   idle_timer_.reset();
   drain_timer_.reset();
+  duration_timer_.reset();
   // Streams still open lose their connection; each finishes (and logs) as reset.
   while (!streams_.empty()) streams_.front()->onConnectionClose();
   if (started_) {

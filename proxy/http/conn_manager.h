@@ -44,6 +44,8 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
  private:
   void handleCodecError(const absl::Status& status);
   void onIdleTimeout();
+  void onConnectionDurationTimeout();
+  void startHttp2Drain();
   // codec_type AUTO waits for ALPN or the first bytes; false: not decided yet.
   bool ensureCodec(const Buffer& data);
 
@@ -57,7 +59,8 @@ class ConnectionManager : public network::NetworkFilter, public ServerConnection
   std::unique_ptr<Timer> idle_timer_;
   // HTTP/2 drain: the final GOAWAY, drain_timeout after the shutdown notice (as Envoy does).
   std::unique_ptr<Timer> drain_timer_;
-  bool started_ = false;  // onNewConnection ran: the connection is counted
+  std::unique_ptr<Timer> duration_timer_;  // max_connection_duration
+  bool started_ = false;                   // onNewConnection ran: the connection is counted
   uint64_t next_stream_id_ = 1;
   // The codec found malformed input: no further bytes are read.
   bool closing_ = false;

@@ -29,6 +29,7 @@ struct ConnManagerStats {
   stats::Counter& downstream_cx_destroy;
   stats::Counter& downstream_cx_protocol_error;
   stats::Counter& downstream_cx_idle_timeout;
+  stats::Counter& downstream_cx_max_duration_reached;
   stats::Counter& downstream_cx_rx_bytes_total;
   stats::Counter& downstream_cx_tx_bytes_total;
   stats::Counter& downstream_rq_total;
@@ -90,6 +91,11 @@ struct ConnManagerConfig {
   std::chrono::milliseconds request_timeout{0};
   std::chrono::milliseconds request_headers_timeout{0};
   std::chrono::milliseconds drain_timeout{5000};
+  // common_http_protocol_options: a connection drains (HTTP/1: Connection: close, HTTP/2:
+  // GOAWAY) this long after it was accepted; a stream without a route max_stream_duration
+  // ends this long after it began.
+  std::chrono::milliseconds max_connection_duration{0};
+  std::chrono::milliseconds max_stream_duration{0};
 
   bool use_remote_address = false;
   uint32_t xff_num_trusted_hops = 0;

@@ -41,6 +41,18 @@ using PerFilterConfigTranslator =
 using FindPerFilterConfigTranslator =
     std::function<const PerFilterConfigTranslator*(std::string_view type_url)>;
 
+// RouteAction.MaxStreamDuration, translated. Its presence is Envoy's "new timeouts": the
+// route's `timeout` no longer applies (the router leaves the stream to these).
+struct StreamDurationPolicy {
+  // The stream ends (408 before the request is complete, else 504; a reset once the response
+  // started) this long after it began. Unset: the connection manager's; 0: no limit.
+  std::optional<std::chrono::milliseconds> max_stream_duration;
+  // Set: a request's grpc-timeout header replaces max_stream_duration, capped at this (0: no
+  // cap), less grpc_timeout_header_offset.
+  std::optional<std::chrono::milliseconds> grpc_timeout_header_max;
+  std::optional<std::chrono::milliseconds> grpc_timeout_header_offset;
+};
+
 class Route {
  public:
   virtual ~Route() = default;
@@ -48,9 +60,9 @@ class Route {
   // The route's idle_timeout: replaces the connection manager's stream_idle_timeout
   // (0 disables it); nullopt keeps the connection manager's.
   virtual std::optional<std::chrono::milliseconds> idleTimeout() const = 0;
-  // max_stream_duration: the stream ends (408, or a reset once the response started) this
-  // long after it began. 0: no limit.
-  virtual std::chrono::milliseconds maxStreamDuration() const { return {}; }
+  // RouteAction.max_stream_duration; nullptr when the route has none (the connection
+  // manager's common_http_protocol_options.max_stream_duration applies).
+  virtual const StreamDurationPolicy* streamDuration() const { return nullptr; }
   // The per-route config of the HTTP filter configured as `filter_name`, most specific level
   // first: the weighted cluster `random` picks (pick with the same value as routing does),
   // the route, its virtual host, the route configuration. nullptr when none says anything.

@@ -35,9 +35,10 @@ class Route : public http::Route {
 
   const std::string& name() const override { return name_; }
   std::optional<std::chrono::milliseconds> idleTimeout() const override;
-  std::chrono::milliseconds maxStreamDuration() const override {
+  const http::StreamDurationPolicy* streamDuration() const override {
     const RouteAction* action = routeAction();
-    return action == nullptr ? std::chrono::milliseconds{} : action->max_stream_duration;
+    return action == nullptr || !action->stream_duration.has_value() ? nullptr
+                                                                     : &*action->stream_duration;
   }
   const http::RouteSpecificFilterConfig* mostSpecificPerFilterConfig(
       std::string_view filter_name, uint64_t random) const override;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proxy/core/name_slots.h"
+#include "proxy/http/route_config.h"
 #include "proxy/route/hash_policy.h"
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/path_rewrite.h"
@@ -70,9 +71,9 @@ struct RouteAction {
   // hash_policy: the request's hash for RING_HASH / MAGLEV clusters; empty: none.
   std::vector<HashPolicy> hash_policies;
 
-  // max_stream_duration.max_stream_duration: the whole exchange, from the request headers,
-  // however long the response streams. 0: none.
-  std::chrono::milliseconds max_stream_duration{0};
+  // max_stream_duration (the whole exchange, from the request headers, however long the
+  // response streams; the connection manager enforces it). Set: `timeout` does not apply.
+  std::optional<http::StreamDurationPolicy> stream_duration;
 
   // The route's own retry_policy / hedge_policy; unset: the virtual host's applies (Envoy:
   // the route's replaces the virtual host's, they do not merge). See Route::retryPolicy().

@@ -205,11 +205,24 @@ absl::StatusOr<RouteAction> translateRouteAction(
   action.hash_policies = std::move(*hash_policies);
   if (proto.has_max_stream_duration()) {
     const auto& msd = proto.max_stream_duration();
+    http::StreamDurationPolicy& policy = action.stream_duration.emplace();
     if (msd.has_max_stream_duration()) {
       auto d = protobuf::durationField(msd.max_stream_duration(),
                                        "max_stream_duration.max_stream_duration");
       if (!d.ok()) return d.status();
-      action.max_stream_duration = *d;
+      policy.max_stream_duration = *d;
+    }
+    if (msd.has_grpc_timeout_header_max()) {
+      auto d = protobuf::durationField(msd.grpc_timeout_header_max(),
+                                       "max_stream_duration.grpc_timeout_header_max");
+      if (!d.ok()) return d.status();
+      policy.grpc_timeout_header_max = *d;
+    }
+    if (msd.has_grpc_timeout_header_offset()) {
+      auto d = protobuf::durationField(msd.grpc_timeout_header_offset(),
+                                       "max_stream_duration.grpc_timeout_header_offset");
+      if (!d.ok()) return d.status();
+      policy.grpc_timeout_header_offset = *d;
     }
   }
   if (proto.has_retry_policy()) {

@@ -51,8 +51,8 @@ const protobuf::SupportedFields& routeConfigurationFields() {
       {"envoy.config.route.v3.RouteAction.HashPolicy.QueryParameter", {"name"}},
       {"envoy.config.route.v3.RouteAction.HashPolicy.FilterState", {"key"}},
       {"envoy.config.route.v3.WeightedCluster", {"clusters", "total_weight", "header_name"}},
-      // grpc_timeout_header_max / _offset are not implemented.
-      {"envoy.config.route.v3.RouteAction.MaxStreamDuration", {"max_stream_duration"}},
+      {"envoy.config.route.v3.RouteAction.MaxStreamDuration",
+       {"max_stream_duration", "grpc_timeout_header_max", "grpc_timeout_header_offset"}},
       // retry_priority and retry_options_predicates are not implemented.
       {"envoy.config.route.v3.RetryPolicy",
        {"retry_on", "num_retries", "per_try_timeout", "per_try_idle_timeout",

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "proxy/http/codec.h"
+#include "proxy/http/http2/codec_stats.h"
 #include "proxy/http/http2/settings.h"
 #include "proxy/network/tcp_keepalive.h"
 #include "proxy/network/transport_socket.h"
@@ -145,6 +146,9 @@ struct ClusterConfig {
   // http2_protocol_options for HTTP/2 connections (header limits and loop filled in per
   // connection).
   http::http2::Http2Settings http2_settings;
+  // cluster.<name>.http2.* for this cluster's HTTP/2 connections (http2_settings.stats points
+  // here); null for HTTP/1.1-only clusters.
+  std::shared_ptr<const http::http2::Http2CodecStats> http2_stats;
   // The protocol a request arriving over `downstream` is sent with.
   http::Protocol upstreamProtocol(http::Protocol downstream) const {
     switch (http_protocol) {

@@ -13,6 +13,7 @@
 #include "tests/integration/http_test_util.h"
 #include "tests/integration/tls_test_util.h"
 #include "tests/support/grpc_interop_process.h"
+#include "tests/support/tcp_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server_process.h"
 #include "tests/support/wait.h"
@@ -29,6 +30,9 @@ class NginxH2Origin {
     std::string cert_file;  // TLS when set
     std::string key_file;
     int keepalive_requests = 1000;
+    // Set: nginx reads each request (body included) and proxies it over HTTP/1.1 to this port
+    // (a mesh-test-server describing it), adding x-h2-proto and x-h2-expect as nginx saw them.
+    int proxy_pass_port = 0;
   };
   explicit NginxH2Origin(Options options) : port_(pickFreePort()) {
     const std::string d = dir_.path();
@@ -41,12 +45,19 @@ class NginxH2Origin {
         "  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n"
         "  keepalive_requests {kr};\n"
         "  server {{\n    listen 127.0.0.1:{port} {tls}http2;\n{certs}"
-        "    location / {{\n"
-        "      add_header x-origin-proto $server_protocol always;\n"
-        "      add_trailer x-origin-trailer done always;\n"
-        "      return 200 \"proto=$server_protocol host=$http_host uri=$request_uri "
-        "te=$http_te conn=$http_connection\\n\";\n"
-        "    }}\n  }}\n}}\n",
+        "    location / {{\n{location}    }}\n  }}\n}}\n",
+        fmt::arg("location",
+                 options.proxy_pass_port == 0
+                     ? std::string(
+                           "      add_header x-origin-proto $server_protocol always;\n"
+                           "      add_trailer x-origin-trailer done always;\n"
+                           "      return 200 \"proto=$server_protocol host=$http_host "
+                           "uri=$request_uri te=$http_te conn=$http_connection\\n\";\n")
+                     : fmt::format("      proxy_http_version 1.1;\n"
+                                   "      proxy_set_header x-h2-proto $server_protocol;\n"
+                                   "      proxy_set_header x-h2-expect \"[$http_expect]\";\n"
+                                   "      proxy_pass http://127.0.0.1:{};\n",
+                                   options.proxy_pass_port)),
         fmt::arg("d", d), fmt::arg("kr", options.keepalive_requests), fmt::arg("port", port_),
         fmt::arg("tls", tls ? "ssl " : ""),
         fmt::arg("certs",
@@ -102,6 +113,38 @@ TEST(Http2UpstreamTest, Http11ClientToH2cOrigin) {
   EXPECT_EQ(proxy->counterValue("cluster.backend.upstream_cx_http2_total").value_or(-1), 1);
   EXPECT_EQ(proxy->counterValue("cluster.backend.upstream_cx_http1_total").value_or(-1), 0);
   EXPECT_EQ(proxy->counterValue("cluster.backend.upstream_rq_2xx").value_or(-1), 5);
+}
+
+// Expect: 100-continue from an HTTP/1.1 client to an HTTP/2 upstream: meshproxy answers the
+// 100 itself (Envoy's default), the client sends its body, and the request reaches the h2
+// origin whole, without the expectation (HTTP/2 carries none here).
+TEST(Http2UpstreamTest, Http11ExpectContinueToH2Origin) {
+  TestServerProcess described({.mode = "http", .name = "described"});
+  ASSERT_TRUE(described.ready());
+  NginxH2Origin origin({.proxy_pass_port = described.port()});
+  ASSERT_TRUE(origin.ready());
+  HttpProxy proxy(
+      {.clusters = {{.name = "backend", .ports = {origin.port()}, .extra = kExplicitH2}}});
+  ASSERT_TRUE(proxy.ready());
+  TcpClient client;
+  ASSERT_TRUE(client.connect("127.0.0.1", proxy.port));
+  ASSERT_TRUE(client.sendAll(
+      "POST /upload HTTP/1.1\r\nHost: app\r\nContent-Length: 11\r\n"
+      "Expect: 100-continue\r\n\r\n"));
+  // The interim response comes before any body byte was sent.
+  std::string interim = client.recvSome(4096, absl::Seconds(5));
+  EXPECT_TRUE(absl::StartsWith(interim, "HTTP/1.1 100 Continue\r\n")) << interim;
+  EXPECT_FALSE(absl::StrContains(interim, "200")) << interim;
+  ASSERT_TRUE(client.sendAll("hello world"));
+  std::string response;
+  for (int i = 0; i < 50 && response.find("\"peer\"") == std::string::npos; ++i) {
+    response += client.recvSome(65536, absl::Seconds(5));
+  }
+  EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200")) << response;
+  EXPECT_TRUE(absl::StrContains(response, "\"body_bytes\": 11")) << response;
+  EXPECT_TRUE(absl::StrContains(response, "\"x-h2-proto\": \"HTTP/2.0\"")) << response;
+  EXPECT_TRUE(absl::StrContains(response, "\"x-h2-expect\": \"[]\"")) << response;
+  EXPECT_EQ(proxy->counterValue("cluster.backend.upstream_cx_http2_total").value_or(-1), 1);
 }
 
 TEST(Http2UpstreamTest, H2ClientToH2OriginKeepsTrailersAndMultiplexes) {
@@ -228,6 +271,25 @@ TEST(Http2UpstreamTest, TlsOriginWithAlpnH2) {
 }
 
 // The standard gRPC interop cases through one meshproxy, h2c on both sides.
+// The upstream HTTP/2 codec counts under cluster.<name>.http2.*, as Envoy names them: a call
+// the client cancels is reset toward the server (tx_reset); HTTP/1.1 clusters have none.
+TEST(Http2UpstreamTest, UpstreamCodecCountsUnderTheCluster) {
+  GrpcInteropServerProcess server;
+  ASSERT_TRUE(server.ready());
+  TestServerProcess http1({.mode = "http"});
+  ASSERT_TRUE(http1.ready());
+  HttpProxy proxy({.clusters = {{.name = "grpc", .ports = {server.port()}, .extra = kExplicitH2},
+                                {.name = "plain", .ports = {http1.port()}}}});
+  ASSERT_TRUE(proxy.ready());
+  EXPECT_EQ(proxy->counterValue("cluster.grpc.http2.tx_reset").value_or(-1), 0);
+  EXPECT_TRUE(grpcInteropCasePasses({.port = proxy.port}, "cancel_after_first_response"));
+  EXPECT_TRUE(proxy->waitForCounterAtLeast("cluster.grpc.http2.tx_reset", 1));
+  EXPECT_EQ(proxy->counterValue("cluster.grpc.http2.rx_messaging_error").value_or(-1), 0);
+  EXPECT_FALSE(proxy->counterValue("cluster.plain.http2.tx_reset").has_value());
+  EXPECT_FALSE(proxy->counterValue("cluster.grpc.downstream_rq_too_many_premature_resets")
+                   .has_value());
+}
+
 class GrpcInteropThroughProxy : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GrpcInteropThroughProxy, CasePasses) {

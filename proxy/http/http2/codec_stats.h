@@ -5,9 +5,10 @@
 
 namespace meshproxy::http::http2 {
 
-// Envoy's HTTP/2 codec counters ("http.<stat_prefix>.http2.*" downstream), plus the
-// connection manager's premature-reset counter, which the codec detects. Created once per
-// connection manager config; codecs hold a pointer (Http2Settings::stats) for their lifetime.
+// Envoy's HTTP/2 codec counters ("http.<stat_prefix>.http2.*" downstream, "cluster.<name>
+// .http2.*" upstream), plus the connection manager's premature-reset counter, which the server
+// codec detects. Created once per connection manager or cluster config; codecs hold a pointer
+// (Http2Settings::stats) for their lifetime.
 struct Http2CodecStats {
   stats::Counter& header_overflow;
   stats::Counter& inbound_empty_frames_flood;
@@ -22,11 +23,20 @@ struct Http2CodecStats {
   stats::Counter& keepalive_timeout;
   // meshproxy's own: a header block split over more CONTINUATION frames than allowed.
   stats::Counter& too_many_continuation_frames;
-  // "<prefix>.downstream_rq_too_many_premature_resets" (Envoy's name, one level up).
-  stats::Counter& too_many_premature_resets;
+  // "<prefix>.downstream_rq_too_many_premature_resets" (Envoy's name, one level up); null
+  // upstream (a client codec does not police resets).
+  stats::Counter* too_many_premature_resets;
 
   static Http2CodecStats create(const stats::Scope& hcm_scope) {
-    stats::Scope s = hcm_scope.scope("http2");
+    return make(hcm_scope, &hcm_scope.counter("downstream_rq_too_many_premature_resets"));
+  }
+  static Http2CodecStats createUpstream(const stats::Scope& cluster_scope) {
+    return make(cluster_scope, nullptr);
+  }
+
+ private:
+  static Http2CodecStats make(const stats::Scope& scope, stats::Counter* premature_resets) {
+    stats::Scope s = scope.scope("http2");
     return Http2CodecStats{
         s.counter("header_overflow"),
         s.counter("inbound_empty_frames_flood"),
@@ -40,7 +50,7 @@ struct Http2CodecStats {
         s.counter("goaway_sent"),
         s.counter("keepalive_timeout"),
         s.counter("too_many_continuation_frames"),
-        hcm_scope.counter("downstream_rq_too_many_premature_resets"),
+        premature_resets,
     };
   }
 };

@@ -253,7 +253,7 @@ void ConnectionImpl::countError(std::string_view reason) {
   } else if (reason == "http2.too_many_continuation_frames") {
     stats->too_many_continuation_frames.inc();
   } else if (reason == "http2.too_many_premature_resets") {
-    stats->too_many_premature_resets.inc();
+    if (stats->too_many_premature_resets != nullptr) stats->too_many_premature_resets->inc();
   }
 }
 

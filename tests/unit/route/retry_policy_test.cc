@@ -88,7 +88,9 @@ virtual_hosts:
   EXPECT_EQ(p->retriable_headers.size(), 1u);
   EXPECT_EQ(p->retriable_request_headers.size(), 1u);
   EXPECT_TRUE(route.hedgePolicy().hedge_on_per_try_timeout);
-  EXPECT_EQ(route.routeAction()->max_stream_duration, milliseconds(2000));
+  ASSERT_NE(route.streamDuration(), nullptr);
+  EXPECT_EQ(route.streamDuration()->max_stream_duration, milliseconds(2000));
+  EXPECT_EQ(route.streamDuration()->grpc_timeout_header_max, std::nullopt);
 }
 
 TEST(RetryPolicyTest, EnvoyDefaults) {
@@ -195,7 +197,7 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"hedge_policy: {initial_requests: 2}", "initial_requests"},
         Bad{"hedge_policy: {additional_request_chance: {numerator: 10}}",
             "additional_request_chance"},
-        Bad{"max_stream_duration: {grpc_timeout_header_max: 1s}", "grpc_timeout_header_max"}));
+        Bad{"max_stream_duration: {grpc_timeout_header_max: -1s}", "grpc_timeout_header_max"}));
 
 }  // namespace
 }  // namespace meshproxy::route

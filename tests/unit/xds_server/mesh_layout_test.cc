@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
@@ -427,6 +430,26 @@ TEST(MeshSpecTest, ProtocolNamesTheChoices) {
   ASSERT_TRUE(mesh.ok()) << mesh.status();
   EXPECT_TRUE(mesh->services[0].ports[0].http);
   EXPECT_TRUE(mesh->services[0].ports[0].http2);
+}
+
+}  // namespace
+}  // namespace meshproxy::xds_server
+
+namespace meshproxy::xds_server {
+namespace {
+
+// deploy/examples/grpc/mesh.yaml, as shipped: it parses, and its grpc port gets HTTP/2
+// clusters for callers and for the server sidecar.
+TEST(MeshLayoutTest, GrpcExampleFileGeneratesHttp2Clusters) {
+  std::ifstream in(std::string(MESHPROXY_SOURCE_DIR) + "/deploy/examples/grpc/mesh.yaml");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  Generated client = generate(text.str(), NodeFacts{"10.200.0.9", {}});
+  EXPECT_TRUE(explicitHttp2(client.clusters["outbound|50051||greeter.default.svc.cluster.local"]));
+  EXPECT_FALSE(explicitHttp2(client.clusters["outbound|8080||greeter.default.svc.cluster.local"]));
+  Generated server = generate(text.str(), NodeFacts{"10.200.0.7", {}});
+  EXPECT_TRUE(explicitHttp2(server.clusters["inbound|50051||"]));
 }
 
 }  // namespace

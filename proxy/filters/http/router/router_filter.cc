@@ -168,7 +168,9 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
 void RouterFilter::setUpPolicies(const route::RouteAction& action, http::HeaderMap& headers) {
   // Whatever x-envoy-* control header is still here was trusted by the connection manager.
   ControlHeaders control = parseControlHeaders(headers);
-  timeout_ = action.timeout;
+  // A route with max_stream_duration leaves the stream's deadline to the connection manager
+  // (Envoy's "new timeouts"): its `timeout` does not apply.
+  timeout_ = action.stream_duration.has_value() ? std::chrono::milliseconds(0) : action.timeout;
   if (control.timeout.has_value()) timeout_ = *control.timeout;
   if (control.timeout.has_value() || control.per_try_timeout.has_value()) {
     removeTimeoutHeaders(headers);

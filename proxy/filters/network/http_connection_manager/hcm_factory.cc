@@ -23,25 +23,45 @@ namespace {
 const protobuf::SupportedFields& hcmFields() {
   static const protobuf::SupportedFields fields = {
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-       {"stat_prefix", "codec_type", "route_config*", "rds", "http_filters", "common_http_protocol_options",
+       {"stat_prefix",
+        "codec_type",
+        "route_config*",
+        "rds",
+        "http_filters",
+        "common_http_protocol_options",
         "http2_protocol_options*",
-        "stream_idle_timeout", "request_timeout", "request_headers_timeout", "max_request_headers_kb",
-        "use_remote_address", "xff_num_trusted_hops", "generate_request_id",
-        "preserve_external_request_id", "access_log", "server_name", "server_header_transformation",
-        "normalize_path", "merge_slashes", "upgrade_configs", "drain_timeout",
-        "forward_client_cert_details", "set_current_client_cert_details"}},
+        "stream_idle_timeout",
+        "request_timeout",
+        "request_headers_timeout",
+        "max_request_headers_kb",
+        "use_remote_address",
+        "xff_num_trusted_hops",
+        "generate_request_id",
+        "preserve_external_request_id",
+        "access_log",
+        "server_name",
+        "server_header_transformation",
+        "normalize_path",
+        "merge_slashes",
+        "upgrade_configs",
+        "drain_timeout",
+        "forward_client_cert_details",
+        "set_current_client_cert_details"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager."
        "SetCurrentClientCertDetails",
        {"subject", "cert", "chain", "dns", "uri"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter",
        {"name", "typed_config", "is_optional"}},
-      {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig",
+      {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager."
+       "UpgradeConfig",
        {"upgrade_type", "enabled"}},
       {"envoy.config.core.v3.HttpProtocolOptions",
-       {"idle_timeout", "max_headers_count", "headers_with_underscores_action"}},
+       {"idle_timeout", "max_headers_count", "headers_with_underscores_action",
+        "max_connection_duration", "max_stream_duration"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.Rds",
        {"config_source", "route_config_name"}},
-      {"envoy.config.core.v3.ConfigSource", {"ads", "resource_api_version", "initial_fetch_timeout"}},
+      {"envoy.config.core.v3.ConfigSource",
+       {"ads", "resource_api_version", "initial_fetch_timeout"}},
       {"envoy.config.core.v3.AggregatedConfigSource", {}},
       {"envoy.config.accesslog.v3.AccessLog", {"name", "typed_config", "filter"}},
   };
@@ -55,6 +75,7 @@ std::shared_ptr<const http::ConnManagerStats> makeStats(const stats::Scope& s) {
                              s.counter("downstream_cx_destroy"),
                              s.counter("downstream_cx_protocol_error"),
                              s.counter("downstream_cx_idle_timeout"),
+                             s.counter("downstream_cx_max_duration_reached"),
                              s.counter("downstream_cx_rx_bytes_total"),
                              s.counter("downstream_cx_tx_bytes_total"),
                              s.counter("downstream_rq_total"),
@@ -98,7 +119,8 @@ google::protobuf::RepeatedPtrField<HttpFilter> withEnvoyFilterDefaults(
 
 absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConnectionManager(
     const HttpConnectionManager& proto, config::TranslationContext& context) {
-  if (auto s = hcmFields().check(proto); !s.ok()) return protobuf::withContext(s, "http_connection_manager");
+  if (auto s = hcmFields().check(proto); !s.ok())
+    return protobuf::withContext(s, "http_connection_manager");
   if (proto.stat_prefix().empty()) {
     return absl::InvalidArgumentError("http_connection_manager: stat_prefix is required");
   }
@@ -120,8 +142,8 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
           HttpConnectionManager::CodecType_Name(proto.codec_type()), " (HTTP/3 is not built)"));
   }
   if (proto.has_http2_protocol_options()) {
-    if (auto s = config::translateHttp2ProtocolOptions(proto.http2_protocol_options(),
-                                                       "http_connection_manager", c->http2_settings);
+    if (auto s = config::translateHttp2ProtocolOptions(
+            proto.http2_protocol_options(), "http_connection_manager", c->http2_settings);
         !s.ok()) {
       return s;
     }
@@ -129,10 +151,12 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   if (proto.has_rds()) {
     const auto& rds = proto.rds();
     if (!rds.config_source().has_ads()) {
-      return absl::InvalidArgumentError("http_connection_manager rds: only config_source.ads is supported");
+      return absl::InvalidArgumentError(
+          "http_connection_manager rds: only config_source.ads is supported");
     }
     if (rds.route_config_name().empty()) {
-      return absl::InvalidArgumentError("http_connection_manager rds: route_config_name is required");
+      return absl::InvalidArgumentError(
+          "http_connection_manager rds: route_config_name is required");
     }
     c->rds_route_config_name = rds.route_config_name();
     c->rds_route_config_slot = routeConfigSlots().intern(c->rds_route_config_name);
@@ -142,10 +166,12 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   } else if (proto.has_route_config()) {
     auto table = route::RouteTable::create(
         proto.route_config(), {.find_per_filter_config = config::perRouteFilterConfigLookup()});
-    if (!table.ok()) return protobuf::withContext(table.status(), "http_connection_manager route_config");
+    if (!table.ok())
+      return protobuf::withContext(table.status(), "http_connection_manager route_config");
     c->route_config = *table;
     if (context.dependencies != nullptr) {
-      for (const auto& name : (*table)->clusterNames()) context.dependencies->clusters.push_back(name);
+      for (const auto& name : (*table)->clusterNames())
+        context.dependencies->clusters.push_back(name);
     }
   } else {
     return absl::InvalidArgumentError("http_connection_manager: route_config or rds is required");
@@ -169,7 +195,8 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   } restore_prefix{context, outer_http_stat_prefix};
   for (int i = 0; i < filters.size(); ++i) {
     const auto& f = filters[i];
-    std::string where = absl::StrCat("http_connection_manager http_filters[", i, "] '", f.name(), "'");
+    std::string where =
+        absl::StrCat("http_connection_manager http_filters[", i, "] '", f.name(), "'");
     if (!f.has_typed_config()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": typed_config is required"));
     }
@@ -198,7 +225,8 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
     c->filter_factories.push_back({f.name(), std::move(*factory)});
   }
   if (filters[filters.size() - 1].typed_config().type_url() != kRouterType) {
-    return absl::InvalidArgumentError("http_connection_manager: the last http filter must be the router");
+    return absl::InvalidArgumentError(
+        "http_connection_manager: the last http filter must be the router");
   }
 
   const auto& common = proto.common_http_protocol_options();
@@ -219,8 +247,16 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
           "http_connection_manager common_http_protocol_options: unknown "
           "headers_with_underscores_action");
   }
-  if (proto.has_stream_idle_timeout()) c->stream_idle_timeout = protobuf::toMilliseconds(proto.stream_idle_timeout());
-  if (proto.has_request_timeout()) c->request_timeout = protobuf::toMilliseconds(proto.request_timeout());
+  if (common.has_max_connection_duration()) {
+    c->max_connection_duration = protobuf::toMilliseconds(common.max_connection_duration());
+  }
+  if (common.has_max_stream_duration()) {
+    c->max_stream_duration = protobuf::toMilliseconds(common.max_stream_duration());
+  }
+  if (proto.has_stream_idle_timeout())
+    c->stream_idle_timeout = protobuf::toMilliseconds(proto.stream_idle_timeout());
+  if (proto.has_request_timeout())
+    c->request_timeout = protobuf::toMilliseconds(proto.request_timeout());
   if (proto.has_request_headers_timeout()) {
     c->request_headers_timeout = protobuf::toMilliseconds(proto.request_headers_timeout());
   }
@@ -228,7 +264,8 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   if (proto.has_max_request_headers_kb()) {
     c->max_request_headers_kb = proto.max_request_headers_kb().value();
     if (c->max_request_headers_kb == 0 || c->max_request_headers_kb > 8192) {
-      return absl::InvalidArgumentError("http_connection_manager: max_request_headers_kb must be 1..8192");
+      return absl::InvalidArgumentError(
+          "http_connection_manager: max_request_headers_kb must be 1..8192");
     }
   }
   if (proto.has_use_remote_address()) c->use_remote_address = proto.use_remote_address().value();
@@ -247,7 +284,8 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
       c->server_header_transformation = http::ServerHeaderTransformation::kPassThrough;
       break;
     default:
-      return absl::InvalidArgumentError("http_connection_manager: unknown server_header_transformation");
+      return absl::InvalidArgumentError(
+          "http_connection_manager: unknown server_header_transformation");
   }
   using http::ForwardClientCert;
   switch (proto.forward_client_cert_details()) {
@@ -287,7 +325,8 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
     c->upgrade_types.push_back(type);
   }
   auto loggers = accesslog::createAccessLoggers(proto.access_log());
-  if (!loggers.ok()) return protobuf::withContext(loggers.status(), "http_connection_manager access_log");
+  if (!loggers.ok())
+    return protobuf::withContext(loggers.status(), "http_connection_manager access_log");
   c->access_logs = std::move(*loggers);
   c->stats = makeStats(context.stats.scope("http", c->stat_prefix));
   c->http2_stats = std::make_shared<const http::http2::Http2CodecStats>(
