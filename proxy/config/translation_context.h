@@ -13,6 +13,9 @@ class Struct;
 namespace meshproxy::tls {
 class SecretManager;
 }
+namespace envoy::config::trace::v3 {
+class Tracing_Http;
+}
 
 namespace meshproxy::config {
 
@@ -39,6 +42,13 @@ struct TranslationContext {
   // Set while translating a listener: its traffic_direction (envoy.config.core.v3
   // .TrafficDirection: 0 unspecified, 1 INBOUND, 2 OUTBOUND).
   int traffic_direction = 0;
+  // The bootstrap's tracing.http (the provider of connection managers whose `tracing` names
+  // none); null: none. And who this proxy is, for the spans' node_id / zone tags and Zipkin's
+  // localEndpoint.serviceName.
+  const envoy::config::trace::v3::Tracing_Http* bootstrap_tracing = nullptr;
+  std::string node_id;
+  std::string node_cluster;
+  std::string node_zone;
 };
 
 }  // namespace meshproxy::config

@@ -17,6 +17,7 @@
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
+#include "proxy/tracing/http_tracer.h"
 
 namespace meshproxy::http {
 
@@ -104,6 +105,8 @@ struct ConnManagerConfig {
   // Told of every finished request after the access logs (native istio.stats).
   std::vector<std::shared_ptr<const accesslog::StreamObserver>> stream_observers;
   std::shared_ptr<const ConnManagerStats> stats;
+  // `tracing`; null when not configured (then a request pays one null check for tracing).
+  std::shared_ptr<const tracing::HttpTracer> tracer;
 };
 
 }  // namespace meshproxy::http

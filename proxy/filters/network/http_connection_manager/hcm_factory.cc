@@ -5,6 +5,7 @@
 #include "proxy/accesslog/access_log_config.h"
 #include "proxy/config/extension_registry.h"
 #include "proxy/config/http2_options_translator.h"
+#include "proxy/filters/network/http_connection_manager/hcm_tracing.h"
 #include "proxy/http/conn_manager.h"
 #include "proxy/istio/istio_stats_observer.h"
 #include "proxy/protobuf/proto_util.h"
@@ -28,7 +29,7 @@ const protobuf::SupportedFields& hcmFields() {
         "use_remote_address", "xff_num_trusted_hops", "generate_request_id",
         "preserve_external_request_id", "access_log", "server_name", "server_header_transformation",
         "normalize_path", "merge_slashes", "upgrade_configs", "drain_timeout",
-        "forward_client_cert_details", "set_current_client_cert_details"}},
+        "forward_client_cert_details", "set_current_client_cert_details", "tracing*"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager."
        "SetCurrentClientCertDetails",
        {"subject", "cert", "chain", "dns", "uri"}},
@@ -262,6 +263,11 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   auto loggers = accesslog::createAccessLoggers(proto.access_log());
   if (!loggers.ok()) return protobuf::withContext(loggers.status(), "http_connection_manager access_log");
   c->access_logs = std::move(*loggers);
+  if (proto.has_tracing()) {
+    auto tracer = translateHcmTracer(proto.tracing(), context);
+    if (!tracer.ok()) return protobuf::withContext(tracer.status(), "http_connection_manager tracing");
+    c->tracer = std::move(*tracer);
+  }
   c->stats = makeStats(context.stats.scope("http", c->stat_prefix));
   c->http2_stats = std::make_shared<const http::http2::Http2CodecStats>(
       http::http2::Http2CodecStats::create(context.stats.scope("http", c->stat_prefix)));
