@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <iterator>
 
 #include "absl/strings/str_split.h"
@@ -58,6 +59,7 @@ constexpr std::array kOperators = {
                  CommandOperator::kDownstreamDirectRemoteAddressWithoutPort, Args::kNone},
     OperatorSpec{"REQUESTED_SERVER_NAME", CommandOperator::kRequestedServerName, Args::kNone},
     OperatorSpec{"ROUTE_NAME", CommandOperator::kRouteName, Args::kNone},
+    OperatorSpec{"TRACE_ID", CommandOperator::kTraceId, Args::kNone},
     OperatorSpec{"DOWNSTREAM_PEER_URI_SAN", CommandOperator::kDownstreamPeerUriSan, Args::kNone},
     OperatorSpec{"UPSTREAM_PEER_URI_SAN", CommandOperator::kUpstreamPeerUriSan, Args::kNone},
     OperatorSpec{"HOSTNAME", CommandOperator::kHostname, Args::kNone},
@@ -313,6 +315,19 @@ bool Command::appendUntruncated(const StreamInfo& info, std::string& out, bool* 
       return appendView(info.requested_server_name, out);
     case CommandOperator::kRouteName:
       return appendView(info.route_name, out);
+    case CommandOperator::kTraceId: {
+      if (info.trace_id_high == 0 && info.trace_id_low == 0) return false;
+      // 32 hex digits, or 16 for a 64-bit (B3) trace id, as the tracer writes it.
+      char buf[33];
+      int n = info.trace_id_high != 0
+                  ? std::snprintf(buf, sizeof(buf), "%016llx%016llx",
+                                  static_cast<unsigned long long>(info.trace_id_high),
+                                  static_cast<unsigned long long>(info.trace_id_low))
+                  : std::snprintf(buf, sizeof(buf), "%016llx",
+                                  static_cast<unsigned long long>(info.trace_id_low));
+      out.append(buf, static_cast<size_t>(n));
+      return true;
+    }
     case CommandOperator::kDownstreamPeerUriSan:
       return appendView(info.downstream_peer_uri_san, out);
     case CommandOperator::kUpstreamPeerUriSan:

@@ -43,6 +43,7 @@ enum class CommandOperator : uint8_t {
   kDownstreamDirectRemoteAddressWithoutPort,
   kRequestedServerName,
   kRouteName,
+  kTraceId,  // the request's trace id in hex ("-" when it was not traced)
   kDownstreamPeerUriSan,
   kUpstreamPeerUriSan,
   kHostname,

@@ -9,6 +9,10 @@
 #include "proxy/accesslog/header_lookup.h"
 #include "proxy/accesslog/response_flags.h"
 
+namespace meshproxy::tracing {
+class StreamTrace;
+}
+
 namespace meshproxy::accesslog {
 
 // The upstream host a stream went to, as logs read it (upstream::Host implements it; this
@@ -80,6 +84,13 @@ struct StreamInfo {
   const HeaderLookup* request_headers = nullptr;
   const HeaderLookup* response_headers = nullptr;
   const HeaderLookup* response_trailers = nullptr;
+
+  // The request's trace (the connection manager configures `tracing` and made a span): its id
+  // for %TRACE_ID% (0/0: none), and the stream's tracing state, through which the router
+  // starts the upstream span. The stream owns it; null when not traced.
+  uint64_t trace_id_high = 0;
+  uint64_t trace_id_low = 0;
+  tracing::StreamTrace* trace = nullptr;
 
   // Set by filters for each other and for %DYNAMIC_METADATA()%; allocates only when used.
   DynamicMetadata dynamic_metadata;

@@ -12,6 +12,7 @@
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/runtime/loader.h"
+#include "proxy/tracing/tracing_config_translator.h"
 
 namespace meshproxy::config {
 namespace {
@@ -20,7 +21,9 @@ const protobuf::SupportedFields& bootstrapFields() {
   static const protobuf::SupportedFields fields = [] {
     protobuf::SupportedFields f = {
         {"envoy.config.bootstrap.v3.Bootstrap",
-         {"node", "static_resources", "admin", "dynamic_resources", "layered_runtime"}},
+         {"node", "static_resources", "admin", "dynamic_resources", "layered_runtime", "tracing"}},
+        // tracing.http: checked field by field by translateTracingProvider.
+        {"envoy.config.trace.v3.Tracing", {"http*"}},
         {"envoy.config.bootstrap.v3.Bootstrap.DynamicResources",
          {"lds_config", "cds_config", "ads_config"}},
         // user_agent_*: replaced by meshproxy's own before the node is sent, as Envoy replaces
@@ -74,6 +77,11 @@ absl::StatusOr<Bootstrap> fromJson(const std::string& json) {
   // Layer names, value types: checked here so that validate mode reports them too.
   if (auto loader = runtime::Loader::create(b.proto); !loader.ok()) {
     return protobuf::withContext(loader.status(), "bootstrap");
+  }
+  if (b.proto.tracing().has_http()) {
+    if (auto t = tracing::translateTracingProvider(b.proto.tracing().http()); !t.ok()) {
+      return protobuf::withContext(t.status(), "bootstrap tracing.http");
+    }
   }
   auto settings = translateBootstrapSections(b.proto);
   if (!settings.ok()) return protobuf::withContext(settings.status(), "bootstrap");

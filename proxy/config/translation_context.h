@@ -14,6 +14,9 @@ class Struct;
 namespace meshproxy::tls {
 class SecretManager;
 }
+namespace envoy::config::trace::v3 {
+class Tracing_Http;
+}
 
 namespace meshproxy::config {
 
@@ -45,6 +48,13 @@ struct TranslationContext {
   std::string_view http_stat_prefix;
   // ... and the name of the HTTP filter being translated (its key in typed_per_filter_config).
   std::string_view http_filter_name;
+  // The bootstrap's tracing.http (the provider of connection managers whose `tracing` names
+  // none); null: none. And who this proxy is, for the spans' node_id / zone tags and Zipkin's
+  // localEndpoint.serviceName.
+  const envoy::config::trace::v3::Tracing_Http* bootstrap_tracing = nullptr;
+  std::string node_id;
+  std::string node_cluster;
+  std::string node_zone;
 };
 
 }  // namespace meshproxy::config

@@ -16,6 +16,9 @@ class WorkerRouteTables;
 namespace network {
 class ListenerIndex;
 }
+namespace tracing {
+class SpanSinks;
+}
 
 // What code running on a worker can reach: its loop, its clusters, its random source.
 // Everything here belongs to one thread.
@@ -31,6 +34,8 @@ struct WorkerContext {
   // Requests out of the worker, for filters that call other services (remote JWKS,
   // ext_authz, rate limit services): upstream/async_http_client.h.
   upstream::AsyncHttpClient* http_client = nullptr;
+  // Finished spans of traced requests go here (upstream/worker_span_sinks.h).
+  tracing::SpanSinks* span_sinks = nullptr;
 };
 
 }  // namespace meshproxy

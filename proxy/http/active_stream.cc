@@ -13,6 +13,7 @@
 #include "proxy/http/local_reply.h"
 #include "proxy/http/path_utility.h"
 #include "proxy/http/request_id.h"
+#include "proxy/http/trace_header_map.h"
 #include "proxy/network/connection.h"
 
 namespace meshproxy::http {
@@ -370,7 +371,27 @@ bool ActiveStream::prepareRequest() {
   if (config_.generate_request_id && !h.has("x-request-id")) {
     h.addLowercase("x-request-id", generateRequestId(manager_.worker().random));
   }
+  if (config_.tracer != nullptr) startTracing(h);
   return true;
+}
+
+// Envoy traces after routing (the route's tracing overrides and decorator apply).
+void ActiveStream::startTracing(HeaderMap& h) {
+  trace_ = std::make_unique<tracing::StreamTrace>(*config_.tracer);
+  const Route* r = route();
+  tracing::RequestTraceInputs in{.host = h.authority()};
+  if (r != nullptr) {
+    in.route = r->tracing();
+    in.decorator_operation = r->decoratorOperation();
+    in.decorator_propagate = r->decoratorPropagate();
+  }
+  TraceHeaderMap headers(h);
+  trace_->onRequestHeaders(headers, in, info_.start_time, manager_.worker().random);
+  if (const tracing::Span* span = trace_->span(); span != nullptr) {
+    info_.trace_id_high = span->trace_id.high;
+    info_.trace_id_low = span->trace_id.low;
+    info_.trace = trace_.get();
+  }
 }
 
 void ActiveStream::decodeData(Buffer& data, bool end_stream) {
@@ -576,6 +597,11 @@ void ActiveStream::finishStream() {
       std::chrono::duration_cast<std::chrono::milliseconds>(*info_.request_complete).count()));
   for (const auto& logger : config_.access_logs) logger->log(info_);
   for (const auto& observer : config_.stream_observers) observer->onStreamComplete(info_);
+  if (trace_ != nullptr) {
+    info_.trace = nullptr;
+    trace_->finish(info_, std::chrono::system_clock::now(), manager_.worker().span_sinks);
+    trace_.reset();
+  }
   manager_.onStreamFinished(*this);
 }
 

@@ -13,6 +13,7 @@
 #include "proxy/http/conn_manager_config.h"
 #include "proxy/http/filter.h"
 #include "proxy/http/filter_manager.h"
+#include "proxy/tracing/stream_trace.h"
 
 namespace meshproxy::http {
 
@@ -79,6 +80,7 @@ class ActiveStream : public RequestDecoder,
   void onRequestTimeout();
   void onRequestHeadersTimeout();
   void onRequestComplete();
+  void startTracing(HeaderMap& headers);
   void maybeEndStream();
   void finishStream();
 
@@ -104,6 +106,8 @@ class ActiveStream : public RequestDecoder,
   const RouteConfig* route_table_ = nullptr;
   RouteTablesPin route_tables_pin_;
   std::string downstream_remote_address_;
+  // Only when the connection manager configures `tracing`.
+  std::unique_ptr<tracing::StreamTrace> trace_;
   bool finished_ = false;
   bool upgrade_ = false;
   // The codec reset the stream (or we did): it must not be called again.

@@ -19,6 +19,7 @@
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
+#include "proxy/tracing/http_tracer.h"
 
 namespace meshproxy::http {
 
@@ -117,6 +118,8 @@ struct ConnManagerConfig {
   std::shared_ptr<const ConnManagerStats> stats;
   // http1.* (shared by every HCM, as in Envoy); may be null in tests.
   std::shared_ptr<const http1::Http1CodecStats> http1_stats;
+  // `tracing`; null when not configured (then a request pays one null check for tracing).
+  std::shared_ptr<const tracing::HttpTracer> tracer;
 };
 
 }  // namespace meshproxy::http

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "proxy/core/event_loop.h"
 #include "proxy/http/header_map.h"
+#include "proxy/tracing/http_tracing_config.h"
 
 namespace google::protobuf {
 class Any;
@@ -84,6 +85,11 @@ class Route {
     (void)filter_name;
     return false;
   }
+  // The route's `tracing` overrides (sampling, custom tags); nullptr when it has none.
+  virtual const tracing::RouteTracingConfig* tracing() const { return nullptr; }
+  // decorator.operation (empty: no decorator) and decorator.propagate.
+  virtual std::string_view decoratorOperation() const { return {}; }
+  virtual bool decoratorPropagate() const { return true; }
 };
 
 // A route configuration (inline, or delivered by RDS), matched once per request.

@@ -43,6 +43,15 @@ class Route : public http::Route {
   const http::RouteSpecificFilterConfig* mostSpecificPerFilterConfig(
       std::string_view filter_name, uint64_t random) const override;
   bool filterDisabled(std::string_view filter_name) const override;
+  const tracing::RouteTracingConfig* tracing() const override { return tracing_.get(); }
+  std::string_view decoratorOperation() const override { return decorator_operation_; }
+  bool decoratorPropagate() const override { return decorator_propagate_; }
+  void setTracing(std::shared_ptr<const tracing::RouteTracingConfig> tracing,
+                  std::string decorator_operation, bool decorator_propagate) {
+    tracing_ = std::move(tracing);
+    decorator_operation_ = std::move(decorator_operation);
+    decorator_propagate_ = decorator_propagate;
+  }
   const PerFilterConfigs& perFilterConfigs() const { return per_filter_configs_; }
   void setPerFilterConfigs(PerFilterConfigs configs) { per_filter_configs_ = std::move(configs); }
   const VirtualHost& virtualHost() const { return *virtual_host_; }
@@ -129,6 +138,10 @@ class Route : public http::Route {
   HeaderMutations request_mutations_;
   HeaderMutations response_mutations_;
   PerFilterConfigs per_filter_configs_;
+  // `tracing` and `decorator`; shared so the Route stays cheap to move.
+  std::shared_ptr<const tracing::RouteTracingConfig> tracing_;
+  std::string decorator_operation_;
+  bool decorator_propagate_ = true;
 };
 
 }  // namespace meshproxy::route

@@ -10,6 +10,7 @@
 #include "proxy/core/ascii_case.h"
 #include "proxy/http/header_validation.h"
 #include "proxy/protobuf/proto_util.h"
+#include "proxy/tracing/tracing_config_translator.h"
 
 namespace meshproxy::route {
 
@@ -139,6 +140,19 @@ absl::StatusOr<Route> translateRoute(const envoy::config::route::v3::Route& prot
   Route route(virtual_host, proto.name(), std::move(*match), std::move(*action),
               std::move(*request), std::move(*response));
   route.setPerFilterConfigs(*std::move(per_filter));
+  if (proto.has_tracing() || proto.has_decorator()) {
+    std::shared_ptr<const tracing::RouteTracingConfig> route_tracing;
+    if (proto.has_tracing()) {
+      auto t = tracing::translateRouteTracing(proto.tracing());
+      if (!t.ok()) return protobuf::withContext(t.status(), "tracing");
+      route_tracing = std::make_shared<const tracing::RouteTracingConfig>(std::move(*t));
+    }
+    if (proto.has_decorator() && proto.decorator().operation().empty()) {
+      return absl::InvalidArgumentError("decorator.operation must not be empty");
+    }
+    route.setTracing(std::move(route_tracing), proto.decorator().operation(),
+                     !proto.decorator().has_propagate() || proto.decorator().propagate().value());
+  }
   return route;
 }
 

@@ -172,7 +172,11 @@ absl::Status Server::initialize() {
       config::TranslationContext{.stats = stats_,
                                  .concurrency = options_.concurrency,
                                  .secrets = secrets_.get(),
-                                 .node_metadata = &bootstrap_.proto.node().metadata()},
+                                 .node_metadata = &bootstrap_.proto.node().metadata(),
+.bootstrap_tracing = bootstrap_.proto.tracing().has_http() ? &bootstrap_.proto.tracing().http() : nullptr,
+.node_id = bootstrap_.proto.node().id(),
+.node_cluster = bootstrap_.proto.node().cluster(),
+.node_zone = bootstrap_.proto.node().locality().zone()},
       *listener_manager_,
       [this](std::shared_ptr<const config::Snapshot> s) { publish(std::move(s)); },
       std::chrono::seconds(options_.drain_time_s));

@@ -63,7 +63,11 @@ absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
   config::TranslationContext context{.stats = stats,
                                      .concurrency = options.concurrency,
                                      .secrets = &secrets,
-                                     .node_metadata = &bootstrap->proto.node().metadata()};
+                                     .node_metadata = &bootstrap->proto.node().metadata(),
+.bootstrap_tracing = bootstrap->proto.tracing().has_http() ? &bootstrap->proto.tracing().http() : nullptr,
+.node_id = bootstrap->proto.node().id(),
+.node_cluster = bootstrap->proto.node().cluster(),
+.node_zone = bootstrap->proto.node().locality().zone()};
   // The config sources are read and checked as in serve (each TLS context's sds_config
   // against them), resolved below; nothing connects and no file is read.
   NoUpdates no_updates;

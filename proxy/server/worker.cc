@@ -14,9 +14,11 @@ Worker::Worker(uint32_t index, std::chrono::milliseconds drain_time)
       random_(std::random_device{}()),
       clusters_(loop_, index_, random_(), random_),
       http_client_(clusters_),
+      span_sinks_(loop_, http_client_),
       context_{loop_, index_, clusters_, random_} {
   context_.listener_index = this;
   context_.http_client = &http_client_;
+  context_.span_sinks = &span_sinks_;
 }
 
 Worker::~Worker() { shutdown(); }
@@ -41,6 +43,8 @@ void Worker::run() {
   by_address_.clear();
   listeners_.clear();
   draining_.clear();
+  // Export queues close their flush timers on this thread and drop what they hold.
+  span_sinks_.clear();
   http_client_.cancelAll();
   clusters_.update({});
   snapshot_.reset();

@@ -17,6 +17,7 @@
 #include "proxy/runtime/snapshot.h"
 #include "proxy/upstream/async_http_client.h"
 #include "proxy/upstream/cluster_manager.h"
+#include "proxy/upstream/worker_span_sinks.h"
 
 namespace meshproxy::server {
 
@@ -64,6 +65,7 @@ class Worker : private network::ListenerIndex, private http::WorkerRouteTables::
   std::mt19937_64 random_;
   upstream::WorkerClusterManager clusters_;
   upstream::AsyncHttpClient http_client_;
+  upstream::WorkerSpanSinks span_sinks_;
   WorkerContext context_;
   // Loop-thread state.
   config::SnapshotSharedPtr snapshot_;

@@ -52,7 +52,7 @@ static_resources:
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: ingress
-          tracing: {}
+          path_with_escaped_slashes_action: UNESCAPE_AND_REDIRECT
           route_config:
             virtual_hosts:
             - name: all
@@ -98,7 +98,7 @@ TEST(PrintUnsupportedTest, ListsEveryBlockerAtOnce) {
   EXPECT_THAT(out, HasSubstr("unsupported field: static_resources.listeners[0].tcp_backlog_size "
                              "(envoy.config.listener.v3.Listener.tcp_backlog_size)\n"));
   const std::string hcm = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config";
-  EXPECT_THAT(out, HasSubstr("unsupported field: " + hcm + ".tracing ("));
+  EXPECT_THAT(out, HasSubstr("unsupported field: " + hcm + ".path_with_escaped_slashes_action ("));
   EXPECT_THAT(out, HasSubstr("unsupported field: " + hcm +
                              ".route_config.virtual_hosts[0].routes[0].match.grpc ("));
   EXPECT_THAT(out, HasSubstr("unsupported field: " + hcm +

@@ -287,3 +287,29 @@ TEST_F(FormatterTest, SyntaxErrors) {
 
 }  // namespace
 }  // namespace meshproxy::accesslog
+
+namespace meshproxy::accesslog {
+namespace {
+
+// %TRACE_ID%: the traced request's id, 32 hex digits (16 for a 64-bit B3 id); "-" untraced.
+TEST(TraceIdOperatorTest, PrintsTheTraceIdOrADash) {
+  auto formatter = Formatter::create("%TRACE_ID%");
+  ASSERT_TRUE(formatter.ok()) << formatter.status();
+  StreamInfo info;
+  std::string out;
+  formatter->format(info, out);
+  EXPECT_EQ(out, "-");
+  info.trace_id_high = 0x0af7651916cd43ddu;
+  info.trace_id_low = 0x8448eb211c80319cu;
+  out.clear();
+  formatter->format(info, out);
+  EXPECT_EQ(out, "0af7651916cd43dd8448eb211c80319c");
+  info.trace_id_high = 0;
+  info.trace_id_low = 0x463ac35c9f6413adu;
+  out.clear();
+  formatter->format(info, out);
+  EXPECT_EQ(out, "463ac35c9f6413ad");
+}
+
+}  // namespace
+}  // namespace meshproxy::accesslog

@@ -5,9 +5,11 @@
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/core/log.h"
 #include "proxy/core/worker_context.h"
+#include "proxy/http/trace_header_map.h"
 #include "proxy/network/connection.h"
 #include "proxy/route/route.h"
 #include "proxy/route/virtual_host.h"
+#include "proxy/tracing/stream_trace.h"
 
 namespace meshproxy::filters::router {
 
@@ -143,6 +145,12 @@ FilterHeadersStatus RouterFilter::decodeHeaders(http::HeaderMap& headers, bool e
   route_->finalizeRequestHeaders(headers, info, weighted_cluster_);
   if (action->auto_host_rewrite) headers.set(http::headers::kAuthority, host->host().hostname());
   setUpPolicies(*action, headers);
+  if (info.trace != nullptr) {
+    // spawn_upstream_span: the upstream request carries the router's CLIENT span.
+    http::TraceHeaderMap trace_headers(headers);
+    info.trace->onUpstreamRequest(trace_headers, config.name, std::chrono::system_clock::now(),
+                                  callbacks_->worker().random);
+  }
   callbacks_->addDownstreamWatermarkCallbacks(downstream_watermarks_);
 
   // The cluster's protocol options choose HTTP/1.1 or HTTP/2 (or the downstream's).

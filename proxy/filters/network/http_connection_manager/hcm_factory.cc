@@ -5,6 +5,7 @@
 #include "proxy/accesslog/access_log_config.h"
 #include "proxy/config/extension_registry.h"
 #include "proxy/config/http2_options_translator.h"
+#include "proxy/filters/network/http_connection_manager/hcm_tracing.h"
 #include "proxy/http/conn_manager.h"
 #include "proxy/istio/istio_stats_observer.h"
 #include "proxy/protobuf/proto_util.h"
@@ -30,23 +31,11 @@ const protobuf::SupportedFields& hcmFields() {
         "http_filters",
         "common_http_protocol_options",
         "http2_protocol_options*",
-        "stream_idle_timeout",
-        "request_timeout",
-        "request_headers_timeout",
-        "max_request_headers_kb",
-        "use_remote_address",
-        "xff_num_trusted_hops",
-        "generate_request_id",
-        "preserve_external_request_id",
-        "access_log",
-        "server_name",
-        "server_header_transformation",
-        "normalize_path",
-        "merge_slashes",
-        "upgrade_configs",
-        "drain_timeout",
-        "forward_client_cert_details",
-        "set_current_client_cert_details"}},
+        "stream_idle_timeout", "request_timeout", "request_headers_timeout", "max_request_headers_kb",
+        "use_remote_address", "xff_num_trusted_hops", "generate_request_id",
+        "preserve_external_request_id", "access_log", "server_name", "server_header_transformation",
+        "normalize_path", "merge_slashes", "upgrade_configs", "drain_timeout",
+        "forward_client_cert_details", "set_current_client_cert_details", "tracing*"}},
       {"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager."
        "SetCurrentClientCertDetails",
        {"subject", "cert", "chain", "dns", "uri"}},
@@ -328,6 +317,11 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   if (!loggers.ok())
     return protobuf::withContext(loggers.status(), "http_connection_manager access_log");
   c->access_logs = std::move(*loggers);
+  if (proto.has_tracing()) {
+    auto tracer = translateHcmTracer(proto.tracing(), context);
+    if (!tracer.ok()) return protobuf::withContext(tracer.status(), "http_connection_manager tracing");
+    c->tracer = std::move(*tracer);
+  }
   c->stats = makeStats(context.stats.scope("http", c->stat_prefix));
   c->http2_stats = std::make_shared<const http::http2::Http2CodecStats>(
       http::http2::Http2CodecStats::create(context.stats.scope("http", c->stat_prefix)));
