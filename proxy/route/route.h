@@ -8,6 +8,7 @@
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/http/header_map.h"
 #include "proxy/http/route_config.h"
+#include "proxy/protobuf/metadata.h"
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/per_filter_config.h"
 #include "proxy/route/redirect.h"
@@ -34,6 +35,8 @@ class Route : public http::Route {
   Route& operator=(Route&&) noexcept = default;
 
   const std::string& name() const override { return name_; }
+  const envoy::config::core::v3::Metadata* metadata() const override { return metadata_.get(); }
+  void setMetadata(protobuf::MetadataSharedPtr metadata) { metadata_ = std::move(metadata); }
   std::optional<std::chrono::milliseconds> idleTimeout() const override;
   std::chrono::milliseconds maxStreamDuration() const override {
     const RouteAction* action = routeAction();
@@ -128,6 +131,7 @@ class Route : public http::Route {
   HeaderMutations request_mutations_;
   HeaderMutations response_mutations_;
   PerFilterConfigs per_filter_configs_;
+  protobuf::MetadataSharedPtr metadata_;
 };
 
 }  // namespace meshproxy::route

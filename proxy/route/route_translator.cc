@@ -139,6 +139,7 @@ absl::StatusOr<Route> translateRoute(const envoy::config::route::v3::Route& prot
   Route route(virtual_host, proto.name(), std::move(*match), std::move(*action),
               std::move(*request), std::move(*response));
   route.setPerFilterConfigs(*std::move(per_filter));
+  route.setMetadata(protobuf::keepMetadata(proto.metadata()));
   return route;
 }
 
