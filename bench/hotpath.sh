@@ -8,7 +8,9 @@
 #   bench/hotpath.sh [BINARY ...]      (default: build/bin/meshproxy)
 #
 # Environment: CONNS=50 (wrk connections), SECONDS_ALLOC=5, SECONDS_CALLGRIND=8, NO_CALLGRIND=1
-# (skip the instruction count). Setup per binary: nginx origin (1 worker, `return 200` with a
+# (skip the instruction count), KEEP_CALLGRIND=DIR (keep each binary's measured callgrind dump), CACHE_SIM=1 (callgrind's cache simulation: also L1 instruction
+# and data misses and last-level misses per request; valgrind's model of this machine's caches,
+# one thread at a time, so it shows working-set growth, not sharing between cores). Setup per binary: nginx origin (1 worker, `return 200` with a
 # 100-byte body), meshproxy --concurrency 1 with an HTTP connection manager and one STATIC
 # cluster, wrk -t1 -c$CONNS; a 2 s warm-up before counting. Prints one markdown table row per
 # binary. Only processes started here are stopped (by PID).
@@ -113,8 +115,14 @@ wrk_requests() {
   wrk -t1 -c"$CONNS" -d"$1"s "http://127.0.0.1:$P_MESH/" | awk '/requests in/ {print $1}'
 }
 
-echo "| binary | allocations / request | instructions / request (userland, callgrind) |"
-echo "|---|---:|---:|"
+CACHE_SIM="${CACHE_SIM:-0}"
+if [[ "$CACHE_SIM" == 1 ]]; then
+  echo "| binary | allocations / request | instructions / request (userland, callgrind) | I1 misses | D1 misses (r+w) | LL misses (i+d) |"
+  echo "|---|---:|---:|---:|---:|---:|"
+else
+  echo "| binary | allocations / request | instructions / request (userland, callgrind) |"
+  echo "|---|---:|---:|"
+fi
 for bin in "${BINARIES[@]}"; do
   [[ -x "$bin" ]] || { echo "not executable: $bin" >&2; exit 1; }
   # Allocations: SIGWINCH makes the preloaded counter print its totals (meshproxy handles
@@ -132,17 +140,33 @@ for bin in "${BINARIES[@]}"; do
   if [[ "${NO_CALLGRIND:-0}" != 1 ]]; then
     out="$TMP/callgrind.out"
     rm -f "$out"*
-    start_mesh "$TMP/callgrind.log" valgrind --tool=callgrind \
+    cache_flag=()
+    [[ "$CACHE_SIM" == 1 ]] && cache_flag=(--cache-sim=yes)
+    WAIT_BODY_TRIES=900 start_mesh "$TMP/callgrind.log" valgrind --tool=callgrind "${cache_flag[@]}" \
       --callgrind-out-file="$out" "$bin"
     wrk_requests 2 >/dev/null
     callgrind_control -z "$PID_MESH" >/dev/null 2>&1   # zero the counts of start-up and warm-up
     requests=$(wrk_requests "$SECONDS_CALLGRIND")
     callgrind_control -d "$PID_MESH" >/dev/null 2>&1
     stop_mesh
+    # KEEP_CALLGRIND=DIR keeps the measured dump for callgrind_annotate (one file per binary).
+    if [[ -n "${KEEP_CALLGRIND:-}" ]]; then
+      mkdir -p "$KEEP_CALLGRIND"
+      cp "$out.1" "$KEEP_CALLGRIND/callgrind.$(basename "$bin").$requests"
+    fi
     # The dump taken right after the measured run (the final dump at exit holds the shutdown).
     total=$(awk '/^summary:/ {s += $2} END {print s + 0}' "$out.1")
     instr=$(awk -v t="$total" -v n="$requests" 'BEGIN {
       if (n > 0) printf "%.1f k (%d requests)", t / n / 1000, n; else print "n/a" }')
+    if [[ "$CACHE_SIM" == 1 ]]; then
+      # events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw; summary lines hold them in that order.
+      misses=$(awk -v n="$requests" '/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
+        /^summary:/ { for (e in col) s[e] += $col[e] }
+        END { if (n > 0) printf "%.1f | %.1f | %.2f", s["I1mr"] / n,
+              (s["D1mr"] + s["D1mw"]) / n, (s["ILmr"] + s["DLmr"] + s["DLmw"]) / n;
+              else print "n/a | n/a | n/a" }' "$out.1")
+      instr="$instr | $misses"
+    fi
   fi
   echo "| \`$bin\` | $allocs | $instr |"
 done

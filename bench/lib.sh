@@ -102,13 +102,14 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 wait_body() {
   local port=$1 pid=$2 what=$3 url=${4:-http://127.0.0.1:$1/} i got
   shift $(($# < 4 ? $# : 4))
-  for i in $(seq 100); do
+  # WAIT_BODY_TRIES: 0.1 s tries (more for a binary under valgrind).
+  for i in $(seq "${WAIT_BODY_TRIES:-100}"); do
     kill -0 "$pid" 2>/dev/null || { log "$what (pid $pid) exited during start-up"; return 1; }
     got="$(curl -s -m 1 "$@" "$url" 2>/dev/null || true)"
     if [[ "$got" == "${BODY%$'\n'}" ]]; then return 0; fi
     sleep 0.1
   done
-  log "$what on port $port did not serve the 100-byte body within 10 s"
+  log "$what on port $port did not serve the 100-byte body within $((${WAIT_BODY_TRIES:-100} / 10)) s"
   return 1
 }
 

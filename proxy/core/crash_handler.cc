@@ -17,6 +17,8 @@ void onFatalSignal(int signum, siginfo_t*, void*) {
   (void)!write(STDERR_FILENO, header, sizeof(header) - 1);
   (void)!write(STDERR_FILENO, name, strlen(name));
   (void)!write(STDERR_FILENO, " ***\n", 5);
+  // Frames of meshproxy itself print as `meshproxy(+0xOFFSET)` (the binary exports no symbols:
+  // see proxy/CMakeLists.txt); `addr2line -f -C -e meshproxy 0xOFFSET` names them.
   void* frames[64];
   int n = backtrace(frames, 64);
   backtrace_symbols_fd(frames, n, STDERR_FILENO);
