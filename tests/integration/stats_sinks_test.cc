@@ -56,7 +56,7 @@ class StatsdReceiver {
       ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
       if (n <= 0) continue;
       ++datagrams_;
-      for (auto line : absl::StrSplit(std::string_view(buf, n), '\n')) {
+      for (auto line : absl::StrSplit(absl::string_view(buf, static_cast<size_t>(n)), '\n')) {
         lines_.emplace_back(line);
       }
     }
