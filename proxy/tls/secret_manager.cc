@@ -203,6 +203,8 @@ absl::Status SecretManager::checkSdsSources(const TlsContextConfig& config) cons
     auto it = config.sds_sources.find(name);
     const envoy::config::core::v3::ConfigSource* source =
         it == config.sds_sources.end() ? nullptr : &it->second;
+    // A static_resources secret named without an sds_config source comes from no source.
+    if (source == nullptr && isStatic(name)) continue;
     for (const auto& provider : liveProviders()) {
       if (!provider->usesSecret(name)) continue;
       const auto& other = provider->config().sds_sources;
