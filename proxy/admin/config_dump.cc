@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "envoy/config/core/v3/base.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
 #include "proxy/core/json.h"
 #include "proxy/core/strings.h"
@@ -53,6 +54,30 @@ envoy::extensions::transport_sockets::tls::v3::Secret redacted(
   return secret;
 }
 
+// Private keys and passwords in plain (non-Any) fields of `message`, e.g. the bootstrap's
+// static_resources.secrets, become "[redacted]" as in the SecretsConfigDump.
+void redactKeys(google::protobuf::Message& message) {
+  const auto* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const auto* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const bool secret_source =
+        field->message_type()->full_name() == "envoy.config.core.v3.DataSource" &&
+        (field->name() == "private_key" || field->name() == "password");
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        redactKeys(*reflection->MutableRepeatedMessage(&message, field, i));
+      }
+    } else if (secret_source) {
+      redact(static_cast<envoy::config::core::v3::DataSource&>(
+          *reflection->MutableMessage(&message, field)));
+    } else {
+      redactKeys(*reflection->MutableMessage(&message, field));
+    }
+  }
+}
+
 template <typename T, typename F>
 void appendList(std::string& out, const std::vector<T>& items, F render) {
   out += "[";
@@ -85,7 +110,13 @@ std::string renderConfigDump(const ConfigDumpSections& d) {
   std::string out = "{\"configs\":[";
   absl::StrAppend(
       &out, "{\"@type\":\"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump\",\"bootstrap\":",
-      protobuf::messageToJson(*d.bootstrap), "}");
+      [&] {
+        std::unique_ptr<google::protobuf::Message> bootstrap(d.bootstrap->New());
+        bootstrap->CopyFrom(*d.bootstrap);
+        redactKeys(*bootstrap);
+        return protobuf::messageToJson(*bootstrap);
+      }(),
+      "}");
   absl::StrAppend(&out, ",{\"@type\":\"type.googleapis.com/envoy.admin.v3.ClustersConfigDump\"");
   if (d.clusters_version)
     absl::StrAppend(&out, ",\"version_info\":", jsonString(*d.clusters_version));

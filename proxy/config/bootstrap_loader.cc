@@ -33,7 +33,9 @@ const protobuf::SupportedFields& bootstrapFields() {
           "user_agent_build_version"}},
         {"envoy.config.core.v3.BuildVersion", {"version", "metadata"}},
         {"envoy.type.v3.SemanticVersion", {"major_number", "minor_number", "patch"}},
-        {"envoy.config.bootstrap.v3.Bootstrap.StaticResources", {"listeners*", "clusters*"}},
+        // secrets: SecretManager::addStaticSecrets checks each Secret (validateSecret).
+        {"envoy.config.bootstrap.v3.Bootstrap.StaticResources",
+         {"listeners*", "clusters*", "secrets*"}},
         {"envoy.config.bootstrap.v3.Admin", {"address"}},
         // runtime::Loader reads the layers; disk_layer and rtds_layer are not implemented.
         {"envoy.config.bootstrap.v3.LayeredRuntime", {"layers"}},

@@ -58,6 +58,9 @@ absl::StatusOr<BootstrapSettings> translateBootstrapSections(const Bootstrap& bo
   auto stats_names = translateStatsConfig(bootstrap);
   if (!stats_names.ok()) return stats_names.status();
   settings.stats_names = std::move(*stats_names);
+  auto sinks = translateStatsSinks(bootstrap);
+  if (!sinks.ok()) return sinks.status();
+  settings.stats_sinks = std::move(*sinks);
   if (bootstrap.has_overload_manager()) {
     auto overload = translateOverloadManager(bootstrap.overload_manager());
     if (!overload.ok()) return overload.status();
@@ -107,6 +110,7 @@ const protobuf::SupportedFields& bootstrapSectionFields() {
     };
     f.merge(overloadSupportedFields());
     f.merge(statsConfigSupportedFields());
+    f.merge(statsSinksSupportedFields());
     return f;
   }();
   return fields;

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "envoy/config/bootstrap/v3/bootstrap.pb.h"
 #include "proxy/config/overload_config.h"
+#include "proxy/config/stats_sinks_translator.h"
 #include "proxy/protobuf/supported_fields.h"
 #include "proxy/stats/store.h"
 
@@ -32,6 +33,8 @@ struct BootstrapSettings {
   std::optional<OverloadConfig> overload;
   // stats_config: which stats are listed and how they are tagged (set on the store at start).
   stats::StatNamePolicy stats_names;
+  // stats_sinks (statsd, DogStatsD over UDP) and stats_flush_interval.
+  StatsSinkSettings stats_sinks;
 };
 
 // Checks and translates those sections of an already field-checked bootstrap.

@@ -1,5 +1,7 @@
 #include "proxy/config/cluster_translator.h"
 
+#include <google/protobuf/struct.pb.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
@@ -16,6 +18,7 @@
 #include "proxy/config/transport_socket_translator.h"
 #include "proxy/core/log.h"
 #include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/metadata.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/typed_config.h"
 
@@ -28,12 +31,29 @@ const protobuf::SupportedFields& clusterFields() {
   static const protobuf::SupportedFields fields = [] {
     protobuf::SupportedFields f = {
         {"envoy.config.cluster.v3.Cluster",
-         {"name", "type", "connect_timeout", "lb_policy", "load_assignment",
-          "per_connection_buffer_limit_bytes", "typed_extension_protocol_options",
-          "dns_refresh_rate", "dns_lookup_family", "max_requests_per_connection",
-          "common_http_protocol_options", "eds_cluster_config", "http2_protocol_options*",
-          "transport_socket", "cleanup_interval", "original_dst_lb_config",
-          "upstream_bind_config"}},
+         {"name",
+          "type",
+          "connect_timeout",
+          "lb_policy",
+          "load_assignment",
+          "per_connection_buffer_limit_bytes",
+          "typed_extension_protocol_options",
+          "dns_refresh_rate",
+          "dns_lookup_family",
+          "max_requests_per_connection",
+          "common_http_protocol_options",
+          "eds_cluster_config",
+          "http2_protocol_options*",
+          "transport_socket",
+          "cleanup_interval",
+          "original_dst_lb_config",
+          "upstream_bind_config",
+          "metadata",
+          "transport_socket_matches",
+          "respect_dns_ttl"}},
+        {"envoy.config.cluster.v3.Cluster.TransportSocketMatch",
+         {"name", "match", "transport_socket"}},
+        {"envoy.config.core.v3.Metadata", {"filter_metadata", "typed_filter_metadata"}},
         {"envoy.config.cluster.v3.Cluster.OriginalDstLbConfig",
          {"use_http_header", "http_header_name", "upstream_port_override"}},
         {"envoy.config.core.v3.BindConfig", {"source_address"}},
@@ -233,6 +253,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
 
   auto config = std::make_shared<upstream::ClusterConfig>();
   config->name = proto.name();
+  config->metadata = protobuf::keepMetadata(proto.metadata());
   if (auto s = translateClusterSocketOptions(proto, *config, where); !s.ok()) return s;
   switch (proto.type()) {
     case Cluster::STATIC:
@@ -323,6 +344,7 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
   }
   if (auto s = translateHttpProtocolOptions(proto, *config, where); !s.ok()) return s;
   if (config->resolvesDns()) {
+    config->respect_dns_ttl = proto.respect_dns_ttl();
     if (proto.has_dns_refresh_rate()) {
       config->dns_refresh_rate = protobuf::toMilliseconds(proto.dns_refresh_rate());
       if (config->dns_refresh_rate.count() < 1) {
@@ -348,11 +370,13 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
       default:
         return absl::InvalidArgumentError(absl::StrCat(where, ": unknown dns_lookup_family"));
     }
-  } else if (proto.has_dns_refresh_rate() || proto.dns_lookup_family() != Cluster::AUTO) {
+  } else if (proto.has_dns_refresh_rate() || proto.dns_lookup_family() != Cluster::AUTO ||
+             proto.respect_dns_ttl()) {
     // Envoy reads these only for DNS cluster types and ignores them on the others (control
     // planes set dns_lookup_family on every cluster): the same here, said once in the log.
     log::debug(
-        "{}: dns_refresh_rate/dns_lookup_family have no effect on a {} cluster (as in Envoy)",
+        "{}: dns_refresh_rate/dns_lookup_family/respect_dns_ttl have no effect on a {} cluster (as "
+        "in Envoy)",
         where, Cluster::DiscoveryType_Name(proto.type()));
   }
   const auto& cla = proto.load_assignment();
@@ -385,7 +409,9 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
              sa.port_value(),
              weight,
              // Envoy's hostnameForHealthChecks: the DNS name unless health_check_config names one.
-             {hc.port_value(), hc.hostname().empty() ? sa.address() : hc.hostname()}});
+             {hc.port_value(), hc.hostname().empty() ? sa.address() : hc.hostname()},
+             protobuf::keepMetadata(lb_endpoint.metadata()),
+             protobuf::keepMetadata(cla.endpoints(l).metadata())});
       }
     }
   } else if (config->type == upstream::DiscoveryType::kStatic) {
@@ -400,6 +426,23 @@ absl::StatusOr<upstream::ClusterConfigSharedPtr> translateCluster(const Cluster&
         &config->secrets, where);
     if (!transport.ok()) return protobuf::withContext(transport.status(), where);
     config->transport_socket = std::move(*transport);
+  }
+  for (int i = 0; i < proto.transport_socket_matches_size(); ++i) {
+    const auto& entry = proto.transport_socket_matches(i);
+    const std::string match_where =
+        absl::StrCat(where, " transport_socket_matches[", i, "] '", entry.name(), "'");
+    upstream::TransportSocketMatch match;
+    match.name = entry.name();
+    match.labels = std::make_shared<const google::protobuf::Struct>(entry.match());
+    if (entry.has_transport_socket()) {
+      auto transport = translateTransportSocket(
+          withHttp2AlpnFallback(entry.transport_socket(), config->http_protocol),
+          TransportSide::kUpstream, clusterScope(context, config->stat_name), context,
+          &config->secrets, where);
+      if (!transport.ok()) return protobuf::withContext(transport.status(), match_where);
+      match.factory = std::move(*transport);
+    }
+    config->transport_socket_matches.push_back(std::move(match));
   }
   if (auto s =
           translateHealthChecks(proto, clusterScope(context, config->stat_name), *config, where);

@@ -4,6 +4,7 @@
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "proxy/config/address_translator.h"
 #include "proxy/protobuf/common_supported_fields.h"
+#include "proxy/protobuf/metadata.h"
 #include "proxy/protobuf/proto_util.h"
 #include "proxy/protobuf/supported_fields.h"
 
@@ -16,9 +17,12 @@ const protobuf::SupportedFields& endpointFields() {
         {"envoy.config.endpoint.v3.ClusterLoadAssignment", {"cluster_name", "endpoints", "policy"}},
         {"envoy.config.endpoint.v3.ClusterLoadAssignment.Policy", {"overprovisioning_factor"}},
         {"envoy.config.endpoint.v3.LocalityLbEndpoints",
-         {"lb_endpoints", "locality", "priority", "load_balancing_weight"}},
+         {"lb_endpoints", "locality", "priority", "load_balancing_weight", "metadata"}},
         {"envoy.config.endpoint.v3.LbEndpoint",
-         {"endpoint", "load_balancing_weight", "health_status"}},
+         {"endpoint", "load_balancing_weight", "health_status", "metadata"}},
+        // Kept as configured (Host::metadata()); typed_filter_metadata values stay opaque Anys,
+        // as in Envoy, which parses only those a registered factory asks for.
+        {"envoy.config.core.v3.Metadata", {"filter_metadata", "typed_filter_metadata"}},
         {"envoy.config.endpoint.v3.Endpoint", {"address", "hostname", "health_check_config"}},
         {"envoy.config.endpoint.v3.Endpoint.HealthCheckConfig", {"port_value", "hostname"}},
     };
@@ -50,6 +54,7 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
       return absl::InvalidArgumentError(
           absl::StrCat(where, " endpoints[", l, "].load_balancing_weight must be >= 1"));
     }
+    protobuf::MetadataSharedPtr locality_metadata = protobuf::keepMetadata(locality.metadata());
     if (locality.priority() > 128) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, " endpoints[", l, "].priority must be <= 128"));
@@ -98,6 +103,7 @@ absl::StatusOr<upstream::HostVector> translateLoadAssignment(
       host->setHealthCheckTarget({hc.port_value(), hc.hostname().empty()
                                                        ? lb_endpoint.endpoint().hostname()
                                                        : hc.hostname()});
+      host->setMetadata(protobuf::keepMetadata(lb_endpoint.metadata()), locality_metadata);
       hosts.push_back(std::move(host));
     }
   }

@@ -19,6 +19,9 @@
 namespace google::protobuf {
 class Any;
 }
+namespace envoy::config::core::v3 {
+class Metadata;
+}
 
 // What the connection manager needs of routing. route/ (route tables, matching, actions) sits
 // above http/ and implements these; filters that need the whole route (the router) use
@@ -58,6 +61,10 @@ class Route {
  public:
   virtual ~Route() = default;
   virtual const std::string& name() const = 0;
+  // Route.metadata as configured (filter_metadata, typed_filter_metadata); nullptr when the
+  // route sets none. For filters and logs that read route metadata (RBAC, access logs,
+  // tracing's metadata custom tags); look a namespace up with protobuf::filterMetadata().
+  virtual const envoy::config::core::v3::Metadata* metadata() const { return nullptr; }
   // The route's idle_timeout: replaces the connection manager's stream_idle_timeout
   // (0 disables it); nullopt keeps the connection manager's.
   virtual std::optional<std::chrono::milliseconds> idleTimeout() const = 0;

@@ -8,6 +8,7 @@
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/http/header_map.h"
 #include "proxy/http/route_config.h"
+#include "proxy/protobuf/metadata.h"
 #include "proxy/route/header_mutations.h"
 #include "proxy/route/per_filter_config.h"
 #include "proxy/route/redirect.h"
@@ -34,6 +35,8 @@ class Route : public http::Route {
   Route& operator=(Route&&) noexcept = default;
 
   const std::string& name() const override { return name_; }
+  const envoy::config::core::v3::Metadata* metadata() const override { return metadata_.get(); }
+  void setMetadata(protobuf::MetadataSharedPtr metadata) { metadata_ = std::move(metadata); }
   std::optional<std::chrono::milliseconds> idleTimeout() const override;
   const http::StreamDurationPolicy* streamDuration() const override {
     const RouteAction* action = routeAction();
@@ -142,6 +145,7 @@ class Route : public http::Route {
   std::shared_ptr<const tracing::RouteTracingConfig> tracing_;
   std::string decorator_operation_;
   bool decorator_propagate_ = true;
+  protobuf::MetadataSharedPtr metadata_;
 };
 
 }  // namespace meshproxy::route

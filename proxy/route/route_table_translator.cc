@@ -47,6 +47,7 @@ absl::StatusOr<std::unique_ptr<VirtualHost>> translateVirtualHost(
   }
   auto vhost = std::make_unique<VirtualHost>();
   vhost->name = proto.name();
+  vhost->metadata = protobuf::keepMetadata(proto.metadata());
   vhost->route_config = &common;
   auto request =
       translateHeaderMutations(proto.request_headers_to_add(), proto.request_headers_to_remove());

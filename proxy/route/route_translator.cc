@@ -153,6 +153,7 @@ absl::StatusOr<Route> translateRoute(const envoy::config::route::v3::Route& prot
     route.setTracing(std::move(route_tracing), proto.decorator().operation(),
                      !proto.decorator().has_propagate() || proto.decorator().propagate().value());
   }
+  route.setMetadata(protobuf::keepMetadata(proto.metadata()));
   return route;
 }
 

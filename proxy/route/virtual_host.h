@@ -26,6 +26,8 @@ struct RouteConfigCommon {
 struct VirtualHost {
   std::string name;
   std::vector<Route> routes;
+  // VirtualHost.metadata as configured; null: none.
+  protobuf::MetadataSharedPtr metadata;
   HeaderMutations request_mutations;
   HeaderMutations response_mutations;
   PerFilterConfigs per_filter_configs;

@@ -246,8 +246,11 @@ absl::Status ConfigManager::updateSubscriptions() {
   sources_->setResourceNames(xds::kEndpointType, wanted.endpoints);
   // Each secret from the source its TLS contexts' sds_config names (none: ADS).
   std::map<std::string, const envoy::config::core::v3::ConfigSource*> secrets;
-  for (const auto& name : wanted.secrets)
+  for (const auto& name : wanted.secrets) {
+    // static_resources.secrets are there from the start and come from no source.
+    if (context_.secrets != nullptr && context_.secrets->isStatic(name)) continue;
     secrets[name] = context_.secrets == nullptr ? nullptr : context_.secrets->sdsSource(name);
+  }
   return sources_->setSecretNames(secrets);
 }
 

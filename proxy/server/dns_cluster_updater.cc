@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "proxy/core/log.h"
+#include "proxy/server/dns_ttl.h"
 
 namespace meshproxy::server {
 
@@ -16,20 +17,38 @@ struct DnsClusterUpdater::Tracked {
   std::vector<std::vector<network::Address>> results;  // per target, last good answer
   std::unique_ptr<Timer> timer;
   std::function<void()> on_first;
+  // respect_dns_ttl: per target, the TTL of the last answer (nullopt: not known).
+  std::vector<std::optional<uint32_t>> ttls;
   size_t outstanding = 0;
   bool alive = true;
   std::string last_hosts_key;
 };
 
-// One getaddrinfo in flight. It owns a reference to its cluster entry so a lookup that
-// finishes after untrack() finds `alive == false` instead of freed memory.
+// One lookup on libuv's thread pool: getaddrinfo, and with respect_dns_ttl the TTL query
+// (dns_ttl.h). It owns a reference to its cluster entry so a lookup that finishes after
+// untrack() finds `alive == false` instead of freed memory. The work callback writes only the
+// result fields; the loop thread reads them in the after-work callback.
 struct DnsClusterUpdater::Lookup {
-  uv_getaddrinfo_t req;
+  uv_work_t req;
   DnsClusterUpdater* self;
   std::shared_ptr<Tracked> tracked;
   size_t target_index;
+  // Inputs, copied so the worker thread touches nothing shared.
+  std::string name;
   uint32_t port;
+  int family;
+  bool want_ttl;
+  // Results.
+  int gai_status = 0;
+  std::vector<network::Address> addresses;
+  std::optional<uint32_t> ttl;
 };
+
+namespace {
+
+void lookupWork(DnsClusterUpdater::Lookup& l);
+
+}  // namespace
 
 std::vector<network::Address> selectByFamily(const std::vector<network::Address>& all,
                                              upstream::DnsFamily family) {
@@ -53,6 +72,7 @@ upstream::HostSharedPtr makeDnsHost(const network::Address& address,
                                     const upstream::DnsTarget& target) {
   auto host = std::make_shared<upstream::Host>(address, target.name, target.weight);
   host->setHealthCheckTarget(target.health_check);
+  host->setMetadata(target.metadata, target.locality_metadata);
   return host;
 }
 
@@ -82,6 +102,7 @@ void DnsClusterUpdater::track(const upstream::ClusterConfigSharedPtr& cluster,
   auto t = std::make_shared<Tracked>();
   t->cluster = cluster;
   t->results.resize(cluster->dns_targets.size());
+  t->ttls.resize(cluster->dns_targets.size());
   t->on_first = std::move(on_first);
   Tracked* raw = t.get();
   t->timer = std::make_unique<Timer>(loop_, [this, raw] { resolveAll(*raw); });
@@ -102,42 +123,34 @@ void DnsClusterUpdater::resolveAll(Tracked& t) {
   const auto& targets = t.cluster->dns_targets;
   std::shared_ptr<Tracked> shared = tracked_[t.cluster->name];
   for (size_t i = 0; i < targets.size(); ++i) {
-    auto* lookup = new Lookup{{}, this, shared, i, targets[i].port};
+    auto* lookup = new Lookup{};
+    lookup->self = this;
+    lookup->tracked = shared;
+    lookup->target_index = i;
+    lookup->name = targets[i].name;
+    lookup->port = targets[i].port;
+    lookup->family = t.cluster->dns_family == upstream::DnsFamily::kV4Only   ? AF_INET
+                     : t.cluster->dns_family == upstream::DnsFamily::kV6Only ? AF_INET6
+                                                                             : AF_UNSPEC;
+    lookup->want_ttl = t.cluster->respect_dns_ttl;
     lookup->req.data = lookup;
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_family = t.cluster->dns_family == upstream::DnsFamily::kV4Only   ? AF_INET
-                      : t.cluster->dns_family == upstream::DnsFamily::kV6Only ? AF_INET6
-                                                                              : AF_UNSPEC;
     ++t.outstanding;
-    int rc = uv_getaddrinfo(
-        loop_, &lookup->req,
-        [](uv_getaddrinfo_t* req, int status, addrinfo* res) {
+    int rc = uv_queue_work(
+        loop_, &lookup->req, [](uv_work_t* req) { lookupWork(*static_cast<Lookup*>(req->data)); },
+        [](uv_work_t* req, int status) {
           auto* l = static_cast<Lookup*>(req->data);
           l->tracked->in_flight.erase(l);
-          std::vector<network::Address> addresses;
-          if (status == 0) {
-            for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
-              if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
-              auto address = network::Address::fromSockaddr(a->ai_addr);
-              address.setPort(l->port);
-              if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
-                addresses.push_back(address);
-              }
-            }
-          }
-          uv_freeaddrinfo(res);
+          const bool ok = status == 0 && l->gai_status == 0;
           if (l->tracked->alive) {
-            if (status != 0 && status != UV_ECANCELED) {
+            if (status == 0 && l->gai_status != 0) {
               log::warn("cluster {}: DNS lookup of {} failed: {}", l->tracked->cluster->name,
-                        l->tracked->cluster->dns_targets[l->target_index].name,
-                        uv_strerror(status));
+                        l->name, gai_strerror(l->gai_status));
             }
-            l->self->onResolved(*l->tracked, l->target_index, std::move(addresses), status == 0);
+            if (ok) l->tracked->ttls[l->target_index] = l->ttl;
+            l->self->onResolved(*l->tracked, l->target_index, std::move(l->addresses), ok);
           }
           delete l;
-        },
-        targets[i].name.c_str(), nullptr, &hints);
+        });
     if (rc == 0) {
       t.in_flight.insert(lookup);
     } else {
@@ -153,7 +166,7 @@ void DnsClusterUpdater::resolveAll(Tracked& t) {
       t.on_first = nullptr;
       first();
     }
-    t.timer->enable(t.cluster->dns_refresh_rate);
+    t.timer->enable(refreshDelay(t));
   }
 }
 
@@ -184,7 +197,40 @@ void DnsClusterUpdater::onResolved(Tracked& t, size_t target_index,
     t.on_first = nullptr;
     first();
   }
-  if (t.alive && t.timer) t.timer->enable(t.cluster->dns_refresh_rate);
+  if (t.alive && t.timer) t.timer->enable(refreshDelay(t));
 }
+
+std::chrono::milliseconds DnsClusterUpdater::refreshDelay(const Tracked& t) {
+  std::optional<uint32_t> ttl;
+  for (const auto& one : t.ttls) {
+    if (one && *one > 0) ttl = ttl ? std::min(*ttl, *one) : *one;
+  }
+  return nextDnsRefresh(t.cluster->dns_refresh_rate, t.cluster->respect_dns_ttl, ttl);
+}
+
+namespace {
+
+void lookupWork(DnsClusterUpdater::Lookup& l) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = l.family;
+  addrinfo* res = nullptr;
+  l.gai_status = getaddrinfo(l.name.c_str(), nullptr, &hints, &res);
+  if (l.gai_status != 0) return;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+    auto address = network::Address::fromSockaddr(a->ai_addr);
+    address.setPort(l.port);
+    if (std::find(l.addresses.begin(), l.addresses.end(), address) == l.addresses.end()) {
+      l.addresses.push_back(address);
+    }
+  }
+  freeaddrinfo(res);
+  if (l.want_ttl) {
+    l.ttl = queryAddressTtl(l.name, l.family != AF_INET6, l.family != AF_INET);
+  }
+}
+
+}  // namespace
 
 }  // namespace meshproxy::server

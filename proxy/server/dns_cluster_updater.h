@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,10 +15,10 @@
 namespace meshproxy::server {
 
 // Keeps STRICT_DNS and LOGICAL_DNS clusters' hosts current (main thread): resolves every
-// target name with uv_getaddrinfo (libuv's thread pool, so the loop never blocks) each
-// dns_refresh_rate, and reports the cluster's new host list whenever the answer changes
-// (LOGICAL_DNS: the first address only). Like Envoy, a failed lookup keeps the last good
-// hosts of that name.
+// target name with getaddrinfo on libuv's thread pool (so the loop never blocks) each
+// dns_refresh_rate (with respect_dns_ttl: at the smallest TTL of the last answers, dns_ttl.h), and
+// reports the cluster's new host list whenever the answer changes (LOGICAL_DNS: the first address
+// only). Like Envoy, a failed lookup keeps the last good hosts of that name.
 class DnsClusterUpdater {
  public:
   // Called with the cluster name and its complete new host list.
@@ -31,9 +32,11 @@ class DnsClusterUpdater {
   void track(const upstream::ClusterConfigSharedPtr& cluster, std::function<void()> on_first);
   void untrack(const std::string& cluster);
 
+  struct Lookup;  // public for the thread-pool callback; defined in the .cc
+
  private:
   struct Tracked;
-  struct Lookup;
+  static std::chrono::milliseconds refreshDelay(const Tracked& t);
   void resolveAll(Tracked& t);
   void onResolved(Tracked& t, size_t target_index, std::vector<network::Address> addresses, bool ok);
 

@@ -77,6 +77,7 @@ void Server::teardown() {
   secrets_.reset();
   admin_.reset();
   overload_.reset();
+  stats_flusher_.reset();
   drain_timer_.reset();
   quit_timer_.reset();
   for (uv_signal_t* s : signals_) {
@@ -158,10 +159,18 @@ absl::Status Server::initialize() {
         std::make_unique<OverloadManager>(loop_.uv(), *bootstrap_.settings.overload, stats_);
     overload_->start();
   }
+  stats_flusher_ =
+      std::make_unique<StatsFlusher>(loop_.uv(), stats_, bootstrap_.settings.stats_sinks);
   listener_manager_ = std::make_unique<ListenerManager>(static_cast<int>(options_.concurrency));
   // Hosts count request outcomes per worker (outlier detection's input): one stripe each.
   upstream::Host::setOutcomeStripes(options_.concurrency);
   secrets_ = std::make_unique<tls::SecretManager>(loop_.uv(), &stats_);
+  // Before anything is translated: a TLS context naming one finds it there.
+  if (auto s = secrets_->addStaticSecrets({bootstrap_.proto.static_resources().secrets().begin(),
+                                           bootstrap_.proto.static_resources().secrets().end()});
+      !s.ok()) {
+    return s;
+  }
   if (auto s = startOutlierDetection(); !s.ok()) return s;
   health_checks_ =
       std::make_unique<HealthCheckManager>(loop_, [this](const std::vector<std::string>& clusters) {

@@ -22,6 +22,7 @@
 #include "proxy/server/options.h"
 #include "proxy/server/outlier_detection_manager.h"
 #include "proxy/server/overload_manager.h"
+#include "proxy/server/stats_flusher.h"
 #include "proxy/server/worker.h"
 #include "proxy/stats/store.h"
 #include "proxy/tls/secret_manager.h"
@@ -100,6 +101,8 @@ class Server {
   std::unique_ptr<OutlierDetectionManager> outliers_;
   std::unique_ptr<ConfigManager> config_;
   std::unique_ptr<OverloadManager> overload_;
+  // stats_sinks: flushed every stats_flush_interval (none configured: no timer).
+  std::unique_ptr<StatsFlusher> stats_flusher_;
   // Active health checks on this loop; follows every published snapshot.
   std::unique_ptr<HealthCheckManager> health_checks_;
   size_t clusters_initializing_ = 0;

@@ -48,7 +48,8 @@ const SupportedFields* emptyTable(std::string_view type) {
 
 // Extensions that translators recognize by type URL outside the ExtensionRegistry (mirrors
 // listener_filter_translator.cc, transport_socket_translator.cc, accesslog,
-// cluster_translator.cc, overload_config.cc and bootstrap_sections.cc). A null table:
+// cluster_translator.cc, overload_config.cc, bootstrap_sections.cc and
+// stats_sinks_translator.cc). A null table:
 // implemented, its fields checked when it is loaded.
 const SupportedFields* knownOutsideRegistry(std::string_view type, bool* known) {
   *known = true;
@@ -71,7 +72,10 @@ const SupportedFields* knownOutsideRegistry(std::string_view type, bool* known) 
       type == "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig" ||
       type ==
           "envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig" ||
-      type == "envoy.extensions.bootstrap.internal_listener.v3.InternalListener") {
+      type == "envoy.extensions.bootstrap.internal_listener.v3.InternalListener" ||
+      // stats_sinks_translator.cc: statsd and DogStatsD over UDP.
+      type == "envoy.config.metrics.v3.StatsdSink" ||
+      type == "envoy.config.metrics.v3.DogStatsdSink") {
     return nullptr;
   }
   *known = false;

@@ -60,6 +60,11 @@ absl::StatusOr<std::vector<std::string>> validate(const Options& options) {
   EventLoop loop;
   stats::Store stats;
   tls::SecretManager secrets(loop.uv(), &stats);
+  if (auto s = secrets.addStaticSecrets({bootstrap->proto.static_resources().secrets().begin(),
+                                         bootstrap->proto.static_resources().secrets().end()});
+      !s.ok()) {
+    return s;
+  }
   config::TranslationContext context{.stats = stats,
                                      .concurrency = options.concurrency,
                                      .secrets = &secrets,

@@ -109,6 +109,26 @@ absl::Status SecretManager::validateSecret(const Secret& secret) { return parse(
 
 absl::Status SecretManager::setSecret(const Secret& secret) { return setSecrets({secret}); }
 
+absl::Status SecretManager::addStaticSecrets(const std::vector<Secret>& secrets) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < secrets.size(); ++i) {
+    const std::string where =
+        absl::StrCat("static_resources.secrets[", i, "] '", secrets[i].name(), "'");
+    if (secrets[i].name().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": name is required"));
+    }
+    if (!names.insert(secrets[i].name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": duplicate name"));
+    }
+    if (auto s = validateSecret(secrets[i]); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": ", s.message()));
+    }
+  }
+  if (auto s = setSecrets(secrets); !s.ok()) return s;
+  static_names_.insert(names.begin(), names.end());
+  return absl::OkStatus();
+}
+
 absl::Status SecretManager::setSecrets(const std::vector<Secret>& secrets) {
   std::vector<std::pair<std::string, Entry>> parsed;
   for (const auto& secret : secrets) {
@@ -183,6 +203,8 @@ absl::Status SecretManager::checkSdsSources(const TlsContextConfig& config) cons
     auto it = config.sds_sources.find(name);
     const envoy::config::core::v3::ConfigSource* source =
         it == config.sds_sources.end() ? nullptr : &it->second;
+    // A static_resources secret named without an sds_config source comes from no source.
+    if (source == nullptr && isStatic(name)) continue;
     for (const auto& provider : liveProviders()) {
       if (!provider->usesSecret(name)) continue;
       const auto& other = provider->config().sds_sources;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,11 @@ class SecretManager {
   absl::Status setSecret(const Secret& secret);
   // A whole SDS response: all valid, or none applied (the error names the first bad one).
   absl::Status setSecrets(const std::vector<Secret>& secrets);
+  // bootstrap static_resources.secrets, before any TLS context is translated: stored like SDS
+  // secrets, but never subscribed to (a TLS context naming one without sds_config uses it, as
+  // in Envoy). A duplicate name or an invalid secret is an error naming it.
+  absl::Status addStaticSecrets(const std::vector<Secret>& secrets);
+  bool isStatic(std::string_view name) const { return static_names_.contains(name); }
   // Validates without storing (the same checks setSecret makes).
   static absl::Status validateSecret(const Secret& secret);
 
@@ -103,6 +109,7 @@ class SecretManager {
   void updateExpiryGauge();
 
   std::map<std::string, Entry, std::less<>> secrets_;
+  std::set<std::string, std::less<>> static_names_;
   mutable std::vector<std::weak_ptr<TlsContextProvider>> providers_;
   std::unique_ptr<Timer> file_timer_;
   stats::Gauge* days_until_expiring_ = nullptr;

@@ -13,6 +13,7 @@
 #include "proxy/http/http2/settings.h"
 #include "proxy/network/tcp_keepalive.h"
 #include "proxy/network/transport_socket.h"
+#include "proxy/protobuf/metadata.h"
 #include "proxy/stats/counter.h"
 #include "proxy/stats/gauge.h"
 #include "proxy/stats/histogram.h"
@@ -22,6 +23,7 @@
 #include "proxy/upstream/lb_config.h"
 #include "proxy/upstream/lb_tables.h"
 #include "proxy/upstream/outlier_detection_config.h"
+#include "proxy/upstream/transport_socket_match.h"
 
 namespace meshproxy::upstream {
 
@@ -42,6 +44,9 @@ struct DnsTarget {
   uint32_t port = 0;
   uint32_t weight = 1;
   HealthCheckTarget health_check;  // Endpoint.health_check_config
+  // LbEndpoint.metadata and LocalityLbEndpoints.metadata, given to every host of the name.
+  protobuf::MetadataSharedPtr metadata;
+  protobuf::MetadataSharedPtr locality_metadata;
 };
 
 // Envoy's cluster.<name>.* stats this cluster keeps (references into the stats store).
@@ -119,6 +124,8 @@ struct RetryStats {
 // A cluster after translation: everything the data path needs, nothing it must parse.
 struct ClusterConfig {
   std::string name;
+  // Cluster.metadata (filter_metadata, typed_filter_metadata) as configured; null: none.
+  protobuf::MetadataSharedPtr metadata;
   DiscoveryType type = DiscoveryType::kStatic;
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
   // The policy's parameters and common_lb_config (config/lb_policy_translator.cc).
@@ -136,6 +143,8 @@ struct ClusterConfig {
   std::vector<DnsTarget> dns_targets;
   std::chrono::milliseconds dns_refresh_rate{5000};
   DnsFamily dns_family = DnsFamily::kAuto;
+  // respect_dns_ttl: the next lookup comes at the answers' TTL instead of dns_refresh_rate.
+  bool respect_dns_ttl = false;
   // EDS: the ClusterLoadAssignment name to subscribe to, and how long to wait for it.
   std::string eds_service_name;
   std::chrono::milliseconds initial_fetch_timeout{15000};
@@ -185,6 +194,16 @@ struct ClusterConfig {
   std::string stat_name;
   // TLS to the endpoints (UpstreamTlsContext); null is the raw transport.
   network::TransportSocketFactorySharedPtr transport_socket;
+  // transport_socket_matches: per endpoint, by its metadata (Istio: mTLS to endpoints
+  // labelled tlsMode: istio, plain text to the others).
+  std::vector<TransportSocketMatch> transport_socket_matches;
+  // The transport for connections to `host`: the matching transport_socket_matches entry's,
+  // else transport_socket. Null: raw. Per new connection, never per request.
+  const network::TransportSocketFactory* transportSocketFor(const Host& host) const {
+    if (transport_socket_matches.empty()) return transport_socket.get();
+    return resolveTransportSocket(transport_socket_matches, host.metadata(),
+                                  host.localityMetadata(), transport_socket.get());
+  }
   // SDS secrets the TLS context needs: the cluster warms until SecretManager::hasSecret for
   // each.
   std::vector<std::string> secrets;
@@ -193,7 +212,13 @@ struct ClusterConfig {
     return type == DiscoveryType::kStrictDns || type == DiscoveryType::kLogicalDns;
   }
   // False while its TLS context waits for SDS secrets (the cluster should stay warming).
-  bool transportReady() const { return transport_socket == nullptr || transport_socket->ready(); }
+  bool transportReady() const {
+    if (transport_socket != nullptr && !transport_socket->ready()) return false;
+    for (const auto& match : transport_socket_matches) {
+      if (match.factory != nullptr && !match.factory->ready()) return false;
+    }
+    return true;
+  }
   // The counters live in the stats store; shared so a rebuilt config can keep them.
   std::shared_ptr<const ClusterStats> stats;
   // outlier_detection; null: off (workers count outcomes but keep no streaks).

@@ -7,7 +7,8 @@ HealthCheckConnection::HealthCheckConnection(EventLoop& loop, const ClusterConfi
                                              network::ConnectionCallbacks& callbacks) {
   connection = network::Connection::connect(
       loop, host.healthCheckAddress(), cluster.connect_timeout, cluster.per_connection_buffer_limit,
-      cluster.transport_socket.get(), cluster.source_address ? &*cluster.source_address : nullptr);
+      cluster.transportSocketFor(host),
+      cluster.source_address ? &*cluster.source_address : nullptr);
   connection->setCallbacks(&callbacks);
 }
 

@@ -60,7 +60,9 @@ ReconciledHosts reconcileHosts(const HostVector& current, const HostVector& inco
     Host* kept = it == by_address.end() ? nullptr : current[it->second].get();
     if (kept != nullptr && kept->hostname() == fresh->hostname() &&
         kept->locality() == fresh->locality() &&
-        kept->healthCheckTarget() == fresh->healthCheckTarget()) {
+        kept->healthCheckTarget() == fresh->healthCheckTarget() &&
+        protobuf::metadataEqual(kept->metadata(), fresh->metadata()) &&
+        protobuf::metadataEqual(kept->localityMetadata(), fresh->localityMetadata())) {
       size_t index = it->second;
       by_address.erase(it);  // a duplicate address in `incoming` gets its own object
       if (kept->weight() != fresh->weight() || kept->priority() != fresh->priority() ||

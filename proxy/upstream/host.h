@@ -8,6 +8,7 @@
 
 #include "proxy/accesslog/stream_info.h"
 #include "proxy/network/address.h"
+#include "proxy/protobuf/metadata.h"
 
 namespace meshproxy::upstream {
 
@@ -83,6 +84,18 @@ class Host final : public accesslog::UpstreamHostDescription {
   // changed target makes a new Host, as in Envoy).
   void setHealthCheckTarget(HealthCheckTarget target) { health_check_target_ = std::move(target); }
   const HealthCheckTarget& healthCheckTarget() const { return health_check_target_; }
+  // LbEndpoint.metadata and its LocalityLbEndpoints.metadata (null: none), set once by
+  // discovery before the host is shared, never after: changed metadata makes a new Host
+  // (reconcileHosts). Read by transport_socket_matches and by logs and filters that want the
+  // endpoint's labels (Istio's "istio" namespace, "envoy.transport_socket_match").
+  void setMetadata(protobuf::MetadataSharedPtr endpoint, protobuf::MetadataSharedPtr locality) {
+    metadata_ = std::move(endpoint);
+    locality_metadata_ = std::move(locality);
+  }
+  const envoy::config::core::v3::Metadata* metadata() const { return metadata_.get(); }
+  const envoy::config::core::v3::Metadata* localityMetadata() const {
+    return locality_metadata_.get();
+  }
   // The address active health checks connect to.
   network::Address healthCheckAddress() const;
 
@@ -142,6 +155,8 @@ class Host final : public accesslog::UpstreamHostDescription {
   const std::string hostname_;
   const Locality locality_;
   HealthCheckTarget health_check_target_;
+  protobuf::MetadataSharedPtr metadata_;
+  protobuf::MetadataSharedPtr locality_metadata_;
   std::atomic<uint32_t> weight_;
   std::atomic<uint32_t> priority_;
   std::atomic<uint32_t> locality_weight_{0};
@@ -156,12 +171,11 @@ using HostSharedPtr = std::shared_ptr<Host>;
 using HostVector = std::vector<HostSharedPtr>;
 
 // The host list of a cluster after an update: `incoming` as discovery delivered it (new Host
-// objects), with every endpoint that `current` already had (same address, hostname, locality
-// and health check target) replaced by the current object, whose weight, priority, locality
-// weight, overprovisioning factor and EDS health flag take
-// the incoming values. `changed` is false when the result equals `current` (same objects,
-// same order, same weights, priorities and EDS health): nothing for the workers to rebuild.
-// Main thread.
+// objects), with every endpoint that `current` already had (same address, hostname, locality,
+// health check target and metadata) replaced by the current object, whose weight, priority,
+// locality weight, overprovisioning factor and EDS health flag take the incoming values. `changed`
+// is false when the result equals `current` (same objects, same order, same weights, priorities and
+// EDS health): nothing for the workers to rebuild. Main thread.
 struct ReconciledHosts {
   HostVector hosts;
   bool changed = false;

@@ -120,7 +120,7 @@ class Http2ConnPool::Client : public ConnPoolBase::ActiveClient,
     const ClusterConfig& cluster = pool.cluster();
     connection_ = network::Connection::connect(
         pool.loop(), pool.host().address(), cluster.connect_timeout,
-        cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
+        cluster.per_connection_buffer_limit, cluster.transportSocketFor(pool.host()),
         cluster.source_address ? &*cluster.source_address : nullptr);
     applyUpstreamSocketOptions(cluster, *connection_);
     connection_->setCallbacks(this);

@@ -40,7 +40,7 @@ http::HeaderMap HttpHealthCheckSession::requestHeaders() const {
   http::HeaderMap headers;
   headers.add(http::headers::kMethod, grpc() ? "POST" : "GET");
   headers.add(http::headers::kScheme,
-              parent_.cluster().transport_socket != nullptr ? "https" : "http");
+              parent_.cluster().transportSocketFor(*host_) != nullptr ? "https" : "http");
   headers.add(http::headers::kAuthority, authority);
   headers.add(http::headers::kPath, grpc() ? kGrpcHealthCheckPath : std::string_view(config.path));
   headers.add("user-agent", "Envoy/HC");

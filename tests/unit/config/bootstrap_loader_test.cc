@@ -103,9 +103,9 @@ TEST(BootstrapLoaderTest, KnownButUnimplementedFieldIsRejectedByName) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("listener 'l1'"));
 
   s = loadAll(replaced(kValid, "node: { id: n1, cluster: c1 }",
-                       "node: { id: n1 }\nstats_flush_interval: 5s"));
+                       "node: { id: n1 }\nstats_flush_on_admin: true"));
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.message()), HasSubstr("stats_flush_interval"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("stats_flush_on_admin"));
 }
 
 TEST(BootstrapLoaderTest, UnsupportedTypedConfigIsRejectedWithItsTypeUrl) {

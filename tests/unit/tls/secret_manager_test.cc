@@ -181,3 +181,39 @@ TEST_F(SecretManagerTest, ProvidersGoAwayWithTheirConfigs) {
 
 }  // namespace
 }  // namespace meshproxy::tls::testing
+
+namespace meshproxy::tls::testing {
+namespace {
+
+TEST_F(SecretManagerTest, StaticSecretsAreThereFromTheStartAndNeverSubscribed) {
+  auto cert = ca_.issue({.uri_sans = {"spiffe://td/ns/a/sa/b"}});
+  ASSERT_TRUE(
+      secrets_
+          .addStaticSecrets({certificateSecret("default", cert), caSecret("ROOTCA", ca_.certPem())})
+          .ok());
+  EXPECT_TRUE(secrets_.isStatic("default"));
+  EXPECT_TRUE(secrets_.isStatic("ROOTCA"));
+  EXPECT_FALSE(secrets_.isStatic("other"));
+  auto provider = sdsProvider();
+  EXPECT_EQ(provider->missingSecrets(&secrets_), "");
+}
+
+TEST_F(SecretManagerTest, ABadOrDuplicateStaticSecretIsRejectedByName) {
+  auto cert = ca_.issue({.uri_sans = {"spiffe://td/ns/a/sa/b"}});
+  auto duplicate = secrets_.addStaticSecrets(
+      {certificateSecret("default", cert), caSecret("default", ca_.certPem())});
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_THAT(std::string(duplicate.message()),
+              ::testing::HasSubstr("static_resources.secrets[1] 'default': duplicate name"));
+  Secret empty;
+  empty.set_name("nothing");
+  auto bad = secrets_.addStaticSecrets({empty});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.message()),
+              ::testing::HasSubstr("static_resources.secrets[0] 'nothing'"));
+  EXPECT_FALSE(secrets_.hasSecret("default"));
+  EXPECT_FALSE(secrets_.isStatic("nothing"));
+}
+
+}  // namespace
+}  // namespace meshproxy::tls::testing

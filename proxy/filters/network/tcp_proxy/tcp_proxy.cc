@@ -111,7 +111,7 @@ void TcpProxyFilter::connectUpstream() {
   const upstream::ClusterConfig& cluster = cluster_->config();
   upstream_ = network::Connection::connect(
       callbacks_->worker().loop, host->address(), cluster.connect_timeout,
-      cluster.per_connection_buffer_limit, cluster.transport_socket.get(),
+      cluster.per_connection_buffer_limit, cluster.transportSocketFor(*host),
       cluster.source_address ? &*cluster.source_address : nullptr);
   upstream::applyUpstreamSocketOptions(cluster, *upstream_);
   upstream_->enableHalfClose(true);
