@@ -46,6 +46,7 @@ std::unique_ptr<ServerConnection> createServerCodec(Protocol protocol,
     http2::Http2Settings settings = config.http2_settings;
     settings.max_headers_kb = config.max_request_headers_kb;
     settings.max_headers_count = config.max_headers_count;
+    settings.headers_with_underscores_action = config.headers_with_underscores_action;
     settings.loop = &loop;
     settings.stream_buffer_limit = connection.bufferLimit();
     return std::make_unique<http2::ServerConnectionImpl>(connection, callbacks, settings);

@@ -1,6 +1,8 @@
 // common_http_protocol_options.headers_with_underscores_action through the real binary: the
 // default forwards `X_Auth_User` as it is, DROP_HEADER removes it before the upstream sees the
-// request, REJECT_REQUEST answers 400 and closes; each counted in http1.* as Envoy does.
+// request, REJECT_REQUEST answers 400 and closes; each counted in http1.* as Envoy does. Over
+// HTTP/2 (h2c, curl) the same: DROP_HEADER removes the field, REJECT_REQUEST resets the stream;
+// counted in http2.*.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -76,6 +78,40 @@ TEST_F(HeadersWithUnderscoresTest, RejectRequestAnswers400AndClosesWithNothingFo
   auto ok = proxy_->get("/", {{"X-Auth-User", "admin"}});
   ASSERT_EQ(ok.status, 200) << ok.error;
   EXPECT_EQ(jsonField(ok.body, "x-auth-user"), "admin");
+}
+
+// curl over h2c prior knowledge; `-w` appends the status.
+CommandResult curlH2(HttpProxy& proxy, const std::vector<std::string>& headers) {
+  std::vector<std::string> args = {"--http2-prior-knowledge", "-w", "\\n%{http_code}"};
+  for (const auto& h : headers) {
+    args.push_back("-H");
+    args.push_back(h);
+  }
+  args.push_back(proxy.url("/"));
+  return curl(args);
+}
+
+TEST_F(HeadersWithUnderscoresTest, Http2DropHeaderRemovesItBeforeTheUpstream) {
+  start("DROP_HEADER");
+  auto r = curlH2(*proxy_, {"X_Auth_User: admin", "X-Ok: 1"});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("\n200"));
+  EXPECT_THAT(r.stdout_text, Not(HasSubstr("x_auth_user")));
+  EXPECT_EQ(jsonField(r.stdout_text, "x-ok"), "1");
+  EXPECT_EQ(counter("http.ingress_http.http2.dropped_headers_with_underscores"), 1);
+  EXPECT_EQ(counter("http.ingress_http.http2.requests_rejected_with_underscores_in_headers"), 0);
+}
+
+TEST_F(HeadersWithUnderscoresTest, Http2RejectRequestResetsTheStream) {
+  start("REJECT_REQUEST");
+  auto r = curlH2(*proxy_, {"X_Auth_User: admin"});
+  // curl: 92 = HTTP/2 stream error (RST_STREAM); nothing reached the upstream.
+  EXPECT_EQ(r.exit_code, 92) << r.stdout_text << r.stderr_text;
+  EXPECT_EQ(counter("cluster.backend.upstream_rq_total"), 0);
+  EXPECT_EQ(counter("http.ingress_http.http2.requests_rejected_with_underscores_in_headers"), 1);
+  auto ok = curlH2(*proxy_, {"X-Auth-User: admin"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.stderr_text;
+  EXPECT_EQ(jsonField(ok.stdout_text, "x-auth-user"), "admin");
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ struct Http2CodecStats {
   stats::Counter& keepalive_timeout;
   // meshproxy's own: a header block split over more CONTINUATION frames than allowed.
   stats::Counter& too_many_continuation_frames;
+  // headers_with_underscores_action (server side only).
+  stats::Counter& dropped_headers_with_underscores;
+  stats::Counter& requests_rejected_with_underscores_in_headers;
   // "<prefix>.downstream_rq_too_many_premature_resets" (Envoy's name, one level up); null
   // upstream (a client codec does not police resets).
   stats::Counter* too_many_premature_resets;
@@ -50,6 +53,8 @@ struct Http2CodecStats {
         s.counter("goaway_sent"),
         s.counter("keepalive_timeout"),
         s.counter("too_many_continuation_frames"),
+        s.counter("dropped_headers_with_underscores"),
+        s.counter("requests_rejected_with_underscores_in_headers"),
         premature_resets,
     };
   }

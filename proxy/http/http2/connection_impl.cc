@@ -323,6 +323,20 @@ int ConnectionImpl::onHeader(const nghttp2_frame* frame, std::string_view name,
     stream->headers_.reset();
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
+  if (server_ &&
+      settings_.headers_with_underscores_action != HeadersWithUnderscoresAction::kAllow &&
+      name.find('_') != std::string_view::npos) [[unlikely]] {
+    // Envoy's checkHeaderNameForUnderscores, as the HTTP/1 codec applies it.
+    if (settings_.headers_with_underscores_action ==
+        HeadersWithUnderscoresAction::kRejectRequest) {
+      if (settings_.stats != nullptr)
+        settings_.stats->requests_rejected_with_underscores_in_headers.inc();
+      stream->headers_.reset();
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // RST_STREAM, the connection goes on
+    }
+    if (settings_.stats != nullptr) settings_.stats->dropped_headers_with_underscores.inc();
+    return 0;
+  }
   headers.addLowercase(std::string(name), std::string(value));
   return 0;
 }

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "proxy/http/header_validation.h"
+
 namespace meshproxy {
 class EventLoop;
 }
@@ -73,6 +75,10 @@ struct Http2Settings {
   // SETTINGS_MAX_HEADER_LIST_SIZE.
   uint32_t max_headers_kb = 60;
   uint32_t max_headers_count = 100;
+  // Server side: common_http_protocol_options.headers_with_underscores_action for request
+  // headers and trailers (DROP_HEADER removes the field, REJECT_REQUEST resets the stream).
+  HeadersWithUnderscoresAction headers_with_underscores_action =
+      HeadersWithUnderscoresAction::kAllow;
   // A stream's send side (body queued for the peer, waiting for flow-control window) above
   // this raises the stream's high watermark; below half of it, the low one. Envoy uses the
   // connection's per_connection_buffer_limit_bytes.
