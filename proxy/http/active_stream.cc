@@ -214,8 +214,8 @@ void ActiveStream::onMaxStreamDuration() {
   const uint32_t status = filter_manager_.remoteDecodeComplete() ? 504 : 408;
   const HeaderMap* request = filter_manager_.requestHeaders();
   if (request != nullptr && isGrpcRequest(*request)) {
-    HeaderMap deadline_exceeded;
-    deadline_exceeded.addLowercase("grpc-status", "4");
+    LocalReplyOptions deadline_exceeded;
+    deadline_exceeded.grpc_status = 4;
     filter_manager_.sendLocalReply(status, "downstream duration timeout", "max_duration_timeout",
                                    &deadline_exceeded);
     return;
