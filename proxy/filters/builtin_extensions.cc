@@ -4,8 +4,10 @@
 
 #include "proxy/config/extension_registry.h"
 #include "proxy/filters/http/cors/cors_filter.h"
+#include "proxy/filters/http/ext_authz/ext_authz_filter.h"
 #include "proxy/filters/http/fault/fault_filter.h"
 #include "proxy/filters/http/grpc_stats/grpc_stats_filter.h"
+#include "proxy/filters/http/jwt_authn/jwt_authn_filter.h"
 #include "proxy/filters/http/local_ratelimit/local_ratelimit_filter.h"
 #include "proxy/filters/http/rbac/rbac_filter.h"
 #include "proxy/filters/http/router/router_factory.h"
@@ -69,6 +71,18 @@ void registerBuiltinExtensions() {
     registry.addPerRouteFilterConfig(
         "type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy",
         &cors::createCorsPerRoute);
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+        &jwt_authn::createJwtAuthnFactory);
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
+        &jwt_authn::createJwtAuthnPerRouteConfig);
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+        &ext_authz::createExtAuthzFactory);
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+        &ext_authz::createExtAuthzPerRouteConfig);
     // The route's and virtual host's `cors` field (route/ translates it through this entry).
     registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
                                      &cors::createRouteCorsPolicy);

@@ -148,8 +148,8 @@ TEST_F(JwtAuthnRequestTest, MissingTokenIs401WithWwwAuthenticate) {
   ASSERT_EQ(out.kind, Kind::kDeny);
   EXPECT_EQ(out.http_status, 401u);
   EXPECT_EQ(out.body, "Jwt is missing");
-  EXPECT_EQ(out.www_authenticate,
-            R"(Bearer realm="https://shop.test/api/orders", error="invalid_token")");
+  // Envoy's form: the request's URL with its query; no error= when the token is missing.
+  EXPECT_EQ(out.www_authenticate, R"(Bearer realm="https://shop.test/api/orders?page=2")");
   EXPECT_EQ(out.details, "jwt_authn_access_denied{Jwt_is_missing}");
 }
 
@@ -160,7 +160,8 @@ TEST_F(JwtAuthnRequestTest, WrongAudienceIs403AndStripFailureResponseHidesTheRea
   ASSERT_EQ(out.kind, Kind::kDeny);
   EXPECT_EQ(out.http_status, 403u);
   EXPECT_EQ(out.body, "Audiences in Jwt are not allowed");
-  EXPECT_TRUE(out.www_authenticate.empty());
+  // Envoy adds the header to every verification failure, this 403 included.
+  EXPECT_EQ(out.www_authenticate, R"(Bearer realm="https://shop.test/api", error="invalid_token")");
 
   configure("strip_failure_response: true\n");
   http::HeaderMap missing = request("/api");
@@ -212,6 +213,8 @@ TEST_F(JwtAuthnRequestTest, PerRouteConfig) {
   ASSERT_EQ(out.kind, Kind::kDeny);
   EXPECT_EQ(out.http_status, 403u);
   EXPECT_EQ(out.details, "jwt_authn_access_denied{Wrong_requirement_name:_nope}");
+  EXPECT_EQ(out.body, "Failed JWT authentication: Wrong requirement_name: nope");
+  EXPECT_TRUE(out.www_authenticate.empty());
 }
 
 TEST_F(JwtAuthnRequestTest, CorsPreflightBypass) {

@@ -88,8 +88,16 @@ TEST(JwtOutputsTest, WwwAuthenticateAndCorsPreflight) {
                     {":scheme", "https"},
                     {":authority", "api.example"},
                     {":path", "/orders?x=1"}};
-  EXPECT_EQ(wwwAuthenticateValue(h),
-            R"(Bearer realm="https://api.example/orders", error="invalid_token")");
+  // Envoy's buildOriginalUri: the path as received, query included.
+  EXPECT_EQ(wwwAuthenticateValue(h, JwtStatus::kJwtExpired),
+            R"(Bearer realm="https://api.example/orders?x=1", error="invalid_token")");
+  // No token: only the realm.
+  EXPECT_EQ(wwwAuthenticateValue(h, JwtStatus::kJwtMissed),
+            R"(Bearer realm="https://api.example/orders?x=1")");
+  // A rewritten path: the original one, cut at 256 bytes.
+  h.set("x-envoy-original-path", "/" + std::string(300, 'a'));
+  EXPECT_EQ(wwwAuthenticateValue(h, JwtStatus::kJwtMissed),
+            "Bearer realm=\"https://api.example/" + std::string(255, 'a') + "\"");
   EXPECT_FALSE(isCorsPreflight(h));
   http::HeaderMap preflight{
       {":method", "OPTIONS"}, {"origin", "https://a"}, {"access-control-request-method", "POST"}};

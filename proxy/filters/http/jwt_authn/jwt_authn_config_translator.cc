@@ -118,6 +118,18 @@ absl::Status translateRemoteJwks(const v3::RemoteJwks& proto, JwtProviderConfig*
   if (!uri.has_timeout()) return invalid("remote_jwks.http_uri.timeout is required");
   remote.uri = uri.uri();
   remote.cluster = uri.cluster();
+  {
+    std::string_view rest = remote.uri;
+    if (const size_t scheme = rest.find("://"); scheme != std::string_view::npos) {
+      rest.remove_prefix(scheme + 3);
+    }
+    const size_t slash = rest.find('/');
+    remote.authority = std::string(rest.substr(0, slash));
+    remote.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    if (remote.authority.empty()) {
+      return invalid(absl::StrCat("remote_jwks.http_uri.uri '", remote.uri, "' has no host"));
+    }
+  }
   auto timeout = protobuf::durationField(uri.timeout(), "remote_jwks.http_uri.timeout");
   if (!timeout.ok()) return timeout.status();
   remote.timeout = *timeout;

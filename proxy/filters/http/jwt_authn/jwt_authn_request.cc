@@ -18,16 +18,38 @@ std::string details(std::string_view message) {
   return absl::StrCat("jwt_authn_access_denied{", text, "}");
 }
 
-JwtAuthnOutcome deny(const JwtAuthnConfig& config, const http::HeaderMap& headers, JwtStatus status,
-                     uint32_t http_status, std::string_view message) {
+}  // namespace
+
+JwtAuthnOutcome denyOutcome(const JwtAuthnConfig& config, const http::HeaderMap& headers,
+                            JwtStatus status) {
+  const uint32_t code = status == JwtStatus::kJwtAudienceNotAllowed ? 403 : 401;
+  const std::string_view message = jwtStatusMessage(status);
   JwtAuthnOutcome out;
   out.kind = JwtAuthnOutcome::Kind::kDeny;
   out.status = status;
-  out.http_status = http_status;
+  out.http_status = code;
   out.details = details(message);
   if (!config.strip_failure_response) {
     out.body = std::string(message);
-    if (http_status == 401) out.www_authenticate = wwwAuthenticateValue(headers);
+    // Envoy sets it on every verification failure, the 403 of a disallowed audience included.
+    out.www_authenticate = wwwAuthenticateValue(headers, status);
+  }
+  return out;
+}
+
+namespace {
+
+// PerRouteConfig.requirement_name not in requirement_map: Envoy's 403, without
+// www-authenticate (no token was looked at).
+JwtAuthnOutcome denyWrongRequirementName(const JwtAuthnConfig& config, std::string_view name) {
+  const std::string message = absl::StrCat("Wrong requirement_name: ", toAbsl(name));
+  JwtAuthnOutcome out;
+  out.kind = JwtAuthnOutcome::Kind::kDeny;
+  out.status = JwtStatus::kJwtUnknownIssuer;
+  out.http_status = 403;
+  out.details = details(message);
+  if (!config.strip_failure_response) {
+    out.body = absl::StrCat("Failed JWT authentication: ", message);
   }
   return out;
 }
@@ -50,8 +72,7 @@ JwtAuthnOutcome authenticateRequest(const JwtAuthnRequestContext& context, http:
     if (context.per_route->disabled) return out;
     requirement = config.namedRequirement(context.per_route->requirement_name);
     if (requirement == nullptr) {
-      return deny(config, headers, JwtStatus::kJwtUnknownIssuer, 403,
-                  absl::StrCat("Wrong requirement_name: ", context.per_route->requirement_name));
+      return denyWrongRequirementName(config, context.per_route->requirement_name);
     }
   } else {
     requirement = config.requirementFor(headers);
@@ -74,8 +95,7 @@ JwtAuthnOutcome authenticateRequest(const JwtAuthnRequestContext& context, http:
       out.fetch = std::move(result.unknown_kid);
       return out;
     }
-    const uint32_t code = result.status == JwtStatus::kJwtAudienceNotAllowed ? 403 : 401;
-    return deny(config, headers, result.status, code, jwtStatusMessage(result.status));
+    return denyOutcome(config, headers, result.status);
   }
 
   for (const FailedJwt& failed : result.failed) {

@@ -32,8 +32,9 @@ struct JwtAuthnOutcome {
   // cached keys lack a token's kid).
   std::vector<const JwtProviderConfig*> fetch;
   // kDeny: 401 (403 for a disallowed audience or a wrong per-route requirement_name), Envoy's
-  // status text as body and a www-authenticate header on 401, both left out with
-  // strip_failure_response; %RESPONSE_CODE_DETAILS% "jwt_authn_access_denied{<text>}".
+  // status text as body and a www-authenticate header (not for a wrong requirement_name), both
+  // left out with strip_failure_response; %RESPONSE_CODE_DETAILS%
+  // "jwt_authn_access_denied{<text>}".
   uint32_t http_status = 0;
   std::string body;
   std::string www_authenticate;
@@ -58,5 +59,10 @@ struct JwtAuthnRequestContext {
 // failed_status_in_metadata for tokens that failed under allow_missing_or_failed).
 JwtAuthnOutcome authenticateRequest(const JwtAuthnRequestContext& context, http::HeaderMap& headers,
                                     google::protobuf::Struct& metadata);
+
+// The answer to a request whose verification failed with `status` (the filter's own failures:
+// a JWKS that could not be fetched). 401, or 403 for a disallowed audience.
+JwtAuthnOutcome denyOutcome(const JwtAuthnConfig& config, const http::HeaderMap& headers,
+                            JwtStatus status);
 
 }  // namespace meshproxy::filters::jwt_authn

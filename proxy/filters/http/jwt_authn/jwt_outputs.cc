@@ -10,7 +10,6 @@
 #include "absl/strings/str_split.h"
 #include "proxy/core/strings.h"
 #include "proxy/http/header_map.h"
-#include "proxy/http/path_utility.h"
 #include "proxy/protobuf/proto_util.h"
 
 namespace meshproxy::filters::jwt_authn {
@@ -112,12 +111,20 @@ void addFailedStatusMetadata(const JwtProviderConfig& provider, JwtStatus status
       std::move(failed);
 }
 
-std::string wwwAuthenticateValue(const http::HeaderMap& request_headers) {
+std::string wwwAuthenticateValue(const http::HeaderMap& request_headers, JwtStatus status) {
+  // Envoy's buildOriginalUri: x-envoy-original-path when a rewrite kept it, else :path, query
+  // included, cut at 256 bytes.
+  constexpr size_t kMaximumUriLength = 256;
   const std::string_view scheme =
       request_headers.scheme().empty() ? "http" : request_headers.scheme();
-  const std::string_view path = http::stripQueryAndFragment(request_headers.path());
-  return absl::StrCat("Bearer realm=\"", toAbsl(scheme), "://", toAbsl(request_headers.authority()),
-                      toAbsl(path), "\", error=\"invalid_token\"");
+  std::string_view path =
+      request_headers.get("x-envoy-original-path").value_or(request_headers.path());
+  if (path.size() > kMaximumUriLength) path = path.substr(0, kMaximumUriLength);
+  std::string value = absl::StrCat("Bearer realm=\"", toAbsl(scheme), "://",
+                                   toAbsl(request_headers.authority()), toAbsl(path), "\"");
+  // A request without a token is told where to authenticate, not that its token is bad.
+  if (status != JwtStatus::kJwtMissed) absl::StrAppend(&value, ", error=\"invalid_token\"");
+  return value;
 }
 
 bool isCorsPreflight(const http::HeaderMap& headers) {

@@ -30,9 +30,10 @@ void addVerifiedJwtMetadata(const VerifiedJwt& verified, google::protobuf::Struc
 void addFailedStatusMetadata(const JwtProviderConfig& provider, JwtStatus status,
                              google::protobuf::Struct& ns);
 
-// The 401 answer's header: Bearer realm="<scheme>://<host><path>", error="invalid_token"
-// (Envoy's form; the realm is the request URL without the query).
-std::string wwwAuthenticateValue(const http::HeaderMap& request_headers);
+// The www-authenticate header of a denied request (Envoy's form): Bearer realm="<scheme>://
+// <host><path>" (the path as received, query included, at most 256 bytes), followed by
+// `, error="invalid_token"` unless the token was missing.
+std::string wwwAuthenticateValue(const http::HeaderMap& request_headers, JwtStatus status);
 
 // An OPTIONS CORS preflight (bypass_cors_preflight): OPTIONS with origin and
 // access-control-request-method.

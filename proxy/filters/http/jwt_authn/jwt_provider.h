@@ -25,10 +25,14 @@ struct ClaimToHeader {
   std::string claim_name;
 };
 
-// JwtProvider.remote_jwks, kept as data until the async HTTP client can fetch it.
+// JwtProvider.remote_jwks: fetched per worker through `cluster` by remote_jwks_fetcher.h.
 struct RemoteJwksConfig {
   std::string uri;
   std::string cluster;
+  // The uri split for the request: "http://jwks.test:8080/keys" -> authority "jwks.test:8080"
+  // and path "/keys".
+  std::string authority;
+  std::string path;
   std::chrono::milliseconds timeout{0};
   std::chrono::milliseconds cache_duration{600'000};  // Envoy's default: 10 minutes
   bool async_fetch = false;
