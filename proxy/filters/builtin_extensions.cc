@@ -3,7 +3,10 @@
 #include <mutex>
 
 #include "proxy/config/extension_registry.h"
+#include "proxy/filters/http/cache/cache_filter.h"
+#include "proxy/filters/http/compressor/compressor_filter.h"
 #include "proxy/filters/http/cors/cors_filter.h"
+#include "proxy/filters/http/decompressor/decompressor_filter.h"
 #include "proxy/filters/http/fault/fault_filter.h"
 #include "proxy/filters/http/local_ratelimit/local_ratelimit_filter.h"
 #include "proxy/filters/http/rbac/rbac_filter.h"
@@ -43,8 +46,9 @@ void registerBuiltinExtensions() {
                                 &rbac::rbacNetworkSupportedFields());
     registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
                            &router::createRouterFactory);
-    registry.addSupportedFields("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
-                                &router::routerSupportedFields());
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+        &router::routerSupportedFields());
     registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
                            &rbac::createRbacHttpFactory);
     registry.addPerRouteFilterConfig(
@@ -67,6 +71,17 @@ void registerBuiltinExtensions() {
     registry.addPerRouteFilterConfig(
         "type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy",
         &cors::createCorsPerRoute);
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor",
+        &compressor::createCompressorFactory);
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
+        &compressor::createCompressorPerRoute);
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.decompressor.v3.Decompressor",
+        &decompressor::createDecompressorFactory);
+    registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.cache.v3.CacheConfig",
+                           &cache::createCacheFactory);
     // The route's and virtual host's `cors` field (route/ translates it through this entry).
     registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
                                      &cors::createRouteCorsPolicy);
