@@ -172,6 +172,20 @@ Outcome run(std::string_view stream, const std::vector<size_t>& cuts, const Beha
     }
     pool.resumePaused();
   }
+  if (!failed) {
+    // An error in bytes held back while a stream was read-disabled is found when
+    // readDisable(false) parses them, with no dispatch() to return it: the codec must then
+    // have closed the connection itself (no caller got the error to do it), and dispatch()
+    // returns the error from then on. Whole and split, the same bytes fail or do not.
+    const bool closed_by_codec = output.closed;
+    Buffer none;
+    absl::Status status = codec.dispatch(none);
+    if (!status.ok()) {
+      FUZZ_CHECK(closed_by_codec);
+      outcome.error = std::string(status.message());
+      failed = true;
+    }
+  }
   if (!failed && behaviour.close_at_end) {
     codec.onConnectionClosed();
     FUZZ_CHECK(codec.idle());

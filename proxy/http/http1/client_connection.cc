@@ -350,6 +350,14 @@ void ClientConnectionImpl::readDisableStream(bool disable) {
   // not a codec callback, so there is no codec frame to re-enter.
   if (stream_read_disabled_ == 0 && !pending_.empty()) {
     processInput(pending_);
+    // No dispatch() is on the stack to hand an error in those bytes (a malformed body, a
+    // response with no request outstanding) to the caller, who would close the connection:
+    // close it here, or it stays open, unusable and unnoticed. From now on dispatch()
+    // returns the error.
+    if (!error_.ok() && !closed_) {
+      log::debug("http1 client codec: error in held-back response bytes: {}", error_.message());
+      closeConnection(network::CloseType::kNoFlush);
+    }
   }
 }
 

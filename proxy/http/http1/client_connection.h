@@ -27,8 +27,10 @@ namespace meshproxy::http::http1 {
 // the response, so a pool may hand the connection to a new request from inside that callback.
 //
 // Closing belongs to the caller (the connection pool), except that resetStream() closes the
-// connection without flushing (HTTP/1 has no other reset) and a finished upgrade closes it
-// after flushing. dispatch() errors (a malformed response, or bytes with no request
+// connection without flushing (HTTP/1 has no other reset), a finished upgrade closes it
+// after flushing, and an error in bytes held back while the stream was read-disabled, found
+// when readDisable(false) parses them (no dispatch() to return it from), closes it without
+// flushing. dispatch() errors (a malformed response, or bytes with no request
 // outstanding) reset the open stream with kProtocolError and make the connection not
 // reusable; the caller closes it. Premature close mid-response resets the stream with
 // kConnectionTermination.

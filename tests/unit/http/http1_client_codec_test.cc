@@ -426,6 +426,58 @@ TEST(ClientCodecTest, ReadEnableDeliversHeldBytes) {
   EXPECT_TRUE(codec.reusable());
 }
 
+// Bytes held back while the stream was read-disabled are parsed when it is enabled again, with
+// no dispatch() on the stack to return an error to the caller. A second response after the
+// held one (no request outstanding) must still end the connection, as it does when the same
+// bytes reach dispatch() after the enable; before the fix the codec kept the connection open
+// and told no one (found by fuzz.http1_client_codec_fuzz.replay).
+TEST(ClientCodecTest, ErrorInHeldBytesClosesTheConnection) {
+  FakeOutput out;
+  ClientConnectionImpl codec(out, Http1Settings{});
+  RecordingDecoder decoder;
+  RequestEncoder& encoder = codec.newStream(decoder);
+  encoder.stream().addCallbacks(decoder);
+  HeaderMap headers = request("GET");
+  encoder.encodeHeaders(headers, true);
+  Buffer head = bufferOf("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(head).ok());
+  encoder.stream().readDisable(true);
+  Buffer rest = bufferOf("okHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(rest).ok());
+  encoder.stream().readDisable(false);
+  EXPECT_EQ(decoder.body, "ok");
+  EXPECT_TRUE(decoder.complete());
+  EXPECT_TRUE(decoder.resets.empty());
+  EXPECT_FALSE(codec.reusable());
+  EXPECT_TRUE(out.closed);
+  EXPECT_EQ(out.close_type, network::CloseType::kNoFlush);
+  // From then on dispatch() reports the error, like after an error it returned itself.
+  Buffer more = bufferOf("x");
+  EXPECT_EQ(codec.dispatch(more).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// The same with a malformed body in the held bytes: the open stream is reset with
+// kProtocolError and the connection closed.
+TEST(ClientCodecTest, MalformedHeldBodyResetsTheStreamAndCloses) {
+  FakeOutput out;
+  ClientConnectionImpl codec(out, Http1Settings{});
+  RecordingDecoder decoder;
+  RequestEncoder& encoder = codec.newStream(decoder);
+  encoder.stream().addCallbacks(decoder);
+  HeaderMap headers = request("GET");
+  encoder.encodeHeaders(headers, true);
+  Buffer head = bufferOf("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(head).ok());
+  encoder.stream().readDisable(true);
+  Buffer rest = bufferOf("zz\r\nok\r\n0\r\n\r\n");
+  ASSERT_TRUE(codec.dispatch(rest).ok());
+  encoder.stream().readDisable(false);
+  ASSERT_EQ(decoder.resets.size(), 1u);
+  EXPECT_EQ(decoder.resets[0], StreamResetReason::kProtocolError);
+  EXPECT_FALSE(codec.reusable());
+  EXPECT_TRUE(out.closed);
+}
+
 TEST(ClientCodecTest, ResetClosesTheConnection) {
   FakeOutput out;
   ClientConnectionImpl codec(out, Http1Settings{});
