@@ -234,6 +234,9 @@ TEST_F(HttpCompressionTest, DecompressionBombIsRefused) {
                  proxy_->url("/upload")});
   EXPECT_THAT(r.stdout_text, HasSubstr("HTTP/1.1 400"));
   EXPECT_THAT(r.stdout_text, HasSubstr("decompressor_error"));
+  // The whole reply, body included (it passes the decompressor's own encodeData).
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("request body decompression failed"));
   EXPECT_EQ(counter("http.ingress_http.decompressor.text_gzip.gzip.decompression_error"), 1);
   // A body that is not gzip at all: the same.
   r = curl({"-D", "-", "-H", "content-encoding: gzip", "--data-binary", "not gzip at all",

@@ -22,12 +22,12 @@ http::FilterHeadersStatus DecompressorFilter::decodeHeaders(http::HeaderMap& hea
 }
 
 http::FilterDataStatus DecompressorFilter::decodeData(Buffer& data, bool) {
-  if (failed_) return http::FilterDataStatus::kStopIterationNoBuffer;
+  if (request_failed_) return http::FilterDataStatus::kStopIterationNoBuffer;
   if (request_decompressor_ == nullptr) return http::FilterDataStatus::kContinue;
   if (decompress(*request_decompressor_, data, config_->stats.request)) {
     return http::FilterDataStatus::kContinue;
   }
-  failed_ = true;
+  request_failed_ = true;
   decoder_->sendLocalReply(400, "request body decompression failed", "decompressor_error");
   return http::FilterDataStatus::kStopIterationNoBuffer;
 }
@@ -46,12 +46,12 @@ http::FilterHeadersStatus DecompressorFilter::encodeHeaders(http::HeaderMap& hea
 }
 
 http::FilterDataStatus DecompressorFilter::encodeData(Buffer& data, bool) {
-  if (failed_) return http::FilterDataStatus::kStopIterationNoBuffer;
+  if (response_failed_) return http::FilterDataStatus::kStopIterationNoBuffer;
   if (response_decompressor_ == nullptr) return http::FilterDataStatus::kContinue;
   if (decompress(*response_decompressor_, data, config_->stats.response)) {
     return http::FilterDataStatus::kContinue;
   }
-  failed_ = true;
+  response_failed_ = true;
   // The headers went downstream already: the FilterManager resets the stream.
   encoder_->sendLocalReply(502, "response body decompression failed", "decompressor_error");
   return http::FilterDataStatus::kStopIterationNoBuffer;

@@ -39,14 +39,14 @@ class DecompressorFilter : public http::StreamDecoderFilter, public http::Stream
   http::FilterHeadersStatus decodeHeaders(http::HeaderMap& headers, bool end_stream) override;
   http::FilterDataStatus decodeData(Buffer& data, bool end_stream) override;
   http::FilterTrailersStatus decodeTrailers(http::HeaderMap&) override {
-    return failed_ ? http::FilterTrailersStatus::kStopIteration
-                   : http::FilterTrailersStatus::kContinue;
+    return request_failed_ ? http::FilterTrailersStatus::kStopIteration
+                           : http::FilterTrailersStatus::kContinue;
   }
   http::FilterHeadersStatus encodeHeaders(http::HeaderMap& headers, bool end_stream) override;
   http::FilterDataStatus encodeData(Buffer& data, bool end_stream) override;
   http::FilterTrailersStatus encodeTrailers(http::HeaderMap&) override {
-    return failed_ ? http::FilterTrailersStatus::kStopIteration
-                   : http::FilterTrailersStatus::kContinue;
+    return response_failed_ ? http::FilterTrailersStatus::kStopIteration
+                            : http::FilterTrailersStatus::kContinue;
   }
   void onDestroy() override;
 
@@ -60,7 +60,10 @@ class DecompressorFilter : public http::StreamDecoderFilter, public http::Stream
   http::StreamEncoderFilterCallbacks* encoder_ = nullptr;
   std::unique_ptr<compression::StreamDecompressor> request_decompressor_;
   std::unique_ptr<compression::StreamDecompressor> response_decompressor_;
-  bool failed_ = false;
+  // One flag per direction: the 400 that answers a bad request body passes this filter's own
+  // encodeData, which must let it through.
+  bool request_failed_ = false;
+  bool response_failed_ = false;
 };
 
 absl::StatusOr<http::HttpFilterFactory> createDecompressorFactory(
