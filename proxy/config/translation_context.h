@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "proxy/stats/store.h"
 
 namespace google::protobuf {
@@ -55,6 +57,11 @@ struct TranslationContext {
   std::string node_id;
   std::string node_cluster;
   std::string node_zone;
+  // ... and what the filters of that one chain share, under a key of their choosing: the
+  // compressor filters negotiate Accept-Encoding together (Envoy's do it through the stream's
+  // filter state, each registering itself; here the chain is known at config time). Null
+  // outside http_filters.
+  absl::flat_hash_map<std::string, std::shared_ptr<void>>* http_chain_shared = nullptr;
 };
 
 }  // namespace meshproxy::config

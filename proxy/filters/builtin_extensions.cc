@@ -3,7 +3,10 @@
 #include <mutex>
 
 #include "proxy/config/extension_registry.h"
+#include "proxy/filters/http/cache/cache_filter.h"
+#include "proxy/filters/http/compressor/compressor_filter.h"
 #include "proxy/filters/http/cors/cors_filter.h"
+#include "proxy/filters/http/decompressor/decompressor_filter.h"
 #include "proxy/filters/http/ext_authz/ext_authz_filter.h"
 #include "proxy/filters/http/fault/fault_filter.h"
 #include "proxy/filters/http/grpc_stats/grpc_stats_filter.h"
@@ -83,15 +86,26 @@ void registerBuiltinExtensions() {
     registry.addPerRouteFilterConfig(
         "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
         &ext_authz::createExtAuthzPerRouteConfig);
-    // The route's and virtual host's `cors` field (route/ translates it through this entry).
-    registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
-                                     &cors::createRouteCorsPolicy);
-    registry.addHttpFilter(
-        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
-        &grpc_stats::createGrpcStatsFactory);
-    registry.addSupportedFields(
-        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
-        &grpc_stats::grpcStatsSupportedFields());
+        "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor",
+        &compressor::createCompressorFactory);
+        registry.addPerRouteFilterConfig(
+            "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
+            &compressor::createCompressorPerRoute);
+        registry.addHttpFilter(
+            "type.googleapis.com/envoy.extensions.filters.http.decompressor.v3.Decompressor",
+            &decompressor::createDecompressorFactory);
+        registry.addHttpFilter(
+            "type.googleapis.com/envoy.extensions.filters.http.cache.v3.CacheConfig",
+            &cache::createCacheFactory);
+        // The route's and virtual host's `cors` field (route/ translates it through this entry).
+        registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
+                                         &cors::createRouteCorsPolicy);
+        registry.addHttpFilter(
+            "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+            &grpc_stats::createGrpcStatsFactory);
+        registry.addSupportedFields(
+            "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+            &grpc_stats::grpcStatsSupportedFields());
   });
 }
 

@@ -86,6 +86,7 @@ class BrotliDecompressor final : public StreamDecompressor {
   bool run(std::string_view input, Buffer& output) {
     size_t avail_in = input.size();
     const auto* next_in = reinterpret_cast<const uint8_t*>(input.data());
+    total_in_ += input.size();
     char* chunk = scratchChunk(chunk_size_);
     while (true) {
       size_t avail_out = chunk_size_;
@@ -94,6 +95,10 @@ class BrotliDecompressor final : public StreamDecompressor {
                                                                    &avail_out, &next_out, nullptr);
       const size_t produced = chunk_size_ - avail_out;
       if (produced != 0) output.add(chunk, produced);
+      total_out_ += produced;
+      // A decompression bomb: stop before it grows the output further (Envoy's brotli
+      // decompressor has the same fixed bound, counted as brotli_output_overflow).
+      if (total_out_ > kMaxInflateRatio * total_in_) return false;
       switch (rc) {
         case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
           continue;
@@ -110,6 +115,8 @@ class BrotliDecompressor final : public StreamDecompressor {
 
   BrotliDecoderState* state_;
   uint32_t chunk_size_;
+  uint64_t total_in_ = 0;
+  uint64_t total_out_ = 0;
   bool failed_ = false;
 };
 

@@ -50,6 +50,11 @@ class DecompressorFactory {
   virtual std::string_view statsPrefix() const = 0;
 };
 
+// The most a brotli or zstd body may inflate: output bytes per input byte, over the stream so
+// far (gzip's is the configurable max_inflate_ratio, whose default this is). Envoy's brotli
+// decompressor has the same fixed bound.
+inline constexpr uint64_t kMaxInflateRatio = 100;
+
 // A scratch output chunk of `size` bytes (at most 64 KiB) for the calling thread: the codecs
 // write each piece of output there before appending it to a Buffer, so a stream owns no
 // output memory between calls.

@@ -140,12 +140,17 @@ class ZstdDecompressor final : public StreamDecompressor {
   bool run(std::string_view input, Buffer& output) {
     const uint32_t chunk_size = settings_->chunk_size;
     ZSTD_inBuffer in{input.data(), input.size(), 0};
+    total_in_ += input.size();
     char* chunk = scratchChunk(chunk_size);
     while (true) {
       ZSTD_outBuffer o{chunk, chunk_size, 0};
       const size_t rc = ZSTD_decompressStream(dctx_, &o, &in);
       if (ZSTD_isError(rc)) return false;
       if (o.pos != 0) output.add(chunk, o.pos);
+      total_out_ += o.pos;
+      // A decompression bomb (zstd frames can declare gigabytes of zeros in a few bytes):
+      // the same fixed bound as the brotli decompressor's.
+      if (total_out_ > kMaxInflateRatio * total_in_) return false;
       // All input taken and the output not full: nothing more until more input arrives.
       if (in.pos == in.size && o.pos < o.size) return true;
     }
@@ -153,6 +158,8 @@ class ZstdDecompressor final : public StreamDecompressor {
 
   std::shared_ptr<const DecompressorSettings> settings_;
   ZSTD_DCtx* dctx_;
+  uint64_t total_in_ = 0;
+  uint64_t total_out_ = 0;
   bool ok_ = false;
 };
 

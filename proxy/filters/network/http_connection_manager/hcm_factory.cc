@@ -177,11 +177,18 @@ absl::StatusOr<std::shared_ptr<const http::ConnManagerConfig>> translateHttpConn
   // HTTP filters name their stats under the connection manager's prefix; restored after.
   const std::string_view outer_http_stat_prefix = context.http_stat_prefix;
   context.http_stat_prefix = c->stat_prefix;
+  absl::flat_hash_map<std::string, std::shared_ptr<void>> chain_shared;
+  auto* const outer_chain_shared = context.http_chain_shared;
+  context.http_chain_shared = &chain_shared;
   struct RestorePrefix {
     config::TranslationContext& context;
     std::string_view prefix;
-    ~RestorePrefix() { context.http_stat_prefix = prefix; }
-  } restore_prefix{context, outer_http_stat_prefix};
+    absl::flat_hash_map<std::string, std::shared_ptr<void>>* chain_shared;
+    ~RestorePrefix() {
+      context.http_stat_prefix = prefix;
+      context.http_chain_shared = chain_shared;
+    }
+  } restore_prefix{context, outer_http_stat_prefix, outer_chain_shared};
   for (int i = 0; i < filters.size(); ++i) {
     const auto& f = filters[i];
     std::string where =

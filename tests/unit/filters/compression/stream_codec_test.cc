@@ -160,6 +160,29 @@ TEST(GzipCodec, InflateRatioStopsAZipBomb) {
   EXPECT_TRUE(ok_wide);
 }
 
+// brotli and zstd have no max_inflate_ratio field: a fixed bound of kMaxInflateRatio (100,
+// Envoy's brotli bound) stops a bomb before its output grows further.
+TEST(BrotliCodec, InflateRatioStopsABomb) {
+  const std::string zeros(16 << 20, '\0');  // 16 MiB of zeros: a few hundred bytes of brotli
+  const auto bomb = compressAll(*makeBrotliCompressorFactory({.quality = 9}), std::vector{zeros});
+  ASSERT_LT(bomb.size() * kMaxInflateRatio, zeros.size());
+  bool ok = true;
+  const std::string out = decompressAll(*makeBrotliDecompressorFactory({}), bomb, &ok);
+  EXPECT_FALSE(ok);
+  // Stopped within one output chunk of the bound, not at the end of the body.
+  EXPECT_LE(out.size(), bomb.size() * kMaxInflateRatio + 4096);
+}
+
+TEST(ZstdCodec, InflateRatioStopsABomb) {
+  const std::string zeros(16 << 20, '\0');
+  const auto bomb = compressAll(**makeZstdCompressorFactory({.level = 19}), std::vector{zeros});
+  ASSERT_LT(bomb.size() * kMaxInflateRatio, zeros.size());
+  bool ok = true;
+  const std::string out = decompressAll(**makeZstdDecompressorFactory({}), bomb, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_LE(out.size(), bomb.size() * kMaxInflateRatio + 4096);
+}
+
 TEST(GzipCodec, ConcatenatedMembersDecodeAsOne) {
   auto f = makeGzipCompressorFactory({});
   const std::string a = compressAll(*f, std::vector<std::string>{"first "});
