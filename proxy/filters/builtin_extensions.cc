@@ -86,26 +86,26 @@ void registerBuiltinExtensions() {
     registry.addPerRouteFilterConfig(
         "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
         &ext_authz::createExtAuthzPerRouteConfig);
+    registry.addHttpFilter(
         "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor",
         &compressor::createCompressorFactory);
-        registry.addPerRouteFilterConfig(
-            "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
-            &compressor::createCompressorPerRoute);
-        registry.addHttpFilter(
-            "type.googleapis.com/envoy.extensions.filters.http.decompressor.v3.Decompressor",
-            &decompressor::createDecompressorFactory);
-        registry.addHttpFilter(
-            "type.googleapis.com/envoy.extensions.filters.http.cache.v3.CacheConfig",
-            &cache::createCacheFactory);
-        // The route's and virtual host's `cors` field (route/ translates it through this entry).
-        registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
-                                         &cors::createRouteCorsPolicy);
-        registry.addHttpFilter(
-            "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
-            &grpc_stats::createGrpcStatsFactory);
-        registry.addSupportedFields(
-            "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
-            &grpc_stats::grpcStatsSupportedFields());
+    registry.addPerRouteFilterConfig(
+        "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
+        &compressor::createCompressorPerRoute);
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.decompressor.v3.Decompressor",
+        &decompressor::createDecompressorFactory);
+    registry.addHttpFilter("type.googleapis.com/envoy.extensions.filters.http.cache.v3.CacheConfig",
+                           &cache::createCacheFactory);
+    // The route's and virtual host's `cors` field (route/ translates it through this entry).
+    registry.addPerRouteFilterConfig("type.googleapis.com/envoy.config.route.v3.CorsPolicy",
+                                     &cors::createRouteCorsPolicy);
+    registry.addHttpFilter(
+        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+        &grpc_stats::createGrpcStatsFactory);
+    registry.addSupportedFields(
+        "type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig",
+        &grpc_stats::grpcStatsSupportedFields());
   });
 }
 
