@@ -46,7 +46,8 @@ void OutlierDetectionManager::update(const upstream::ClusterMap& clusters) {
     tracked.detector->setHosts(config->hosts, now);
     if (tracked.timer == nullptr || tracked.interval != config->outlier_detection->interval) {
       tracked.interval = config->outlier_detection->interval;
-      tracked.timer = std::make_unique<Timer>(loop_.uv(), [this, name]() { onInterval(name); });
+      tracked.timer =
+          std::make_unique<Timer>(loop_.uv(), [this, name = name]() { onInterval(name); });
       tracked.timer->enableRepeating(tracked.interval);
     }
   }
